@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { RnnlabError } from "../src/errors.js";
+import { UserError } from "./errors.js";
+
+// Each command lives in cli/commands/<name>.ts and exports register(program); one line here adds it.
+import * as importTorch from "./commands/import-torch.js";
+import * as parity from "./commands/parity.js";
+import * as demo from "./commands/demo.js";
+
+const program = new Command("rnnlab")
+  .description("Recurrent neural networks you can build, run, see and check.")
+  .version("0.1.0")
+  .exitOverride()
+  .showSuggestionAfterError(true)
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+for (const command of [demo, parity, importTorch]) command.register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportError(error);
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (error instanceof UserError || error instanceof RnnlabError) {
+    const code = error instanceof UserError ? error.exitCode : 2;
+    process.stderr.write(`rnnlab: ${error.message}\n`);
+    return code;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`rnnlab: ${message}\n`);
+  return 1;
+}

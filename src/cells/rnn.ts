@@ -1,0 +1,33 @@
+import { type ActivationName, makeActivation } from "../kernels/activations.js";
+import type { Cell, CellStep } from "./cell.js";
+
+/** Vanilla RNN, PyTorch's nn.RNN with any activation (the skip term arrives inside hiddenPart):
+ *    a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh (+ M h_{t-k}),   h_t = act(a_t)
+ *  backward:  da_t = dL/dh_t ⊙ act'(a_t),  d(inputPart) = d(hiddenPart) = da_t
+ *  cache: a_t. */
+export function rnnCell(activationName: ActivationName, straightThrough = false): Cell {
+  const act = makeActivation(activationName, straightThrough);
+  return {
+    kind: "rnn",
+    gates: 1,
+    hasCellState: false,
+    cacheWidth: 1,
+    supportsSkip: true,
+    forward(s: CellStep): void {
+      const n = s.B * s.H;
+      for (let i = 0; i < n; i++) {
+        const a = s.inputPart[i] + s.hiddenPart[i];
+        s.cache[i] = a;
+        s.h[i] = act.apply(a);
+      }
+    },
+    backward(s: CellStep): void {
+      const n = s.B * s.H;
+      for (let i = 0; i < n; i++) {
+        const preGrad = s.hGrad[i] * act.derivative(s.cache[i], s.h[i]);
+        s.inputPartGrad[i] = preGrad;
+        s.hiddenPartGrad[i] = preGrad;
+      }
+    },
+  };
+}

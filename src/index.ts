@@ -1,0 +1,26 @@
+// rnnlab's public API: everything here runs unchanged in Node and in a browser.
+
+export type { Cell, CellStep } from "./cells/index.js";
+export { cellFactories, createCell } from "./cells/index.js";
+export { ConfigError, FormatError, NumericError, RnnlabError, ShapeError } from "./errors.js";
+export {
+  type Activation,
+  type ActivationName,
+  activationNames,
+  makeActivation,
+} from "./kernels/activations.js";
+export { matmul, matmulReference, matmulTransA, matmulTransB } from "./kernels/matmul.js";
+export type { CellKind, InputConfig, LossName, ModelConfig, RecurrentConfig } from "./model/config.js";
+export { modelParamSpecs, type ParamSpec, recurrentParamSpecs } from "./model/param-shapes.js";
+export { Params } from "./model/params.js";
+export { type Batch, SequenceModel, type StepResult, type Targets } from "./model/sequence-model.js";
+export { RecurrentStack, type StackGrads, type StackState } from "./model/stack.js";
+export { PARITY_TOLERANCE, type ParityReport, parseFixture, runParity } from "./parity/index.js";
+export { Rng, type RngState } from "./random.js";
+export { type Buf, type DType, Tensor } from "./tensor.js";
+export * from "./train/clip.js";
+export * from "./train/optimizers.js";
+export * from "./train/schedules.js";
+export { type Stream, TruncatedBptt, tbpttWindows, type Window } from "./train/tbptt.js";
+export { normsOverTime } from "./model/grad-flow.js";
+export { generate } from "./model/generate.js";

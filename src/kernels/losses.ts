@@ -1,0 +1,100 @@
+import type { Buf } from "../tensor.js";
+
+// Losses over N rows of width C, each a mean over the rows (and units) that count, writing the
+// gradient of that mean into `grad` (overwritten; rows that do not count get zero).
+
+/** Softmax cross-entropy, PyTorch's F.cross_entropy(reduction="mean", ignore_index=-1):
+ *  loss = mean over rows with target >= 0 of logsumexp(z) − z[target];
+ *  d loss / d z = (softmax(z) − onehot(target)) / count. Returns { loss, count }. */
+export function softmaxCrossEntropy(
+  grad: Buf,
+  logits: Buf,
+  targets: Int32Array,
+  N: number,
+  C: number,
+): { loss: number; count: number } {
+  let count = 0;
+  for (let n = 0; n < N; n++) if (targets[n] >= 0) count++;
+  const inverseCount = count > 0 ? 1 / count : 0;
+  let sum = 0;
+  for (let n = 0; n < N; n++) {
+    const row = n * C;
+    const target = targets[n];
+    if (target < 0) {
+      grad.fill(0, row, row + C);
+      continue;
+    }
+    let max = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < C; c++) if (logits[row + c] > max) max = logits[row + c];
+    let sumExp = 0;
+    for (let c = 0; c < C; c++) sumExp += Math.exp(logits[row + c] - max);
+    const logSumExp = max + Math.log(sumExp);
+    sum += logSumExp - logits[row + target];
+    for (let c = 0; c < C; c++) grad[row + c] = Math.exp(logits[row + c] - logSumExp) * inverseCount;
+    grad[row + target] -= inverseCount;
+  }
+  return { loss: sum * inverseCount, count };
+}
+
+/** Binary cross-entropy on logits (F.binary_cross_entropy_with_logits, mean over counted units):
+ *  ℓ = max(z, 0) − z·y + log(1 + e^{−|z|});  dℓ/dz = σ(z) − y. */
+export function binaryCrossEntropyWithLogits(
+  grad: Buf,
+  logits: Buf,
+  targets: Buf,
+  rowMask: Uint8Array | null,
+  N: number,
+  C: number,
+): { loss: number; count: number } {
+  const count = countRows(rowMask, N) * C;
+  const inverseCount = count > 0 ? 1 / count : 0;
+  let sum = 0;
+  for (let n = 0; n < N; n++) {
+    const row = n * C;
+    if (rowMask && !rowMask[n]) {
+      grad.fill(0, row, row + C);
+      continue;
+    }
+    for (let c = row; c < row + C; c++) {
+      const z = logits[c];
+      const y = targets[c];
+      sum += Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+      grad[c] = (1 / (1 + Math.exp(-z)) - y) * inverseCount;
+    }
+  }
+  return { loss: sum * inverseCount, count };
+}
+
+/** Mean squared error (F.mse_loss, mean over counted units): ℓ = (z − y)²;  dℓ/dz = 2(z − y). */
+export function meanSquaredError(
+  grad: Buf,
+  outputs: Buf,
+  targets: Buf,
+  rowMask: Uint8Array | null,
+  N: number,
+  C: number,
+): { loss: number; count: number } {
+  const count = countRows(rowMask, N) * C;
+  const inverseCount = count > 0 ? 1 / count : 0;
+  let sum = 0;
+  for (let n = 0; n < N; n++) {
+    const row = n * C;
+    if (rowMask && !rowMask[n]) {
+      grad.fill(0, row, row + C);
+      continue;
+    }
+    for (let c = row; c < row + C; c++) {
+      const diff = outputs[c] - targets[c];
+      sum += diff * diff;
+      grad[c] = 2 * diff * inverseCount;
+    }
+  }
+  return { loss: sum * inverseCount, count };
+}
+
+function countRows(rowMask: Uint8Array | null, N: number): number {
+  if (!rowMask) return N;
+  let count = 0;
+  for (let n = 0; n < N; n++) if (rowMask[n]) count++;
+  return count;
+}

@@ -1,0 +1,296 @@
+import type { Cell, CellStep } from "../cells/cell.js";
+import { addColumnSums, addRowVector } from "../kernels/elementwise.js";
+import { matmul, matmulTransA, matmulTransB } from "../kernels/matmul.js";
+import { alloc, type Buf, type DType } from "../tensor.js";
+import type { Params } from "./params.js";
+
+/** Names of one layer's parameters inside a Params store. */
+export interface LayerParamNames {
+  weightIh: string;
+  weightHh: string;
+  biasIh: string;
+  biasHh: string;
+  /** M of the skip term M h_{t-k}, or null. */
+  weightSkip: string | null;
+}
+
+/** Per-(T, B) buffers of one layer; h and c hold the states h_0..h_T, so step s reads h[s-1]
+ *  and writes h[s]; hiddenGrads[s] = dL/dh_s and cellGrads[s] = dL/dc_s for s = 0..T. */
+class LayerWorkspace {
+  readonly inputProj: Buf; // [T·B×G·H]  W_ih x_t + b_ih for every step
+  readonly hiddenPart: Buf; // [B×G·H]
+  readonly h: Buf; // [(T+1)·B×H]
+  readonly c: Buf; // [(T+1)·B×H] (LSTM) or empty
+  readonly cache: Buf; // [T·B×cacheWidth·H]
+  readonly inputPartGrad: Buf; // [T·B×G·H]
+  readonly hiddenPartGrad: Buf; // [B×G·H]
+  readonly hiddenGrads: Buf; // [(T+1)·B×H]
+  readonly cellGrads: Buf; // [(T+1)·B×H] (LSTM) or empty
+  readonly inputGrad: Buf; // [T·B×I]
+  readonly stashH: Buf; // [B×H] masked rows' gradients, set aside during a cell's backward
+  readonly stashC: Buf;
+
+  constructor(
+    readonly T: number,
+    readonly B: number,
+    I: number,
+    H: number,
+    cell: Cell,
+    dtype: DType,
+  ) {
+    const GH = cell.gates * H;
+    const stateSize = (T + 1) * B * H;
+    this.inputProj = alloc(dtype, T * B * GH);
+    this.hiddenPart = alloc(dtype, B * GH);
+    this.h = alloc(dtype, stateSize);
+    this.c = alloc(dtype, cell.hasCellState ? stateSize : 0);
+    this.cache = alloc(dtype, T * B * cell.cacheWidth * H);
+    this.inputPartGrad = alloc(dtype, T * B * GH);
+    this.hiddenPartGrad = alloc(dtype, B * GH);
+    this.hiddenGrads = alloc(dtype, stateSize);
+    this.cellGrads = alloc(dtype, cell.hasCellState ? stateSize : 0);
+    this.inputGrad = alloc(dtype, T * B * I);
+    this.stashH = alloc(dtype, B * H);
+    this.stashC = alloc(dtype, B * H);
+  }
+}
+
+/** One recurrent layer unrolled over time. The cell owns a step's math; the layer owns time: the
+ *  input projection for all steps in one product, the recurrent and skip products per step,
+ *  masking of padded steps (a row b is active at step s iff s <= lengths[b]; an inactive step
+ *  copies the state and passes its gradient through untouched), and the weight gradients. */
+export class RecurrentLayer {
+  private ws: LayerWorkspace | null = null;
+  private input: Buf | null = null;
+  private lengths: Int32Array | null = null;
+  private readonly step: CellStep;
+  readonly skip: number;
+
+  constructor(
+    readonly cell: Cell,
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    skip: number,
+    readonly names: LayerParamNames,
+    readonly dtype: DType,
+  ) {
+    this.skip = names.weightSkip ? skip : 0;
+    const empty = alloc(dtype, 0);
+    this.step = {
+      B: 0,
+      H: hiddenSize,
+      inputPart: empty,
+      hiddenPart: empty,
+      hPrev: empty,
+      cPrev: empty,
+      h: empty,
+      c: empty,
+      cache: empty,
+      hGrad: empty,
+      cGrad: empty,
+      inputPartGrad: empty,
+      hiddenPartGrad: empty,
+      hPrevGrad: empty,
+      cPrevGrad: empty,
+    };
+  }
+
+  /** The cell states c_0..c_T [(T+1)·B×H] of the last forward (LSTM; empty otherwise). */
+  cellStates(): Buf {
+    return this.ws ? this.ws.c : alloc(this.dtype, 0);
+  }
+
+  private workspace(T: number, B: number): LayerWorkspace {
+    if (!this.ws || this.ws.T !== T || this.ws.B !== B) {
+      this.ws = new LayerWorkspace(T, B, this.inputSize, this.hiddenSize, this.cell, this.dtype);
+    }
+    return this.ws;
+  }
+
+  /** x [T·B×I] (kept by reference until backward); h0, c0 [B×H] or null for zeros.
+   *  Returns the states h_0..h_T [(T+1)·B×H]; the outputs are h_1..h_T. */
+  forward(
+    params: Params,
+    x: Buf,
+    T: number,
+    B: number,
+    h0: Buf | null,
+    c0: Buf | null,
+    lengths: Int32Array | null,
+  ): Buf {
+    const ws = this.workspace(T, B);
+    const H = this.hiddenSize;
+    const GH = this.cell.gates * H;
+    const stateRow = B * H;
+    this.input = x;
+    this.lengths = lengths;
+    const weightHh = params.value(this.names.weightHh);
+    const biasHh = params.value(this.names.biasHh);
+    const weightSkip = this.names.weightSkip ? params.value(this.names.weightSkip) : null;
+
+    ws.inputProj.fill(0);
+    matmulTransB(ws.inputProj, x, params.value(this.names.weightIh), T * B, this.inputSize, GH);
+    addRowVector(ws.inputProj, params.value(this.names.biasIh), T * B, GH);
+    initState(ws.h, h0, stateRow);
+    if (this.cell.hasCellState) initState(ws.c, c0, stateRow);
+
+    const s = this.step;
+    s.B = B;
+    for (let t = 1; t <= T; t++) {
+      const hPrev = ws.h.subarray((t - 1) * stateRow, t * stateRow);
+      ws.hiddenPart.fill(0);
+      addRowVector(ws.hiddenPart, biasHh, B, GH);
+      matmulTransB(ws.hiddenPart, hPrev, weightHh, B, H, GH);
+      if (weightSkip && t - this.skip >= 0) {
+        const hSkip = ws.h.subarray((t - this.skip) * stateRow, (t - this.skip + 1) * stateRow);
+        matmulTransB(ws.hiddenPart, hSkip, weightSkip, B, H, H);
+      }
+      s.inputPart = ws.inputProj.subarray((t - 1) * B * GH, t * B * GH);
+      s.hiddenPart = ws.hiddenPart;
+      s.hPrev = hPrev;
+      s.h = ws.h.subarray(t * stateRow, (t + 1) * stateRow);
+      if (this.cell.hasCellState) {
+        s.cPrev = ws.c.subarray((t - 1) * stateRow, t * stateRow);
+        s.c = ws.c.subarray(t * stateRow, (t + 1) * stateRow);
+      }
+      s.cache = ws.cache.subarray((t - 1) * B * this.cell.cacheWidth * H, t * B * this.cell.cacheWidth * H);
+      this.cell.forward(s);
+      if (lengths) this.carryInactiveRows(t, B, H, s);
+    }
+    return ws.h;
+  }
+
+  private carryInactiveRows(t: number, B: number, H: number, s: CellStep): void {
+    const lengths = this.lengths as Int32Array;
+    for (let b = 0; b < B; b++) {
+      if (t <= lengths[b]) continue;
+      for (let j = 0; j < H; j++) s.h[b * H + j] = s.hPrev[b * H + j];
+      if (this.cell.hasCellState) for (let j = 0; j < H; j++) s.c[b * H + j] = s.cPrev[b * H + j];
+    }
+  }
+
+  /** Backpropagation through time over the last forward. outputGrad [T·B×H] = dL/d(h_1..h_T)
+   *  from above (or null), hnGrad / cnGrad [B×H] = dL/dh_T, dL/dc_T from outside (or null).
+   *  Accumulates parameter gradients (+=) into params' gradient views. Returns hiddenGrads
+   *  [(T+1)·B×H] (dL/dh_s for s = 0..T, total), cellGrads (LSTM) and, if wanted, inputGrad. */
+  backward(
+    params: Params,
+    outputGrad: Buf | null,
+    hnGrad: Buf | null,
+    cnGrad: Buf | null,
+    wantInputGrad: boolean,
+  ): { hiddenGrads: Buf; cellGrads: Buf; inputGrad: Buf | null } {
+    const ws = this.ws;
+    const x = this.input;
+    if (!ws || !x) throw new Error("backward() called before forward()");
+    const { T, B } = ws;
+    const H = this.hiddenSize;
+    const GH = this.cell.gates * H;
+    const stateRow = B * H;
+    const weightHh = params.value(this.names.weightHh);
+    const weightHhGrad = params.gradOf(this.names.weightHh);
+    const biasHhGrad = params.gradOf(this.names.biasHh);
+    const weightSkip = this.names.weightSkip ? params.value(this.names.weightSkip) : null;
+    const weightSkipGrad = this.names.weightSkip ? params.gradOf(this.names.weightSkip) : null;
+
+    ws.hiddenGrads.fill(0);
+    if (outputGrad) ws.hiddenGrads.subarray(stateRow).set(outputGrad);
+    if (hnGrad) addInto(ws.hiddenGrads, hnGrad, T * stateRow);
+    if (this.cell.hasCellState) {
+      ws.cellGrads.fill(0);
+      if (cnGrad) addInto(ws.cellGrads, cnGrad, T * stateRow);
+    }
+
+    const s = this.step;
+    s.B = B;
+    for (let t = T; t >= 1; t--) {
+      const hPrev = ws.h.subarray((t - 1) * stateRow, t * stateRow);
+      s.hPrev = hPrev;
+      s.h = ws.h.subarray(t * stateRow, (t + 1) * stateRow);
+      s.hGrad = ws.hiddenGrads.subarray(t * stateRow, (t + 1) * stateRow);
+      s.hPrevGrad = ws.hiddenGrads.subarray((t - 1) * stateRow, t * stateRow);
+      if (this.cell.hasCellState) {
+        s.cPrev = ws.c.subarray((t - 1) * stateRow, t * stateRow);
+        s.c = ws.c.subarray(t * stateRow, (t + 1) * stateRow);
+        s.cGrad = ws.cellGrads.subarray(t * stateRow, (t + 1) * stateRow);
+        s.cPrevGrad = ws.cellGrads.subarray((t - 1) * stateRow, t * stateRow);
+      }
+      s.cache = ws.cache.subarray((t - 1) * B * this.cell.cacheWidth * H, t * B * this.cell.cacheWidth * H);
+      s.inputPartGrad = ws.inputPartGrad.subarray((t - 1) * B * GH, t * B * GH);
+      s.hiddenPartGrad = ws.hiddenPartGrad;
+      const masked = this.lengths ? this.passInactiveRows(t, B, H, s, ws) : false;
+      this.cell.backward(s);
+      if (masked) this.restoreInactiveRows(t, B, H, GH, s, ws);
+
+      matmulTransA(weightHhGrad, ws.hiddenPartGrad, hPrev, GH, B, H);
+      addColumnSums(biasHhGrad, ws.hiddenPartGrad, B, GH);
+      matmul(s.hPrevGrad, ws.hiddenPartGrad, weightHh, B, GH, H);
+      if (weightSkip && weightSkipGrad && t - this.skip >= 0) {
+        const from = (t - this.skip) * stateRow;
+        matmulTransA(weightSkipGrad, ws.hiddenPartGrad, ws.h.subarray(from, from + stateRow), H, B, H);
+        matmul(ws.hiddenGrads.subarray(from, from + stateRow), ws.hiddenPartGrad, weightSkip, B, H, H);
+      }
+    }
+
+    matmulTransA(params.gradOf(this.names.weightIh), ws.inputPartGrad, x, GH, T * B, this.inputSize);
+    addColumnSums(params.gradOf(this.names.biasIh), ws.inputPartGrad, T * B, GH);
+    let inputGrad: Buf | null = null;
+    if (wantInputGrad) {
+      ws.inputGrad.fill(0);
+      matmul(ws.inputGrad, ws.inputPartGrad, params.value(this.names.weightIh), T * B, GH, this.inputSize);
+      inputGrad = ws.inputGrad;
+    }
+    return { hiddenGrads: ws.hiddenGrads, cellGrads: ws.cellGrads, inputGrad };
+  }
+
+  /** h_t = h_{t-1} on an inactive row: its gradient goes straight to h_{t-1} (and c_{t-1}); the
+   *  cell sees zero there, so (being linear in its incoming gradients) it contributes nothing. */
+  private passInactiveRows(t: number, B: number, H: number, s: CellStep, ws: LayerWorkspace): boolean {
+    const lengths = this.lengths as Int32Array;
+    let any = false;
+    for (let b = 0; b < B; b++) {
+      if (t <= lengths[b]) continue;
+      any = true;
+      for (let j = b * H; j < (b + 1) * H; j++) {
+        ws.stashH[j] = s.hGrad[j];
+        s.hPrevGrad[j] += s.hGrad[j];
+        s.hGrad[j] = 0;
+        if (this.cell.hasCellState) {
+          ws.stashC[j] = s.cGrad[j];
+          s.cPrevGrad[j] += s.cGrad[j];
+          s.cGrad[j] = 0;
+        }
+      }
+    }
+    return any;
+  }
+
+  private restoreInactiveRows(
+    t: number,
+    B: number,
+    H: number,
+    GH: number,
+    s: CellStep,
+    ws: LayerWorkspace,
+  ): void {
+    const lengths = this.lengths as Int32Array;
+    for (let b = 0; b < B; b++) {
+      if (t <= lengths[b]) continue;
+      for (let j = b * H; j < (b + 1) * H; j++) {
+        s.hGrad[j] = ws.stashH[j];
+        if (this.cell.hasCellState) s.cGrad[j] = ws.stashC[j];
+      }
+      s.inputPartGrad.fill(0, b * GH, (b + 1) * GH);
+      s.hiddenPartGrad.fill(0, b * GH, (b + 1) * GH);
+    }
+  }
+}
+
+function initState(states: Buf, initial: Buf | null, size: number): void {
+  if (initial) states.set(initial.subarray(0, size), 0);
+  else states.fill(0, 0, size);
+}
+
+function addInto(target: Buf, source: Buf, offset: number): void {
+  for (let i = 0; i < source.length; i++) target[offset + i] += source[i];
+}

@@ -1,0 +1,194 @@
+import { ConfigError, NumericError, ShapeError } from "../errors.js";
+import { binaryCrossEntropyWithLogits, meanSquaredError, softmaxCrossEntropy } from "../kernels/losses.js";
+import { linearBackward, linearForward } from "../kernels/linear.js";
+import { Rng } from "../random.js";
+import { alloc, type Buf } from "../tensor.js";
+import { type ModelConfig, PARAM_PREFIX } from "./config.js";
+import { initParams } from "./init.js";
+import { InputLayer } from "./input-layer.js";
+import { inputWidth, modelParamSpecs } from "./param-shapes.js";
+import { Params } from "./params.js";
+import { RecurrentStack, type StackGrads, type StackState } from "./stack.js";
+
+/** A batch, time-major: row t·B + b is sequence b at step t. Give `tokens` to an embedding or
+ *  one-hot model, `inputs` to a dense one. lengths[b] <= T marks steps past it as padding. */
+export interface Batch {
+  T: number;
+  B: number;
+  tokens?: Int32Array;
+  inputs?: Buf;
+  lengths?: Int32Array | null;
+}
+
+/** classes [T·B] for cross-entropy (−1 = no target); values [T·B×O] for bce and mse;
+ *  mask [T·B] (optional): 0 drops a position from the loss, as padding does. */
+export interface Targets {
+  classes?: Int32Array;
+  values?: Buf;
+  mask?: Uint8Array;
+}
+
+export interface StepResult extends StackGrads {
+  /** Mean loss over the positions that count. */
+  loss: number;
+  /** How many positions (cross-entropy) or units (bce, mse) the mean is over. */
+  count: number;
+}
+
+/** Input layer → stacked recurrent layers → linear readout → loss, with exact BPTT. */
+export class SequenceModel {
+  readonly params: Params;
+  readonly stack: RecurrentStack;
+  readonly input: InputLayer;
+  private outputs: Buf;
+  private outputsGrad: Buf;
+  private hiddenGrad: Buf;
+  private lossTargets: Int32Array = new Int32Array(0);
+  private rowMask: Uint8Array = new Uint8Array(0);
+  private batch: Batch | null = null;
+  private top: Buf | null = null;
+
+  constructor(
+    readonly config: ModelConfig,
+    options: { seed?: number; rng?: Rng } = {},
+  ) {
+    this.params = new Params(modelParamSpecs(config), config.dtype);
+    this.stack = new RecurrentStack(config, inputWidth(config), PARAM_PREFIX.recurrent, config.dtype);
+    this.input = new InputLayer(config.input, config.dtype, `${PARAM_PREFIX.embedding}weight`);
+    this.outputs = alloc(config.dtype, 0);
+    this.outputsGrad = alloc(config.dtype, 0);
+    this.hiddenGrad = alloc(config.dtype, 0);
+    initParams(this.params, config, options.rng ?? new Rng(options.seed ?? 0));
+  }
+
+  /** Runs the model; returns the readout's outputs (logits) [T·B×O], or the top layer's hidden
+   *  states [T·B×H] when the model has no readout. The buffer is reused by the next call. */
+  forward(batch: Batch, initial: Partial<StackState> | null = null): Buf {
+    const { T, B } = batch;
+    if (!Number.isInteger(T) || T < 1 || !Number.isInteger(B) || B < 1) {
+      throw new ShapeError(`batch needs positive integer T and B, got T = ${T}, B = ${B}`);
+    }
+    const x = this.input.forward(this.params, T * B, batch.tokens ?? null, batch.inputs ?? null);
+    const top = this.stack.forward(this.params, x, T, B, initial, batch.lengths ?? null);
+    this.batch = batch;
+    this.top = top;
+    const O = this.config.outputSize;
+    if (O === 0) return top;
+    if (this.outputs.length !== T * B * O) {
+      this.outputs = alloc(this.config.dtype, T * B * O);
+      this.outputsGrad = alloc(this.config.dtype, T * B * O);
+    }
+    linearForward(
+      this.outputs,
+      top,
+      this.params.value("linear.weight"),
+      this.params.value("linear.bias"),
+      T * B,
+      this.config.hiddenSize,
+      O,
+    );
+    return this.outputs;
+  }
+
+  /** Loss of the last forward against `targets`, and its gradients by BPTT: parameter gradients
+   *  accumulate (+=) into params.grad; the per-step dL/dh_t and dL/dc_t come back in the result. */
+  backward(targets: Targets, finalGrad: Partial<StackState> | null = null): StepResult {
+    const batch = this.batch;
+    const top = this.top;
+    if (!batch || !top) throw new Error("backward() called before forward()");
+    if (this.config.outputSize === 0)
+      throw new ConfigError("this model has no readout (outputSize 0), so no loss");
+    const { T, B } = batch;
+    const N = T * B;
+    const O = this.config.outputSize;
+    const H = this.config.hiddenSize;
+    const { loss, count } = this.loss(targets, batch);
+    if (!Number.isFinite(loss)) {
+      throw new NumericError(
+        `loss is ${loss}: the model diverged; lower the learning rate or clip gradients`,
+      );
+    }
+    if (this.hiddenGrad.length !== N * H) this.hiddenGrad = alloc(this.config.dtype, N * H);
+    this.hiddenGrad.fill(0);
+    const p = this.params;
+    linearBackward(
+      this.hiddenGrad,
+      p.gradOf("linear.weight"),
+      p.gradOf("linear.bias"),
+      this.outputsGrad,
+      top,
+      p.value("linear.weight"),
+      N,
+      H,
+      O,
+    );
+    const grads = this.stack.backward(
+      p,
+      this.hiddenGrad,
+      finalGrad,
+      this.config.input.kind === "embedding" || this.config.input.kind === "dense",
+    );
+    if (grads.inputGrad) this.input.backward(p, grads.inputGrad);
+    return { loss, count, ...grads };
+  }
+
+  /** The outputs of the last forward (logits [T·B×O], or top hidden states without a readout). */
+  forwardOutputs(): Buf {
+    if (!this.top) throw new Error("forwardOutputs() called before forward()");
+    return this.config.outputSize === 0 ? this.top : this.outputs;
+  }
+
+  /** zero_grad, forward, loss and backward in one call. */
+  lossAndGrad(batch: Batch, targets: Targets, initial: Partial<StackState> | null = null): StepResult {
+    this.params.zeroGrad();
+    this.forward(batch, initial);
+    return this.backward(targets);
+  }
+
+  /** h_T (and c_T) of every layer after the last forward: the state to carry into the next window. */
+  finalState(out?: StackState): StackState {
+    return this.stack.finalState(out);
+  }
+
+  private loss(targets: Targets, batch: Batch): { loss: number; count: number } {
+    const { T, B } = batch;
+    const N = T * B;
+    const O = this.config.outputSize;
+    const lengths = batch.lengths ?? null;
+    const counts = (n: number) => (!lengths || Math.floor(n / B) < lengths[n % B]) && targets.mask?.[n] !== 0;
+    if (targets.mask && targets.mask.length !== N) {
+      throw new ShapeError(`targets.mask has ${targets.mask.length} entries, expected T·B = ${N}`);
+    }
+    if (this.config.loss === "cross-entropy") {
+      const classes = targets.classes;
+      if (!classes || classes.length !== N) {
+        throw new ShapeError(
+          `cross-entropy needs targets.classes with T·B = ${N} entries, got ${classes?.length ?? "none"}`,
+        );
+      }
+      if (this.lossTargets.length !== N) this.lossTargets = new Int32Array(N);
+      for (let n = 0; n < N; n++) {
+        const target = classes[n];
+        if (!Number.isInteger(target) || target < -1 || target >= O) {
+          throw new ShapeError(`target ${target} at position ${n} is outside 0..${O - 1} (or −1 for none)`);
+        }
+        this.lossTargets[n] = counts(n) ? target : -1;
+      }
+      return softmaxCrossEntropy(this.outputsGrad, this.outputs, this.lossTargets, N, O);
+    }
+    const values = targets.values;
+    if (!values || values.length !== N * O) {
+      throw new ShapeError(
+        `${this.config.loss} needs targets.values with T·B·O = ${N * O} entries, got ${values?.length ?? "none"}`,
+      );
+    }
+    let mask: Uint8Array | null = null;
+    if (lengths || targets.mask) {
+      if (this.rowMask.length !== N) this.rowMask = new Uint8Array(N);
+      for (let n = 0; n < N; n++) this.rowMask[n] = counts(n) ? 1 : 0;
+      mask = this.rowMask;
+    }
+    const lossFn = this.config.loss === "bce" ? binaryCrossEntropyWithLogits : meanSquaredError;
+    return lossFn(this.outputsGrad, this.outputs, values, mask, N, O);
+  }
+}

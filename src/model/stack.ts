@@ -1,0 +1,172 @@
+import { type Cell, createCell } from "../cells/index.js";
+import { ShapeError } from "../errors.js";
+import type { Buf, DType } from "../tensor.js";
+import type { RecurrentConfig } from "./config.js";
+import { RecurrentLayer } from "./layer.js";
+import { recurrentParamSpecs } from "./param-shapes.js";
+import type { Params } from "./params.js";
+
+/** What backpropagation through time returns besides parameter gradients: for every layer l,
+ *  hiddenGrads[l] [(T+1)·B×H] holds dL/dh_t for t = 0..T (row t·B + b), and for an LSTM
+ *  cellGrads[l] the same for dL/dc_t. inputGrad [T·B×I] is dL/dx. Buffers belong to the layers
+ *  and are overwritten by the next backward: copy what you keep. */
+export interface StackGrads {
+  hiddenGrads: Buf[];
+  cellGrads: Buf[];
+  inputGrad: Buf | null;
+}
+
+export interface StackState {
+  /** [L·B×H] */
+  h: Buf;
+  /** [L·B×H], LSTM only (empty otherwise) */
+  c: Buf;
+}
+
+/** Stacked recurrent layers; layer l > 0 reads layer l−1's outputs h_1..h_T. */
+export class RecurrentStack {
+  readonly layers: RecurrentLayer[];
+  private T = 0;
+  private B = 0;
+  private statesOf: Buf[] = [];
+
+  constructor(
+    readonly config: RecurrentConfig,
+    readonly inputSize: number,
+    readonly prefix: string,
+    readonly dtype: DType,
+    /** Builds layer k's cell; replace it to wire in a cell of your own. */
+    cellFactory: (config: RecurrentConfig, layer: number) => Cell = createCell,
+  ) {
+    const cell = cellFactory(config, 0);
+    if (config.skip > 0 && !cell.supportsSkip) {
+      throw new ShapeError(
+        `a skip connection (delay ${config.skip}) is defined for the vanilla RNN, not ${config.cell}`,
+      );
+    }
+    this.layers = Array.from({ length: config.layers }, (_, k) => {
+      const layerCell = k === 0 ? cell : cellFactory(config, k);
+      return new RecurrentLayer(
+        layerCell,
+        k === 0 ? inputSize : config.hiddenSize,
+        config.hiddenSize,
+        config.skip,
+        {
+          weightIh: `${prefix}weight_ih_l${k}`,
+          weightHh: `${prefix}weight_hh_l${k}`,
+          biasIh: `${prefix}bias_ih_l${k}`,
+          biasHh: `${prefix}bias_hh_l${k}`,
+          weightSkip: config.skip > 0 ? `${prefix}weight_skip_l${k}` : null,
+        },
+        dtype,
+      );
+    });
+  }
+
+  get hasCellState(): boolean {
+    return this.layers[0].cell.hasCellState;
+  }
+
+  paramSpecs() {
+    return recurrentParamSpecs(this.config, this.inputSize, this.prefix);
+  }
+
+  /** x [T·B×I]; initial state [L·B×H] or null for zeros; lengths [B] or null when every row has
+   *  T steps. Returns the top layer's outputs h_1..h_T [T·B×H] (a view into the layer's buffer). */
+  forward(
+    params: Params,
+    x: Buf,
+    T: number,
+    B: number,
+    initial: Partial<StackState> | null = null,
+    lengths: Int32Array | null = null,
+  ): Buf {
+    const H = this.config.hiddenSize;
+    const L = this.layers.length;
+    if (x.length !== T * B * this.inputSize) {
+      throw new ShapeError(`input has ${x.length} values, expected T·B·I = ${T}·${B}·${this.inputSize}`);
+    }
+    checkState(initial?.h, L * B * H, "initial h");
+    if (this.hasCellState) checkState(initial?.c, L * B * H, "initial c");
+    if (lengths) checkLengths(lengths, T, B);
+    this.T = T;
+    this.B = B;
+    this.statesOf = [];
+    let input = x;
+    for (let k = 0; k < L; k++) {
+      const h0 = initial?.h ? initial.h.subarray(k * B * H, (k + 1) * B * H) : null;
+      const c0 = initial?.c ? initial.c.subarray(k * B * H, (k + 1) * B * H) : null;
+      const states = this.layers[k].forward(params, input, T, B, h0, c0, lengths);
+      this.statesOf.push(states);
+      input = states.subarray(B * H);
+    }
+    return input;
+  }
+
+  /** The state after the last forward: h_T (and c_T) of every layer, copied into `out` when given. */
+  finalState(out?: StackState): StackState {
+    const { T, B } = this;
+    const H = this.config.hiddenSize;
+    const L = this.layers.length;
+    const h = out?.h ?? new (this.dtype === "float64" ? Float64Array : Float32Array)(L * B * H);
+    const c =
+      out?.c ??
+      new (this.dtype === "float64" ? Float64Array : Float32Array)(this.hasCellState ? L * B * H : 0);
+    for (let k = 0; k < L; k++) {
+      h.set(this.statesOf[k].subarray(T * B * H, (T + 1) * B * H), k * B * H);
+      if (this.hasCellState)
+        c.set(this.layers[k].cellStates().subarray(T * B * H, (T + 1) * B * H), k * B * H);
+    }
+    return { h, c };
+  }
+
+  /** The states h_0..h_T of layer k [(T+1)·B×H] from the last forward. */
+  hiddenStates(k: number): Buf {
+    return this.statesOf[k];
+  }
+
+  /** BPTT over the last forward. outputGrad [T·B×H] = dL/d(top outputs) or null; finalGrad =
+   *  dL/d(h_T, c_T) per layer [L·B×H] or null. Parameter gradients accumulate (+=). */
+  backward(
+    params: Params,
+    outputGrad: Buf | null,
+    finalGrad: Partial<StackState> | null = null,
+    wantInputGrad = false,
+  ): StackGrads {
+    const { B } = this;
+    const H = this.config.hiddenSize;
+    const L = this.layers.length;
+    checkState(finalGrad?.h, L * B * H, "final h gradient");
+    if (this.hasCellState) checkState(finalGrad?.c, L * B * H, "final c gradient");
+    const hiddenGrads: Buf[] = new Array(L);
+    const cellGrads: Buf[] = new Array(L);
+    let gradFromAbove = outputGrad;
+    let inputGrad: Buf | null = null;
+    for (let k = L - 1; k >= 0; k--) {
+      const hn = finalGrad?.h ? finalGrad.h.subarray(k * B * H, (k + 1) * B * H) : null;
+      const cn = finalGrad?.c ? finalGrad.c.subarray(k * B * H, (k + 1) * B * H) : null;
+      const grads = this.layers[k].backward(params, gradFromAbove, hn, cn, k > 0 || wantInputGrad);
+      hiddenGrads[k] = grads.hiddenGrads;
+      cellGrads[k] = grads.cellGrads;
+      gradFromAbove = grads.inputGrad;
+      if (k === 0) inputGrad = grads.inputGrad;
+    }
+    return { hiddenGrads, cellGrads, inputGrad };
+  }
+}
+
+function checkState(state: Buf | undefined, size: number, what: string): void {
+  if (state && state.length !== size) {
+    throw new ShapeError(`${what} has ${state.length} values, expected L·B·H = ${size}`);
+  }
+}
+
+function checkLengths(lengths: Int32Array, T: number, B: number): void {
+  if (lengths.length !== B)
+    throw new ShapeError(`lengths has ${lengths.length} entries, expected one per row (B = ${B})`);
+  for (let b = 0; b < B; b++) {
+    if (!Number.isInteger(lengths[b]) || lengths[b] < 0 || lengths[b] > T) {
+      throw new ShapeError(`lengths[${b}] = ${lengths[b]} is outside 0..T (T = ${T})`);
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import { z } from "zod";
+import { FormatError } from "../errors.js";
+
+// The three kinds of reference fixture (see test/fixtures/torch/README.md). Tensors are nested
+// arrays in their natural shape; their shapes are checked when they are read.
+
+const nested = z.array(z.any());
+const tensorRecord = z.record(z.string(), nested);
+const recurrentArch = z.enum(["rnn_tanh", "rnn_relu", "gru", "lstm"]);
+
+export const recurrentFixture = z.object({
+  kind: z.literal("recurrent"),
+  arch: recurrentArch,
+  num_layers: z.number().int().positive(),
+  input_size: z.number().int().positive(),
+  hidden_size: z.number().int().positive(),
+  seq_len: z.number().int().positive(),
+  batch: z.number().int().positive(),
+  params: tensorRecord,
+  x: nested,
+  h0: nested,
+  c0: nested.optional(),
+  output: nested,
+  h_n: nested,
+  c_n: nested.optional(),
+  loss_weights_output: nested,
+  loss_weights_h_n: nested,
+  loss_weights_c_n: nested.optional(),
+  loss: z.number(),
+  grads: tensorRecord,
+});
+
+const optimizer = z.discriminatedUnion("name", [
+  z.object({
+    name: z.literal("sgd"),
+    lr: z.number(),
+    momentum: z.number(),
+    dampening: z.number(),
+    weight_decay: z.number(),
+    nesterov: z.boolean(),
+  }),
+  z.object({
+    name: z.enum(["adam", "adamw"]),
+    lr: z.number(),
+    beta1: z.number(),
+    beta2: z.number(),
+    eps: z.number(),
+    weight_decay: z.number(),
+    amsgrad: z.literal(false, { message: "amsgrad is not supported" }).optional(),
+  }),
+]);
+
+const tokenGrid = z.array(z.array(z.number().int().nonnegative()));
+const normType = z.union([z.literal(2), z.literal("inf")]);
+
+export const charlmFixture = z.object({
+  kind: z.literal("charlm"),
+  arch: recurrentArch,
+  V: z.number().int().positive(),
+  E: z.number().int().positive(),
+  H: z.number().int().positive(),
+  T: z.number().int().positive(),
+  B: z.number().int().positive(),
+  optimizer,
+  max_norm: z.number().positive(),
+  norm_type: normType,
+  param_order: z.array(z.string()),
+  params: tensorRecord,
+  tokens: tokenGrid,
+  targets: tokenGrid,
+  logits: nested,
+  loss: z.number(),
+  grads: tensorRecord,
+  total_norm: z.number(),
+  grads_clipped: tensorRecord,
+  tokens_2: tokenGrid,
+  targets_2: tokenGrid,
+  logits_2: nested,
+  loss_2: z.number(),
+  grads_2: tensorRecord,
+  total_norm_2: z.number(),
+  grads_clipped_2: tensorRecord,
+});
+
+export const clipFixture = z.object({
+  kind: z.literal("clip"),
+  shapes: z.array(z.array(z.number().int().nonnegative())),
+  grads: z.array(nested),
+  clip_grad_norm: z.array(
+    z.object({
+      max_norm: z.number().positive(),
+      norm_type: normType,
+      total_norm: z.number(),
+      clip_coef: z.number(),
+      clipped: z.boolean(),
+      tensors: z.array(nested),
+    }),
+  ),
+  clip_grad_value: z.object({ clip_value: z.number().positive(), tensors: z.array(nested) }),
+});
+
+export type RecurrentFixture = z.infer<typeof recurrentFixture>;
+export type CharlmFixture = z.infer<typeof charlmFixture> & Record<string, unknown>;
+export type ClipFixture = z.infer<typeof clipFixture>;
+export type Fixture =
+  | ({ kind: "recurrent" } & RecurrentFixture)
+  | ({ kind: "charlm" } & CharlmFixture)
+  | ({ kind: "clip" } & ClipFixture);
+
+const schemas = { recurrent: recurrentFixture, charlm: charlmFixture, clip: clipFixture } as const;
+
+/** Validates a parsed fixture; throws FormatError naming the first problem (e.g. a missing key). */
+export function parseFixture(json: unknown, source = "fixture"): Fixture {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new FormatError(`${source}: expected a JSON object`);
+  }
+  const kind = (json as { kind?: unknown }).kind;
+  if (kind !== "recurrent" && kind !== "charlm" && kind !== "clip") {
+    throw new FormatError(
+      `${source}: 'kind' must be "recurrent", "charlm" or "clip", got ${JSON.stringify(kind)}`,
+    );
+  }
+  const result = schemas[kind].passthrough().safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue.path.join(".") || "(root)";
+    const missing = issue.code === "invalid_type" && issue.message.includes("received undefined");
+    throw new FormatError(`${source}: ${missing ? `missing key '${path}'` : `'${path}': ${issue.message}`}`);
+  }
+  return result.data as Fixture;
+}

@@ -1,0 +1,33 @@
+import type { Buf, DType } from "../../tensor.js";
+import { BufferedOptimizer } from "./base.js";
+import type { ResolvedAdamConfig } from "./types.js";
+
+/** torch.optim.Adam and AdamW (1.13, single-tensor path, no amsgrad), elementwise, t = step from 1:
+ *  AdamW first decays p = p·(1 − lr·wd); Adam instead adds it to the gradient, g = g + wd·p;
+ *  m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g·g;
+ *  p = p − (lr / (1 − β1^t))·m / (√v / √(1 − β2^t) + ε)   (ε after the bias correction of v). */
+export class Adam extends BufferedOptimizer<ResolvedAdamConfig> {
+  constructor(config: ResolvedAdamConfig, size: number, dtype: DType) {
+    super(config, size, dtype, ["exp_avg", "exp_avg_sq"]);
+  }
+
+  protected update(p: Buf, g: Buf, step: number): void {
+    const { name, beta1, beta2, eps, weightDecay } = this.config;
+    const lr = this.lr;
+    const m = this.buffers.exp_avg;
+    const v = this.buffers.exp_avg_sq;
+    const decoupled = name === "adamw";
+    const decay = 1 - lr * weightDecay;
+    const stepSize = lr / (1 - beta1 ** step);
+    const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
+    for (let i = 0; i < p.length; i++) {
+      let gi = g[i];
+      if (decoupled) p[i] = p[i] * decay;
+      else if (weightDecay !== 0) gi = gi + weightDecay * p[i];
+      m[i] = beta1 * m[i] + (1 - beta1) * gi;
+      v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+      const denom = Math.sqrt(v[i]) / biasCorrection2Sqrt + eps;
+      p[i] = p[i] - (stepSize * m[i]) / denom;
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { activationNames, makeActivation } from "../src/kernels/activations.js";
+import { recurrentParamSpecs } from "../src/model/param-shapes.js";
+import { Params } from "../src/model/params.js";
+import { RecurrentStack } from "../src/model/stack.js";
+import { Rng } from "../src/random.js";
+
+describe("makeActivation(name)", () => {
+  it.each(activationNames.filter((n) => n !== "step"))(
+    "makeActivation('%s').derivative matches a central difference",
+    (name) => {
+      const act = makeActivation(name);
+      for (const z of [-2.5, -0.3, 0.2, 1.7]) {
+        const numeric = (act.apply(z + 1e-6) - act.apply(z - 1e-6)) / 2e-6;
+        expect(Math.abs(act.derivative(z, act.apply(z)) - numeric)).toBeLessThan(1e-8);
+      }
+    },
+  );
+
+  it("makeActivation('step') is 1 at z >= 0 (step(0) = 1) and 0 below, with derivative 0 or 1 (straight-through)", () => {
+    const step = makeActivation("step");
+    expect([-1, -1e-12, 0, 1e-12, 3].map(step.apply)).toEqual([0, 0, 1, 1, 1]);
+    expect(step.derivative(0.5, 1)).toBe(0);
+    expect(makeActivation("step", true).derivative(0.5, 1)).toBe(1);
+  });
+});
+
+describe("a step-activation RNN", () => {
+  function run(straightThrough: boolean) {
+    const config = {
+      cell: "rnn" as const,
+      activation: "step" as const,
+      straightThrough,
+      skip: 0,
+      hiddenSize: 3,
+      layers: 1,
+    };
+    const params = new Params(recurrentParamSpecs(config, 2), "float64");
+    const rng = new Rng(1);
+    params.data.forEach((_, i) => {
+      params.data[i] = rng.normal();
+    });
+    const stack = new RecurrentStack(config, 2, "", "float64");
+    const x = Float64Array.from({ length: 2 }, () => rng.normal());
+    const w = Float64Array.from([0.5, -2, 3]);
+    stack.forward(params, x, 1, 1);
+    params.zeroGrad();
+    stack.backward(params, w);
+    return params;
+  }
+
+  it("backward() with the default zero derivative gives zero gradients (as finite differences do)", () => {
+    expect(run(false).grad.every((g) => g === 0)).toBe(true);
+  });
+
+  it("backward() with straightThrough passes dL/dh through as if step were the identity: dL/db = w", () => {
+    const params = run(true);
+    expect(Array.from(params.gradOf("bias_ih_l0"))).toEqual([0.5, -2, 3]);
+    expect(Array.from(params.gradOf("bias_hh_l0"))).toEqual([0.5, -2, 3]);
+  });
+});
