@@ -6,15 +6,20 @@ import { runParity } from "../src/parity/index.js";
 // Every PyTorch reference fixture (copied from shared/fixtures/torch) through rnnlab in float64
 // and float32, within 1e-9 and 1e-4 of PyTorch's float64 results.
 
-const dir = "test/fixtures/torch";
-const files = readdirSync(dir).filter((f) => f.endsWith(".json"));
-const load = (file: string) => JSON.parse(readFileSync(`${dir}/${file}`, "utf8"));
+const dirs = ["test/fixtures/torch", "test/fixtures/torch-generated"];
+const files = dirs.flatMap((dir) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => `${dir}/${f}`),
+);
+const load = (file: string) =>
+  JSON.parse(readFileSync(file.includes("/") ? file : `test/fixtures/torch/${file}`, "utf8"));
 
 describe("runParity(fixture)", () => {
   it("finds every kind of fixture", () => {
     const kinds = new Set(files.map((f) => load(f).kind));
     expect([...kinds].sort()).toEqual(["charlm", "clip", "recurrent"]);
-    expect(files.length).toBeGreaterThanOrEqual(30);
+    expect(files.length).toBeGreaterThanOrEqual(32);
   });
 
   it.each(files)("runParity(%s) is within tolerance in float64 and float32", (file) => {

@@ -278,9 +278,9 @@ def make_recurrent(arch, layers, seq_len, batch, inp, hidden, saturating, seed, 
 
     G = "%d*H" % gates
     state = "h0, c0" if lstm else "h0"
-    xtext = ("x = s * (8 + 4u) elementwise, where first s = -1 where torch.rand < 0.5 else +1 "
-             "(one full [T][B][I] tensor of draws) and then u = torch.rand (another full tensor), "
-             "so |x| is in [8, 12] and most tanh/sigmoid units saturate"
+    xtext = ("x = s * (8 + 4 * u), where first s = torch.where(torch.rand(T, B, I) < 0.5, -1.0, 1.0) "
+             "and then u = torch.rand(T, B, I) (two full tensors of draws), so |x| is in [8, 12] and "
+             "most tanh/sigmoid units saturate"
              if saturating else "x ~ Normal(0, 1) (torch.randn)")
     doc["about"] = (
         "Forward and backward pass of PyTorch %s in float64 (torch %s, CPU), case '%s'. "
@@ -297,8 +297,7 @@ def make_recurrent(arch, layers, seq_len, batch, inp, hidden, saturating, seed, 
         "Inputs: one torch.Generator, manual_seed(generator_seed), draws in this order: every "
         "parameter in param_order from Uniform(-k, k), k = 1/sqrt(hidden_size) (PyTorch's default "
         "init range; tensor.uniform_(-k, k)); then %s; then %s, %s ~ Normal(0, 1) (torch.randn), "
-        "each a full tensor in row-major order. generator_seed is derived from seed and the file "
-        "name unless given explicitly."
+        "each a full tensor in row-major order."
     ) % (
         module_text(arch), torch.__version__, doc["case"], arch, layers, inp, hidden, seq_len, batch,
         " (and c0, c_n)" if lstm else "", G, G, G, G,
@@ -483,8 +482,7 @@ def make_charlm(arch, optimizer, vocab, embed, hidden, seq_len, batch, max_norm,
         "Inputs: one torch.Generator, manual_seed(generator_seed), draws in this order: "
         "embedding.weight ~ Normal(0, 1) (torch.randn); then the rnn.* parameters, linear.weight and "
         "linear.bias, in param_order, each from Uniform(-1/sqrt(H), 1/sqrt(H)) (tensor.uniform_); "
-        "then tokens, targets, tokens_2, targets_2, each torch.randint(0, V, (T, B)). "
-        "generator_seed is derived from seed and the file name unless given explicitly."
+        "then tokens, targets, tokens_2, targets_2, each torch.randint(0, V, (T, B))."
     ) % (
         torch.__version__, vocab, embed, module_text(arch), hidden,
         " (h0 = 0, c0 = 0)" if arch == "lstm" else " (h0 = 0)", seq_len, batch,
@@ -585,16 +583,14 @@ def make_clip(shapes, scales, zero, seed, generator_seed):
         "2-norm of the per-tensor 2-norms; norm_type inf: total_norm = the largest |entry| over all "
         "tensors. clip_coef = max_norm / (total_norm + 1e-6), and every tensor is multiplied by "
         "min(clip_coef, 1), so it is scaled only if clip_coef < 1 ('clipped'); multiplying by 1 "
-        "leaves the values bit-identical. 'clip_coef' is written as the correctly rounded double "
-        "max_norm / (total_norm + 1e-6); the factor torch actually multiplies by is computed as "
-        "(1 / (total_norm + 1e-6)) * max_norm (reciprocal, then product), which can be 1 ulp away "
-        "from it, and 'tensors' are torch's. "
-        "max_norm = 1e9 therefore changes nothing, while with "
+        "leaves the values bit-identical. max_norm = 1e9 therefore changes nothing, while with "
         "max_norm equal to the 2-norm the 1e-6 still scales the tensors a tiny bit. 'total_norm' is "
-        "the value returned (before clipping) and 'tensors' the gradients afterwards. "
+        "the value returned (before clipping) and 'tensors' the gradients afterwards. 'clip_coef' is "
+        "written as the correctly rounded double max_norm / (total_norm + 1e-6); the factor torch "
+        "actually multiplies by is computed as (1 / (total_norm + 1e-6)) * max_norm (reciprocal, then "
+        "product), which can be 1 ulp away from it, and 'tensors' are torch's. "
         "clip_grad_value: torch.nn.utils.clip_grad_value_(clip_value=0.1) on a fresh copy, i.e. every "
-        "entry clamped to [-0.1, 0.1]. generator_seed is derived from seed and the file name unless "
-        "given explicitly."
+        "entry clamped to [-0.1, 0.1]."
     ) % (torch.__version__, n, json.dumps(shapes), n, ztext)
     return doc
 
@@ -623,12 +619,20 @@ def standard_set():
     return out
 
 
-def build(kind, kw, seed, generator_seed):
+def build(kind, kw, seed, generator_seed, derived_from=None):
+    """The fixture document. derived_from: the name generator_seed was derived from, if it was."""
     if kind == "recurrent":
-        return make_recurrent(seed=seed, generator_seed=generator_seed, **kw)
-    if kind == "charlm":
-        return make_charlm(seed=seed, generator_seed=generator_seed, **kw)
-    return make_clip(seed=seed, generator_seed=generator_seed, **kw)
+        doc = make_recurrent(seed=seed, generator_seed=generator_seed, **kw)
+    elif kind == "charlm":
+        doc = make_charlm(seed=seed, generator_seed=generator_seed, **kw)
+    else:
+        doc = make_clip(seed=seed, generator_seed=generator_seed, **kw)
+    if derived_from is not None:
+        doc["about"] += (" generator_seed = the first 4 bytes, read as a big-endian unsigned integer, "
+                         "of SHA-256(\"%d:%s\") (seed and standard file name)." % (seed, derived_from))
+    else:
+        doc["about"] += " generator_seed was given explicitly (seed %d is recorded as is)." % seed
+    return doc
 
 
 def spec_from_reference(path):
@@ -705,8 +709,9 @@ def parse_args(argv):
     p.add_argument("--all", metavar="DIR", help="write the standard set of fixtures into DIR")
     p.add_argument("--like", nargs="+", metavar="REF.json",
                    help="regenerate these fixture files (needs --out-dir)")
-    p.add_argument("--seed", type=int, default=1, help="with --all: the seed (default 1)")
-    p.add_argument("--out-dir", dest="top_out_dir", help="with --like: output directory")
+    p.add_argument("--seed", dest="top_seed", type=int, default=None, metavar="N",
+                   help="with --all: the seed (default 1); with a kind, put --seed after the kind")
+    p.add_argument("--out-dir", dest="top_out_dir", metavar="DIR", help="with --like: output directory")
     sub = p.add_subparsers(dest="kind", metavar="{recurrent,charlm,clip}")
 
     r = sub.add_parser("recurrent", parents=[common], help="one recurrent layer stack, forward+backward")
@@ -741,6 +746,10 @@ def parse_args(argv):
         p.error("give exactly one of: a kind (recurrent, charlm, clip), --all DIR, --like FILE...")
     if args.like is not None and not args.top_out_dir:
         p.error("--like needs --out-dir DIR")
+    if args.top_out_dir and args.like is None:
+        p.error("--out-dir before the kind is only for --like; put it after the kind")
+    if args.top_seed is not None and args.all is None:
+        p.error("--seed before the kind is only for --all; put it after the kind")
     return p, args
 
 
@@ -748,9 +757,10 @@ def main(argv=None):
     p, args = parse_args(sys.argv[1:] if argv is None else argv)
 
     if args.all is not None:
+        seed = 1 if args.top_seed is None else args.top_seed
         for name, kind, kw in standard_set():
-            gs = derive_generator_seed(args.seed, name)
-            write(build(kind, kw, args.seed, gs), os.path.join(args.all, name))
+            gs = derive_generator_seed(seed, name)
+            write(build(kind, kw, seed, gs, name), os.path.join(args.all, name))
         return 0
 
     if args.like is not None:
@@ -778,12 +788,13 @@ def main(argv=None):
             name = clip_name(kw["shapes"])
     except ValueError as e:
         p.error(str(e))
-    gs = args.generator_seed if args.generator_seed is not None else derive_generator_seed(args.seed, name)
+    derived_from = None if args.generator_seed is not None else name
+    gs = args.generator_seed if derived_from is None else derive_generator_seed(args.seed, name)
     if not 0 <= gs < 2 ** 64:
         p.error("--generator-seed must be in [0, 2^64)")
     path = args.out or os.path.join(args.out_dir or ".", name)
     try:
-        doc = build(args.kind, kw, args.seed, gs)
+        doc = build(args.kind, kw, args.seed, gs, derived_from)
     except ValueError as e:
         p.error(str(e))
     write(doc, path)

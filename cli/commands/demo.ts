@@ -88,9 +88,9 @@ function demo(options: DemoOptions): void {
     });
   }
   progress.stop();
-  const prime = vocab.encode("ROMEO:\n");
-  const sample = vocab.decode(generate(model, prime, 300, rng, 0.8));
+  const primeText = `${text.slice(0, Math.max(1, text.indexOf("\n") + 1)).slice(0, 40)}`;
+  const sample = vocab.decode(generate(model, vocab.encode(primeText), 300, rng, 0.8));
   process.stdout.write(
-    `loss ${smoothed.toFixed(3)} nats/char (uniform would be ${Math.log(vocab.size).toFixed(3)})\n\nROMEO:\n${sample}\n`,
+    `loss ${smoothed.toFixed(3)} nats/char (uniform would be ${Math.log(vocab.size).toFixed(3)})\n\n${primeText}${sample}\n`,
   );
 }

@@ -3,6 +3,7 @@ import { binaryCrossEntropyWithLogits, meanSquaredError, softmaxCrossEntropy } f
 import { linearBackward, linearForward } from "../kernels/linear.js";
 import { Rng } from "../random.js";
 import { alloc, type Buf } from "../tensor.js";
+import { parseModelConfig } from "../io/config-schema.js";
 import { type ModelConfig, PARAM_PREFIX } from "./config.js";
 import { initParams } from "./init.js";
 import { InputLayer } from "./input-layer.js";
@@ -48,10 +49,13 @@ export class SequenceModel {
   private batch: Batch | null = null;
   private top: Buf | null = null;
 
-  constructor(
-    readonly config: ModelConfig,
-    options: { seed?: number; rng?: Rng } = {},
-  ) {
+  readonly config: ModelConfig;
+
+  /** Validates `config` (ConfigError naming the field) and initializes the parameters as PyTorch
+   *  does, from `rng` or a generator seeded with `seed` (default 0). */
+  constructor(config: ModelConfig, options: { seed?: number; rng?: Rng } = {}) {
+    this.config = parseModelConfig(config);
+    config = this.config;
     this.params = new Params(modelParamSpecs(config), config.dtype);
     this.stack = new RecurrentStack(config, inputWidth(config), PARAM_PREFIX.recurrent, config.dtype);
     this.input = new InputLayer(config.input, config.dtype, `${PARAM_PREFIX.embedding}weight`);

@@ -57,7 +57,9 @@ export function clipGradNorm(
       `gradient norm is ${totalNorm}: the loss or the gradients overflowed; lower the learning rate or clip by value first`,
     );
   }
-  const coef = maxNorm / (totalNorm + NORM_EPSILON);
+  // torch evaluates max_norm / tensor as reciprocal(tensor) · max_norm: the same order here keeps
+  // the scaled gradients bit-identical to PyTorch's.
+  const coef = (1 / (totalNorm + NORM_EPSILON)) * maxNorm;
   // Scaling by min(coef, 1) = 1 changes nothing, so only coef < 1 scales (NaN too: clamp keeps NaN).
   const clipped = !(coef >= 1);
   if (clipped) for (const g of grads) scale(g, coef);
