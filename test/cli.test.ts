@@ -1,11 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { rnnlab } from "./helpers/cli.js";
 
 const fixtures = "test/fixtures/torch";
 const scratch = mkdtempSync(join(tmpdir(), "rnnlab-cli-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function writeFixture(name: string, from: string, mutate: (f: Record<string, unknown>) => void): string {
   const fixture = JSON.parse(readFileSync(`${fixtures}/${from}`, "utf8"));

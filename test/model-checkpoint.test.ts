@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { importTorchCommand } from "../cli/commands/import-torch.js";
 import { loadCheckpointFile } from "../cli/files.js";
 import { decodeCheckpoint, encodeCheckpoint } from "../src/io/checkpoint.js";
@@ -71,11 +71,13 @@ describe("toCheckpoint / fromCheckpoint", () => {
 
 describe("rnnlab import-torch, then the model's forward", () => {
   const dir = "test/fixtures/torch-state-dict";
+  const scratch = mkdtempSync(join(tmpdir(), "rnnlab-import-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
   it.each(["lstm_L2_V13_E6_H8", "gru_L1_V13_E6_H8", "rnn_L1_V13_E6_H8"])(
     "%s.safetensors from a PyTorch state_dict gives PyTorch's logits",
     (name) => {
       const reference = JSON.parse(readFileSync(`${dir}/${name}.json`, "utf8"));
-      const out = join(mkdtempSync(join(tmpdir(), "rnnlab-import-")), "model.ckpt");
+      const out = join(scratch, `${name}.ckpt`);
       importTorchCommand(`${dir}/${name}.safetensors`, { out, dtype: "float64" }, () => {});
       const { model } = fromCheckpoint(loadCheckpointFile(out));
       expect(model.config.cell).toBe(reference.kind);
