@@ -6,7 +6,7 @@ import { UserError } from "./errors.js";
 // Each command lives in cli/commands/<name>.ts and exports register(program); one line here adds it.
 import * as importTorch from "./commands/import-torch.js";
 import * as parity from "./commands/parity.js";
-import * as demo from "./commands/demo.js";
+import * as train from "./commands/train.js";
 
 const program = new Command("rnnlab")
   .description("Recurrent neural networks you can build, run, see and check.")
@@ -15,7 +15,7 @@ const program = new Command("rnnlab")
   .showSuggestionAfterError(true)
   .configureOutput({ outputError: (text, write) => write(text) });
 
-for (const command of [demo, parity, importTorch]) command.register(program);
+for (const command of [train, parity, importTorch]) command.register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -23,4 +23,3 @@ export * from "./train/optimizers.js";
 export * from "./train/schedules.js";
 export { type Stream, TruncatedBptt, tbpttWindows, type Window } from "./train/tbptt.js";
 export { normsOverTime } from "./model/grad-flow.js";
-export { generate } from "./model/generate.js";

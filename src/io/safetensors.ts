@@ -6,13 +6,7 @@
 
 import { FormatError } from "../errors.js";
 import { alloc, type Buf, type DType, shapeSize, Tensor } from "../tensor.js";
-
-// Both exist in every browser and in Node; lib ES2022 does not declare them.
-declare const TextEncoder: new () => { encode(text: string): Uint8Array };
-declare const TextDecoder: new (
-  label: string,
-  options: { fatal: boolean },
-) => { decode(bytes: Uint8Array): string };
+import { utf8Decode, utf8Encode } from "../utf8.js";
 
 export interface SafetensorsFile {
   tensors: Record<string, Tensor>;
@@ -56,7 +50,7 @@ export function encodeSafetensors(
     header[name] = { dtype: storedDType(data), shape: [...shape], data_offsets: [dataLength, end] };
     dataLength = end;
   }
-  const json = new TextEncoder().encode(JSON.stringify(header));
+  const json = utf8Encode(JSON.stringify(header));
   const headerLength = Math.ceil(json.length / 8) * 8;
   const bytes = new Uint8Array(8 + headerLength + dataLength);
   const view = new DataView(bytes.buffer);
@@ -125,7 +119,7 @@ function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataS
 function parseHeaderJson(headerBytes: Uint8Array): Record<string, unknown> {
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(headerBytes);
+    text = utf8Decode(headerBytes);
   } catch {
     throw new FormatError("corrupt safetensors header: not valid UTF-8");
   }

@@ -37,19 +37,33 @@ export class InputLayer {
     if (tokens.length !== rows)
       throw new ShapeError(`tokens has ${tokens.length} entries, expected T·B = ${rows}`);
     checkTokens(tokens, c.vocabSize);
+    this.begin(rows, tokens);
+    this.fillRows(params, 0, rows);
+    return this.buffer;
+  }
+
+  /** Starts a forward whose tokens are decided row block by row block: `tokens` [T·B] is read (and
+   *  remembered for backward) as fillRows reaches it. Returns x, filled by fillRows. */
+  begin(rows: number, tokens: Int32Array): Buf {
     this.tokens = tokens;
     const width = this.width;
     if (this.buffer.length !== rows * width) this.buffer = alloc(this.dtype, rows * width);
+    return this.buffer;
+  }
+
+  /** x rows [from, to) from tokens[from..to): a one-hot vector or an embedding row each. */
+  fillRows(params: Params, from: number, to: number): void {
+    const tokens = this.tokens as Int32Array;
+    const width = this.width;
     const x = this.buffer;
-    if (c.kind === "onehot") {
-      x.fill(0);
-      for (let n = 0; n < rows; n++) x[n * width + tokens[n]] = 1;
-    } else {
-      const table = params.value(this.embeddingName);
-      for (let n = 0; n < rows; n++)
-        x.set(table.subarray(tokens[n] * width, (tokens[n] + 1) * width), n * width);
+    if (this.config.kind === "onehot") {
+      x.fill(0, from * width, to * width);
+      for (let n = from; n < to; n++) x[n * width + tokens[n]] = 1;
+      return;
     }
-    return x;
+    const table = params.value(this.embeddingName);
+    for (let n = from; n < to; n++)
+      x.set(table.subarray(tokens[n] * width, (tokens[n] + 1) * width), n * width);
   }
 
   /** dE[token] += dx for every row (embedding only; one-hot and dense inputs have no parameters). */

@@ -118,46 +118,72 @@ export class RecurrentLayer {
     c0: Buf | null,
     lengths: Int32Array | null,
   ): Buf {
+    this.begin(x, T, B, h0, c0, lengths);
+    this.projectInputs(params, 0, T);
+    for (let t = 1; t <= T; t++) this.advance(params, t);
+    return (this.ws as LayerWorkspace).h;
+  }
+
+  /** Starts a forward whose inputs may arrive step by step (fed-back tokens): rows of x for step t
+   *  must be written, then projectInputs(t − 1, t) and advance(t) called, for t = 1..T in order. */
+  begin(x: Buf, T: number, B: number, h0: Buf | null, c0: Buf | null, lengths: Int32Array | null): Buf {
     const ws = this.workspace(T, B);
+    const stateRow = B * this.hiddenSize;
+    this.input = x;
+    this.lengths = lengths;
+    initState(ws.h, h0, stateRow);
+    if (this.cell.hasCellState) initState(ws.c, c0, stateRow);
+    return ws.h;
+  }
+
+  /** inputPart = W_ih x_t + b_ih for steps from+1..to (rows from·B..to·B of x), in one product. */
+  projectInputs(params: Params, from: number, to: number): void {
+    const ws = this.ws as LayerWorkspace;
+    const { B } = ws;
+    const GH = this.cell.gates * this.hiddenSize;
+    const I = this.inputSize;
+    const out = ws.inputProj.subarray(from * B * GH, to * B * GH);
+    out.fill(0);
+    matmulTransB(
+      out,
+      this.input!.subarray(from * B * I, to * B * I),
+      params.value(this.names.weightIh),
+      (to - from) * B,
+      I,
+      GH,
+    );
+    addRowVector(out, params.value(this.names.biasIh), (to - from) * B, GH);
+  }
+
+  /** Step t (1-based): h_t from h_{t−1} (and h_{t−k}) and the projected input of step t. */
+  advance(params: Params, t: number): void {
+    const ws = this.ws as LayerWorkspace;
+    const { B } = ws;
     const H = this.hiddenSize;
     const GH = this.cell.gates * H;
     const stateRow = B * H;
-    this.input = x;
-    this.lengths = lengths;
-    const weightHh = params.value(this.names.weightHh);
-    const biasHh = params.value(this.names.biasHh);
     const weightSkip = this.names.weightSkip ? params.value(this.names.weightSkip) : null;
-
-    ws.inputProj.fill(0);
-    matmulTransB(ws.inputProj, x, params.value(this.names.weightIh), T * B, this.inputSize, GH);
-    addRowVector(ws.inputProj, params.value(this.names.biasIh), T * B, GH);
-    initState(ws.h, h0, stateRow);
-    if (this.cell.hasCellState) initState(ws.c, c0, stateRow);
-
+    const hPrev = ws.h.subarray((t - 1) * stateRow, t * stateRow);
+    ws.hiddenPart.fill(0);
+    addRowVector(ws.hiddenPart, params.value(this.names.biasHh), B, GH);
+    matmulTransB(ws.hiddenPart, hPrev, params.value(this.names.weightHh), B, H, GH);
+    if (weightSkip && t - this.skip >= 0) {
+      const hSkip = ws.h.subarray((t - this.skip) * stateRow, (t - this.skip + 1) * stateRow);
+      matmulTransB(ws.hiddenPart, hSkip, weightSkip, B, H, H);
+    }
     const s = this.step;
     s.B = B;
-    for (let t = 1; t <= T; t++) {
-      const hPrev = ws.h.subarray((t - 1) * stateRow, t * stateRow);
-      ws.hiddenPart.fill(0);
-      addRowVector(ws.hiddenPart, biasHh, B, GH);
-      matmulTransB(ws.hiddenPart, hPrev, weightHh, B, H, GH);
-      if (weightSkip && t - this.skip >= 0) {
-        const hSkip = ws.h.subarray((t - this.skip) * stateRow, (t - this.skip + 1) * stateRow);
-        matmulTransB(ws.hiddenPart, hSkip, weightSkip, B, H, H);
-      }
-      s.inputPart = ws.inputProj.subarray((t - 1) * B * GH, t * B * GH);
-      s.hiddenPart = ws.hiddenPart;
-      s.hPrev = hPrev;
-      s.h = ws.h.subarray(t * stateRow, (t + 1) * stateRow);
-      if (this.cell.hasCellState) {
-        s.cPrev = ws.c.subarray((t - 1) * stateRow, t * stateRow);
-        s.c = ws.c.subarray(t * stateRow, (t + 1) * stateRow);
-      }
-      s.cache = ws.cache.subarray((t - 1) * B * this.cell.cacheWidth * H, t * B * this.cell.cacheWidth * H);
-      this.cell.forward(s);
-      if (lengths) this.carryInactiveRows(t, B, H, s);
+    s.inputPart = ws.inputProj.subarray((t - 1) * B * GH, t * B * GH);
+    s.hiddenPart = ws.hiddenPart;
+    s.hPrev = hPrev;
+    s.h = ws.h.subarray(t * stateRow, (t + 1) * stateRow);
+    if (this.cell.hasCellState) {
+      s.cPrev = ws.c.subarray((t - 1) * stateRow, t * stateRow);
+      s.c = ws.c.subarray(t * stateRow, (t + 1) * stateRow);
     }
-    return ws.h;
+    s.cache = ws.cache.subarray((t - 1) * B * this.cell.cacheWidth * H, t * B * this.cell.cacheWidth * H);
+    this.cell.forward(s);
+    if (this.lengths) this.carryInactiveRows(t, B, H, s);
   }
 
   private carryInactiveRows(t: number, B: number, H: number, s: CellStep): void {

@@ -78,10 +78,7 @@ export class SequenceModel {
     this.top = top;
     const O = this.config.outputSize;
     if (O === 0) return top;
-    if (this.outputs.length !== T * B * O) {
-      this.outputs = alloc(this.config.dtype, T * B * O);
-      this.outputsGrad = alloc(this.config.dtype, T * B * O);
-    }
+    this.ensureOutputs(T * B * O);
     linearForward(
       this.outputs,
       top,
@@ -92,6 +89,51 @@ export class SequenceModel {
       O,
     );
     return this.outputs;
+  }
+
+  /** Forward where each step's input token is decided from the previous step's outputs, for
+   *  scheduled sampling and free running. tokens [T·B]: row 0 is fed as given; before step i > 0,
+   *  `choose(i, logits, tokens)` must write row i of `tokens` (entries i·B..i·B+B−1) given
+   *  logits [B×O] of step i−1. The chosen tokens are inputs like any other: backward treats them as
+   *  constants (no gradient through the choice). Returns the logits [T·B×O]. */
+  forwardFeedback(
+    batch: { T: number; B: number; tokens: Int32Array },
+    choose: (i: number, logits: Buf, tokens: Int32Array) => void,
+    initial: Partial<StackState> | null = null,
+  ): Buf {
+    const { T, B, tokens } = batch;
+    const O = this.config.outputSize;
+    const H = this.config.hiddenSize;
+    if (this.config.input.kind === "dense" || O === 0) {
+      throw new ConfigError(
+        "forwardFeedback needs a token model with a readout (embedding or one-hot input)",
+      );
+    }
+    if (tokens.length !== T * B)
+      throw new ShapeError(`tokens has ${tokens.length} entries, expected T·B = ${T * B}`);
+    const x = this.input.begin(T * B, tokens);
+    const top = this.stack.begin(x, T, B, initial);
+    this.ensureOutputs(T * B * O);
+    this.batch = { T, B, tokens };
+    this.top = top;
+    const weight = this.params.value("linear.weight");
+    const bias = this.params.value("linear.bias");
+    for (let i = 0; i < T; i++) {
+      if (i > 0) choose(i, this.outputs.subarray((i - 1) * B * O, i * B * O), tokens);
+      checkTokenRow(tokens, i * B, (i + 1) * B, this.config.input.vocabSize);
+      this.input.fillRows(this.params, i * B, (i + 1) * B);
+      this.stack.advance(this.params, i + 1);
+      const rows = this.outputs.subarray(i * B * O, (i + 1) * B * O);
+      linearForward(rows, top.subarray(i * B * H, (i + 1) * B * H), weight, bias, B, H, O);
+    }
+    return this.outputs;
+  }
+
+  private ensureOutputs(size: number): void {
+    if (this.outputs.length !== size) {
+      this.outputs = alloc(this.config.dtype, size);
+      this.outputsGrad = alloc(this.config.dtype, size);
+    }
   }
 
   /** Loss of the last forward against `targets`, and its gradients by BPTT: parameter gradients
@@ -106,7 +148,7 @@ export class SequenceModel {
     const N = T * B;
     const O = this.config.outputSize;
     const H = this.config.hiddenSize;
-    const { loss, count } = this.loss(targets, batch);
+    const { loss, count } = this.computeLoss(targets, batch);
     if (!Number.isFinite(loss)) {
       throw new NumericError(
         `loss is ${loss}: the model diverged; lower the learning rate or clip gradients`,
@@ -154,7 +196,15 @@ export class SequenceModel {
     return this.stack.finalState(out);
   }
 
-  private loss(targets: Targets, batch: Batch): { loss: number; count: number } {
+  /** The loss of the last forward against `targets`, without backpropagating (evaluation). */
+  loss(targets: Targets): { loss: number; count: number } {
+    if (!this.batch) throw new Error("loss() called before forward()");
+    if (this.config.outputSize === 0)
+      throw new ConfigError("this model has no readout (outputSize 0), so no loss");
+    return this.computeLoss(targets, this.batch);
+  }
+
+  private computeLoss(targets: Targets, batch: Batch): { loss: number; count: number } {
     const { T, B } = batch;
     const N = T * B;
     const O = this.config.outputSize;
@@ -194,5 +244,15 @@ export class SequenceModel {
     }
     const lossFn = this.config.loss === "bce" ? binaryCrossEntropyWithLogits : meanSquaredError;
     return lossFn(this.outputsGrad, this.outputs, values, mask, N, O);
+  }
+}
+
+function checkTokenRow(tokens: Int32Array, from: number, to: number, vocabSize: number): void {
+  for (let n = from; n < to; n++) {
+    if (!(tokens[n] >= 0 && tokens[n] < vocabSize)) {
+      throw new ShapeError(
+        `token ${tokens[n]} at position ${n} is outside the vocabulary 0..${vocabSize - 1}`,
+      );
+    }
   }
 }

@@ -83,12 +83,7 @@ export class RecurrentStack {
   ): Buf {
     const H = this.config.hiddenSize;
     const L = this.layers.length;
-    if (x.length !== T * B * this.inputSize) {
-      throw new ShapeError(`input has ${x.length} values, expected T·B·I = ${T}·${B}·${this.inputSize}`);
-    }
-    checkState(initial?.h, L * B * H, "initial h");
-    if (this.hasCellState) checkState(initial?.c, L * B * H, "initial c");
-    if (lengths) checkLengths(lengths, T, B);
+    this.check(x, T, B, initial, lengths);
     this.T = T;
     this.B = B;
     this.statesOf = [];
@@ -101,6 +96,57 @@ export class RecurrentStack {
       input = states.subarray(B * H);
     }
     return input;
+  }
+
+  /** Starts a step-by-step forward: x [T·B×I] is read row block t−1 at advance(t), so the caller
+   *  may write each step's input just before (fed-back tokens). Returns the top layer's outputs
+   *  buffer [T·B×H], filled as the steps advance. */
+  begin(
+    x: Buf,
+    T: number,
+    B: number,
+    initial: Partial<StackState> | null = null,
+    lengths: Int32Array | null = null,
+  ): Buf {
+    const H = this.config.hiddenSize;
+    const L = this.layers.length;
+    this.check(x, T, B, initial, lengths);
+    this.T = T;
+    this.B = B;
+    this.statesOf = [];
+    let input = x;
+    for (let k = 0; k < L; k++) {
+      const h0 = initial?.h ? initial.h.subarray(k * B * H, (k + 1) * B * H) : null;
+      const c0 = initial?.c ? initial.c.subarray(k * B * H, (k + 1) * B * H) : null;
+      const states = this.layers[k].begin(input, T, B, h0, c0, lengths);
+      this.statesOf.push(states);
+      input = states.subarray(B * H);
+    }
+    return input;
+  }
+
+  /** Step t (1-based) through every layer, bottom to top. */
+  advance(params: Params, t: number): void {
+    for (const layer of this.layers) {
+      layer.projectInputs(params, t - 1, t);
+      layer.advance(params, t);
+    }
+  }
+
+  private check(
+    x: Buf,
+    T: number,
+    B: number,
+    initial: Partial<StackState> | null,
+    lengths: Int32Array | null,
+  ): void {
+    const size = this.layers.length * B * this.config.hiddenSize;
+    if (x.length !== T * B * this.inputSize) {
+      throw new ShapeError(`input has ${x.length} values, expected T·B·I = ${T}·${B}·${this.inputSize}`);
+    }
+    checkState(initial?.h, size, "initial h");
+    if (this.hasCellState) checkState(initial?.c, size, "initial c");
+    if (lengths) checkLengths(lengths, T, B);
   }
 
   /** The state after the last forward: h_T (and c_T) of every layer, copied into `out` when given. */

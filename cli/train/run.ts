@@ -1,0 +1,211 @@
+import { existsSync } from "node:fs";
+import { unigramLoss, decodeCorpus } from "../../src/data/corpus.js";
+import { Tokenizer } from "../../src/data/tokenizer.js";
+import { sequentialBatches, type TokenBatch } from "../../src/data/windows.js";
+import { fromCheckpoint, toCheckpoint, type TrainingState } from "../../src/io/model-checkpoint.js";
+import { SequenceModel } from "../../src/model/sequence-model.js";
+import { Rng } from "../../src/random.js";
+import type { MetricRecord, RunRecord, TrainRecord } from "../../src/train/metrics.js";
+import { createOptimizer, type Optimizer } from "../../src/train/optimizers.js";
+import { makeLrSchedule } from "../../src/train/schedules.js";
+import { evaluate, sampleText, Trainer } from "../../src/train/trainer.js";
+import { UserError } from "../errors.js";
+import { loadCheckpointFile, readFileOrFail } from "../files.js";
+import { createProgress } from "../progress.js";
+import { writeTrainingReport } from "./report.js";
+import { appendMetric, readMetrics, runPaths, saveCheckpoint, writeMetrics } from "./run-files.js";
+import { modelConfig, type TrainSpec } from "./spec.js";
+
+export interface TrainResult {
+  valLoss: number;
+  unigramLoss: number;
+  steps: number;
+  tokensPerSecond: number;
+  seconds: number;
+  checkpoint: string;
+  report: string;
+  metrics: string;
+}
+
+interface Corpus {
+  tokenizer: Tokenizer;
+  train: Int32Array;
+  val: Int32Array;
+}
+
+/** Reads --data and tokenizes it; the vocabulary comes from the training part (or the checkpoint). */
+export function loadCorpus(spec: TrainSpec, stored: Tokenizer | null): Corpus {
+  const text = decodeCorpus(readFileOrFail(spec.data, "--data"), `--data '${spec.data}'`);
+  const chars = Array.from(text);
+  const cut = Math.round(chars.length * (1 - spec.valFraction));
+  const trainText = chars.slice(0, cut).join("");
+  const tokenizer = stored ?? Tokenizer.fromText(spec.tokenizer, trainText, spec.maxVocab);
+  const train = tokenizer.encode(trainText);
+  const val = tokenizer.encode(chars.slice(cut).join(""));
+  for (const [part, tokens] of [
+    ["training", train],
+    ["validation", val],
+  ] as const) {
+    if (tokens.length < spec.seqLen + 1) {
+      throw new UserError(
+        `--seq-len ${spec.seqLen} is longer than the ${part} part of --data '${spec.data}' (${tokens.length} tokens): use a shorter --seq-len or more text`,
+      );
+    }
+  }
+  return { tokenizer, train, val };
+}
+
+/** Trains until the budget is spent, evaluating, sampling and checkpointing every evalEvery steps. */
+export function runTraining(spec: TrainSpec, out: string, resume: boolean): TrainResult {
+  const paths = runPaths(out);
+  const started = Date.now();
+  const stored = resume ? loadCheckpointFile(paths.checkpoint) : null;
+  const storedTokenizer = stored
+    ? Tokenizer.fromJSON((stored.extra as { tokenizer?: unknown } | undefined)?.tokenizer)
+    : null;
+  const corpus = loadCorpus(spec, storedTokenizer);
+  const V = corpus.tokenizer.size;
+  const state: TrainingState = stored ? fromCheckpoint(stored) : freshState(spec, V);
+  const optimizer = state.optimizer as Optimizer;
+  const trainer = new Trainer(
+    state.model,
+    optimizer,
+    corpus.train,
+    {
+      seqLen: spec.seqLen,
+      batch: spec.batch,
+      feed: spec.feed,
+      clip: spec.clip,
+      lrSchedule: makeLrSchedule(spec.lrSchedule, spec.optimizer.lr),
+    },
+    state.rng,
+    state.step,
+  );
+  const baseline = unigramLoss(corpus.val, V);
+  const valSet = sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
+  const records = startMetrics(paths.metrics, spec, corpus, baseline, stored ? state.step : null);
+  const log = (record: MetricRecord) => {
+    records.push(record);
+    appendMetric(paths.metrics, record);
+  };
+  const saveAll = () => {
+    const extra = { tokenizer: corpus.tokenizer.toJSON(), train: spec, unigramLoss: baseline };
+    saveCheckpoint(
+      paths.checkpoint,
+      toCheckpoint({ model: state.model, optimizer, rng: trainer.rng, step: trainer.step, extra }),
+    );
+    writeTrainingReport(paths.report, records);
+  };
+
+  // The bar counts steps under --steps and seconds under --minutes.
+  const budgetMs = spec.steps === null ? (spec.minutes as number) * 60_000 : Number.POSITIVE_INFINITY;
+  const budgetSteps = spec.steps ?? Number.POSITIVE_INFINITY;
+  const total = spec.steps ?? Math.round(budgetMs / 1000);
+  const progress = createProgress(total, ["loss", "val", "gnorm", "tok/s"]);
+  const tokensPerStep = spec.seqLen * spec.batch;
+  let trainMs = 0;
+  let stepsRun = 0;
+  let lastVal = Number.NaN;
+  const done = () => trainer.step >= budgetSteps || Date.now() - started >= budgetMs;
+  while (!done()) {
+    const t0 = performance.now();
+    const figures = trainer.trainStep();
+    trainMs += performance.now() - t0;
+    stepsRun++;
+    const tokensPerSecond = (stepsRun * tokensPerStep) / (trainMs / 1000);
+    const { hiddenGradNorms, ...rest } = figures;
+    log({
+      type: "train",
+      ...rest,
+      tokensPerSecond,
+      elapsed: (Date.now() - started) / 1000,
+    } satisfies TrainRecord);
+    if (trainer.step % spec.evalEvery === 0) {
+      lastVal = evaluate(state.model, valSet);
+      const sample = sampleFrom(state.model, corpus, spec, trainer.step);
+      log({ type: "val", step: trainer.step, valLoss: lastVal, sample });
+      log({
+        type: "gradflow",
+        step: trainer.step,
+        layer: spec.model.layers - 1,
+        norms: Array.from(hiddenGradNorms),
+      });
+      progress.log(
+        `step ${trainer.step}: val loss ${lastVal.toFixed(3)} | ${JSON.stringify(sample.slice(0, 60))}`,
+      );
+      saveAll();
+    }
+    const position =
+      spec.steps !== null ? trainer.step : Math.min(total, Math.round((Date.now() - started) / 1000));
+    progress.update(position, {
+      loss: figures.loss.toFixed(3),
+      val: Number.isNaN(lastVal) ? "-" : lastVal.toFixed(3),
+      gnorm: figures.gradNorm.toFixed(2),
+      "tok/s": Math.round(tokensPerSecond),
+    });
+  }
+  progress.stop();
+  const valLoss = evaluate(state.model, sequentialBatches(corpus.val, spec.seqLen, spec.batch));
+  const tokensPerSecond = stepsRun > 0 ? (stepsRun * tokensPerStep) / (trainMs / 1000) : 0;
+  const seconds = (Date.now() - started) / 1000;
+  log({ type: "done", step: trainer.step, valLoss, unigramLoss: baseline, tokensPerSecond, seconds });
+  saveAll();
+  return {
+    valLoss,
+    unigramLoss: baseline,
+    steps: trainer.step,
+    tokensPerSecond,
+    seconds,
+    checkpoint: paths.checkpoint,
+    report: paths.report,
+    metrics: paths.metrics,
+  };
+}
+
+function freshState(spec: TrainSpec, V: number): TrainingState {
+  const rng = new Rng(spec.seed);
+  const model = new SequenceModel(modelConfig(spec, V), { rng });
+  const optimizer = createOptimizer(spec.optimizer, model.params.data.length, model.config.dtype);
+  return { model, optimizer, rng, step: 0 };
+}
+
+/** A fresh metrics file, or (resuming) the old one cut back to the checkpoint's step. */
+function startMetrics(
+  path: string,
+  spec: TrainSpec,
+  corpus: Corpus,
+  baseline: number,
+  resumedAt: number | null,
+): MetricRecord[] {
+  if (resumedAt !== null && existsSync(path)) {
+    const kept = readMetrics(path).filter(
+      (r) => r.type === "run" || (r.type !== "done" && r.step <= resumedAt),
+    );
+    writeMetrics(path, kept);
+    return kept;
+  }
+  const run: RunRecord = {
+    type: "run",
+    config: spec as unknown as Record<string, unknown>,
+    data: {
+      path: spec.data,
+      tokenizer: spec.tokenizer,
+      vocabSize: corpus.tokenizer.size,
+      trainTokens: corpus.train.length,
+      valTokens: corpus.val.length,
+    },
+    unigramLoss: baseline,
+    startedAt: new Date().toISOString(),
+  };
+  writeMetrics(path, [run]);
+  return [run];
+}
+
+/** A free-running sample primed with the start of the validation text; its own generator, so
+ *  evaluation never shifts the training stream. */
+function sampleFrom(model: SequenceModel, corpus: Corpus, spec: TrainSpec, step: number): string {
+  if (spec.sampleLength === 0) return "";
+  const prime = corpus.val.subarray(0, Math.min(8, corpus.val.length));
+  const tokens = sampleText(model, prime, spec.sampleLength, new Rng(spec.seed * 7919 + step));
+  return corpus.tokenizer.decode(tokens);
+}

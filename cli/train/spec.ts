@@ -1,0 +1,243 @@
+import type { TokenizerKind } from "../../src/data/tokenizer.js";
+import { ConfigError } from "../../src/errors.js";
+import type { ActivationName } from "../../src/kernels/activations.js";
+import type { CellKind, ModelConfig } from "../../src/model/config.js";
+import { checkEpsSchedule, type EpsSchedule, type FeedMode } from "../../src/train/feeding.js";
+import { resolveOptimizerConfig } from "../../src/train/optimizers.js";
+import type { OptimizerConfig } from "../../src/train/optimizers.js";
+import type { LrScheduleSpec } from "../../src/train/schedules.js";
+import type { ClipSpec } from "../../src/train/trainer.js";
+
+/** Everything that defines a training run; stored in its checkpoint, so `--resume` needs nothing else. */
+export interface TrainSpec {
+  data: string;
+  tokenizer: TokenizerKind;
+  maxVocab: number;
+  valFraction: number;
+  /** The model without its vocabulary-dependent sizes (known once the text is tokenized). */
+  model: Omit<ModelConfig, "input" | "outputSize" | "loss"> & { embedding: number | "onehot" };
+  seqLen: number;
+  batch: number;
+  feed: FeedMode;
+  clip: ClipSpec;
+  optimizer: OptimizerConfig;
+  lrSchedule: LrScheduleSpec;
+  steps: number | null;
+  minutes: number | null;
+  seed: number;
+  evalEvery: number;
+  valBatches: number;
+  sampleLength: number;
+}
+
+/** The raw option values commander gives (strings where typed by the user). */
+export interface TrainOptions {
+  data: string;
+  tokenizer: string;
+  maxVocab: string;
+  valFraction: string;
+  cell: string;
+  activation: string;
+  straightThrough?: boolean;
+  skip: string;
+  hidden: string;
+  layers: string;
+  embedding: string;
+  oneHot?: boolean;
+  dtype: string;
+  seqLen: string;
+  batch: string;
+  mode: string;
+  prefix: string;
+  schedule: string;
+  k?: string;
+  c?: string;
+  epsMin: string;
+  eps?: string;
+  pick: string;
+  clipNorm?: string;
+  clipNormType: string;
+  clipValue?: string;
+  clip?: boolean;
+  optimizer: string;
+  lr: string;
+  momentum: string;
+  nesterov?: boolean;
+  weightDecay?: string;
+  lrSchedule: string;
+  warmup: string;
+  lrStepSize: string;
+  lrGamma: string;
+  minLr: string;
+  steps?: string;
+  minutes?: string;
+  seed: string;
+  evalEvery: string;
+  valBatches: string;
+  sampleLength: string;
+}
+
+export function integer(value: string, flag: string, min = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new ConfigError(`${flag} must be an integer >= ${min}, got '${value}'`);
+  return n;
+}
+
+export function number(
+  value: string,
+  flag: string,
+  check: (x: number) => boolean = () => true,
+  need = "a number",
+): number {
+  const x = Number(value);
+  if (value.trim() === "" || !Number.isFinite(x) || !check(x))
+    throw new ConfigError(`${flag} must be ${need}, got '${value}'`);
+  return x;
+}
+
+const positive = (x: number) => x > 0;
+
+function epsSchedule(o: TrainOptions): EpsSchedule {
+  const k = (fallback: number) => (o.k === undefined ? fallback : number(o.k, "--k"));
+  switch (o.schedule) {
+    case "linear":
+      return checkEpsSchedule({
+        kind: "linear",
+        k: k(1),
+        c: o.c === undefined ? 1e-3 : number(o.c, "--c"),
+        min: number(o.epsMin, "--eps-min"),
+      });
+    case "exponential":
+      return checkEpsSchedule({ kind: "exponential", k: k(0.995) });
+    case "inverse-sigmoid":
+      return checkEpsSchedule({ kind: "inverse-sigmoid", k: k(100) });
+    default:
+      return checkEpsSchedule({ kind: "constant", eps: o.eps === undefined ? 0.5 : number(o.eps, "--eps") });
+  }
+}
+
+function feedMode(o: TrainOptions): FeedMode {
+  if (o.mode === "free-running") return { kind: "free-running", prefix: integer(o.prefix, "--prefix", 0) };
+  if (o.mode === "scheduled-sampling") {
+    return {
+      kind: "scheduled-sampling",
+      schedule: epsSchedule(o),
+      pick: o.pick === "argmax" ? "argmax" : "sample",
+    };
+  }
+  return { kind: "teacher-forcing" };
+}
+
+function clipSpec(o: TrainOptions): ClipSpec {
+  if (o.clip === false) return null;
+  if (o.clipNorm !== undefined && o.clipValue !== undefined) {
+    throw new ConfigError("give --clip-norm or --clip-value, not both");
+  }
+  if (o.clipValue !== undefined)
+    return { kind: "value", value: number(o.clipValue, "--clip-value", positive, "> 0") };
+  const maxNorm = number(o.clipNorm ?? "1", "--clip-norm", positive, "> 0");
+  return { kind: "norm", maxNorm, normType: o.clipNormType === "inf" ? "inf" : 2 };
+}
+
+function optimizer(o: TrainOptions): OptimizerConfig {
+  const lr = number(o.lr, "--lr", (x) => x >= 0, ">= 0");
+  const weightDecay =
+    o.weightDecay === undefined ? undefined : number(o.weightDecay, "--weight-decay", (x) => x >= 0, ">= 0");
+  const config: OptimizerConfig =
+    o.optimizer === "sgd"
+      ? {
+          name: "sgd",
+          lr,
+          momentum: number(o.momentum, "--momentum"),
+          nesterov: o.nesterov ?? false,
+          ...(weightDecay === undefined ? {} : { weightDecay }),
+        }
+      : {
+          name: o.optimizer === "adamw" ? "adamw" : "adam",
+          lr,
+          ...(weightDecay === undefined ? {} : { weightDecay }),
+        };
+  return resolveOptimizerConfig(config);
+}
+
+function lrSchedule(o: TrainOptions, steps: number | null): LrScheduleSpec {
+  const warmup = integer(o.warmup, "--warmup", 0);
+  if (o.lrSchedule === "step") {
+    return {
+      kind: "step",
+      stepSize: integer(o.lrStepSize, "--lr-step-size"),
+      gamma: number(o.lrGamma, "--lr-gamma", positive, "> 0"),
+      warmup,
+    };
+  }
+  if (o.lrSchedule === "cosine") {
+    if (steps === null)
+      throw new ConfigError("--lr-schedule cosine needs --steps (the length of the cosine)");
+    return {
+      kind: "cosine",
+      totalSteps: steps,
+      minLr: number(o.minLr, "--min-lr", (x) => x >= 0, ">= 0"),
+      warmup,
+    };
+  }
+  return { kind: "constant", warmup };
+}
+
+/** Validates every option and builds the run's spec. */
+export function specFromOptions(o: TrainOptions): TrainSpec {
+  if (o.steps !== undefined && o.minutes !== undefined)
+    throw new ConfigError("give --steps or --minutes, not both");
+  const steps = o.steps === undefined ? null : integer(o.steps, "--steps");
+  const minutes = o.minutes === undefined ? null : number(o.minutes, "--minutes", positive, "> 0");
+  const skip = integer(o.skip, "--skip", 0);
+  if (skip === 1)
+    throw new ConfigError("--skip must be 0 (none) or a delay >= 2 (1 is the ordinary recurrence)");
+  if (skip > 0 && o.cell !== "rnn") throw new ConfigError(`--skip is defined for --cell rnn, not ${o.cell}`);
+  const spec: TrainSpec = {
+    data: o.data,
+    tokenizer: o.tokenizer === "word" ? "word" : "char",
+    maxVocab: integer(o.maxVocab, "--max-vocab", 3),
+    valFraction: number(o.valFraction, "--val-fraction", (x) => x > 0 && x < 1, "in (0, 1)"),
+    model: {
+      cell: o.cell as CellKind,
+      activation: o.activation as ActivationName,
+      straightThrough: o.straightThrough ?? false,
+      skip,
+      hiddenSize: integer(o.hidden, "--hidden"),
+      layers: integer(o.layers, "--layers"),
+      dtype: o.dtype === "float64" ? "float64" : "float32",
+      embedding: o.oneHot ? "onehot" : integer(o.embedding, "--embedding"),
+    },
+    seqLen: integer(o.seqLen, "--seq-len"),
+    batch: integer(o.batch, "--batch"),
+    feed: feedMode(o),
+    clip: clipSpec(o),
+    optimizer: optimizer(o),
+    lrSchedule: lrSchedule(o, steps),
+    steps,
+    minutes,
+    seed: integer(o.seed, "--seed", 0),
+    evalEvery: integer(o.evalEvery, "--eval-every"),
+    valBatches: integer(o.valBatches, "--val-batches"),
+    sampleLength: integer(o.sampleLength, "--sample-length", 0),
+  };
+  if (spec.steps === null && spec.minutes === null) spec.minutes = DEFAULT_MINUTES;
+  return spec;
+}
+
+export const DEFAULT_MINUTES = 4.5;
+
+/** The model config for a vocabulary of V tokens. */
+export function modelConfig(spec: TrainSpec, V: number): ModelConfig {
+  const { embedding, ...rest } = spec.model;
+  return {
+    ...rest,
+    input:
+      embedding === "onehot"
+        ? { kind: "onehot", vocabSize: V }
+        : { kind: "embedding", vocabSize: V, embeddingSize: embedding },
+    outputSize: V,
+    loss: "cross-entropy",
+  };
+}

@@ -1,0 +1,89 @@
+import { ConfigError, FormatError } from "../errors.js";
+
+/** Token 0 of every vocabulary: anything the training text did not contain. */
+export const UNKNOWN = "<unk>";
+
+export type TokenizerKind = "char" | "word";
+
+/** What a checkpoint stores to rebuild the tokenizer. */
+export interface TokenizerJSON {
+  kind: TokenizerKind;
+  vocab: string[];
+}
+
+/** Maps text to token ids and back over a fixed vocabulary whose entry 0 is UNKNOWN. */
+export class Tokenizer {
+  private readonly index = new Map<string, number>();
+
+  constructor(
+    readonly kind: TokenizerKind,
+    readonly vocab: readonly string[],
+  ) {
+    if (vocab[0] !== UNKNOWN) throw new FormatError(`a vocabulary must start with ${UNKNOWN}`);
+    for (const [i, piece] of vocab.entries()) {
+      if (this.index.has(piece)) throw new FormatError(`the vocabulary lists ${JSON.stringify(piece)} twice`);
+      this.index.set(piece, i);
+    }
+  }
+
+  /** Characters: every code point of the text. Words: runs of letters, digits and apostrophes, each
+   *  other non-space character, and newlines; the `maxVocab − 1` most frequent, the rest UNKNOWN. */
+  static fromText(kind: TokenizerKind, text: string, maxVocab = 10_000): Tokenizer {
+    if (!Number.isInteger(maxVocab) || maxVocab < 3)
+      throw new ConfigError(`maxVocab must be an integer >= 3, got ${maxVocab}`);
+    const counts = new Map<string, number>();
+    for (const piece of split(kind, text)) counts.set(piece, (counts.get(piece) ?? 0) + 1);
+    counts.delete(UNKNOWN);
+    if (counts.size < 2) throw new ConfigError("the text needs at least two distinct tokens to model");
+    const pieces = [...counts.keys()];
+    if (kind === "char") pieces.sort();
+    else pieces.sort((a, b) => (counts.get(b) as number) - (counts.get(a) as number) || (a < b ? -1 : 1));
+    return new Tokenizer(kind, [UNKNOWN, ...pieces.slice(0, maxVocab - 1)]);
+  }
+
+  static fromJSON(json: unknown): Tokenizer {
+    const j = json as Partial<TokenizerJSON> | null;
+    if (
+      !j ||
+      (j.kind !== "char" && j.kind !== "word") ||
+      !Array.isArray(j.vocab) ||
+      !j.vocab.every((v) => typeof v === "string")
+    ) {
+      throw new FormatError('a tokenizer must be {"kind": "char" | "word", "vocab": [strings]}');
+    }
+    return new Tokenizer(j.kind, j.vocab);
+  }
+
+  toJSON(): TokenizerJSON {
+    return { kind: this.kind, vocab: [...this.vocab] };
+  }
+
+  get size(): number {
+    return this.vocab.length;
+  }
+
+  encode(text: string): Int32Array {
+    const pieces = split(this.kind, text);
+    return Int32Array.from(pieces, (piece) => this.index.get(piece) ?? 0);
+  }
+
+  decode(tokens: ArrayLike<number>): string {
+    const pieces = Array.from(tokens, (t) =>
+      t === 0 ? (this.kind === "char" ? "\uFFFD" : UNKNOWN) : this.vocab[t],
+    );
+    if (this.kind === "char") return pieces.join("");
+    let out = "";
+    for (const piece of pieces) {
+      const glue =
+        out === "" || out.endsWith("\n") || piece === "\n" || /^[.,;:!?')\]]$/.test(piece) ? "" : " ";
+      out += glue + piece;
+    }
+    return out;
+  }
+}
+
+const WORD = /[\p{L}\p{N}']+|\n|[^\s\p{L}\p{N}']/gu;
+
+function split(kind: TokenizerKind, text: string): string[] {
+  return kind === "char" ? Array.from(text) : (text.match(WORD) ?? []);
+}

@@ -1,0 +1,191 @@
+// The page's inline script: reads the figures' specs (spec.ts) from the embedded JSON and draws each
+// with Observable Plot, sized to its column and redrawn when the window is resized. Plain ES2017 for
+// the browser, kept as a string since the core is compiled without the DOM's types; globals `d3` and
+// `Plot` come from the inlined UMD bundles. A figure that fails to draw shows the error in its place.
+
+/** The id of the `<script type="application/json">` block holding `{ figures: { [id]: PlotSpec } }`. */
+export const REPORT_DATA_ID = "rnnlab-report-data";
+
+export const CLIENT_SCRIPT = `(function () {
+  "use strict";
+  var PALETTE = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04", "#db2777", "#4b5563", "#65a30d"];
+  var figures = document.querySelectorAll("figure[data-plot]");
+  var data;
+  function fail(host, message) {
+    host.textContent = "";
+    var p = document.createElement("p");
+    p.className = "plot-error";
+    p.textContent = message;
+    host.appendChild(p);
+  }
+  try {
+    data = JSON.parse(document.getElementById("${REPORT_DATA_ID}").textContent);
+  } catch (e) {
+    console.error(e);
+    figures.forEach(function (f) { fail(f.querySelector(".plot"), "The figure data could not be read: " + e.message); });
+    return;
+  }
+  if (typeof Plot === "undefined" || typeof d3 === "undefined") {
+    figures.forEach(function (f) { fail(f.querySelector(".plot"), "The plotting library did not load."); });
+    return;
+  }
+  function fmt(v) {
+    if (typeof v !== "number") return String(v);
+    if (!isFinite(v)) return String(v);
+    if (Number.isInteger(v) && Math.abs(v) < 1e7) return d3.format(",")(v);
+    var a = Math.abs(v);
+    if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(2);
+    return String(Number(v.toPrecision(4)));
+  }
+  function num(v, log) {
+    if (typeof v !== "number" || !isFinite(v)) return NaN;
+    if (log && v <= 0) return NaN;
+    return v;
+  }
+  function scale(a, grid) {
+    a = a || {};
+    var o = { label: a.label == null ? null : a.label, grid: grid };
+    if (a.log) o.type = "log";
+    if (a.domain) o.domain = a.domain;
+    if (a.percent) o.percent = true;
+    return o;
+  }
+  function distinct(values) {
+    var seen = new Set(), out = [];
+    values.forEach(function (v) { if (!seen.has(v)) { seen.add(v); out.push(v); } });
+    if (out.every(function (v) { return typeof v === "number"; })) out.sort(function (a, b) { return a - b; });
+    return out;
+  }
+  function thin(values, max) {
+    if (values.length <= max) return values;
+    var k = Math.ceil(values.length / Math.max(1, max));
+    return values.filter(function (_, i) { return i % k === 0; });
+  }
+  function ruleMarks(rules, ylog, xlog) {
+    var marks = [];
+    (rules || []).forEach(function (r) {
+      var color = r.color || "#6b7280";
+      if (r.axis === "x") {
+        if (!isFinite(num(r.value, xlog))) return;
+        marks.push(Plot.ruleX([r.value], { stroke: color, strokeDasharray: "4,3" }));
+        if (r.label) marks.push(Plot.text([r.value], { x: function (d) { return d; }, text: function () { return r.label; }, frameAnchor: "top", textAnchor: "start", dx: 4, dy: 4, fill: color }));
+      } else {
+        if (!isFinite(num(r.value, ylog))) return;
+        marks.push(Plot.ruleY([r.value], { stroke: color, strokeDasharray: "4,3" }));
+        if (r.label) marks.push(Plot.text([r.value], { y: function (d) { return d; }, text: function () { return r.label; }, frameAnchor: "right", textAnchor: "end", dy: -7, fill: color, stroke: "white", strokeWidth: 3, paintOrder: "stroke" }));
+      }
+    });
+    return marks;
+  }
+  function base(spec, width, height) {
+    return {
+      width: width,
+      height: height,
+      marginLeft: 56,
+      marginRight: 16,
+      marginTop: 20,
+      marginBottom: 40,
+      style: { fontSize: "12px", fontFamily: "inherit", background: "transparent", overflow: "visible" },
+      x: scale(spec.x, false),
+      y: scale(spec.y, true)
+    };
+  }
+  function line(spec, width) {
+    var xl = spec.x && spec.x.log, yl = spec.y && spec.y.log;
+    var o = base(spec, width, spec.height || 320);
+    var names = [], colors = [], marks = [], all = [];
+    spec.series.forEach(function (s, i) {
+      var color = s.color || PALETTE[i % PALETTE.length];
+      names.push(s.name);
+      colors.push(color);
+      var pts = [];
+      for (var j = 0; j < s.x.length; j++) pts.push({ series: s.name, x: num(s.x[j], xl), y: num(s.y[j], yl) });
+      var ok = pts.filter(function (p) { return isFinite(p.x) && isFinite(p.y); });
+      all = all.concat(ok);
+      var stroke = function () { return s.name; };
+      marks.push(Plot.line(pts, { x: "x", y: "y", stroke: stroke, strokeWidth: s.width || 1.75, strokeOpacity: s.opacity == null ? 1 : s.opacity, strokeDasharray: s.dashed ? "6,4" : undefined }));
+      if (s.dots || ok.length === 1) marks.push(Plot.dot(ok, { x: "x", y: "y", fill: stroke, r: 3, stroke: "white", strokeWidth: 1 }));
+    });
+    marks = marks.concat(ruleMarks(spec.rules, yl, xl));
+    var xlab = (spec.x && spec.x.label) || "x", ylab = (spec.y && spec.y.label) || "y";
+    marks.push(Plot.tip(all, Plot.pointer({ x: "x", y: "y", stroke: function (d) { return d.series; }, title: function (d) { return d.series + "\\n" + xlab + " " + fmt(d.x) + "\\n" + ylab + " " + fmt(d.y); } })));
+    o.color = { domain: names, range: colors, legend: names.length > 1 };
+    o.marks = marks;
+    return Plot.plot(o);
+  }
+  function heatmap(spec, width) {
+    var c = spec.color || {};
+    var cells = [];
+    spec.cells.forEach(function (d) {
+      var v = num(d.value, c.log);
+      if (isFinite(v)) cells.push({ x: d.x, y: d.y, value: v });
+    });
+    var xs = distinct(spec.cells.map(function (d) { return d.x; }));
+    var ys = distinct(spec.cells.map(function (d) { return d.y; }));
+    var height = spec.height || Math.max(200, Math.min(480, ys.length * 12)) + 60;
+    var o = base(spec, width, height);
+    o.x = { type: "band", domain: xs, label: (spec.x && spec.x.label) || null, ticks: thin(xs, Math.floor((width - 80) / 56)), tickFormat: fmt };
+    o.y = { type: "band", domain: spec.yUp ? ys.slice().reverse() : ys, label: (spec.y && spec.y.label) || null, ticks: thin(ys, Math.floor((height - 60) / 18)), tickFormat: fmt };
+    o.color = { type: c.log ? "log" : "linear", scheme: c.scheme || "viridis", legend: true, label: c.label || null, tickFormat: fmt, width: Math.min(360, width - 20) };
+    o.marks = [Plot.cell(cells, { x: "x", y: "y", fill: "value", inset: 0, tip: { format: { x: fmt, y: fmt, fill: fmt } } })];
+    return Plot.plot(o);
+  }
+  function bar(spec, width) {
+    var o = base(spec, width, spec.height || 320);
+    var yl = spec.y && spec.y.log;
+    var rows = spec.bars.map(function (b) { return { label: b.label, value: num(b.value, spec.horizontal ? spec.x && spec.x.log : yl), group: b.group == null ? "" : b.group }; });
+    var grouped = rows.some(function (r) { return r.group !== ""; });
+    var fill = grouped ? "group" : PALETTE[0];
+    var labels = distinct(rows.map(function (r) { return r.label; }));
+    if (spec.horizontal) {
+      o.marginLeft = 120;
+      o.y = { type: "band", domain: labels, label: (spec.y && spec.y.label) || null };
+      o.x = scale(spec.x, true);
+      o.marks = [Plot.barX(rows, { y: "label", x: "value", fill: fill, tip: true }), Plot.ruleX([0])];
+    } else {
+      o.x = { type: "band", domain: labels, label: (spec.x && spec.x.label) || null };
+      o.marks = [Plot.barY(rows, { x: "label", y: "value", fill: fill, tip: true }), Plot.ruleY([0])];
+    }
+    if (grouped) o.color = { legend: true, range: PALETTE };
+    return Plot.plot(o);
+  }
+  function scatter(spec, width) {
+    var o = base(spec, width, spec.height || 360);
+    var xl = spec.x && spec.x.log, yl = spec.y && spec.y.log;
+    var pts = spec.points.map(function (p) { return { x: num(p.x, xl), y: num(p.y, yl), series: p.series == null ? "" : p.series, label: p.label }; });
+    var grouped = pts.some(function (p) { return p.series !== ""; });
+    o.x.grid = true;
+    o.marks = [Plot.dot(pts, { x: "x", y: "y", stroke: grouped ? "series" : PALETTE[0], r: 3.5, tip: true })];
+    var labelled = pts.filter(function (p) { return p.label != null && p.label !== ""; });
+    if (labelled.length) o.marks.push(Plot.text(labelled, { x: "x", y: "y", text: "label", dy: -9, fill: "#374151", stroke: "white", strokeWidth: 3, paintOrder: "stroke" }));
+    o.marks = o.marks.concat(ruleMarks(spec.rules, yl, xl));
+    if (grouped) o.color = { legend: true, range: PALETTE };
+    return Plot.plot(o);
+  }
+  var KINDS = { line: line, heatmap: heatmap, bar: bar, scatter: scatter };
+  function draw() {
+    figures.forEach(function (fig) {
+      var host = fig.querySelector(".plot");
+      var width = Math.max(300, Math.floor(host.clientWidth));
+      if (host.getAttribute("data-width") === String(width)) return;
+      host.setAttribute("data-width", String(width));
+      var spec = data.figures[fig.id];
+      try {
+        if (!spec || !KINDS[spec.kind]) throw new Error("no figure of kind " + (spec && spec.kind));
+        var el = KINDS[spec.kind](spec, width);
+        host.textContent = "";
+        host.appendChild(el);
+      } catch (e) {
+        console.error("figure " + fig.id + ":", e);
+        fail(host, "This figure could not be drawn: " + (e && e.message ? e.message : e));
+      }
+    });
+  }
+  draw();
+  var timer = 0;
+  window.addEventListener("resize", function () {
+    clearTimeout(timer);
+    timer = setTimeout(draw, 150);
+  });
+})();
+`;

@@ -1,0 +1,567 @@
+// The training report: report.html for one `rnnlab train` run, made from its metrics.jsonl records
+// (src/train/metrics.ts). Works on any prefix of a run: a figure whose records are missing is left
+// out with a note saying why. Pure: imports nothing from Node.
+
+import type {
+  DoneRecord,
+  GradFlowRecord,
+  MetricRecord,
+  RunRecord,
+  TrainRecord,
+  ValRecord,
+} from "../train/metrics.js";
+import { escapeHtml, rawHtml } from "./escape.js";
+import {
+  type CellValue,
+  type Figure,
+  formatNumber,
+  type PageOptions,
+  type ReportAssets,
+  renderPage,
+  type Section,
+  type Stat,
+} from "./page.js";
+import { finiteOrNull, type HeatmapCell, type LineSeries } from "./spec.js";
+
+/** The ids of the training report's figures and of its samples section. */
+export const TRAINING_IDS = {
+  loss: "loss",
+  gradNorm: "grad-norm",
+  groundTruth: "ground-truth",
+  learningRate: "learning-rate",
+  gradFlow: "grad-flow",
+  gradFlowProfile: "grad-flow-profile",
+  samples: "samples",
+} as const;
+
+const LN2 = Math.LN2;
+
+/** A run's records sorted by kind; a step written twice (a resumed run) keeps its last record. */
+export interface RunRecords {
+  runs: RunRecord[];
+  train: TrainRecord[];
+  val: ValRecord[];
+  gradflow: GradFlowRecord[];
+  done?: DoneRecord;
+}
+
+function lastByKey<T extends { step: number }>(records: T[], key: (r: T) => string): T[] {
+  const map = new Map<string, T>();
+  for (const r of records) {
+    const k = key(r);
+    map.delete(k); // re-inserted: the last record of a key takes its place in the order
+    map.set(k, r);
+  }
+  return [...map.values()].sort((a, b) => a.step - b.step);
+}
+
+/** Splits records by type, keeping the last record of each step (and layer), sorted by step. */
+export function groupRecords(records: readonly MetricRecord[]): RunRecords {
+  const runs: RunRecord[] = [];
+  const train: TrainRecord[] = [];
+  const val: ValRecord[] = [];
+  const gradflow: GradFlowRecord[] = [];
+  let done: DoneRecord | undefined;
+  for (const r of records) {
+    switch (r.type) {
+      case "run":
+        runs.push(r);
+        break;
+      case "train":
+        train.push(r);
+        break;
+      case "val":
+        val.push(r);
+        break;
+      case "gradflow":
+        gradflow.push(r);
+        break;
+      case "done":
+        done = r;
+        break;
+    }
+  }
+  return {
+    runs,
+    train: lastByKey(train, (r) => String(r.step)),
+    val: lastByKey(val, (r) => String(r.step)),
+    gradflow: lastByKey(gradflow, (r) => `${r.step}/${r.layer}`),
+    done,
+  };
+}
+
+/** The page (without assets) of the training report: what renderTrainingReport renders. */
+export function buildTrainingReport(records: readonly MetricRecord[]): Omit<PageOptions, "assets"> {
+  const g = groupRecords(records);
+  const run = g.runs[0];
+  const sections: Section[] = [
+    summarySection(g),
+    lossSection(g),
+    gradientSection(g),
+    feedingSection(g),
+    gradFlowSection(g),
+    samplesSection(g),
+  ];
+  if (run) sections.push(configSection(run));
+  return {
+    title: "Training report",
+    subtitle: run ? subtitle(run) : "A run without its run record",
+    sections,
+    footer: rawHtml(
+      `Made by rnnlab from ${escapeHtml(formatNumber(records.length))} records of metrics.jsonl. ` +
+        "This page is self-contained: it opens from disk and needs no network.",
+    ),
+    toc: true,
+  };
+}
+
+/** report.html for a training run, from its metrics.jsonl records (any prefix of a run). */
+export function renderTrainingReport(records: readonly MetricRecord[], assets: ReportAssets): string {
+  return renderPage({ ...buildTrainingReport(records), assets });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sections
+
+function summarySection(g: RunRecords): Section {
+  const run = g.runs[0];
+  const lastTrain = g.train.at(-1);
+  const lastVal = g.val.at(-1);
+  const unigram = finiteOrNull(g.done?.unigramLoss ?? run?.unigramLoss);
+  const valLoss = finiteOrNull(g.done?.valLoss ?? lastVal?.valLoss);
+  const steps = g.done?.step ?? lastTrain?.step;
+  const tokensPerSecond = finiteOrNull(g.done?.tokensPerSecond ?? lastTrain?.tokensPerSecond);
+  const seconds = finiteOrNull(g.done?.seconds ?? lastTrain?.elapsed);
+
+  const stats: Stat[] = [];
+  if (valLoss !== null) {
+    const below = unigram !== null && unigram > 0 ? 1 - valLoss / unigram : null;
+    stats.push({
+      label: g.done ? "Final validation loss" : "Latest validation loss",
+      value: valLoss.toFixed(3),
+      note:
+        `nats/token · ${(valLoss / LN2).toFixed(3)} bits` +
+        (below === null
+          ? ""
+          : ` · ${Math.abs(below * 100).toFixed(0)}% ${below >= 0 ? "below" : "above"} unigram`),
+      tone: unigram === null ? "neutral" : valLoss < unigram ? "good" : "bad",
+    });
+  } else {
+    stats.push({ label: "Validation loss", value: "–", note: "not evaluated yet" });
+  }
+  stats.push({
+    label: "Unigram loss",
+    value: unigram === null ? "–" : unigram.toFixed(3),
+    note: "nats/token, context-free baseline",
+  });
+  stats.push({
+    label: "Steps",
+    value: steps === undefined ? "0" : formatNumber(steps),
+    note: g.done ? "finished" : "in progress or interrupted",
+    tone: g.done ? "neutral" : "warn",
+  });
+  stats.push({
+    label: "Tokens / s",
+    value: tokensPerSecond === null ? "–" : formatNumber(Math.round(tokensPerSecond)),
+    note: seconds === null ? undefined : `${formatDuration(seconds)}${g.done ? "" : " so far"}`,
+  });
+
+  const notes: string[] = [];
+  if (!run)
+    notes.push("No run record (the first line of metrics.jsonl): the configuration and data are unknown.");
+  if (g.runs.length > 1) {
+    notes.push(
+      `This run was resumed ${g.runs.length - 1} time${g.runs.length > 2 ? "s" : ""}; ` +
+        "where a step was recorded twice, the later record is shown, and times count from the last start.",
+    );
+  }
+
+  const tables: Section["tables"] = [];
+  if (run) {
+    const d = run.data;
+    tables.push({
+      kind: "kv",
+      title: "Data",
+      rows: [
+        ["file", d.path],
+        ["tokenizer", d.tokenizer === "char" ? "characters" : "words"],
+        ["vocabulary", d.vocabSize],
+        ["training tokens", d.trainTokens],
+        ["validation tokens", d.valTokens],
+      ],
+    });
+    const rows: [string, CellValue][] = [["started", formatDate(run.startedAt)]];
+    if (g.done) rows.push(["finished after", formatDuration(g.done.seconds)]);
+    for (const [key, label] of [
+      ["cell", "cell"],
+      ["hiddenSize", "hidden size"],
+      ["layers", "layers"],
+      ["mode", "training mode"],
+      ["optimizer", "optimizer"],
+      ["seed", "seed"],
+    ] as const) {
+      const v = findKey(run.config, key);
+      if (v !== undefined) rows.push([label, configValue(v)]);
+    }
+    tables.push({ kind: "kv", title: "Run", rows });
+  }
+  return { id: "summary", heading: "Summary", notes, stats, tables };
+}
+
+function lossSection(g: RunRecords): Section {
+  const unigram = finiteOrNull(g.done?.unigramLoss ?? g.runs[0]?.unigramLoss);
+  const notes: string[] = [];
+  if (g.train.length === 0 && g.val.length === 0) {
+    notes.push("No training or validation records yet: the loss curves appear here after the first steps.");
+    return { id: "loss-section", heading: "Loss", notes };
+  }
+  if (g.val.length === 0) notes.push("No validation records yet: only the training loss is shown.");
+  const series: LineSeries[] = [];
+  if (g.train.length > 0) {
+    const x = g.train.map((r) => r.step);
+    const y = g.train.map((r) => finiteOrNull(r.loss));
+    series.push({ name: "training", x, y, color: "#93b4f5", width: 1 });
+    if (g.train.length >= 20) {
+      series.push({ name: "training (smoothed)", x, y: smooth(y), color: "#2563eb", width: 2.25 });
+    }
+  }
+  if (g.val.length > 0) {
+    series.push({
+      name: "validation",
+      x: g.val.map((r) => r.step),
+      y: g.val.map((r) => finiteOrNull(r.valLoss)),
+      color: "#ea580c",
+      width: 2.25,
+      dots: true,
+    });
+  }
+  const caption =
+    "Mean cross-entropy per token, in nats. The training loss is the batch's, on the tokens fed as the " +
+    "training mode decided; the validation loss is teacher forced." +
+    (g.train.length >= 20 ? " The smoothed curve is a debiased exponential moving average." : "") +
+    (unigram === null
+      ? ""
+      : ` Dashed: the unigram loss of the validation text (${unigram.toFixed(3)}), what a model ignoring all context would score.`);
+  const figure: Figure = {
+    id: TRAINING_IDS.loss,
+    title: "Training and validation loss",
+    caption,
+    spec: {
+      kind: "line",
+      x: { label: "step" },
+      y: { label: "loss (nats/token)" },
+      series,
+      rules: unigram === null ? [] : [{ axis: "y", value: unigram, label: "unigram", color: "#6b7280" }],
+    },
+  };
+  return { id: "loss-section", heading: "Loss", notes, figures: [figure] };
+}
+
+function gradientSection(g: RunRecords): Section {
+  if (g.train.length === 0) {
+    return { id: "gradient-section", heading: "Gradient norm", notes: ["No training records yet."] };
+  }
+  const x = g.train.map((r) => r.step);
+  const clipped = g.train.filter(
+    (r) => Number.isFinite(r.gradNorm) && r.gradNormClipped < r.gradNorm * (1 - 1e-9),
+  ).length;
+  const share = clipped / g.train.length;
+  const figures: Figure[] = [
+    {
+      id: TRAINING_IDS.gradNorm,
+      title: "Gradient norm before and after clipping",
+      caption:
+        "Global 2-norm of the gradient over all parameters, on a log scale. " +
+        (clipped === 0
+          ? "Clipping never changed it at the recorded steps, so the two curves coincide."
+          : `Clipping reduced it at ${formatNumber(clipped)} of ${formatNumber(g.train.length)} recorded steps (${(share * 100).toFixed(1)}%).`),
+      spec: {
+        kind: "line",
+        x: { label: "step" },
+        y: { label: "‖∇L‖₂", log: true },
+        series: [
+          {
+            name: "before clipping",
+            x,
+            y: g.train.map((r) => finiteOrNull(r.gradNorm)),
+            color: "#9333ea",
+            width: 1.25,
+          },
+          {
+            name: "after clipping",
+            x,
+            y: g.train.map((r) => finiteOrNull(r.gradNormClipped)),
+            color: "#16a34a",
+            width: 1.75,
+            dashed: clipped === 0,
+          },
+        ],
+      },
+    },
+  ];
+  const lrs = g.train.map((r) => r.lr);
+  if (lrs.some((v) => v !== lrs[0])) {
+    figures.push({
+      id: TRAINING_IDS.learningRate,
+      title: "Learning rate",
+      caption: "The learning rate the optimizer used at each step, as the schedule set it.",
+      spec: {
+        kind: "line",
+        height: 200,
+        x: { label: "step" },
+        y: { label: "learning rate" },
+        series: [{ name: "learning rate", x, y: lrs.map(finiteOrNull), color: "#0891b2" }],
+      },
+    });
+  }
+  return { id: "gradient-section", heading: "Gradient norm", figures };
+}
+
+function feedingSection(g: RunRecords): Section {
+  const heading = "Ground truth fed";
+  if (g.train.length === 0) return { id: "feeding-section", heading, notes: ["No training records yet."] };
+  const x = g.train.map((r) => r.step);
+  const mode = g.runs[0] ? findKey(g.runs[0].config, "mode") : undefined;
+  return {
+    id: "feeding-section",
+    heading,
+    figures: [
+      {
+        id: TRAINING_IDS.groundTruth,
+        title: "Fraction of ground-truth tokens fed, and eps_i",
+        caption:
+          "Of the tokens fed to the model after the first of each sequence, the fraction that were the " +
+          "true text rather than the model's own (observed), against scheduled sampling's probability eps_i " +
+          "of feeding the truth at step i. Teacher forcing feeds only the truth (both 1); free running feeds " +
+          "the model's tokens after the prefix; under scheduled sampling the observed fraction follows eps_i " +
+          "within sampling error." +
+          (typeof mode === "string" ? ` This run's mode: ${mode}.` : ""),
+        spec: {
+          kind: "line",
+          height: 260,
+          x: { label: "step" },
+          y: { label: "fraction", domain: [0, 1], percent: true },
+          series: [
+            {
+              name: "ground truth fed (observed)",
+              x,
+              y: g.train.map((r) => finiteOrNull(r.groundTruthFraction)),
+              color: "#16a34a",
+              width: 1.25,
+            },
+            {
+              name: "eps_i (schedule)",
+              x,
+              y: g.train.map((r) => finiteOrNull(r.eps)),
+              color: "#111827",
+              width: 2,
+              dashed: true,
+            },
+          ],
+        },
+      },
+    ],
+  };
+}
+
+function gradFlowSection(g: RunRecords): Section {
+  const heading = "Gradient flow through time";
+  if (g.gradflow.length === 0) {
+    return {
+      id: "grad-flow-section",
+      heading,
+      notes: ["No gradient-flow records yet: ‖dL/dh_t‖ is recorded at every evaluation."],
+    };
+  }
+  const layers = [...new Set(g.gradflow.map((r) => r.layer))].sort((a, b) => b - a);
+  const figures: Figure[] = [];
+  layers.forEach((layer, i) => {
+    const recs = g.gradflow.filter((r) => r.layer === layer);
+    const cells: HeatmapCell[] = recs.flatMap((r) =>
+      r.norms.map((v, t) => ({ x: r.step, y: t, value: finiteOrNull(v) })),
+    );
+    const T = Math.max(...recs.map((r) => r.norms.length)) - 1;
+    const layerText = layers.length > 1 ? ` (layer ${layer}${i === 0 ? ", the top" : ""})` : "";
+    figures.push({
+      id: i === 0 ? TRAINING_IDS.gradFlow : `${TRAINING_IDS.gradFlow}-layer-${layer}`,
+      title: `‖dL/dh_t‖ per time step over training${layerText}`,
+      caption:
+        `Each column is one evaluated training step; row t is the norm of dL/dh_t, summed over the batch, ` +
+        `for t = 0 (the initial state, bottom) to t = ${T}. The colour scale is logarithmic: gradients that ` +
+        "vanish on their way back through time fade toward the bottom, exploding ones grow.",
+      spec: {
+        kind: "heatmap",
+        cells,
+        x: { label: "training step" },
+        y: { label: "time step t" },
+        color: { label: "‖dL/dh_t‖", log: true, scheme: "viridis" },
+        yUp: true,
+      },
+    });
+  });
+  // The profile over t at a few evaluations of the top layer, on a log scale.
+  const top = g.gradflow.filter((r) => r.layer === layers[0]);
+  const picks = pickEvenly(top, 5);
+  figures.push({
+    id: TRAINING_IDS.gradFlowProfile,
+    title: "‖dL/dh_t‖ against t at a few evaluations",
+    caption: `Columns of the heatmap above${layers.length > 1 ? " (top layer)" : ""}, as curves on a log scale.`,
+    spec: {
+      kind: "line",
+      height: 280,
+      x: { label: "time step t" },
+      y: { label: "‖dL/dh_t‖", log: true },
+      series: picks.map((r, i) => ({
+        name: `step ${formatNumber(r.step)}`,
+        x: r.norms.map((_, t) => t),
+        y: r.norms.map(finiteOrNull),
+        color: ramp(picks.length === 1 ? 1 : i / (picks.length - 1)),
+      })),
+    },
+  });
+  return { id: "grad-flow-section", heading, figures };
+}
+
+function samplesSection(g: RunRecords): Section {
+  const heading = "Free-running samples";
+  if (g.val.length === 0) {
+    return {
+      id: TRAINING_IDS.samples,
+      heading,
+      notes: ["No validation records yet: a sample is generated at every evaluation."],
+    };
+  }
+  return {
+    id: TRAINING_IDS.samples,
+    heading,
+    prose:
+      "What the model wrote from its own tokens at each evaluation, with that evaluation's validation loss.",
+    tables: [
+      {
+        kind: "grid",
+        columns: [
+          { label: "step", align: "right", width: "6em" },
+          { label: "val loss", align: "right", width: "6em" },
+          { label: "sample" },
+        ],
+        rows: g.val.map((r) => [
+          r.step,
+          Number.isFinite(r.valLoss) ? r.valLoss.toFixed(3) : String(r.valLoss),
+          { pre: r.sample },
+        ]),
+      },
+    ],
+  };
+}
+
+function configSection(run: RunRecord): Section {
+  const rows = flatten(run.config);
+  return {
+    id: "configuration",
+    heading: "Configuration",
+    prose: "The model's configuration and every training option, as given.",
+    tables: rows.length > 0 ? [{ kind: "kv", rows }] : [],
+    notes: rows.length > 0 ? [] : ["The run record holds no configuration."],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Helpers
+
+/** Debiased exponential moving average (as TensorBoard's smoothing); nulls are skipped and kept. */
+function smooth(y: (number | null)[]): (number | null)[] {
+  const beta = Math.min(0.98, Math.max(0, 1 - 10 / y.length));
+  let m = 0;
+  let w = 0;
+  return y.map((v) => {
+    if (v === null) return null;
+    m = beta * m + (1 - beta) * v;
+    w = beta * w + (1 - beta);
+    return m / w;
+  });
+}
+
+function pickEvenly<T>(items: T[], n: number): T[] {
+  if (items.length <= n) return items;
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(items[Math.round((i * (items.length - 1)) / (n - 1))]);
+  return out;
+}
+
+/** Light to dark blue-violet, for curves ordered in time. */
+function ramp(f: number): string {
+  const from = [147, 197, 253];
+  const to = [49, 46, 129];
+  const c = from.map((a, i) => Math.round(a + (to[i] - a) * f));
+  return `rgb(${c.join(",")})`;
+}
+
+function subtitle(run: RunRecord): string {
+  const c = run.config;
+  const parts: string[] = [];
+  const cell = findKey(c, "cell");
+  const hidden = findKey(c, "hiddenSize");
+  const layers = findKey(c, "layers");
+  if (typeof cell === "string") {
+    let model = cell.toUpperCase();
+    if (typeof hidden === "number")
+      model += `, ${typeof layers === "number" && layers > 1 ? `${layers} × ` : ""}${hidden} units`;
+    parts.push(model);
+  }
+  const mode = findKey(c, "mode");
+  if (typeof mode === "string") parts.push(mode);
+  const file = run.data.path.split(/[\\/]/).pop() ?? run.data.path;
+  parts.push(
+    `${file} (${run.data.tokenizer === "char" ? "characters" : "words"}, vocabulary ${formatNumber(run.data.vocabSize)})`,
+  );
+  parts.push(`started ${formatDate(run.startedAt)}`);
+  return parts.join(" · ");
+}
+
+/** The first value under `key` in a depth-first walk of nested objects. */
+function findKey(value: unknown, key: string): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const obj = value as Record<string, unknown>;
+  if (key in obj && (typeof obj[key] !== "object" || obj[key] === null)) return obj[key];
+  for (const v of Object.values(obj)) {
+    const found = findKey(v, key);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function configValue(v: unknown): CellValue {
+  if (typeof v === "number") return v;
+  if (typeof v === "string") return v;
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 200 ? `${s.slice(0, 199)}…` : s;
+}
+
+/** Nested objects as dotted keys; arrays and other values as JSON. */
+function flatten(value: Record<string, unknown>, prefix = ""): [string, CellValue][] {
+  const rows: [string, CellValue][] = [];
+  for (const [k, v] of Object.entries(value)) {
+    const key = prefix + k;
+    if (typeof v === "object" && v !== null && !Array.isArray(v))
+      rows.push(...flatten(v as Record<string, unknown>, `${key}.`));
+    else rows.push([key, configValue(v)]);
+  }
+  return rows;
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "–";
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  const total = Math.round(seconds);
+  const m = Math.floor(total / 60);
+  const s = total % 60;
+  if (m < 60) return `${m} min ${s} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** An ISO date as "2024-05-01 12:34 UTC" (the page is the same wherever it is made). */
+function formatDate(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}

@@ -1,0 +1,148 @@
+import { emptyBatch, sampleWindows, type TokenBatch } from "../data/windows.js";
+import { ConfigError } from "../errors.js";
+import { normsOverTime } from "../model/grad-flow.js";
+import type { SequenceModel } from "../model/sequence-model.js";
+import type { Rng } from "../random.js";
+import { clipGradNorm, clipGradValue, gradNorm, type NormType } from "../train/clip.js";
+import { epsAt, type FeedCounts, type FeedMode, makeFeeder, sampleSoftmax } from "./feeding.js";
+import type { Optimizer } from "./optimizers.js";
+import type { LrSchedule } from "./schedules.js";
+
+export type ClipSpec =
+  | { kind: "norm"; maxNorm: number; normType: NormType }
+  | { kind: "value"; value: number }
+  | null;
+
+export interface TrainerOptions {
+  seqLen: number;
+  batch: number;
+  feed: FeedMode;
+  clip: ClipSpec;
+  lrSchedule: LrSchedule;
+}
+
+/** One optimizer step's figures (the CLI adds timing and writes them as a TrainRecord). */
+export interface StepFigures {
+  step: number;
+  loss: number;
+  gradNorm: number;
+  gradNormClipped: number;
+  lr: number;
+  eps: number;
+  groundTruthFraction: number;
+  /** ‖dL/dh_t‖ for t = 0..T, top layer. */
+  hiddenGradNorms: Float64Array;
+}
+
+/** Next-token training on a token stream: random (T, B) windows, fed as the mode says, mean
+ *  cross-entropy, BPTT, clipping, an optimizer step. All randomness (windows, scheduled-sampling
+ *  coins and samples) comes from `rng`, so a run restored with its step, parameters, optimizer
+ *  state and rng state continues exactly as if it had never stopped. */
+export class Trainer {
+  private readonly batch: TokenBatch;
+  private readonly fed: Int32Array;
+
+  constructor(
+    readonly model: SequenceModel,
+    readonly optimizer: Optimizer,
+    readonly train: Int32Array,
+    readonly options: TrainerOptions,
+    readonly rng: Rng,
+    public step = 0,
+  ) {
+    if (model.config.input.kind === "dense" || model.config.loss !== "cross-entropy") {
+      throw new ConfigError(
+        "next-token training needs a token model (embedding or one-hot input) with cross-entropy loss",
+      );
+    }
+    this.batch = emptyBatch(options.seqLen, options.batch);
+    this.fed = new Int32Array(options.seqLen * options.batch);
+  }
+
+  /** eps_i of the step about to run (1 under teacher forcing, 0 under free running). */
+  eps(): number {
+    const feed = this.options.feed;
+    if (feed.kind === "scheduled-sampling") return epsAt(feed.schedule, this.step);
+    return feed.kind === "teacher-forcing" ? 1 : 0;
+  }
+
+  trainStep(): StepFigures {
+    const { model, optimizer, options } = this;
+    const { T, B } = this.batch;
+    const batch = sampleWindows(this.train, this.rng, this.batch);
+    const eps = this.eps();
+    const counts: FeedCounts = { groundTruth: 0, total: 0 };
+    model.params.zeroGrad();
+    if (options.feed.kind === "teacher-forcing" || (options.feed.kind === "scheduled-sampling" && eps >= 1)) {
+      // eps = 1 feeds only ground truth: the all-steps-at-once forward computes exactly that.
+      model.forward({ T, B, tokens: batch.tokens });
+      counts.groundTruth = counts.total = (T - 1) * B;
+    } else {
+      this.fed.set(batch.tokens.subarray(0, B));
+      const V = model.config.outputSize;
+      const feeder = makeFeeder(options.feed, eps, batch.tokens, B, V, this.rng, counts);
+      model.forwardFeedback({ T, B, tokens: this.fed }, feeder);
+    }
+    const result = model.backward({ classes: batch.classes });
+    const H = model.config.hiddenSize;
+    const hiddenGradNorms = normsOverTime(result.hiddenGrads[model.config.layers - 1], T, B, H);
+    const grads = model.params.gradViews();
+    const before = gradNorm(grads, 2);
+    const clip = options.clip;
+    if (clip?.kind === "norm") clipGradNorm(grads, clip.maxNorm, clip.normType);
+    if (clip?.kind === "value") clipGradValue(grads, clip.value);
+    const after = clip ? gradNorm(grads, 2) : before;
+    const lr = options.lrSchedule(this.step);
+    optimizer.lr = lr;
+    optimizer.step(model.params.data, model.params.grad);
+    this.step++;
+    return {
+      step: this.step,
+      loss: result.loss,
+      gradNorm: before,
+      gradNormClipped: after,
+      lr,
+      eps,
+      groundTruthFraction: counts.total > 0 ? counts.groundTruth / counts.total : 1,
+      hiddenGradNorms,
+    };
+  }
+}
+
+/** Mean teacher-forced cross-entropy (nats per token) over the given batches, weighted by tokens. */
+export function evaluate(model: SequenceModel, batches: readonly TokenBatch[]): number {
+  let sum = 0;
+  let count = 0;
+  for (const batch of batches) {
+    model.forward({ T: batch.T, B: batch.B, tokens: batch.tokens });
+    const { loss, count: n } = model.loss({ classes: batch.classes });
+    sum += loss * n;
+    count += n;
+  }
+  return sum / count;
+}
+
+/** Free-running generation for B = 1: feeds `prime`, then each drawn token back in. */
+export function sampleText(
+  model: SequenceModel,
+  prime: Int32Array,
+  length: number,
+  rng: Rng,
+  options: { temperature?: number; topK?: number } = {},
+): Int32Array {
+  const V = model.config.outputSize;
+  const out = new Int32Array(length);
+  const token = new Int32Array(1);
+  const weights = new Float64Array(V);
+  let logits = model.forward({ T: prime.length, B: 1, tokens: prime });
+  let offset = (prime.length - 1) * V;
+  let carried = model.finalState();
+  for (let i = 0; i < length; i++) {
+    out[i] = sampleSoftmax(logits, offset, V, rng, weights, options.temperature ?? 1, options.topK ?? 0);
+    token[0] = out[i];
+    logits = model.forward({ T: 1, B: 1, tokens: token }, carried);
+    carried = model.finalState(carried);
+    offset = 0;
+  }
+  return out;
+}
