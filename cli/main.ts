@@ -6,6 +6,8 @@ import { UserError } from "./errors.js";
 // Each command lives in cli/commands/<name>.ts and exports register(program); one line here adds it.
 import * as importTorch from "./commands/import-torch.js";
 import * as parity from "./commands/parity.js";
+import * as evalCommand from "./commands/eval.js";
+import * as sample from "./commands/sample.js";
 import * as train from "./commands/train.js";
 
 const program = new Command("rnnlab")
@@ -13,14 +15,24 @@ const program = new Command("rnnlab")
   .version("0.1.0")
   .exitOverride()
   .showSuggestionAfterError(true)
-  .configureOutput({ outputError: (text, write) => write(text) });
+  .configureOutput({ outputError: (text, write) => write(oneLine(text)) });
 
-for (const command of [train, parity, importTorch]) command.register(program);
+for (const command of [train, sample, evalCommand, parity, importTorch]) command.register(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
   process.exitCode = reportError(error);
+}
+
+/** Commander's messages as one line, in rnnlab's voice: "rnnlab: unknown option '--x' (did you mean --y?)". */
+function oneLine(text: string): string {
+  const line = text
+    .trim()
+    .replace(/^error: /, "")
+    .replace(/\s*\n\s*\(Did you mean/, " (did you mean")
+    .replace(/\n+/g, " ");
+  return `rnnlab: ${line}\n`;
 }
 
 function reportError(error: unknown): number {

@@ -23,3 +23,22 @@ export * from "./train/optimizers.js";
 export * from "./train/schedules.js";
 export { type Stream, TruncatedBptt, tbpttWindows, type Window } from "./train/tbptt.js";
 export { normsOverTime } from "./model/grad-flow.js";
+export * from "./eval/index.js";
+export { decodeCorpus, splitTrainVal, unigramLoss } from "./data/corpus.js";
+export { Tokenizer, type TokenizerJSON, type TokenizerKind, UNKNOWN } from "./data/tokenizer.js";
+export { emptyBatch, sampleWindows, sequentialBatches, type TokenBatch } from "./data/windows.js";
+export * from "./train/feeding.js";
+export type * from "./train/metrics.js";
+export {
+  type ClipSpec,
+  evaluate,
+  sampleText,
+  type StepFigures,
+  Trainer,
+  type TrainerOptions,
+} from "./train/trainer.js";
+export { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from "./io/checkpoint.js";
+export { parseModelConfig } from "./io/config-schema.js";
+export { fromCheckpoint, toCheckpoint, type TrainingState } from "./io/model-checkpoint.js";
+export { decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
+export { importTorchStateDict } from "./io/torch-import.js";

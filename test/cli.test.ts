@@ -20,7 +20,8 @@ describe("rnnlab", () => {
   it("rnnlab --help lists the commands and exits 0", () => {
     const r = rnnlab(["--help"]);
     expect(r.status).toBe(0);
-    for (const command of ["parity", "import-torch", "demo"]) expect(r.stdout).toContain(command);
+    for (const command of ["train", "sample", "eval", "parity", "import-torch"])
+      expect(r.stdout).toContain(command);
   });
 
   it("rnnlab --no-such-flag: one line naming the option, exit 2", () => {
@@ -79,20 +80,5 @@ describe("rnnlab", () => {
     const r = rnnlab(["parity", path]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/garbage\.json: not valid JSON/);
-  });
-
-  it("rnnlab demo --steps 0: one line saying what to pass, exit 2", () => {
-    const r = rnnlab(["demo", "--steps", "0"]);
-    expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe("rnnlab: --steps must be a positive integer, got '0'");
-  });
-
-  it("rnnlab demo --steps 3 --data FILE trains on the file and samples from it (plain progress lines off a TTY)", () => {
-    const path = join(scratch, "tiny.txt");
-    writeFileSync(path, "the cat sat on the mat. ".repeat(200));
-    const r = rnnlab(["demo", "--steps", "3", "--data", path]);
-    expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/\[3\/3\] 100% eta 0s loss \d/);
-    expect(r.stdout).toMatch(/^loss \d+\.\d+ nats\/char/);
   });
 });

@@ -8,11 +8,11 @@ import type { StackState } from "../src/model/stack.js";
 import { Rng } from "../src/random.js";
 
 const V = 6;
-const PEAK = Number(process.env.PEAK ?? 0.95);
-const GROW = Number(process.env.GROW ?? 0.8);
 
-/** Each token is followed by the next one (mod V) with probability 0.85, any other with 0.03. */
-const CHAIN = Array.from({ length: V }, (_, a) => Array.from({ length: V }, (_, c) => (c === (a + 1) % V ? PEAK : (1 - PEAK) / (V - 1))));
+/** Each token is followed by the next one (mod V) with probability 0.95, any other with 0.01. */
+const CHAIN = Array.from({ length: V }, (_, a) =>
+  Array.from({ length: V }, (_, c) => (c === (a + 1) % V ? 0.95 : 0.01)),
+);
 
 function markovText(M: number[][], length: number, rng: Rng): Int32Array {
   const out = new Int32Array(length);
@@ -113,14 +113,221 @@ describe("oracleExposureBias(model, oracle, options)", () => {
   });
 
   it("oracleExposureBias(errors triggered by its own rare tokens): the ratio exceeds 1 and grows with l", () => {
-    const stub = new OracleStub(oracle, (rare) => 1 - GROW ** rare);
-    const r = oracleExposureBias(stub, oracle, { count: 300, prefixLength: 4, maxLength: 60, rng: new Rng(2) });
-    console.log(r.ratio.filter((_, i) => i % 10 === 9), r.perStepModel.filter((_, i) => i % 10 === 9), r.perStepOracle.filter((_, i) => i % 10 === 9));
+    // Every rare token fed in makes the stub worse, and a worse stub samples more rare tokens: its
+    // own rollouts compound errors that oracle continuations (rare tokens at the oracle's rate) do not.
+    const stub = new OracleStub(oracle, (rare) => 1 - 0.9 ** rare);
+    const r = oracleExposureBias(stub, oracle, {
+      count: 300,
+      prefixLength: 4,
+      maxLength: 60,
+      rng: new Rng(2),
+    });
+    expect(r.ratio[0]).toBe(1); // step 1: the same prefixes, so the same contexts
+    const checkpoints = [10, 20, 30, 40, 50, 60].map((l) => r.ratio[l - 1]);
+    for (let i = 1; i < checkpoints.length; i++) expect(checkpoints[i]).toBeGreaterThan(checkpoints[i - 1]);
+    expect(checkpoints[0]).toBeGreaterThan(1.2);
+    expect(checkpoints[5]).toBeGreaterThan(3);
+    expect(r.accOracle[59]).toBeGreaterThan(0);
   });
 
   it("oracleExposureBias(a constant, context-independent error): the ratio stays near 1", () => {
     const stub = new OracleStub(oracle, () => 0.3);
-    const r = oracleExposureBias(stub, oracle, { count: 300, prefixLength: 4, maxLength: 60, rng: new Rng(3) });
-    console.log(r.ratio.filter((_, i) => i % 10 === 9), r.perStepModel.filter((_, i) => i % 10 === 9));
+    const r = oracleExposureBias(stub, oracle, {
+      count: 300,
+      prefixLength: 4,
+      maxLength: 60,
+      rng: new Rng(3),
+    });
+    expect(r.accOracle[59]).toBeGreaterThan(5); // a real error, about 0.2 nats per step…
+    for (const x of r.ratio) expect(Math.abs(x - 1)).toBeLessThan(0.1); // …that does not compound
+  });
+
+  it("oracleExposureBias(an untrained SequenceModel) returns finite curves of length maxLength", () => {
+    const model = smallModel();
+    const options = { count: 10, prefixLength: 5, maxLength: 20, batchSize: 4 };
+    const r = oracleExposureBias(model, oracle, { ...options, rng: new Rng(4) });
+    for (const series of [r.lengths, r.accModel, r.accOracle, r.ratio, r.perStepModel, r.perStepOracle]) {
+      expect(series.length).toBe(20);
+      for (const x of series) expect(Number.isFinite(x)).toBe(true);
+    }
+    for (let l = 0; l < 20; l++) {
+      expect(r.perStepModel[l]).toBeGreaterThan(0);
+      expect(r.perStepOracle[l]).toBeGreaterThan(0);
+      if (l > 0) expect(r.accModel[l]).toBeGreaterThan(r.accModel[l - 1]);
+    }
+    // Seeded: the same rng seed gives the same curves.
+    expect(oracleExposureBias(model, oracle, { ...options, rng: new Rng(4) })).toEqual(r);
+  });
+
+  it("oracleExposureBias(model, oracle, { prefixes }) uses the given prefixes", () => {
+    const prefixes = [Int32Array.from([0, 1, 2]), Int32Array.from([3, 4, 5])];
+    const r = oracleExposureBias(new OracleStub(oracle, () => 0.3), oracle, {
+      prefixes,
+      maxLength: 1,
+      rng: new Rng(5),
+    });
+    // d_1 is KL(P || 0.7 P + 0.3 u) in the prefixes' contexts, by hand.
+    const p = new Float64Array(V);
+    let expected = 0;
+    for (const prefix of prefixes) {
+      oracle.distribution(prefix, p);
+      for (let v = 0; v < V; v++) expected += (p[v] * Math.log(p[v] / (0.7 * p[v] + 0.3 / V))) / 2;
+    }
+    expect(r.perStepModel[0]).toBeCloseTo(expected, 12);
+    expect(r.perStepOracle[0]).toBeCloseTo(expected, 12);
+  });
+
+  it("oracleExposureBias(bad input) throws one clear ConfigError or ShapeError", () => {
+    const stub = new OracleStub(oracle, () => 0);
+    const rng = new Rng(6);
+    expect(() => oracleExposureBias(smallModel(7), oracle, { count: 2, prefixLength: 2, rng })).toThrow(
+      /7 outputs but the oracle's vocabulary has 6/,
+    );
+    expect(() => oracleExposureBias(stub, oracle, { count: 2, prefixLength: 0, rng })).toThrow(ShapeError);
+    expect(() => oracleExposureBias(stub, oracle, { prefixes: [new Int32Array(0)], rng })).toThrow(
+      ShapeError,
+    );
+    expect(() =>
+      oracleExposureBias(stub, oracle, { prefixes: [Int32Array.from([1, 2]), Int32Array.from([1])], rng }),
+    ).toThrow(ShapeError);
+    expect(() => oracleExposureBias(stub, oracle, { prefixes: [Int32Array.from([9])], rng })).toThrow(
+      ShapeError,
+    );
+    expect(() => oracleExposureBias(stub, oracle, { count: 2, prefixLength: 2, maxLength: 0, rng })).toThrow(
+      ConfigError,
+    );
+    expect(() =>
+      oracleExposureBias(stub, oracle, { count: 2, prefixLength: 2, temperature: 0, rng }),
+    ).toThrow(ConfigError);
+    expect(() => oracleExposureBias(stub, oracle, { rng })).toThrow(ConfigError);
+  });
+});
+
+/** A bigram stub: after token a its logits are log M[a] (no state needed). */
+function bigramStub(M: number[][]): StepModel {
+  const W = M.length;
+  return {
+    config: { outputSize: W, layers: 1, hiddenSize: 1, dtype: "float64" },
+    forward({ T, B, tokens }) {
+      const logits = new Float64Array(T * B * W);
+      for (let n = 0; n < T * B; n++)
+        for (let v = 0; v < W; v++) logits[n * W + v] = Math.log(M[tokens[n]][v]);
+      return logits;
+    },
+    finalState: (out) => out,
+  };
+}
+
+describe("textExposureBias(model, tokens, options)", () => {
+  const M = [
+    [0.1, 0.6, 0.3],
+    [0.8, 0.1, 0.1],
+    [0.7, 0.2, 0.1],
+  ];
+
+  it("textExposureBias(bigram stub, a 6-token text) matches the losses computed by hand", () => {
+    // One window only (the text is prefixLength + length long); a tiny temperature makes the
+    // model's own tokens its argmax: after 1 → 0, after 0 → 1.
+    const text = Int32Array.from([0, 1, 0, 2, 0, 2]);
+    const r = textExposureBias(bigramStub(M), text, {
+      prefixLength: 2,
+      length: 4,
+      count: 1,
+      rng: new Rng(1),
+      temperature: 1e-3,
+    });
+    expect(r.positions).toEqual([1, 2, 3, 4]);
+    // Teacher forced: −log M[1][0], −log M[0][2], −log M[2][0], −log M[0][2].
+    const teacher = [0.8, 0.3, 0.7, 0.3].map((p) => -Math.log(p));
+    // Free running: contexts 1 (true), then ŷ = 0, 1, 0: −log M[1][0], M[0][2], M[1][0], M[0][2].
+    const free = [0.8, 0.3, 0.8, 0.3].map((p) => -Math.log(p));
+    for (let i = 0; i < 4; i++) {
+      expect(r.teacherForcedLoss[i]).toBeCloseTo(teacher[i], 12);
+      expect(r.freeRunningLoss[i]).toBeCloseTo(free[i], 12);
+    }
+  });
+
+  it("textExposureBias(the true bigram model) gives the entropy rate teacher forced and the cross term free running", () => {
+    // The text comes from M and the model is M: teacher forced, every position costs the entropy
+    // rate H = Σ_a π(a) Σ_c M(a,c)(−log M(a,c)). Free running, position i scores the true x_i ~ M^i(a,·)
+    // under the model's own ŷ_{i−1} ~ M^{i−1}(a,·), independent given the last prefix token a ~ π:
+    // larger than H for i >= 2, even though the model is perfect.
+    const text = markovText(M, 200_000, new Rng(2));
+    const L = 5;
+    const r = textExposureBias(bigramStub(M), text, {
+      prefixLength: 3,
+      length: L,
+      count: 8000,
+      rng: new Rng(3),
+    });
+    const matmul = (A: number[][], B: number[][]) =>
+      A.map((row) => B[0].map((_, j) => row.reduce((s, x, k) => s + x * B[k][j], 0)));
+    let pi = [1 / 3, 1 / 3, 1 / 3];
+    for (let i = 0; i < 200; i++) pi = matmul([pi], M)[0];
+    const powers = [
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+    ];
+    for (let i = 1; i <= L; i++) powers.push(matmul(powers[i - 1], M));
+    const expectedFree = (i: number) => {
+      let sum = 0;
+      for (let a = 0; a < 3; a++)
+        for (let y = 0; y < 3; y++)
+          for (let c = 0; c < 3; c++)
+            sum += pi[a] * powers[i - 1][a][y] * powers[i][a][c] * -Math.log(M[y][c]);
+      return sum;
+    };
+    const entropyRate = expectedFree(1);
+    // Standard error of a mean of 8000 losses (spread about 0.7 nats): about 0.01.
+    for (let i = 1; i <= L; i++) {
+      expect(Math.abs(r.teacherForcedLoss[i - 1] - entropyRate)).toBeLessThan(0.05);
+      expect(Math.abs(r.freeRunningLoss[i - 1] - expectedFree(i))).toBeLessThan(0.05);
+    }
+    expect(r.freeRunningLoss[0]).toBe(r.teacherForcedLoss[0]); // position 1: the same true context
+    expect(expectedFree(3) - entropyRate).toBeGreaterThan(0.3); // so the test can tell them apart
+  });
+
+  it("textExposureBias(an untrained SequenceModel): finite losses, position 1 equal in both modes", () => {
+    const text = markovText(CHAIN, 500, new Rng(4));
+    const r = textExposureBias(smallModel(), text, {
+      prefixLength: 8,
+      length: 12,
+      count: 10,
+      rng: new Rng(5),
+      batchSize: 3,
+    });
+    expect(r.positions.length).toBe(12);
+    expect(r.teacherForcedLoss.length).toBe(12);
+    expect(r.freeRunningLoss.length).toBe(12);
+    expect(r.count).toBe(10);
+    for (const x of [...r.teacherForcedLoss, ...r.freeRunningLoss]) {
+      expect(Number.isFinite(x)).toBe(true);
+      expect(x).toBeGreaterThan(0);
+    }
+    expect(r.freeRunningLoss[0]).toBeCloseTo(r.teacherForcedLoss[0], 5);
+  });
+
+  it("textExposureBias(bad input) throws one clear ConfigError or ShapeError", () => {
+    const stub = bigramStub(M);
+    const text = Int32Array.from([0, 1, 2, 0, 1, 2]);
+    const rng = new Rng(6);
+    expect(() => textExposureBias(stub, text, { prefixLength: 3, length: 4, count: 1, rng })).toThrow(
+      /the text has 6 tokens, fewer than prefixLength \+ length = 3 \+ 4/,
+    );
+    expect(() => textExposureBias(stub, text, { prefixLength: 0, length: 2, count: 1, rng })).toThrow(
+      ShapeError,
+    );
+    expect(() => textExposureBias(stub, text, { prefixLength: 2, length: 0, count: 1, rng })).toThrow(
+      ConfigError,
+    );
+    expect(() => textExposureBias(stub, text, { prefixLength: 2, length: 2, count: 0, rng })).toThrow(
+      ConfigError,
+    );
+    expect(() =>
+      textExposureBias(stub, Int32Array.from([0, 1, 3, 0]), { prefixLength: 1, length: 2, count: 1, rng }),
+    ).toThrow(ShapeError);
   });
 });

@@ -134,7 +134,8 @@ describe("NGramModel.fit(tokens, n, V)", () => {
     const seq = [3, 0, 1, 2, 2, 0];
     const out = new Float64Array(V);
     let expected = 0;
-    for (let i = 2; i < seq.length; i++) expected += Math.log(model.distribution(seq.slice(0, i), out)[seq[i]]);
+    for (let i = 2; i < seq.length; i++)
+      expected += Math.log(model.distribution(seq.slice(0, i), out)[seq[i]]);
     expect(model.logProb(seq, 2)).toBeCloseTo(expected, 12);
     expect(model.logProb(seq, seq.length)).toBe(0);
   });

@@ -19,7 +19,10 @@ export function runPaths(out: string) {
 export function saveCheckpoint(path: string, ckpt: Checkpoint): void {
   const delay = Number(process.env.RNNLAB_FAULT_WRITE_DELAY_MS ?? 0);
   const bytes = encodeCheckpoint(ckpt);
-  if (!(delay > 0)) return writeFileAtomic(path, bytes);
+  if (!(delay > 0)) {
+    writeFileAtomic(path, bytes);
+    return;
+  }
   writeFileAtomic(path, bytes, (fd, data) => {
     const half = Math.floor(data.length / 2);
     writeAllSync(fd, data.subarray(0, half));

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { unigramLoss, decodeCorpus } from "../../src/data/corpus.js";
 import { Tokenizer } from "../../src/data/tokenizer.js";
-import { sequentialBatches, type TokenBatch } from "../../src/data/windows.js";
+import { NGramModel } from "../../src/eval/ngram.js";
+import { sequentialBatches } from "../../src/data/windows.js";
 import { fromCheckpoint, toCheckpoint, type TrainingState } from "../../src/io/model-checkpoint.js";
 import { SequenceModel } from "../../src/model/sequence-model.js";
 import { Rng } from "../../src/random.js";
@@ -27,24 +28,42 @@ export interface TrainResult {
   metrics: string;
 }
 
-interface Corpus {
+export interface Corpus {
   tokenizer: Tokenizer;
   train: Int32Array;
   val: Int32Array;
+  /** The n-gram that generated train and val, when the run uses one. */
+  oracle: NGramModel | null;
 }
 
-/** Reads --data and tokenizes it; the vocabulary comes from the training part (or the checkpoint). */
+/** Reads --data and tokenizes it; the vocabulary comes from the training part (or the checkpoint).
+ *  With an oracle, the text the model sees is the oracle's: an n-gram fitted to all of --data
+ *  generates as many tokens, seeded, so a resumed run regenerates the same text. */
 export function loadCorpus(spec: TrainSpec, stored: Tokenizer | null): Corpus {
   const text = decodeCorpus(readFileOrFail(spec.data, "--data"), `--data '${spec.data}'`);
   const chars = Array.from(text);
   const cut = Math.round(chars.length * (1 - spec.valFraction));
-  const trainText = chars.slice(0, cut).join("");
-  const tokenizer = stored ?? Tokenizer.fromText(spec.tokenizer, trainText, spec.maxVocab);
-  const train = tokenizer.encode(trainText);
-  const val = tokenizer.encode(chars.slice(cut).join(""));
+  let corpus: Corpus;
+  if (spec.oracle) {
+    const tokenizer = stored ?? Tokenizer.fromText(spec.tokenizer, text, spec.maxVocab);
+    const real = tokenizer.encode(text);
+    const oracle = NGramModel.fit(real, spec.oracle, tokenizer.size);
+    const stream = oracle.sample(real.length, new Rng(spec.seed + 104729), real.subarray(0, spec.oracle - 1));
+    const split = Math.round(stream.length * (1 - spec.valFraction));
+    corpus = { tokenizer, train: stream.subarray(0, split), val: stream.subarray(split), oracle };
+  } else {
+    const trainText = chars.slice(0, cut).join("");
+    const tokenizer = stored ?? Tokenizer.fromText(spec.tokenizer, trainText, spec.maxVocab);
+    corpus = {
+      tokenizer,
+      train: tokenizer.encode(trainText),
+      val: tokenizer.encode(chars.slice(cut).join("")),
+      oracle: null,
+    };
+  }
   for (const [part, tokens] of [
-    ["training", train],
-    ["validation", val],
+    ["training", corpus.train],
+    ["validation", corpus.val],
   ] as const) {
     if (tokens.length < spec.seqLen + 1) {
       throw new UserError(
@@ -52,7 +71,7 @@ export function loadCorpus(spec: TrainSpec, stored: Tokenizer | null): Corpus {
       );
     }
   }
-  return { tokenizer, train, val };
+  return corpus;
 }
 
 /** Trains until the budget is spent, evaluating, sampling and checkpointing every evalEvery steps. */

@@ -34,8 +34,28 @@ export const CLIENT_SCRIPT = `(function () {
     if (!isFinite(v)) return String(v);
     if (Number.isInteger(v) && Math.abs(v) < 1e7) return d3.format(",")(v);
     var a = Math.abs(v);
-    if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(2);
+    if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(2).replace(/.?0+e/, "e").replace("e+", "e");
     return String(Number(v.toPrecision(4)));
+  }
+  // Ticks for a log scale over [lo, hi]: powers of ten over 3 decades or more (at most max of them),
+  // 1-2-5 steps over 1 to 3, 1 to 9 within a decade, and a few round numbers inside a single step.
+  function logTicks(lo, hi, max) {
+    if (!(lo > 0) || !(hi >= lo)) return [];
+    var e0 = Math.floor(Math.log10(lo)), e1 = Math.ceil(Math.log10(hi)), span = Math.log10(hi / lo);
+    var mantissas = span >= 3 ? [1] : span >= 1 ? [1, 2, 5] : [1, 2, 3, 4, 5, 6, 7, 8, 9];
+    var out = [];
+    for (var e = e0; e <= e1; e++) {
+      mantissas.forEach(function (m) {
+        var v = Number((m * Math.pow(10, e)).toPrecision(12));
+        if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+      });
+    }
+    if (out.length < 2) out = d3.ticks(lo, hi, 4).filter(function (v) { return v > 0; });
+    return thin(out, max || 8);
+  }
+  function extentOf(values) {
+    var ok = values.filter(function (v) { return isFinite(v); });
+    return ok.length ? d3.extent(ok) : null;
   }
   function num(v, log) {
     if (typeof v !== "number" || !isFinite(v)) return NaN;
@@ -45,8 +65,11 @@ export const CLIENT_SCRIPT = `(function () {
   function scale(a, grid) {
     a = a || {};
     var o = { label: a.label == null ? null : a.label, grid: grid };
-    if (a.log) o.type = "log";
-    if (a.domain) o.domain = a.domain;
+    if (a.log) {
+      o.type = "log";
+      o.tickFormat = fmt;
+    }
+    if (a.domain) o.domain = a.percent ? [a.domain[0] * 100, a.domain[1] * 100] : a.domain;
     if (a.percent) o.percent = true;
     return o;
   }
@@ -76,6 +99,18 @@ export const CLIENT_SCRIPT = `(function () {
       }
     });
     return marks;
+  }
+  // Explicit ticks for log axes (Plot's own label only some and draw a grid line at every minor tick),
+  // over the extent of the drawn points and the rules.
+  function logAxes(o, spec, points) {
+    var rules = spec.rules || [];
+    ["x", "y"].forEach(function (k) {
+      if (!(spec[k] && spec[k].log) || spec[k].domain) return;
+      var values = points.map(function (d) { return d[k]; });
+      rules.forEach(function (r) { if ((r.axis === "x") === (k === "x")) values.push(r.value); });
+      var e = extentOf(values.filter(function (v) { return v > 0; }));
+      if (e) o[k].ticks = logTicks(e[0], e[1], k === "x" ? Math.max(3, Math.floor(o.width / 80)) : Math.max(3, Math.floor(o.height / 40)));
+    });
   }
   function base(spec, width, height) {
     return {
@@ -110,6 +145,7 @@ export const CLIENT_SCRIPT = `(function () {
     var xlab = (spec.x && spec.x.label) || "x", ylab = (spec.y && spec.y.label) || "y";
     marks.push(Plot.tip(all, Plot.pointer({ x: "x", y: "y", stroke: function (d) { return d.series; }, title: function (d) { return d.series + "\\n" + xlab + " " + fmt(d.x) + "\\n" + ylab + " " + fmt(d.y); } })));
     o.color = { domain: names, range: colors, legend: names.length > 1 };
+    logAxes(o, spec, all);
     o.marks = marks;
     return Plot.plot(o);
   }
@@ -124,29 +160,55 @@ export const CLIENT_SCRIPT = `(function () {
     var ys = distinct(spec.cells.map(function (d) { return d.y; }));
     var height = spec.height || Math.max(200, Math.min(480, ys.length * 12)) + 60;
     var o = base(spec, width, height);
-    o.x = { type: "band", domain: xs, label: (spec.x && spec.x.label) || null, ticks: thin(xs, Math.floor((width - 80) / 56)), tickFormat: fmt };
-    o.y = { type: "band", domain: spec.yUp ? ys.slice().reverse() : ys, label: (spec.y && spec.y.label) || null, ticks: thin(ys, Math.floor((height - 60) / 18)), tickFormat: fmt };
+    o.x = { type: "band", padding: 0, domain: xs, label: (spec.x && spec.x.label) || null, ticks: thin(xs, Math.floor((width - 80) / 56)), tickFormat: fmt };
+    o.y = { type: "band", padding: 0, domain: spec.yUp ? ys.slice().reverse() : ys, label: (spec.y && spec.y.label) || null, ticks: thin(ys, Math.floor((height - 60) / 18)), tickFormat: fmt };
     o.color = { type: c.log ? "log" : "linear", scheme: c.scheme || "viridis", legend: true, label: c.label || null, tickFormat: fmt, width: Math.min(360, width - 20) };
+    if (c.log && cells.length) {
+      var ext = d3.extent(cells, function (d) { return d.value; });
+      o.color.ticks = logTicks(ext[0], ext[1], 6);
+    } else {
+      o.color.ticks = 5;
+    }
     o.marks = [Plot.cell(cells, { x: "x", y: "y", fill: "value", inset: 0, tip: { format: { x: fmt, y: fmt, fill: fmt } } })];
     return Plot.plot(o);
   }
+  // Bars from 0 (on a log scale, from the power of ten at or below the smallest value); with groups,
+  // the bars of a label stand side by side, coloured by group.
   function bar(spec, width) {
     var o = base(spec, width, spec.height || 320);
-    var yl = spec.y && spec.y.log;
-    var rows = spec.bars.map(function (b) { return { label: b.label, value: num(b.value, spec.horizontal ? spec.x && spec.x.log : yl), group: b.group == null ? "" : b.group }; });
+    var h = !!spec.horizontal;
+    var v = h ? "x" : "y", c = h ? "y" : "x";
+    var log = !!(spec[v] && spec[v].log);
+    var rows = spec.bars.map(function (b) { return { label: b.label, value: num(b.value, log), group: b.group == null ? "" : String(b.group) }; });
+    var ok = rows.filter(function (r) { return isFinite(r.value); });
     var grouped = rows.some(function (r) { return r.group !== ""; });
-    var fill = grouped ? "group" : PALETTE[0];
     var labels = distinct(rows.map(function (r) { return r.label; }));
-    if (spec.horizontal) {
-      o.marginLeft = 120;
-      o.y = { type: "band", domain: labels, label: (spec.y && spec.y.label) || null };
-      o.x = scale(spec.x, true);
-      o.marks = [Plot.barX(rows, { y: "label", x: "value", fill: fill, tip: true }), Plot.ruleX([0])];
+    var groups = distinct(rows.map(function (r) { return r.group; }));
+    var from = 0;
+    if (log && ok.length) from = Math.pow(10, Math.floor(Math.log10(d3.min(ok, function (r) { return r.value; }))));
+    var opts = { fill: grouped ? "group" : PALETTE[0], tip: true };
+    opts[v + "1"] = function () { return from; };
+    opts[v + "2"] = "value";
+    o[v] = scale(spec[v], true);
+    if (grouped) {
+      opts["f" + c] = "label";
+      opts[c] = "group";
+      o["f" + c] = { domain: labels, label: (spec[c] && spec[c].label) || null, padding: 0.15 };
+      o[c] = { type: "band", domain: groups, axis: null, padding: 0.05 };
+      o.color = { domain: groups, range: PALETTE, legend: true };
     } else {
-      o.x = { type: "band", domain: labels, label: (spec.x && spec.x.label) || null };
-      o.marks = [Plot.barY(rows, { x: "label", y: "value", fill: fill, tip: true }), Plot.ruleY([0])];
+      opts[c] = "label";
+      o[c] = { type: "band", domain: labels, label: (spec[c] && spec[c].label) || null, padding: 0.2 };
     }
-    if (grouped) o.color = { legend: true, range: PALETTE };
+    if (h) o.marginLeft = 120;
+    o.marks = [h ? Plot.barX(rows, opts) : Plot.barY(rows, opts)];
+    if (!log) o.marks.push(h ? Plot.ruleX([0]) : Plot.ruleY([0]));
+    if (log) {
+      var ends = ok.map(function (r) { var p = {}; p[v] = r.value; return p; });
+      var low = {};
+      low[v] = from;
+      logAxes(o, { x: h ? spec.x : undefined, y: h ? undefined : spec.y }, ends.concat([low]));
+    }
     return Plot.plot(o);
   }
   function scatter(spec, width) {
@@ -159,6 +221,7 @@ export const CLIENT_SCRIPT = `(function () {
     var labelled = pts.filter(function (p) { return p.label != null && p.label !== ""; });
     if (labelled.length) o.marks.push(Plot.text(labelled, { x: "x", y: "y", text: "label", dy: -9, fill: "#374151", stroke: "white", strokeWidth: 3, paintOrder: "stroke" }));
     o.marks = o.marks.concat(ruleMarks(spec.rules, yl, xl));
+    logAxes(o, spec, pts);
     if (grouped) o.color = { legend: true, range: PALETTE };
     return Plot.plot(o);
   }

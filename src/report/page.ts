@@ -96,12 +96,16 @@ export interface ReportData {
 
 const ID = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
-/** Formats a number for a table: integers with thousands separators, others to 4 significant digits. */
+/**
+ * Formats a number for a table: integers, and others from 1000 rounded to integers, with thousands
+ * separators; others to `digits` significant digits, in exponent form below 1e-3 and from 1e6.
+ */
 export function formatNumber(v: number, digits = 4): string {
   if (!Number.isFinite(v)) return String(v);
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return groupThousands(v);
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(digits - 1);
+  if (a >= 1000) return groupThousands(Math.round(v));
   return String(Number(v.toPrecision(digits)));
 }
 

@@ -61,10 +61,10 @@ code, pre { font-family: var(--mono); font-size: 13px; }
 .stat {
   background: var(--card);
   border: 1px solid var(--line);
-  border-left: 4px solid var(--line);
   border-radius: 10px;
   padding: 12px 14px;
 }
+.stat.tone-good, .stat.tone-bad, .stat.tone-warn { border-left-width: 4px; }
 .stat.tone-good { border-left-color: var(--good); }
 .stat.tone-bad { border-left-color: var(--bad); }
 .stat.tone-warn { border-left-color: var(--warn); }
@@ -129,6 +129,8 @@ figure.fig figcaption { margin: 0 0 10px; font-size: 14px; color: var(--muted); 
 .plot { width: 100%; min-height: 60px; }
 .plot figure { margin: 0; }
 .plot > svg, .plot > figure > svg { display: block; max-width: 100%; height: auto; }
+.plot [class*="-swatches"] { font-size: 12.5px; color: var(--fg); margin-bottom: 4px; }
+.plot [class*="-swatch"] > svg { border-radius: 2px; }
 .plot-pending { color: var(--faint); font-size: 13px; }
 .plot-error { color: var(--bad); font-size: 14px; }
 footer { margin-top: 48px; padding-top: 14px; border-top: 1px solid var(--line); color: var(--faint); font-size: 13px; }

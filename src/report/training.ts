@@ -217,12 +217,15 @@ function lossSection(g: RunRecords): Section {
   }
   if (g.val.length === 0) notes.push("No validation records yet: only the training loss is shown.");
   const series: LineSeries[] = [];
+  let smoothing = "";
   if (g.train.length > 0) {
     const x = g.train.map((r) => r.step);
     const y = g.train.map((r) => finiteOrNull(r.loss));
     series.push({ name: "training", x, y, color: "#93b4f5", width: 1 });
     if (g.train.length >= 20) {
-      series.push({ name: "training (smoothed)", x, y: smooth(y), color: "#2563eb", width: 2.25 });
+      const smoothed = smooth(y);
+      series.push({ name: "training (smoothed)", x, y: smoothed.values, color: "#2563eb", width: 2.25 });
+      smoothing = ` The smoothed curve is the mean over ${smoothed.window} recorded steps centred on each.`;
     }
   }
   if (g.val.length > 0) {
@@ -238,7 +241,7 @@ function lossSection(g: RunRecords): Section {
   const caption =
     "Mean cross-entropy per token, in nats. The training loss is the batch's, on the tokens fed as the " +
     "training mode decided; the validation loss is teacher forced." +
-    (g.train.length >= 20 ? " The smoothed curve is a debiased exponential moving average." : "") +
+    smoothing +
     (unigram === null
       ? ""
       : ` Dashed: the unigram loss of the validation text (${unigram.toFixed(3)}), what a model ignoring all context would score.`);
@@ -340,7 +343,7 @@ function feedingSection(g: RunRecords): Section {
           kind: "line",
           height: 260,
           x: { label: "step" },
-          y: { label: "fraction", domain: [0, 1], percent: true },
+          y: { label: "% of tokens fed", domain: [0, 1], percent: true },
           series: [
             {
               name: "ground truth fed (observed)",
@@ -468,17 +471,25 @@ function configSection(run: RunRecord): Section {
 // ---------------------------------------------------------------------------------------------------
 // Helpers
 
-/** Debiased exponential moving average (as TensorBoard's smoothing); nulls are skipped and kept. */
-function smooth(y: (number | null)[]): (number | null)[] {
-  const beta = Math.min(0.98, Math.max(0, 1 - 10 / y.length));
-  let m = 0;
-  let w = 0;
-  return y.map((v) => {
+/**
+ * Centred moving average over 2h + 1 points, h about 1/50 of the series (so it does not lag behind the
+ * curve as an exponential average would); windows are cut at the ends; nulls are skipped and kept.
+ */
+function smooth(y: (number | null)[]): { values: (number | null)[]; window: number } {
+  const h = Math.max(1, Math.min(100, Math.round(y.length / 50)));
+  const sum = [0];
+  const count = [0];
+  for (const v of y) {
+    sum.push(sum[sum.length - 1] + (v ?? 0));
+    count.push(count[count.length - 1] + (v === null ? 0 : 1));
+  }
+  const values = y.map((v, i) => {
     if (v === null) return null;
-    m = beta * m + (1 - beta) * v;
-    w = beta * w + (1 - beta);
-    return m / w;
+    const lo = Math.max(0, i - h);
+    const hi = Math.min(y.length, i + h + 1);
+    return (sum[hi] - sum[lo]) / (count[hi] - count[lo]);
   });
+  return { values, window: 2 * h + 1 };
 }
 
 function pickEvenly<T>(items: T[], n: number): T[] {

@@ -1,0 +1,33 @@
+import { existsSync, statSync } from "node:fs";
+import { Tokenizer } from "../src/data/tokenizer.js";
+import { fromCheckpoint, type TrainingState } from "../src/io/model-checkpoint.js";
+import { UserError } from "./errors.js";
+import { loadCheckpointFile } from "./files.js";
+import { runPaths } from "./train/run-files.js";
+import type { TrainSpec } from "./train/spec.js";
+
+export interface TrainedModel extends TrainingState {
+  path: string;
+  tokenizer: Tokenizer;
+  spec: TrainSpec | null;
+}
+
+/** A checkpoint given as a file or as a run folder, with the tokenizer a text model needs. */
+export function loadTrainedModel(arg: string): TrainedModel {
+  const path = existsSync(arg) && statSync(arg).isDirectory() ? runPaths(arg).checkpoint : arg;
+  if (!existsSync(path))
+    throw new UserError(`no checkpoint at '${path}': give a checkpoint file or a run folder of rnnlab train`);
+  const ckpt = loadCheckpointFile(path);
+  const extra = (ckpt.extra ?? {}) as { tokenizer?: unknown; train?: TrainSpec };
+  if (extra.tokenizer === undefined) {
+    throw new UserError(
+      `checkpoint '${path}' has no tokenizer (it was not written by rnnlab train), so it cannot read or write text`,
+    );
+  }
+  return {
+    ...fromCheckpoint(ckpt),
+    path,
+    tokenizer: Tokenizer.fromJSON(extra.tokenizer),
+    spec: extra.train ?? null,
+  };
+}

@@ -1,0 +1,164 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadCheckpointFile } from "../cli/files.js";
+import type { MetricRecord } from "../src/train/metrics.js";
+import { rnnlab } from "./helpers/cli.js";
+
+// `rnnlab train` end to end on a small text with a small model, so each run takes a second or two.
+
+const scratch = mkdtempSync(join(tmpdir(), "rnnlab-train-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const text = join(scratch, "text.txt");
+writeFileSync(text, readFileSync("data/tinyshakespeare.txt", "utf8").slice(0, 20_000));
+const small = [
+  "--data",
+  text,
+  "--hidden",
+  "16",
+  "--embedding",
+  "8",
+  "--seq-len",
+  "16",
+  "--batch",
+  "4",
+  "--eval-every",
+  "2",
+];
+
+const metrics = (dir: string): MetricRecord[] =>
+  readFileSync(join(dir, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+const losses = (records: MetricRecord[]) =>
+  records
+    .filter((r) => r.type === "train" || r.type === "val")
+    .map((r) => [r.type, r.step, "loss" in r ? r.loss : r.valLoss]);
+
+describe("rnnlab train", () => {
+  it("--json ends with one JSON line; the folder holds a loadable checkpoint, metrics and a report", () => {
+    const out = join(scratch, "basic");
+    const r = rnnlab([
+      "train",
+      ...small,
+      "--steps",
+      "6",
+      "--mode",
+      "scheduled-sampling",
+      "--out",
+      out,
+      "--json",
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const last = JSON.parse(r.stdout.trim().split("\n").at(-1) as string);
+    expect(last.steps).toBe(6);
+    for (const key of ["valLoss", "unigramLoss", "tokensPerSecond"])
+      expect(Number.isFinite(last[key]), key).toBe(true);
+    expect(last.unigramLoss).toBeGreaterThan(2.5);
+    expect(loadCheckpointFile(last.checkpoint).step).toBe(6);
+    expect(existsSync(last.report)).toBe(true);
+    const count = (type: string) => metrics(out).filter((m) => m.type === type).length;
+    expect(["run", "train", "val", "gradflow", "done"].map(count)).toEqual([1, 6, 3, 3, 1]);
+    expect(r.stderr).toMatch(/\[6\/6\] 100%/);
+  });
+
+  it("a run resumed from its checkpoint gives the same metrics as one never stopped", () => {
+    const whole = join(scratch, "whole");
+    const parts = join(scratch, "parts");
+    const options = [...small, "--mode", "scheduled-sampling", "--schedule", "linear", "--c", "0.1"];
+    expect(rnnlab(["train", ...options, "--steps", "8", "--out", whole]).status).toBe(0);
+    expect(rnnlab(["train", ...options, "--steps", "4", "--out", parts]).status).toBe(0);
+    const resumed = rnnlab(["train", "--resume", parts, "--steps", "8"]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(losses(metrics(parts))).toEqual(losses(metrics(whole)));
+    expect(losses(metrics(whole))).toHaveLength(12);
+  });
+
+  it("a run killed (SIGKILL) while writing a checkpoint leaves the previous checkpoint loadable", async () => {
+    const out = join(scratch, "killed");
+    expect(rnnlab(["train", ...small, "--steps", "2", "--out", out]).status).toBe(0);
+    const child = spawn(process.execPath, ["dist/cli/main.js", "train", "--resume", out, "--steps", "50"], {
+      env: { ...process.env, RNNLAB_FAULT_WRITE_DELAY_MS: "20000" },
+      stdio: "ignore",
+    });
+    const torn = await new Promise<string>((resolve, reject) => {
+      const started = Date.now();
+      const poll = setInterval(() => {
+        const temp = readdirSync(out).find(
+          (f) => f.startsWith(".checkpoint.safetensors.") && f.endsWith(".tmp"),
+        );
+        if (temp) {
+          clearInterval(poll);
+          child.kill("SIGKILL");
+          resolve(temp);
+        } else if (Date.now() - started > 30_000) {
+          clearInterval(poll);
+          child.kill("SIGKILL");
+          reject(new Error("no checkpoint write started"));
+        }
+      }, 20);
+    });
+    await new Promise((resolve) => child.on("exit", resolve));
+    expect(existsSync(join(out, torn))).toBe(true);
+    expect(loadCheckpointFile(join(out, "checkpoint.safetensors")).step).toBe(2);
+    const again = rnnlab(["train", "--resume", out, "--steps", "4"]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(loadCheckpointFile(join(out, "checkpoint.safetensors")).step).toBe(4);
+  });
+});
+
+describe("rnnlab train with bad input: one clear line, exit 2, nothing written", () => {
+  const empty = join(scratch, "empty.txt");
+  const binary = join(scratch, "binary.bin");
+  writeFileSync(empty, "");
+  writeFileSync(binary, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
+  const tiny = join(scratch, "tiny.txt");
+  writeFileSync(tiny, "to be or not to be");
+  const lstmRun = join(scratch, "lstm-run");
+
+  it.each([
+    ["an empty --data file", ["--data", empty], /--data '.*empty\.txt' is empty/],
+    ["a binary --data file", ["--data", binary], /looks binary/],
+    [
+      "a missing --data file",
+      ["--data", join(scratch, "nope.txt")],
+      /cannot read --data '.*nope\.txt': no such file/,
+    ],
+    [
+      "a sequence longer than the data",
+      ["--data", tiny, "--seq-len", "64"],
+      /--seq-len 64 is longer than the training part of --data .* \(16 tokens\)/,
+    ],
+    [
+      "a missing checkpoint for --resume",
+      ["--resume", join(scratch, "nowhere")],
+      /--resume .*nowhere: no checkpoint there/,
+    ],
+    ["an unknown option", ["--hiden", "16"], /unknown option '--hiden'/],
+    ["a bad number", ["--hidden", "-4"], /--hidden must be an integer >= 1, got '-4'/],
+    ["a bad choice", ["--cell", "transformer"], /argument 'transformer' is invalid/],
+    ["two budgets", ["--steps", "3", "--minutes", "1"], /give --steps or --minutes, not both/],
+  ])("%s", (_what, args, message) => {
+    const out = join(scratch, `bad-${Math.random().toString(36).slice(2)}`);
+    const r = rnnlab(["train", ...small.slice(2), ...args, "--out", out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("--resume with another architecture names the checkpoint's and leaves it untouched", () => {
+    expect(rnnlab(["train", ...small, "--steps", "2", "--out", lstmRun]).status).toBe(0);
+    const before = readFileSync(join(lstmRun, "checkpoint.safetensors"));
+    const r = rnnlab(["train", "--resume", lstmRun, "--cell", "gru"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /the checkpoint holds a lstm with 1 layer\(s\) of 16.*--cell asks for another architecture/,
+    );
+    expect(readFileSync(join(lstmRun, "checkpoint.safetensors")).equals(before)).toBe(true);
+  });
+});
