@@ -110,6 +110,50 @@ describe("rnnlab train", () => {
   });
 });
 
+describe("rnnlab sample and rnnlab eval", () => {
+  const out = join(scratch, "trained");
+  const oracleRun = join(scratch, "oracle");
+
+  it("rnnlab sample RUN --prime TEXT --length N prints the prime and N more characters, the same for the same seed", () => {
+    expect(rnnlab(["train", ...small, "--steps", "4", "--out", out]).status).toBe(0);
+    const args = ["sample", out, "--prime", "ROMEO:", "--length", "40", "--temperature", "0.7", "--top-k", "5", "--seed", "3"];
+    const a = rnnlab(args);
+    expect(a.status, a.stderr).toBe(0);
+    expect(a.stdout.startsWith("ROMEO:")).toBe(true);
+    expect(Array.from(a.stdout.trimEnd()).length).toBeGreaterThanOrEqual(6 + 30);
+    expect(rnnlab(args).stdout).toBe(a.stdout);
+    expect(rnnlab([...args.slice(0, -1), "4"]).stdout).not.toBe(a.stdout);
+  });
+
+  it("rnnlab eval RUN --json: loss, bits per token, and the text exposure-bias curves", () => {
+    const r = rnnlab(["eval", out, "--json", "--length", "20", "--count", "8"]);
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.bitsPerToken).toBeCloseTo(result.valLoss / Math.LN2, 12);
+    expect(result.exposureBias.text.teacherForcedLoss).toHaveLength(20);
+    expect(result.exposureBias.text.freeRunningLoss[0]).toBeCloseTo(result.exposureBias.text.teacherForcedLoss[0], 6);
+    expect(result.exposureBias.oracle).toBeNull();
+  });
+
+  it("a run on an n-gram oracle's text gets the exact exposure-bias measure from rnnlab eval", () => {
+    expect(rnnlab(["train", ...small, "--oracle", "3", "--steps", "2", "--out", oracleRun]).status).toBe(0);
+    const r = rnnlab(["eval", oracleRun, "--json", "--length", "12", "--count", "8"]);
+    expect(r.status, r.stderr).toBe(0);
+    const oracle = JSON.parse(r.stdout).exposureBias.oracle;
+    expect(oracle.ratio).toHaveLength(12);
+    expect(oracle.ratio[0]).toBeCloseTo(1, 12);
+    expect(oracle.accModel.every((x: number) => x > 0)).toBe(true);
+  });
+
+  it("rnnlab sample / eval of a missing checkpoint: one line, exit 2", () => {
+    for (const command of ["sample", "eval"]) {
+      const r = rnnlab([command, join(scratch, "absent")]);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim()).toMatch(/^rnnlab: no checkpoint at '.*absent'/);
+    }
+  });
+});
+
 describe("rnnlab train with bad input: one clear line, exit 2, nothing written", () => {
   const empty = join(scratch, "empty.txt");
   const binary = join(scratch, "binary.bin");

@@ -57,6 +57,12 @@ export const CLIENT_SCRIPT = `(function () {
     var ok = values.filter(function (v) { return isFinite(v); });
     return ok.length ? d3.extent(ok) : null;
   }
+  // Log-axis labels: powers and multiples of ten far from 1 in exponent form (1e-6, 2e7).
+  function logFmt(v) {
+    var a = Math.abs(v);
+    if (a !== 0 && (a < 1e-3 || a >= 1e4)) return v.toExponential(2).replace(/.?0+e/, "e").replace("e+", "e");
+    return fmt(v);
+  }
   function num(v, log) {
     if (typeof v !== "number" || !isFinite(v)) return NaN;
     if (log && v <= 0) return NaN;
@@ -64,10 +70,12 @@ export const CLIENT_SCRIPT = `(function () {
   }
   function scale(a, grid) {
     a = a || {};
-    var o = { label: a.label == null ? null : a.label, grid: grid };
+    var o = { label: a.label == null ? null : a.percent ? a.label + " (%)" : a.label, grid: grid };
     if (a.log) {
       o.type = "log";
-      o.tickFormat = fmt;
+      o.tickFormat = logFmt;
+    } else if (!a.domain) {
+      o.nice = true;
     }
     if (a.domain) o.domain = a.percent ? [a.domain[0] * 100, a.domain[1] * 100] : a.domain;
     if (a.percent) o.percent = true;
@@ -83,6 +91,17 @@ export const CLIENT_SCRIPT = `(function () {
     if (values.length <= max) return values;
     var k = Math.ceil(values.length / Math.max(1, max));
     return values.filter(function (_, i) { return i % k === 0; });
+  }
+  // At most max of a band scale's values as ticks: round numbers where the values are numbers and
+  // enough of the round ones are among them, else every k-th value.
+  function bandTicks(values, max) {
+    if (values.length <= max) return values;
+    if (values.every(function (v) { return typeof v === "number"; })) {
+      var present = new Set(values);
+      var round = d3.ticks(values[0], values[values.length - 1], max).filter(function (v) { return present.has(v); });
+      if (round.length >= Math.min(3, max) && round.length <= max) return round;
+    }
+    return thin(values, max);
   }
   function ruleMarks(rules, ylog, xlog) {
     var marks = [];
@@ -138,7 +157,9 @@ export const CLIENT_SCRIPT = `(function () {
       var ok = pts.filter(function (p) { return isFinite(p.x) && isFinite(p.y); });
       all = all.concat(ok);
       var stroke = function () { return s.name; };
-      marks.push(Plot.line(pts, { x: "x", y: "y", stroke: stroke, strokeWidth: s.width || 1.75, strokeOpacity: s.opacity == null ? 1 : s.opacity, strokeDasharray: s.dashed ? "6,4" : undefined }));
+      // Series denser than 1 point per 2 pixels are drawn thinner, or they fill in as a block.
+      var thinner = pts.length > width / 2 ? 0.6 : 1;
+      marks.push(Plot.line(pts, { x: "x", y: "y", stroke: stroke, strokeWidth: (s.width || 1.75) * thinner, strokeOpacity: s.opacity == null ? 1 : s.opacity, strokeDasharray: s.dashed ? "6,4" : undefined }));
       if (s.dots || ok.length === 1) marks.push(Plot.dot(ok, { x: "x", y: "y", fill: stroke, r: 3, stroke: "white", strokeWidth: 1 }));
     });
     marks = marks.concat(ruleMarks(spec.rules, yl, xl));
@@ -160,9 +181,9 @@ export const CLIENT_SCRIPT = `(function () {
     var ys = distinct(spec.cells.map(function (d) { return d.y; }));
     var height = spec.height || Math.max(200, Math.min(480, ys.length * 12)) + 60;
     var o = base(spec, width, height);
-    o.x = { type: "band", padding: 0, domain: xs, label: (spec.x && spec.x.label) || null, ticks: thin(xs, Math.floor((width - 80) / 56)), tickFormat: fmt };
-    o.y = { type: "band", padding: 0, domain: spec.yUp ? ys.slice().reverse() : ys, label: (spec.y && spec.y.label) || null, ticks: thin(ys, Math.floor((height - 60) / 18)), tickFormat: fmt };
-    o.color = { type: c.log ? "log" : "linear", scheme: c.scheme || "viridis", legend: true, label: c.label || null, tickFormat: fmt, width: Math.min(360, width - 20) };
+    o.x = { type: "band", padding: 0, domain: xs, label: (spec.x && spec.x.label) || null, ticks: bandTicks(xs, Math.floor((width - 80) / 56)), tickFormat: fmt };
+    o.y = { type: "band", padding: 0, domain: spec.yUp ? ys.slice().reverse() : ys, label: (spec.y && spec.y.label) || null, ticks: bandTicks(ys, Math.floor((height - 60) / 18)), tickFormat: fmt };
+    o.color = { type: c.log ? "log" : "linear", scheme: c.scheme || "viridis", legend: true, label: c.label || null, tickFormat: c.log ? logFmt : fmt, width: Math.min(360, width - 20) };
     if (c.log && cells.length) {
       var ext = d3.extent(cells, function (d) { return d.value; });
       o.color.ticks = logTicks(ext[0], ext[1], 6);
@@ -217,6 +238,7 @@ export const CLIENT_SCRIPT = `(function () {
     var pts = spec.points.map(function (p) { return { x: num(p.x, xl), y: num(p.y, yl), series: p.series == null ? "" : p.series, label: p.label }; });
     var grouped = pts.some(function (p) { return p.series !== ""; });
     o.x.grid = true;
+    o.inset = 8;
     o.marks = [Plot.dot(pts, { x: "x", y: "y", stroke: grouped ? "series" : PALETTE[0], r: 3.5, tip: true })];
     var labelled = pts.filter(function (p) { return p.label != null && p.label !== ""; });
     if (labelled.length) o.marks.push(Plot.text(labelled, { x: "x", y: "y", text: "label", dy: -9, fill: "#374151", stroke: "white", strokeWidth: 3, paintOrder: "stroke" }));

@@ -6,7 +6,7 @@ export interface AxisSpec {
   label?: string;
   log?: boolean;
   domain?: [number, number];
-  /** Format ticks as percentages (0.25 -> 25%). */
+  /** The values are fractions, shown as percentages (0.25 as 25, "(%)" added to the label); domain stays in fractions. */
   percent?: boolean;
 }
 
@@ -87,4 +87,9 @@ export type PlotSpec = LineSpec | HeatmapSpec | BarSpec | ScatterSpec;
 /** A number for JSON: non-finite becomes null (a gap), as JSON.stringify would write it anyway. */
 export function finiteOrNull(v: number | null | undefined): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+/** A number to plot: 6 significant digits (plenty on screen, half the JSON), non-finite as null. */
+export function plotNumber(v: number | null | undefined): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? Number(v.toPrecision(6)) : null;
 }

@@ -21,7 +21,7 @@ import {
   type Section,
   type Stat,
 } from "./page.js";
-import { finiteOrNull, type HeatmapCell, type LineSeries } from "./spec.js";
+import { finiteOrNull, type HeatmapCell, type LineSeries, plotNumber } from "./spec.js";
 
 /** The ids of the training report's figures and of its samples section. */
 export const TRAINING_IDS = {
@@ -220,7 +220,7 @@ function lossSection(g: RunRecords): Section {
   let smoothing = "";
   if (g.train.length > 0) {
     const x = g.train.map((r) => r.step);
-    const y = g.train.map((r) => finiteOrNull(r.loss));
+    const y = g.train.map((r) => plotNumber(r.loss));
     series.push({ name: "training", x, y, color: "#93b4f5", width: 1 });
     if (g.train.length >= 20) {
       const smoothed = smooth(y);
@@ -232,7 +232,7 @@ function lossSection(g: RunRecords): Section {
     series.push({
       name: "validation",
       x: g.val.map((r) => r.step),
-      y: g.val.map((r) => finiteOrNull(r.valLoss)),
+      y: g.val.map((r) => plotNumber(r.valLoss)),
       color: "#ea580c",
       width: 2.25,
       dots: true,
@@ -286,14 +286,14 @@ function gradientSection(g: RunRecords): Section {
           {
             name: "before clipping",
             x,
-            y: g.train.map((r) => finiteOrNull(r.gradNorm)),
+            y: g.train.map((r) => plotNumber(r.gradNorm)),
             color: "#9333ea",
             width: 1.25,
           },
           {
             name: "after clipping",
             x,
-            y: g.train.map((r) => finiteOrNull(r.gradNormClipped)),
+            y: g.train.map((r) => plotNumber(r.gradNormClipped)),
             color: "#16a34a",
             width: 1.75,
             dashed: clipped === 0,
@@ -313,7 +313,7 @@ function gradientSection(g: RunRecords): Section {
         height: 200,
         x: { label: "step" },
         y: { label: "learning rate" },
-        series: [{ name: "learning rate", x, y: lrs.map(finiteOrNull), color: "#0891b2" }],
+        series: [{ name: "learning rate", x, y: lrs.map(plotNumber), color: "#0891b2" }],
       },
     });
   }
@@ -343,19 +343,19 @@ function feedingSection(g: RunRecords): Section {
           kind: "line",
           height: 260,
           x: { label: "step" },
-          y: { label: "% of tokens fed", domain: [0, 1], percent: true },
+          y: { label: "share of tokens fed", domain: [0, 1], percent: true },
           series: [
             {
               name: "ground truth fed (observed)",
               x,
-              y: g.train.map((r) => finiteOrNull(r.groundTruthFraction)),
+              y: g.train.map((r) => plotNumber(r.groundTruthFraction)),
               color: "#16a34a",
               width: 1.25,
             },
             {
               name: "eps_i (schedule)",
               x,
-              y: g.train.map((r) => finiteOrNull(r.eps)),
+              y: g.train.map((r) => plotNumber(r.eps)),
               color: "#111827",
               width: 2,
               dashed: true,
@@ -381,7 +381,7 @@ function gradFlowSection(g: RunRecords): Section {
   layers.forEach((layer, i) => {
     const recs = g.gradflow.filter((r) => r.layer === layer);
     const cells: HeatmapCell[] = recs.flatMap((r) =>
-      r.norms.map((v, t) => ({ x: r.step, y: t, value: finiteOrNull(v) })),
+      r.norms.map((v, t) => ({ x: r.step, y: t, value: plotNumber(v) })),
     );
     const T = Math.max(...recs.map((r) => r.norms.length)) - 1;
     const layerText = layers.length > 1 ? ` (layer ${layer}${i === 0 ? ", the top" : ""})` : "";
@@ -391,7 +391,8 @@ function gradFlowSection(g: RunRecords): Section {
       caption:
         `Each column is one evaluated training step; row t is the norm of dL/dh_t, summed over the batch, ` +
         `for t = 0 (the initial state, bottom) to t = ${T}. The colour scale is logarithmic: gradients that ` +
-        "vanish on their way back through time fade toward the bottom, exploding ones grow.",
+        "vanish on their way back through time fade toward the bottom, exploding ones grow. A blank cell is a " +
+        "zero norm, which a log scale cannot show.",
       spec: {
         kind: "heatmap",
         cells,
@@ -417,7 +418,7 @@ function gradFlowSection(g: RunRecords): Section {
       series: picks.map((r, i) => ({
         name: `step ${formatNumber(r.step)}`,
         x: r.norms.map((_, t) => t),
-        y: r.norms.map(finiteOrNull),
+        y: r.norms.map(plotNumber),
         color: ramp(picks.length === 1 ? 1 : i / (picks.length - 1)),
       })),
     },
