@@ -42,3 +42,4 @@ export { parseModelConfig } from "./io/config-schema.js";
 export { fromCheckpoint, toCheckpoint, type TrainingState } from "./io/model-checkpoint.js";
 export { decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
 export { importTorchStateDict } from "./io/torch-import.js";
+export * from "./report/index.js";

@@ -31,12 +31,30 @@ function fakeRun(options: { val?: boolean; gradflow?: boolean; done?: boolean } 
   const records: MetricRecord[] = [
     {
       type: "run",
+      // As `rnnlab train` writes it (its TrainSpec).
       config: {
-        model: { cell: "lstm", hiddenSize: 64, layers: 1, input: { kind: "embedding", embeddingSize: 16 } },
-        mode: "scheduled-sampling",
-        schedule: { kind: "linear", k: 1, c: 0.01, epsMin: 0.5 },
-        optimizer: { name: "adam", lr: 0.002 },
+        data: "data/tinyshakespeare.txt",
+        tokenizer: "char",
+        model: {
+          cell: "lstm",
+          activation: "tanh",
+          hiddenSize: 64,
+          layers: 1,
+          embedding: 16,
+          dtype: "float32",
+        },
         seqLen: T,
+        batch: 8,
+        feed: {
+          kind: "scheduled-sampling",
+          schedule: { kind: "linear", k: 1, c: 0.01, min: 0.5 },
+          pick: "sample",
+        },
+        clip: { kind: "norm", maxNorm: 1, normType: 2 },
+        optimizer: { name: "adam", lr: 0.002 },
+        lrSchedule: null,
+        steps: 50,
+        seed: 3,
         note: "</script><i>config</i>",
       },
       data: {
@@ -173,7 +191,8 @@ describe("renderTrainingReport(records, assets)", () => {
     const train = byName.get("training")!;
     const trainRecords = records.filter((r): r is TrainRecord => r.type === "train");
     expect(train.x).toEqual(trainRecords.map((r) => r.step));
-    expect(train.y).toEqual(trainRecords.map((r) => r.loss));
+    // Plotted to 6 significant digits.
+    expect(train.y).toEqual(trainRecords.map((r) => Number(r.loss.toPrecision(6))));
     expect(byName.get("training (smoothed)")!.y).toHaveLength(50);
     expect(byName.get("validation")!.x).toEqual([10, 20, 30, 40, 50]);
     expect(loss.rules).toEqual([expect.objectContaining({ axis: "y", value: 3.3 })]);
@@ -182,6 +201,7 @@ describe("renderTrainingReport(records, assets)", () => {
     expect(grad.y?.log).toBe(true);
     expect(grad.series.map((s) => s.name)).toEqual(["before clipping", "after clipping"]);
     expect(grad.series.every((s) => s.y.length === 50)).toBe(true);
+    expect(grad.rules).toEqual([expect.objectContaining({ axis: "y", value: 1 })]);
 
     const fed = data.figures[TRAINING_IDS.groundTruth] as LineSpec;
     expect(fed.series.map((s) => s.y.length)).toEqual([50, 50]);
@@ -192,7 +212,7 @@ describe("renderTrainingReport(records, assets)", () => {
     expect(heat.cells).toHaveLength(5 * (T + 1));
     const flow = records.find((r) => r.type === "gradflow" && r.step === 30);
     expect(heat.cells.filter((c) => c.x === 30).map((c) => c.value)).toEqual(
-      flow?.type === "gradflow" && flow.norms,
+      flow?.type === "gradflow" && flow.norms.map((v) => Number(v.toPrecision(6))),
     );
     expect(new Set(heat.cells.map((c) => c.y)).size).toBe(T + 1);
   });
@@ -216,8 +236,19 @@ describe("renderTrainingReport(records, assets)", () => {
     expect(html).toContain(">3.300<");
     expect(html).toContain(">20,100<");
     expect(html).toContain(">1,003,854<");
-    expect(html).toContain("LSTM, 64 units · scheduled-sampling · tinyshakespeare.txt");
-    expect(html).toContain('<th scope="row">schedule.epsMin</th><td>0.5</td>');
+    expect(html).toContain("LSTM, 64 units · scheduled sampling (linear eps, sample) · tinyshakespeare.txt");
+    for (const [k, v] of [
+      ["model", "LSTM, 64 units"],
+      ["input", "embedding of 16"],
+      ["clipping", "by norm: ‖g‖₂ ≤ 1"],
+      ["optimizer", "adam, lr 0.002"],
+      ["batch", "8 sequences × 16 tokens"],
+      ["seed", "3"],
+      ["feed.schedule.min", "0.5"],
+      ["lrSchedule", "null"],
+    ]) {
+      expect(html).toContain(`<th scope="row">${k}</th><td>${v}</td>`);
+    }
   });
 
   it("renderTrainingReport(run without val or gradflow records) omits those figures and the samples, with a note each", () => {
@@ -269,6 +300,21 @@ describe("renderTrainingReport(records, assets)", () => {
     expect((readReportData(page).figures[TRAINING_IDS.gradFlow] as HeatmapSpec).cells).toHaveLength(
       5 * (T + 1),
     );
+  });
+
+  it("renderTrainingReport(malformed records read from a file) skips or patches them instead of throwing", () => {
+    const bad = [
+      null,
+      { type: "unknown" },
+      { type: "run", config: 5, startedAt: "not a date", unigramLoss: 3 },
+      { type: "train", loss: 1 },
+      { type: "val", step: 10, valLoss: 2 },
+      { type: "gradflow", step: 10, layer: 0, norms: [] },
+    ] as unknown as MetricRecord[];
+    const page = renderTrainingReport(bad, FAKE_ASSETS);
+    expect(figures(page).has(TRAINING_IDS.gradFlow)).toBe(false);
+    expect(page).toContain("No gradient-flow records yet");
+    expect(page).toContain("not a date");
   });
 
   it("renderTrainingReport(two layers of gradient flow) draws the top layer as grad-flow and the other as grad-flow-layer-0", () => {

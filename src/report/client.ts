@@ -68,14 +68,15 @@ export const CLIENT_SCRIPT = `(function () {
     if (log && v <= 0) return NaN;
     return v;
   }
-  function scale(a, grid) {
+  function scale(a, grid, nice) {
     a = a || {};
     var o = { label: a.label == null ? null : a.percent ? a.label + " (%)" : a.label, grid: grid };
     if (a.log) {
       o.type = "log";
       o.tickFormat = logFmt;
     } else if (!a.domain) {
-      o.nice = true;
+      if (nice) o.nice = true;
+      if (a.zero) o.zero = true;
     }
     if (a.domain) o.domain = a.percent ? [a.domain[0] * 100, a.domain[1] * 100] : a.domain;
     if (a.percent) o.percent = true;
@@ -119,17 +120,32 @@ export const CLIENT_SCRIPT = `(function () {
     });
     return marks;
   }
-  // Explicit ticks for log axes (Plot's own label only some and draw a grid line at every minor tick),
-  // over the extent of the drawn points and the rules.
-  function logAxes(o, spec, points) {
+  // Explicit ticks for log axes, over the extent of the drawn points and the rules (Plot's own draw a
+  // grid line at every minor tick), labelled by text marks: a log axis's tick labels go through d3's
+  // log tickFormat, which blanks all but a few mantissas. Returns the label marks to add.
+  function logAxes(o, spec, points, facet) {
     var rules = spec.rules || [];
+    var marks = [];
     ["x", "y"].forEach(function (k) {
-      if (!(spec[k] && spec[k].log) || spec[k].domain) return;
-      var values = points.map(function (d) { return d[k]; });
-      rules.forEach(function (r) { if ((r.axis === "x") === (k === "x")) values.push(r.value); });
-      var e = extentOf(values.filter(function (v) { return v > 0; }));
-      if (e) o[k].ticks = logTicks(e[0], e[1], k === "x" ? Math.max(3, Math.floor(o.width / 80)) : Math.max(3, Math.floor(o.height / 40)));
+      if (!(spec[k] && spec[k].log)) return;
+      var e = spec[k].domain;
+      if (!e) {
+        var values = points.map(function (d) { return d[k]; });
+        rules.forEach(function (r) { if ((r.axis === "x") === (k === "x")) values.push(r.value); });
+        e = extentOf(values.filter(function (v) { return v > 0; }));
+      }
+      if (!e) return;
+      var ticks = logTicks(e[0], e[1], k === "x" ? Math.max(3, Math.floor(o.width / 80)) : Math.max(3, Math.floor(o.height / 40)));
+      o[k].ticks = ticks;
+      o[k].tickFormat = function () { return ""; };
+      var opts = k === "y"
+        ? { y: function (d) { return d; }, text: logFmt, frameAnchor: "left", textAnchor: "end", dx: -9 }
+        : { x: function (d) { return d; }, text: logFmt, frameAnchor: "bottom", lineAnchor: "top", dy: 9 };
+      // In a faceted plot, only in the facet next to the axis (facet: { fx or fy: value }).
+      if (facet) Object.keys(facet).forEach(function (f) { opts[f] = function () { return facet[f]; }; });
+      marks.push(Plot.text(ticks, opts));
     });
+    return marks;
   }
   function base(spec, width, height) {
     return {
@@ -140,8 +156,8 @@ export const CLIENT_SCRIPT = `(function () {
       marginTop: 20,
       marginBottom: 40,
       style: { fontSize: "12px", fontFamily: "inherit", background: "transparent", overflow: "visible" },
-      x: scale(spec.x, false),
-      y: scale(spec.y, true)
+      x: scale(spec.x, false, false),
+      y: scale(spec.y, true, true)
     };
   }
   function line(spec, width) {
@@ -162,11 +178,10 @@ export const CLIENT_SCRIPT = `(function () {
       marks.push(Plot.line(pts, { x: "x", y: "y", stroke: stroke, strokeWidth: (s.width || 1.75) * thinner, strokeOpacity: s.opacity == null ? 1 : s.opacity, strokeDasharray: s.dashed ? "6,4" : undefined }));
       if (s.dots || ok.length === 1) marks.push(Plot.dot(ok, { x: "x", y: "y", fill: stroke, r: 3, stroke: "white", strokeWidth: 1 }));
     });
-    marks = marks.concat(ruleMarks(spec.rules, yl, xl));
+    marks = marks.concat(ruleMarks(spec.rules, yl, xl), logAxes(o, spec, all));
     var xlab = (spec.x && spec.x.label) || "x", ylab = (spec.y && spec.y.label) || "y";
     marks.push(Plot.tip(all, Plot.pointer({ x: "x", y: "y", stroke: function (d) { return d.series; }, title: function (d) { return d.series + "\\n" + xlab + " " + fmt(d.x) + "\\n" + ylab + " " + fmt(d.y); } })));
     o.color = { domain: names, range: colors, legend: names.length > 1 };
-    logAxes(o, spec, all);
     o.marks = marks;
     return Plot.plot(o);
   }
@@ -210,7 +225,7 @@ export const CLIENT_SCRIPT = `(function () {
     var opts = { fill: grouped ? "group" : PALETTE[0], tip: true };
     opts[v + "1"] = function () { return from; };
     opts[v + "2"] = "value";
-    o[v] = scale(spec[v], true);
+    o[v] = scale(spec[v], true, true);
     if (grouped) {
       opts["f" + c] = "label";
       opts[c] = "group";
@@ -228,7 +243,9 @@ export const CLIENT_SCRIPT = `(function () {
       var ends = ok.map(function (r) { var p = {}; p[v] = r.value; return p; });
       var low = {};
       low[v] = from;
-      logAxes(o, { x: h ? spec.x : undefined, y: h ? undefined : spec.y }, ends.concat([low]));
+      var facet = null;
+      if (grouped) facet = h ? { fy: labels[labels.length - 1] } : { fx: labels[0] };
+      o.marks = o.marks.concat(logAxes(o, { x: h ? spec.x : undefined, y: h ? undefined : spec.y }, ends.concat([low]), facet));
     }
     return Plot.plot(o);
   }
@@ -237,13 +254,14 @@ export const CLIENT_SCRIPT = `(function () {
     var xl = spec.x && spec.x.log, yl = spec.y && spec.y.log;
     var pts = spec.points.map(function (p) { return { x: num(p.x, xl), y: num(p.y, yl), series: p.series == null ? "" : p.series, label: p.label }; });
     var grouped = pts.some(function (p) { return p.series !== ""; });
-    o.x.grid = true;
-    o.inset = 8;
+    o.x = scale(spec.x, true, true);
+    o.x.inset = 10;
+    o.y.inset = 10;
     o.marks = [Plot.dot(pts, { x: "x", y: "y", stroke: grouped ? "series" : PALETTE[0], r: 3.5, tip: true })];
     var labelled = pts.filter(function (p) { return p.label != null && p.label !== ""; });
     if (labelled.length) o.marks.push(Plot.text(labelled, { x: "x", y: "y", text: "label", dy: -9, fill: "#374151", stroke: "white", strokeWidth: 3, paintOrder: "stroke" }));
     o.marks = o.marks.concat(ruleMarks(spec.rules, yl, xl));
-    logAxes(o, spec, pts);
+    o.marks = o.marks.concat(logAxes(o, spec, pts));
     if (grouped) o.color = { legend: true, range: PALETTE };
     return Plot.plot(o);
   }

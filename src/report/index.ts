@@ -30,7 +30,7 @@ export type {
   RuleSpec,
   ScatterSpec,
 } from "./spec.js";
-export { finiteOrNull } from "./spec.js";
+export { finiteOrNull, plotNumber } from "./spec.js";
 export {
   buildTrainingReport,
   groupRecords,

@@ -1,11 +1,13 @@
 // Declarative plot specifications: plain JSON that the page's inline script turns into Observable Plot
 // charts in the browser (see client.ts). Non-finite numbers are written as null and drawn as gaps.
 
-/** An axis: its label, a log scale (non-positive values are then left out), a fixed domain. */
+/** An axis: its label, a log scale (non-positive values are then left out), a fixed domain or one with 0. */
 export interface AxisSpec {
   label?: string;
   log?: boolean;
   domain?: [number, number];
+  /** Include 0 in the domain (linear scales). */
+  zero?: boolean;
   /** The values are fractions, shown as percentages (0.25 as 25, "(%)" added to the label); domain stays in fractions. */
   percent?: boolean;
 }

@@ -55,26 +55,39 @@ function lastByKey<T extends { step: number }>(records: T[], key: (r: T) => stri
   return [...map.values()].sort((a, b) => a.step - b.step);
 }
 
-/** Splits records by type, keeping the last record of each step (and layer), sorted by step. */
+/**
+ * Splits records by type, keeping the last record of each step (and layer), sorted by step. Records of
+ * unknown type, without a numeric step, or gradient-flow records without norms are skipped.
+ */
 export function groupRecords(records: readonly MetricRecord[]): RunRecords {
   const runs: RunRecord[] = [];
   const train: TrainRecord[] = [];
   const val: ValRecord[] = [];
   const gradflow: GradFlowRecord[] = [];
   let done: DoneRecord | undefined;
+  const hasStep = (r: { step?: unknown }) => typeof r.step === "number" && Number.isFinite(r.step);
   for (const r of records) {
+    // Records are read from a file: anything malformed is skipped or patched rather than thrown on.
+    if (typeof r !== "object" || r === null) continue;
     switch (r.type) {
       case "run":
-        runs.push(r);
+        runs.push({
+          ...r,
+          config: isPlainObject(r.config) ? r.config : {},
+          data: isPlainObject(r.data)
+            ? r.data
+            : { path: "?", tokenizer: "char", vocabSize: 0, trainTokens: 0, valTokens: 0 },
+        });
         break;
       case "train":
-        train.push(r);
+        if (hasStep(r)) train.push(r);
         break;
       case "val":
-        val.push(r);
+        if (hasStep(r))
+          val.push({ ...r, sample: typeof r.sample === "string" ? r.sample : String(r.sample ?? "") });
         break;
       case "gradflow":
-        gradflow.push(r);
+        if (hasStep(r) && Array.isArray(r.norms) && r.norms.length > 0) gradflow.push(r);
         break;
       case "done":
         done = r;
@@ -192,17 +205,7 @@ function summarySection(g: RunRecords): Section {
     });
     const rows: [string, CellValue][] = [["started", formatDate(run.startedAt)]];
     if (g.done) rows.push(["finished after", formatDuration(g.done.seconds)]);
-    for (const [key, label] of [
-      ["cell", "cell"],
-      ["hiddenSize", "hidden size"],
-      ["layers", "layers"],
-      ["mode", "training mode"],
-      ["optimizer", "optimizer"],
-      ["seed", "seed"],
-    ] as const) {
-      const v = findKey(run.config, key);
-      if (v !== undefined) rows.push([label, configValue(v)]);
-    }
+    rows.push(...runSummary(run.config));
     tables.push({ kind: "kv", title: "Run", rows });
   }
   return { id: "summary", heading: "Summary", notes, stats, tables };
@@ -269,6 +272,7 @@ function gradientSection(g: RunRecords): Section {
     (r) => Number.isFinite(r.gradNorm) && r.gradNormClipped < r.gradNorm * (1 - 1e-9),
   ).length;
   const share = clipped / g.train.length;
+  const maxNorm = g.runs[0] ? clipMaxNorm(g.runs[0].config) : undefined;
   const figures: Figure[] = [
     {
       id: TRAINING_IDS.gradNorm,
@@ -282,6 +286,10 @@ function gradientSection(g: RunRecords): Section {
         kind: "line",
         x: { label: "step" },
         y: { label: "‖∇L‖₂", log: true },
+        rules:
+          maxNorm === undefined
+            ? []
+            : [{ axis: "y", value: maxNorm, label: `max norm ${maxNorm}`, color: "#6b7280" }],
         series: [
           {
             name: "before clipping",
@@ -312,7 +320,7 @@ function gradientSection(g: RunRecords): Section {
         kind: "line",
         height: 200,
         x: { label: "step" },
-        y: { label: "learning rate" },
+        y: { label: "learning rate", zero: true },
         series: [{ name: "learning rate", x, y: lrs.map(plotNumber), color: "#0891b2" }],
       },
     });
@@ -324,7 +332,7 @@ function feedingSection(g: RunRecords): Section {
   const heading = "Ground truth fed";
   if (g.train.length === 0) return { id: "feeding-section", heading, notes: ["No training records yet."] };
   const x = g.train.map((r) => r.step);
-  const mode = g.runs[0] ? findKey(g.runs[0].config, "mode") : undefined;
+  const mode = g.runs[0] ? describeMode(g.runs[0].config) : undefined;
   return {
     id: "feeding-section",
     heading,
@@ -338,7 +346,7 @@ function feedingSection(g: RunRecords): Section {
           "of feeding the truth at step i. Teacher forcing feeds only the truth (both 1); free running feeds " +
           "the model's tokens after the prefix; under scheduled sampling the observed fraction follows eps_i " +
           "within sampling error." +
-          (typeof mode === "string" ? ` This run's mode: ${mode}.` : ""),
+          (mode === undefined ? "" : ` This run: ${mode}.`),
         spec: {
           kind: "line",
           height: 260,
@@ -389,8 +397,8 @@ function gradFlowSection(g: RunRecords): Section {
       id: i === 0 ? TRAINING_IDS.gradFlow : `${TRAINING_IDS.gradFlow}-layer-${layer}`,
       title: `‖dL/dh_t‖ per time step over training${layerText}`,
       caption:
-        `Each column is one evaluated training step; row t is the norm of dL/dh_t, summed over the batch, ` +
-        `for t = 0 (the initial state, bottom) to t = ${T}. The colour scale is logarithmic: gradients that ` +
+        `Each column is one evaluated training step; row t is the 2-norm of dL/dh_t over the batch and the ` +
+        `units, for t = 0 (the initial state, bottom) to t = ${T}. The colour scale is logarithmic: gradients that ` +
         "vanish on their way back through time fade toward the bottom, exploding ones grow. A blank cell is a " +
         "zero norm, which a log scale cannot show.",
       spec: {
@@ -511,23 +519,123 @@ function ramp(f: number): string {
 function subtitle(run: RunRecord): string {
   const c = run.config;
   const parts: string[] = [];
-  const cell = findKey(c, "cell");
-  const hidden = findKey(c, "hiddenSize");
-  const layers = findKey(c, "layers");
-  if (typeof cell === "string") {
-    let model = cell.toUpperCase();
-    if (typeof hidden === "number")
-      model += `, ${typeof layers === "number" && layers > 1 ? `${layers} × ` : ""}${hidden} units`;
-    parts.push(model);
-  }
-  const mode = findKey(c, "mode");
-  if (typeof mode === "string") parts.push(mode);
+  const model = describeModel(c);
+  if (model) parts.push(model);
+  const mode = describeMode(c);
+  if (mode) parts.push(mode);
   const file = run.data.path.split(/[\\/]/).pop() ?? run.data.path;
   parts.push(
     `${file} (${run.data.tokenizer === "char" ? "characters" : "words"}, vocabulary ${formatNumber(run.data.vocabSize)})`,
   );
   parts.push(`started ${formatDate(run.startedAt)}`);
   return parts.join(" · ");
+}
+
+// The run record's config is `rnnlab train`'s TrainSpec (model.cell, feed.kind, clip.maxNorm, ...);
+// each value is looked up at its path there, then under its last key anywhere, so that other layouts
+// still give a summary.
+
+/** "LSTM, 2 × 128 units" */
+function describeModel(c: Record<string, unknown>): string | undefined {
+  const cell = lookup(c, "model.cell");
+  if (typeof cell !== "string") return undefined;
+  const hidden = lookup(c, "model.hiddenSize");
+  const layers = lookup(c, "model.layers");
+  const size =
+    typeof hidden === "number"
+      ? `, ${typeof layers === "number" && layers > 1 ? `${layers} × ` : ""}${hidden} units`
+      : "";
+  return cell.toUpperCase() + size;
+}
+
+/** "teacher forcing", "free running after 8 tokens", "scheduled sampling (linear eps, sampled)" */
+function describeMode(c: Record<string, unknown>): string | undefined {
+  const kind = lookup(c, "feed.kind") ?? lookup(c, "mode");
+  if (typeof kind !== "string") return undefined;
+  if (kind === "teacher-forcing") return "teacher forcing";
+  if (kind === "free-running") {
+    const prefix = lookup(c, "feed.prefix");
+    return typeof prefix === "number" ? `free running after ${prefix} tokens` : "free running";
+  }
+  if (kind === "scheduled-sampling") {
+    const schedule = lookup(c, "feed.schedule.kind");
+    const pick = lookup(c, "feed.pick");
+    const details = [
+      typeof schedule === "string" ? `${schedule} eps` : "",
+      typeof pick === "string" ? pick : "",
+    ];
+    const text = details.filter((d) => d).join(", ");
+    return text ? `scheduled sampling (${text})` : "scheduled sampling";
+  }
+  return kind;
+}
+
+/** The clipping threshold on the gradient's 2-norm, when the run clips by norm. */
+function clipMaxNorm(c: Record<string, unknown>): number | undefined {
+  const clip = getPath(c, "clip");
+  if (!isPlainObject(clip)) return undefined;
+  const { kind, maxNorm, normType } = clip as Record<string, unknown>;
+  const twoNorm = normType === undefined || normType === 2;
+  return kind === "norm" && twoNorm && typeof maxNorm === "number" && maxNorm > 0 ? maxNorm : undefined;
+}
+
+function runSummary(c: Record<string, unknown>): [string, CellValue][] {
+  const rows: [string, CellValue][] = [];
+  const add = (label: string, v: unknown) => {
+    if (v !== undefined && v !== null && v !== "") rows.push([label, configValue(v)]);
+  };
+  add("model", describeModel(c));
+  add("activation", lookup(c, "model.activation"));
+  const embedding = lookup(c, "model.embedding");
+  add(
+    "input",
+    embedding === "onehot"
+      ? "one-hot"
+      : typeof embedding === "number"
+        ? `embedding of ${embedding}`
+        : undefined,
+  );
+  add("training mode", describeMode(c));
+  const clip = getPath(c, "clip");
+  if (clip === null) add("clipping", "none");
+  else if (isPlainObject(clip)) {
+    const { kind, maxNorm, value, normType } = clip as Record<string, unknown>;
+    if (kind === "norm") add("clipping", `by norm: ‖g‖${normType === "inf" ? "∞" : "₂"} ≤ ${maxNorm}`);
+    else if (kind === "value") add("clipping", `by value: |g_i| ≤ ${value}`);
+  }
+  const optimizer = lookup(c, "optimizer.name");
+  const lr = lookup(c, "optimizer.lr");
+  add(
+    "optimizer",
+    typeof optimizer === "string" ? `${optimizer}${typeof lr === "number" ? `, lr ${lr}` : ""}` : undefined,
+  );
+  const seqLen = lookup(c, "seqLen");
+  const batch = lookup(c, "batch");
+  if (typeof seqLen === "number" && typeof batch === "number")
+    add("batch", `${batch} sequences × ${seqLen} tokens`);
+  add("seed", lookup(c, "seed"));
+  return rows;
+}
+
+/** The value at a dotted path, if any. */
+function getPath(value: unknown, path: string): unknown {
+  let v = value;
+  for (const key of path.split(".")) {
+    if (!isPlainObject(v)) return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
+
+/** A primitive at `path`, else the first primitive under its last key anywhere in the config. */
+function lookup(c: Record<string, unknown>, path: string): unknown {
+  const v = getPath(c, path);
+  if (v !== undefined && !isPlainObject(v)) return v;
+  return findKey(c, path.split(".").pop() as string);
+}
+
+function isPlainObject(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** The first value under `key` in a depth-first walk of nested objects. */
