@@ -116,7 +116,20 @@ describe("rnnlab sample and rnnlab eval", () => {
 
   it("rnnlab sample RUN --prime TEXT --length N prints the prime and N more characters, the same for the same seed", () => {
     expect(rnnlab(["train", ...small, "--steps", "4", "--out", out]).status).toBe(0);
-    const args = ["sample", out, "--prime", "ROMEO:", "--length", "40", "--temperature", "0.7", "--top-k", "5", "--seed", "3"];
+    const args = [
+      "sample",
+      out,
+      "--prime",
+      "ROMEO:",
+      "--length",
+      "40",
+      "--temperature",
+      "0.7",
+      "--top-k",
+      "5",
+      "--seed",
+      "3",
+    ];
     const a = rnnlab(args);
     expect(a.status, a.stderr).toBe(0);
     expect(a.stdout.startsWith("ROMEO:")).toBe(true);
@@ -131,7 +144,10 @@ describe("rnnlab sample and rnnlab eval", () => {
     const result = JSON.parse(r.stdout);
     expect(result.bitsPerToken).toBeCloseTo(result.valLoss / Math.LN2, 12);
     expect(result.exposureBias.text.teacherForcedLoss).toHaveLength(20);
-    expect(result.exposureBias.text.freeRunningLoss[0]).toBeCloseTo(result.exposureBias.text.teacherForcedLoss[0], 6);
+    expect(result.exposureBias.text.freeRunningLoss[0]).toBeCloseTo(
+      result.exposureBias.text.teacherForcedLoss[0],
+      6,
+    );
     expect(result.exposureBias.oracle).toBeNull();
   });
 
