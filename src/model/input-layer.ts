@@ -2,12 +2,14 @@ import { NumericError, ShapeError } from "../errors.js";
 import { alloc, type Buf, type DType } from "../tensor.js";
 import type { InputConfig } from "./config.js";
 import type { Params } from "./params.js";
+import { Scratch } from "./scratch.js";
 
 /** Turns a batch's tokens (or feature vectors) into the first layer's input x [T·B×I].
  *  embedding: x = E[token] (a row lookup);  onehot: x = e_token (a V-wide vector; same function
  *  as an embedding whose table is folded into W_ih, at V/E times the cost);  dense: x as given. */
 export class InputLayer {
   private buffer: Buf;
+  private readonly scratch: Scratch;
   private tokens: Int32Array | null = null;
 
   constructor(
@@ -16,6 +18,7 @@ export class InputLayer {
     readonly embeddingName: string,
   ) {
     this.buffer = alloc(dtype, 0);
+    this.scratch = new Scratch(dtype);
   }
 
   get width(): number {
@@ -47,7 +50,7 @@ export class InputLayer {
   begin(rows: number, tokens: Int32Array): Buf {
     this.tokens = tokens;
     const width = this.width;
-    if (this.buffer.length !== rows * width) this.buffer = alloc(this.dtype, rows * width);
+    this.buffer = this.scratch.view("x", rows * width);
     return this.buffer;
   }
 

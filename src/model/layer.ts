@@ -3,6 +3,7 @@ import { addColumnSums, addRowVector } from "../kernels/elementwise.js";
 import { matmul, matmulTransA, matmulTransB } from "../kernels/matmul.js";
 import { alloc, type Buf, type DType } from "../tensor.js";
 import type { Params } from "./params.js";
+import { Scratch } from "./scratch.js";
 
 /** Names of one layer's parameters inside a Params store. */
 export interface LayerParamNames {
@@ -17,41 +18,58 @@ export interface LayerParamNames {
 /** Per-(T, B) buffers of one layer; h and c hold the states h_0..h_T, so step s reads h[s-1]
  *  and writes h[s]; hiddenGrads[s] = dL/dh_s and cellGrads[s] = dL/dc_s for s = 0..T. */
 class LayerWorkspace {
-  readonly inputProj: Buf; // [T·B×G·H]  W_ih x_t + b_ih for every step
-  readonly hiddenPart: Buf; // [B×G·H]
-  readonly h: Buf; // [(T+1)·B×H]
-  readonly c: Buf; // [(T+1)·B×H] (LSTM) or empty
-  readonly cache: Buf; // [T·B×cacheWidth·H]
-  readonly inputPartGrad: Buf; // [T·B×G·H]
-  readonly hiddenPartGrad: Buf; // [B×G·H]
-  readonly hiddenGrads: Buf; // [(T+1)·B×H]
-  readonly cellGrads: Buf; // [(T+1)·B×H] (LSTM) or empty
-  readonly inputGrad: Buf; // [T·B×I]
-  readonly stashH: Buf; // [B×H] masked rows' gradients, set aside during a cell's backward
-  readonly stashC: Buf;
+  inputProj!: Buf; // [T·B×G·H]  W_ih x_t + b_ih for every step
+  hiddenPart!: Buf; // [B×G·H]
+  h!: Buf; // [(T+1)·B×H]
+  c!: Buf; // [(T+1)·B×H] (LSTM) or empty
+  cache!: Buf; // [T·B×cacheWidth·H]
+  inputPartGrad!: Buf; // [T·B×G·H]
+  hiddenPartGrad!: Buf; // [B×G·H]
+  hiddenGrads!: Buf; // [(T+1)·B×H]
+  cellGrads!: Buf; // [(T+1)·B×H] (LSTM) or empty
+  inputGrad!: Buf; // [T·B×I]
+  stashH!: Buf; // [B×H] masked rows' gradients, set aside during a cell's backward
+  stashC!: Buf;
+  T = 0;
+  B = 0;
+  private readonly scratch: Scratch;
 
   constructor(
-    readonly T: number,
-    readonly B: number,
-    I: number,
-    H: number,
-    cell: Cell,
+    private readonly I: number,
+    private readonly H: number,
+    private readonly cell: Cell,
     dtype: DType,
   ) {
+    this.scratch = new Scratch(dtype);
+  }
+
+  /** Points every field at a view for (T, B), growing the backing buffers only when needed, so
+   *  alternating shapes (training, validation, sampling one step at a time) allocate nothing. */
+  use(T: number, B: number): this {
+    if (T === this.T && B === this.B) return this;
+    const { I, H, cell } = this;
     const GH = cell.gates * H;
-    const stateSize = (T + 1) * B * H;
-    this.inputProj = alloc(dtype, T * B * GH);
-    this.hiddenPart = alloc(dtype, B * GH);
-    this.h = alloc(dtype, stateSize);
-    this.c = alloc(dtype, cell.hasCellState ? stateSize : 0);
-    this.cache = alloc(dtype, T * B * cell.cacheWidth * H);
-    this.inputPartGrad = alloc(dtype, T * B * GH);
-    this.hiddenPartGrad = alloc(dtype, B * GH);
-    this.hiddenGrads = alloc(dtype, stateSize);
-    this.cellGrads = alloc(dtype, cell.hasCellState ? stateSize : 0);
-    this.inputGrad = alloc(dtype, T * B * I);
-    this.stashH = alloc(dtype, B * H);
-    this.stashC = alloc(dtype, B * H);
+    const states = (T + 1) * B * H;
+    const cellStates = cell.hasCellState ? states : 0;
+    this.inputProj = this.view("inputProj", T * B * GH);
+    this.hiddenPart = this.view("hiddenPart", B * GH);
+    this.h = this.view("h", states);
+    this.c = this.view("c", cellStates);
+    this.cache = this.view("cache", T * B * cell.cacheWidth * H);
+    this.inputPartGrad = this.view("inputPartGrad", T * B * GH);
+    this.hiddenPartGrad = this.view("hiddenPartGrad", B * GH);
+    this.hiddenGrads = this.view("hiddenGrads", states);
+    this.cellGrads = this.view("cellGrads", cellStates);
+    this.inputGrad = this.view("inputGrad", T * B * I);
+    this.stashH = this.view("stashH", B * H);
+    this.stashC = this.view("stashC", B * H);
+    this.T = T;
+    this.B = B;
+    return this;
+  }
+
+  private view(name: string, size: number): Buf {
+    return this.scratch.view(name, size);
   }
 }
 
@@ -101,10 +119,8 @@ export class RecurrentLayer {
   }
 
   private workspace(T: number, B: number): LayerWorkspace {
-    if (!this.ws || this.ws.T !== T || this.ws.B !== B) {
-      this.ws = new LayerWorkspace(T, B, this.inputSize, this.hiddenSize, this.cell, this.dtype);
-    }
-    return this.ws;
+    this.ws ??= new LayerWorkspace(this.inputSize, this.hiddenSize, this.cell, this.dtype);
+    return this.ws.use(T, B);
   }
 
   /** x [T·B×I] (kept by reference until backward); h0, c0 [B×H] or null for zeros.

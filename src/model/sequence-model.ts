@@ -9,6 +9,7 @@ import { initParams } from "./init.js";
 import { InputLayer } from "./input-layer.js";
 import { inputWidth, modelParamSpecs } from "./param-shapes.js";
 import { Params } from "./params.js";
+import { Scratch } from "./scratch.js";
 import { RecurrentStack, type StackGrads, type StackState } from "./stack.js";
 
 /** A batch, time-major: row t·B + b is sequence b at step t. Give `tokens` to an embedding or
@@ -47,6 +48,7 @@ export class SequenceModel {
   private lossTargets: Int32Array = new Int32Array(0);
   private rowMask: Uint8Array = new Uint8Array(0);
   private batch: Batch | null = null;
+  private readonly scratch: Scratch;
   private top: Buf | null = null;
 
   readonly config: ModelConfig;
@@ -56,6 +58,7 @@ export class SequenceModel {
   constructor(config: ModelConfig, options: { seed?: number; rng?: Rng } = {}) {
     this.config = parseModelConfig(config);
     config = this.config;
+    this.scratch = new Scratch(config.dtype);
     this.params = new Params(modelParamSpecs(config), config.dtype);
     this.stack = new RecurrentStack(config, inputWidth(config), PARAM_PREFIX.recurrent, config.dtype);
     this.input = new InputLayer(config.input, config.dtype, `${PARAM_PREFIX.embedding}weight`);
@@ -130,10 +133,8 @@ export class SequenceModel {
   }
 
   private ensureOutputs(size: number): void {
-    if (this.outputs.length !== size) {
-      this.outputs = alloc(this.config.dtype, size);
-      this.outputsGrad = alloc(this.config.dtype, size);
-    }
+    this.outputs = this.scratch.view("outputs", size);
+    this.outputsGrad = this.scratch.view("outputsGrad", size);
   }
 
   /** Loss of the last forward against `targets`, and its gradients by BPTT: parameter gradients
@@ -154,7 +155,7 @@ export class SequenceModel {
         `loss is ${loss}: the model diverged; lower the learning rate or clip gradients`,
       );
     }
-    if (this.hiddenGrad.length !== N * H) this.hiddenGrad = alloc(this.config.dtype, N * H);
+    this.hiddenGrad = this.scratch.view("hiddenGrad", N * H);
     this.hiddenGrad.fill(0);
     const p = this.params;
     linearBackward(
@@ -220,7 +221,7 @@ export class SequenceModel {
           `cross-entropy needs targets.classes with T·B = ${N} entries, got ${classes?.length ?? "none"}`,
         );
       }
-      if (this.lossTargets.length !== N) this.lossTargets = new Int32Array(N);
+      if (this.lossTargets.length < N) this.lossTargets = new Int32Array(N);
       for (let n = 0; n < N; n++) {
         const target = classes[n];
         if (!Number.isInteger(target) || target < -1 || target >= O) {
@@ -238,7 +239,7 @@ export class SequenceModel {
     }
     let mask: Uint8Array | null = null;
     if (lengths || targets.mask) {
-      if (this.rowMask.length !== N) this.rowMask = new Uint8Array(N);
+      if (this.rowMask.length < N) this.rowMask = new Uint8Array(N);
       for (let n = 0; n < N; n++) this.rowMask[n] = counts(n) ? 1 : 0;
       mask = this.rowMask;
     }
