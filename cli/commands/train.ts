@@ -52,7 +52,7 @@ export function register(program: Command): void {
     )
     .option("--straight-through", "step activation: backpropagate with derivative 1 instead of 0")
     .option("--skip <k>", "vanilla RNN: add M h_{t-k}, a connection k >= 2 steps back (0 = none)", "0")
-    .option("--hidden <n>", "hidden units per layer", "256")
+    .option("--hidden <n>", "hidden units per layer", "128")
     .option("--layers <n>", "stacked recurrent layers", "1")
     .option("--embedding <n>", "embedding width", "32")
     .option("--one-hot", "feed one-hot vectors instead of an embedding")
@@ -89,7 +89,7 @@ export function register(program: Command): void {
     .addOption(
       new Option("--optimizer <name>", "optimizer").choices(["adam", "adamw", "sgd"]).default("adam"),
     )
-    .option("--lr <x>", "learning rate", "0.002")
+    .option("--lr <x>", "learning rate", "0.003")
     .option("--momentum <x>", "sgd momentum", "0.9")
     .option("--nesterov", "sgd: Nesterov momentum")
     .option("--weight-decay <x>", "weight decay (adamw: decoupled; default 0, adamw 0.01)")
