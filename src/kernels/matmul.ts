@@ -1,47 +1,95 @@
 import type { Buf } from "../tensor.js";
+import { gemmF32 } from "./gemm-f32.js";
+import { gemmF64 } from "./gemm-f64.js";
 
 // Matrix products on row-major buffers. Every form accumulates into `out` (+=), so callers zero
 // `out` when they want a plain product and can sum contributions (gradients) without scratch.
-// The loops are ordered so the innermost index walks contiguous memory of both operands.
+// `out` must not overlap `a` or `b`; any of them may be a subarray view.
+//
+// How they are fast in plain JavaScript (bench/kernels.ts measures them):
+// - One kernel per dtype (gemm-f64.ts, gemm-f32.ts), chosen once per call, so every typed-array
+//   access inside is monomorphic. All three forms are the same kernel with different strides.
+// - Register blocking: a 4×4 tile of the output is summed in 16 local variables over a whole K
+//   block, so each loaded value feeds 4 multiply-adds (the naive loops did a load, or a load and a
+//   store, per multiply-add).
+// - Packing (GotoBLAS-style): blocks of A (MC×KC) and B (KC×NC) are copied into a float64 scratch
+//   as 4-wide k-major panels, so the micro-kernel reads two contiguous streams whatever the form
+//   (transposed or not) and whatever the row strides (no cache-set conflicts on large powers of
+//   two), edges are zero-padded (only the valid part of an edge tile is stored), and float32
+//   inputs are widened once rather than at every use.
+// - Thin or tiny products (M or N below 4, or little work) skip packing: a direct kernel shares
+//   each load across four outputs of a row (matrix-vector products, N = 1 readouts).
+// Sums are formed in float64 for both dtypes (as JavaScript arithmetic is), and float32 outputs are
+// rounded once per K block of 256.
 
 /** out[M×N] += a[M×K] · b[K×N] */
 export function matmul(out: Buf, a: Buf, b: Buf, M: number, K: number, N: number): void {
-  for (let i = 0; i < M; i++) {
-    const outRow = i * N;
-    const aRow = i * K;
-    for (let k = 0; k < K; k++) {
-      const aik = a[aRow + k];
-      if (aik === 0) continue;
-      const bRow = k * N;
-      for (let j = 0; j < N; j++) out[outRow + j] += aik * b[bRow + j];
-    }
-  }
+  gemm("matmul", out, a, b, M, K, N, K, 1, N, 1);
 }
 
 /** out[M×N] += a[M×K] · bᵀ, with b stored as [N×K] (PyTorch's weight layout: y = x Wᵀ). */
 export function matmulTransB(out: Buf, a: Buf, b: Buf, M: number, K: number, N: number): void {
-  for (let i = 0; i < M; i++) {
-    const aRow = i * K;
-    const outRow = i * N;
-    for (let j = 0; j < N; j++) {
-      const bRow = j * K;
-      let sum = 0;
-      for (let k = 0; k < K; k++) sum += a[aRow + k] * b[bRow + k];
-      out[outRow + j] += sum;
-    }
-  }
+  gemm("matmulTransB", out, a, b, M, K, N, K, 1, 1, K);
 }
 
 /** out[M×N] += aᵀ · b, with a stored as [K×M] and b as [K×N] (weight gradients: dW += dYᵀ X). */
 export function matmulTransA(out: Buf, a: Buf, b: Buf, M: number, K: number, N: number): void {
-  for (let k = 0; k < K; k++) {
-    const aRow = k * M;
-    const bRow = k * N;
-    for (let i = 0; i < M; i++) {
-      const aki = a[aRow + i];
-      if (aki === 0) continue;
-      const outRow = i * N;
-      for (let j = 0; j < N; j++) out[outRow + j] += aki * b[bRow + j];
+  gemm("matmulTransA", out, a, b, M, K, N, 1, M, N, 1);
+}
+
+/** out[M×N] += A·B with A(i, k) = a[i·ars + k·acs], B(k, j) = b[k·brs + j·bcs]. */
+function gemm(
+  name: string,
+  out: Buf,
+  a: Buf,
+  b: Buf,
+  M: number,
+  K: number,
+  N: number,
+  ars: number,
+  acs: number,
+  brs: number,
+  bcs: number,
+): void {
+  // Every index the kernels touch is in bounds, so V8 never sees an out-of-bounds access (which
+  // would deoptimize them and, on reads, turn into NaN).
+  if (out.length < M * N || a.length < M * K || b.length < K * N) {
+    throw new RangeError(
+      `${name}: M=${M} K=${K} N=${N} needs out ≥ ${M * N}, a ≥ ${M * K}, b ≥ ${K * N} values; ` +
+        `got ${out.length}, ${a.length}, ${b.length}`,
+    );
+  }
+  if (M <= 0 || N <= 0 || K <= 0) return;
+  if (out instanceof Float64Array) {
+    if (a instanceof Float64Array && b instanceof Float64Array) {
+      gemmF64(out, a, b, M, K, N, ars, acs, brs, bcs);
+      return;
+    }
+  } else if (a instanceof Float32Array && b instanceof Float32Array) {
+    gemmF32(out, a, b, M, K, N, ars, acs, brs, bcs);
+    return;
+  }
+  gemmMixed(out, a, b, M, K, N, ars, acs, brs, bcs);
+}
+
+/** Operands of different dtypes (no caller does this): plain loops, kept out of the fast paths. */
+function gemmMixed(
+  out: Buf,
+  a: Buf,
+  b: Buf,
+  M: number,
+  K: number,
+  N: number,
+  ars: number,
+  acs: number,
+  brs: number,
+  bcs: number,
+): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let sum = 0;
+      for (let k = 0; k < K; k++) sum += a[i * ars + k * acs] * b[k * brs + j * bcs];
+      out[i * N + j] += sum;
     }
   }
 }

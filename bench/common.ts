@@ -1,0 +1,110 @@
+// Shared by the coordinator (run.ts) and the Node workers (worker.ts): the workload, the flop count,
+// the token stream and the line protocol between them. torch_bench.py mirrors all of it in Python.
+
+/** The workload of issue 5, the same for every implementation. */
+export const WORKLOAD = {
+  vocab: 65,
+  embedding: 64,
+  seqLen: 64,
+  batch: 32,
+  lr: 2e-3,
+  optimizer: "adam",
+  dtype: "float32",
+  /** batches generated up front and cycled through, so no implementation pays for data generation */
+  pool: 8,
+  seed: 1,
+} as const;
+
+export type CellName = "rnn" | "lstm";
+export type ImplName = "rnnlab" | "tfjs-cpu" | "tfjs-wasm" | "brainjs" | "torch";
+export const NODE_IMPLS: readonly ImplName[] = ["rnnlab", "tfjs-cpu", "tfjs-wasm", "brainjs"];
+
+/** Gate blocks per cell: the recurrent matrices are [G·H × in]. */
+export function gates(cell: CellName): number {
+  return cell === "lstm" ? 4 : 1;
+}
+
+/** Training flops per token (a multiply-add counts 2), matrix products only:
+ *  recurrent layer 6·G·H·(E + H) — forward x·W_ihᵀ and h·W_hhᵀ (2·G·H·(E + H)), backward the input
+ *  and state gradients (2·G·H·(E + H)) and the weight gradients (2·G·H·(E + H)) — plus the readout
+ *  6·H·V (logits, dL/dh, dL/dW). Elementwise work (gates, softmax, Adam) is not counted. */
+export function flopsPerToken(cell: CellName, hidden: number): number {
+  const { embedding: E, vocab: V } = WORKLOAD;
+  return 6 * gates(cell) * hidden * (E + hidden) + 6 * hidden * V;
+}
+
+/** Deterministic tokens: a 32-bit LCG (Numerical Recipes' constants), token = (state >>> 16) mod V.
+ *  Batch i of the pool is B sequences of T + 1 tokens from seed + i: sequence b, step t is entry
+ *  b·(T + 1) + t; the input is steps 0..T−1 and the target steps 1..T. */
+export function tokenStream(seed: number, count: number, vocab: number): Int32Array {
+  const out = new Int32Array(count);
+  let s = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s >>> 16) % vocab;
+  }
+  return out;
+}
+
+/** The pool of batches as [sequence][step] token arrays (T + 1 steps each). */
+export function batchPool(): number[][][] {
+  const { batch: B, seqLen: T, vocab: V, pool, seed } = WORKLOAD;
+  const batches: number[][][] = [];
+  for (let i = 0; i < pool; i++) {
+    const stream = tokenStream(seed + i, B * (T + 1), V);
+    const seqs: number[][] = [];
+    for (let b = 0; b < B; b++) seqs.push(Array.from(stream.subarray(b * (T + 1), (b + 1) * (T + 1))));
+    batches.push(seqs);
+  }
+  return batches;
+}
+
+// ---- protocol: the coordinator writes one JSON command per line to the worker's stdin; the worker
+// answers each with one line `@bench {json}` on stdout (anything else it prints is just logged).
+
+export const MARK = "@bench ";
+
+export type Command =
+  | { cmd: "warmup"; seconds: number }
+  | { cmd: "window"; seconds: number }
+  | { cmd: "done" };
+
+/** The first message: the worker built its model (and ran nothing yet), or cannot run. */
+export interface Ready {
+  ready: true;
+  /** library version, backend, BLAS, threads actually used... */
+  info: Record<string, string | number | boolean>;
+}
+export interface Skip {
+  skip: string;
+}
+export interface Failure {
+  error: string;
+}
+/** Answer to warmup/window: `steps` optimizer steps took `seconds`; `loss` of the last step, and of
+ *  the very first step the worker ever ran (at the initial weights) in `initialLoss`. */
+export interface WindowResult {
+  steps: number;
+  seconds: number;
+  loss: number;
+  initialLoss?: number;
+}
+export interface DoneResult {
+  maxRssKiB: number;
+}
+export type Reply = Ready | Skip | Failure | WindowResult | DoneResult;
+
+/** Matrix-product ceiling: n×n·n×n products, GFLOP/s of each window. */
+export interface MatmulResult {
+  kernel: string;
+  size: number;
+  threads: number;
+  gflops: number[];
+  info?: Record<string, string | number | boolean>;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

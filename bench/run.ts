@@ -1,0 +1,829 @@
+// `npm run bench`: training throughput of rnnlab against TensorFlow.js (cpu and wasm), brain.js and
+// PyTorch on the same character-LM workload (issue 5), each implementation in its own process, windows
+// alternating between them so drift hits all alike; plus the machine's matrix-product ceiling.
+// See bench/README.md.
+
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { Command as Cli, Option } from "commander";
+import {
+  type CellName,
+  type Command,
+  type DoneResult,
+  flopsPerToken,
+  type ImplName,
+  MARK,
+  type MatmulResult,
+  median,
+  type Ready,
+  WORKLOAD,
+  type WindowResult,
+} from "./common.js";
+import { formatJson, round, sig, textTable, whole } from "./report.js";
+
+const here = dirname(fileURLToPath(import.meta.url)); // dist/bench/bench
+const root = resolve(here, "../../..");
+const workerPath = join(here, "worker.js");
+const torchScript = join(root, "bench", "torch_bench.py");
+
+type Info = Record<string, string | number | boolean>;
+
+interface Options {
+  quick: boolean;
+  json: boolean;
+  cells: CellName[];
+  hidden: number[];
+  impls: ImplName[];
+  warmup: number;
+  window: number;
+  windows: number;
+  matmulSize: number;
+  python: string;
+  out: string;
+  tfjsApi: "minimize" | "fit";
+  verbose: boolean;
+}
+
+const ALL_IMPLS: ImplName[] = ["rnnlab", "tfjs-cpu", "tfjs-wasm", "brainjs", "torch"];
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+function parseOptions(): Options {
+  const list = (value: string) => value.split(",").map((s) => s.trim());
+  const cli = new Cli()
+    .name("npm run bench --")
+    .description(
+      "Training tokens/s of rnnlab against TensorFlow.js, brain.js and PyTorch on issue 5's workload " +
+        "(character LM, V=65, E=64, T=64, B=32, Adam, float32). Writes bench/results.json.",
+    )
+    .option(
+      "--quick",
+      "LSTM and tanh RNN at H=128 against PyTorch and the faster TensorFlow.js backend",
+      false,
+    )
+    .option("--json", "print the results as one JSON object on the last line of stdout", false)
+    .option("--cells <list>", "cells (rnn,lstm)", list)
+    .option("--hidden <list>", "hidden sizes (128,256,512)", (v) => list(v).map(Number))
+    .addOption(
+      new Option("--impls <list>", `implementations (${ALL_IMPLS.join(",")})`).argParser((v) => list(v)),
+    )
+    .option("--warmup <seconds>", "warm-up per implementation and config (at least one step)", Number)
+    .option("--window <seconds>", "length of a timed window (at least one step)", Number)
+    .option("--windows <n>", "timed windows per implementation and config (median, min, max)", Number)
+    .option("--matmul-size <n>", "n of the n×n·n×n float32 ceiling product", Number, 1024)
+    .option("--python <path>", "the Python that runs bench/torch_bench.py", "/usr/bin/python3")
+    .option("--out <file>", "where to write the results", join(root, "bench", "results.json"))
+    .addOption(
+      new Option("--tfjs-api <api>", "TensorFlow.js training call: optimizer.minimize or model.trainOnBatch")
+        .choices(["minimize", "fit"])
+        .default("minimize"),
+    )
+    .option("--verbose", "pass the workers' own output through to stderr", false)
+    .parse();
+  const o = cli.opts<Partial<Options> & { quick: boolean }>();
+  const impls = (o.impls ?? ALL_IMPLS) as ImplName[];
+  for (const impl of impls) if (!ALL_IMPLS.includes(impl)) cli.error(`unknown implementation ${impl}`);
+  const cells = (o.cells ?? ["rnn", "lstm"]) as CellName[];
+  for (const cell of cells) if (cell !== "rnn" && cell !== "lstm") cli.error(`unknown cell ${cell}`);
+  const hidden = o.hidden ?? (o.quick ? [128] : [128, 256, 512]);
+  for (const h of hidden) if (!Number.isInteger(h) || h < 1) cli.error(`bad hidden size ${h}`);
+  const options: Options = {
+    quick: o.quick,
+    json: o.json ?? false,
+    cells,
+    hidden,
+    impls: o.quick && !o.impls ? ["rnnlab", "tfjs-cpu", "tfjs-wasm", "torch"] : impls,
+    warmup: o.warmup ?? (o.quick ? 1 : 2),
+    window: o.window ?? (o.quick ? 1.5 : 2),
+    windows: o.windows ?? 3,
+    matmulSize: o.matmulSize ?? 1024,
+    python: o.python ?? "/usr/bin/python3",
+    out: resolve(o.out ?? join(root, "bench", "results.json")),
+    tfjsApi: o.tfjsApi ?? "minimize",
+    verbose: o.verbose ?? false,
+  };
+  if (!(options.windows >= 1)) cli.error("--windows must be at least 1");
+  return options;
+}
+
+// ---- child processes speaking the @bench line protocol ----
+
+class Child {
+  private readonly proc: ChildProcess;
+  private readonly replies: unknown[] = [];
+  private waiter: { resolve: (v: unknown) => void; reject: (e: Error) => void } | null = null;
+  private readonly tail: string[] = [];
+  private closed: string | null = null;
+
+  constructor(
+    readonly label: string,
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    private readonly verbose: boolean,
+  ) {
+    this.proc = spawn(command, args, { cwd: root, env, stdio: ["pipe", "pipe", "pipe"] });
+    const onLine = (line: string) => {
+      if (line.startsWith(MARK)) {
+        const message = JSON.parse(line.slice(MARK.length)) as unknown;
+        if (this.waiter) {
+          const w = this.waiter;
+          this.waiter = null;
+          w.resolve(message);
+        } else this.replies.push(message);
+      } else {
+        this.tail.push(line);
+        if (this.tail.length > 30) this.tail.shift();
+        if (this.verbose) log(`  [${this.label}] ${line}`);
+      }
+    };
+    if (this.proc.stdout) createInterface({ input: this.proc.stdout }).on("line", onLine);
+    if (this.proc.stderr) createInterface({ input: this.proc.stderr }).on("line", onLine);
+    this.proc.on("error", (e) => this.finish(`could not start: ${e.message}`));
+    this.proc.on("close", (code, signal) => this.finish(`exited (${signal ?? `code ${code}`})`));
+  }
+
+  private finish(reason: string): void {
+    if (this.closed) return;
+    this.closed = reason;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      w.reject(new Error(`${this.label} ${reason}${this.output()}`));
+    }
+  }
+
+  output(): string {
+    return this.tail.length ? `\n    ${this.tail.slice(-12).join("\n    ")}` : "";
+  }
+
+  /** The next message, or an error when the process ends or `timeoutMs` passes first. */
+  next(timeoutMs: number): Promise<unknown> {
+    const queued = this.replies.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.closed) return Promise.reject(new Error(`${this.label} ${this.closed}${this.output()}`));
+    return new Promise((resolvePromise, rejectPromise) => {
+      const timer = setTimeout(() => {
+        this.waiter = null;
+        this.kill();
+        rejectPromise(new Error(`${this.label}: no answer within ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
+      this.waiter = {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolvePromise(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          rejectPromise(e);
+        },
+      };
+    });
+  }
+
+  request(command: Command, timeoutMs: number): Promise<unknown> {
+    this.proc.stdin?.write(`${JSON.stringify(command)}\n`);
+    return this.next(timeoutMs);
+  }
+
+  kill(): void {
+    if (!this.closed) this.proc.kill("SIGKILL");
+  }
+
+  get exited(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((r) => this.proc.once("close", () => r()));
+  }
+}
+
+function errorOf(message: unknown): string | null {
+  if (message && typeof message === "object") {
+    if ("error" in message) return String((message as { error: unknown }).error);
+    if ("skip" in message) return null;
+  }
+  return null;
+}
+
+const nodeArgs = ["--max-old-space-size=8192", workerPath];
+
+function spawnWorker(
+  impl: ImplName,
+  args: string[],
+  threads: number,
+  options: Options,
+  label: string,
+): Child {
+  if (impl === "torch") {
+    const env = {
+      ...process.env,
+      OMP_NUM_THREADS: String(threads),
+      OPENBLAS_NUM_THREADS: String(threads),
+      MKL_NUM_THREADS: String(threads),
+    };
+    return new Child(
+      label,
+      options.python,
+      [torchScript, ...args, "--threads", String(threads)],
+      env,
+      options.verbose,
+    );
+  }
+  return new Child(
+    label,
+    process.execPath,
+    [...nodeArgs, "--impl", impl, ...args, "--threads", String(threads)],
+    process.env,
+    options.verbose,
+  );
+}
+
+// ---- peers present? ----
+
+interface PeerStatus {
+  impl: ImplName;
+  available: boolean;
+  reason?: string;
+  version?: string;
+  info?: Info;
+}
+
+function nodePeer(impl: ImplName, packages: string[]): PeerStatus {
+  const require = createRequire(import.meta.url);
+  const versions: string[] = [];
+  for (const name of packages) {
+    try {
+      const pkg = require(`${name}/package.json`) as { version: string };
+      versions.push(`${name}@${pkg.version}`);
+    } catch {
+      return {
+        impl,
+        available: false,
+        reason: `${name} is not installed (it is a devDependency: npm install)`,
+      };
+    }
+  }
+  return { impl, available: true, version: versions.join(" ") };
+}
+
+function torchPeer(options: Options): PeerStatus {
+  if (!existsSync(options.python)) {
+    return { impl: "torch", available: false, reason: `${options.python} not found` };
+  }
+  const r = spawnSync(options.python, [torchScript, "--info"], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith(MARK));
+  if (!line) {
+    const why = (r.stderr ?? "").trim().split("\n").slice(-1)[0] || `exit ${r.status}`;
+    return {
+      impl: "torch",
+      available: false,
+      reason: `${options.python} bench/torch_bench.py --info: ${why}`,
+    };
+  }
+  const message = JSON.parse(line.slice(MARK.length)) as Ready | { skip: string };
+  if ("skip" in message) return { impl: "torch", available: false, reason: message.skip };
+  return {
+    impl: "torch",
+    available: true,
+    version: `torch@${message.info.version}`,
+    info: message.info,
+  };
+}
+
+// ---- the ceiling ----
+
+interface Ceiling {
+  kernel: string;
+  size: number;
+  threads: number;
+  gflops: number;
+  windows: number[];
+  info?: Info;
+}
+
+async function runMatmul(
+  impl: ImplName,
+  threads: number,
+  options: Options,
+): Promise<{ results: MatmulResult[]; error?: string }> {
+  const args = ["--matmul", "--size", String(options.matmulSize), "--windows", String(options.windows)];
+  const child = spawnWorker(impl, args, threads, options, `${impl} matmul t${threads}`);
+  const kernels = impl === "rnnlab" ? 2 : 1;
+  const results: MatmulResult[] = [];
+  try {
+    for (let k = 0; k < kernels; k++) {
+      const message = (await child.next(600_000)) as MatmulResult | { skip: string } | { error: string };
+      if ("skip" in message) return { results, error: message.skip };
+      if ("error" in message) return { results, error: message.error };
+      results.push(message);
+    }
+  } catch (e) {
+    return { results, error: (e as Error).message };
+  } finally {
+    await child.exited;
+  }
+  return { results };
+}
+
+// ---- one config: every implementation in its own process, windows alternating ----
+
+interface Job {
+  impl: ImplName;
+  threads: number;
+  child?: Child;
+  status: "running" | "skipped" | "failed" | "dropped";
+  reason?: string;
+  info?: Info;
+  warmup?: WindowResult;
+  windows: WindowResult[];
+  initialLoss?: number;
+  finalLoss?: number;
+  maxRssKiB?: number;
+}
+
+export interface Row {
+  impl: ImplName;
+  cell: CellName;
+  hidden: number;
+  threads: number;
+  /** median over the windows: tokens per second (brain.js: characters per second, batch 1) */
+  tokensPerSec: number;
+  minTokensPerSec: number;
+  maxTokensPerSec: number;
+  windowsTokensPerSec: number[];
+  steps: number;
+  unit: "tokens/s" | "chars/s";
+  flopsPerToken: number;
+  gflops: number;
+  /** gflops / the OpenBLAS product at the same thread count (or the best ceiling measured) */
+  ceilingFraction: number | null;
+  peakMiB: number | null;
+  initialLoss: number | null;
+  finalLoss: number | null;
+  /** rnnlab's median tokens/s over this row's (1 for rnnlab itself) */
+  ratioRnnlab: number | null;
+  info?: Info;
+}
+
+interface Skipped {
+  impl: ImplName;
+  cell?: CellName;
+  hidden?: number;
+  threads?: number;
+  status: "skipped" | "failed" | "dropped";
+  reason: string;
+}
+
+function tokensPerStep(impl: ImplName): number {
+  return impl === "brainjs" ? WORKLOAD.seqLen : WORKLOAD.seqLen * WORKLOAD.batch;
+}
+
+function rate(impl: ImplName, w: WindowResult): number {
+  return (w.steps * tokensPerStep(impl)) / w.seconds;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function runConfig(
+  cell: CellName,
+  hidden: number,
+  plan: { impl: ImplName; threads: number }[],
+  options: Options,
+  tag: string,
+): Promise<Job[]> {
+  const jobs: Job[] = plan.map((p) => ({ ...p, status: "running", windows: [] }));
+  const timeout = 900_000; // one step of the slowest peer at H=512 can take a minute on a busy machine
+  const args = ["--cell", cell, "--hidden", String(hidden)];
+  for (const job of jobs) {
+    const extra = job.impl.startsWith("tfjs") ? ["--tfjs-api", options.tfjsApi] : [];
+    job.child = spawnWorker(
+      job.impl,
+      [...args, ...extra],
+      job.threads,
+      options,
+      `${job.impl} t${job.threads}`,
+    );
+  }
+  const fail = (job: Job, status: "skipped" | "failed" | "dropped", reason: string) => {
+    job.status = status;
+    job.reason = reason;
+    job.child?.kill();
+    log(`${tag} ${job.impl} t${job.threads}: ${status}: ${reason.split("\n")[0]}`);
+    if (status === "failed") log(reason);
+  };
+  const active = () => jobs.filter((j) => j.status === "running");
+  const ask = async (job: Job, command: Command): Promise<unknown> => {
+    try {
+      const message = await job.child!.request(command, timeout);
+      const error = errorOf(message);
+      if (error !== null) fail(job, "failed", error);
+      return error === null ? message : null;
+    } catch (e) {
+      fail(job, "failed", (e as Error).message);
+      return null;
+    }
+  };
+
+  // Start-up: every worker builds its model (in parallel: nothing is timed yet).
+  await Promise.all(
+    jobs.map(async (job) => {
+      try {
+        const message = (await job.child!.next(300_000)) as Ready | { skip: string } | { error: string };
+        if ("skip" in message) fail(job, "skipped", message.skip);
+        else if ("error" in message) fail(job, "failed", message.error);
+        else job.info = message.info;
+      } catch (e) {
+        fail(job, "failed", (e as Error).message);
+      }
+    }),
+  );
+
+  // Warm-up, one implementation at a time.
+  for (const job of active()) {
+    const w = (await ask(job, { cmd: "warmup", seconds: options.warmup })) as WindowResult | null;
+    if (!w) continue;
+    job.warmup = w;
+    job.initialLoss = w.initialLoss;
+    log(
+      `${tag} ${job.impl} t${job.threads}: warm-up ${w.steps} step(s) in ${w.seconds.toFixed(1)} s, ` +
+        `initial loss ${w.initialLoss?.toFixed(4)} (ln ${WORKLOAD.vocab} = ${Math.log(WORKLOAD.vocab).toFixed(4)})`,
+    );
+    await sleep(150);
+  }
+
+  // --quick: keep only the faster TensorFlow.js backend (by its warm-up speed).
+  if (options.quick) {
+    const tfjs = active().filter((j) => j.impl.startsWith("tfjs") && j.warmup);
+    if (tfjs.length > 1) {
+      tfjs.sort((a, b) => rate(b.impl, b.warmup!) - rate(a.impl, a.warmup!));
+      for (const slower of tfjs.slice(1)) {
+        fail(
+          slower,
+          "dropped",
+          `--quick keeps the faster TensorFlow.js backend: warm-up ${whole(rate(slower.impl, slower.warmup!))} ` +
+            `tokens/s against ${tfjs[0].impl} ${whole(rate(tfjs[0].impl, tfjs[0].warmup!))}`,
+        );
+      }
+    }
+  }
+
+  // Timed windows, round robin: rnnlab, peer, peer, ..., rnnlab, peer, ...
+  for (let round = 0; round < options.windows; round++) {
+    for (const job of active()) {
+      const w = (await ask(job, { cmd: "window", seconds: options.window })) as WindowResult | null;
+      if (!w) continue;
+      job.windows.push(w);
+      job.finalLoss = w.loss;
+      log(
+        `${tag} ${job.impl} t${job.threads}: window ${round + 1}/${options.windows}: ` +
+          `${whole(rate(job.impl, w))} ${job.impl === "brainjs" ? "chars" : "tokens"}/s (${w.steps} steps)`,
+      );
+      await sleep(150); // let spinning BLAS/OpenMP threads of the previous worker go idle
+    }
+  }
+
+  for (const job of jobs) {
+    if (job.status === "running") {
+      const done = (await ask(job, { cmd: "done" })) as DoneResult | null;
+      if (done) job.maxRssKiB = done.maxRssKiB;
+    }
+    job.child?.kill();
+  }
+  await Promise.all(jobs.map((j) => j.child?.exited));
+  return jobs;
+}
+
+// ---- main ----
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const started = Date.now();
+  const loadStart = os.loadavg();
+  const cpus = os.cpus();
+  const machine = {
+    cpu: cpus[0]?.model.trim() ?? "?",
+    cores: cpus.length,
+    memoryGiB: round(os.totalmem() / 2 ** 30, 3),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    loadAverageAtStart: loadStart.map((x) => round(x, 3)),
+    loadAverageAtEnd: [] as number[],
+  };
+  log(
+    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, node ${machine.node}`,
+  );
+  if (loadStart[0] > 0.5) {
+    log(
+      `warning: load average ${loadStart.map((x) => x.toFixed(2)).join(" ")} — other processes are using the CPU, ` +
+        "so every number below is low and noisy",
+    );
+  }
+  const { vocab: V, embedding: E, seqLen: T, batch: B } = WORKLOAD;
+  log(
+    `workload: char LM V=${V} E=${E} T=${T} B=${B}, one layer, linear readout, softmax CE over all ` +
+      `${B * T} targets, Adam lr ${WORKLOAD.lr}, float32; cells ${options.cells.join(",")}, H ${options.hidden.join(",")}; ` +
+      `warm-up ${options.warmup} s, ${options.windows} windows of ${options.window} s`,
+  );
+
+  // Peers.
+  const peers: PeerStatus[] = [];
+  const want = (impl: ImplName) => options.impls.includes(impl);
+  if (want("rnnlab")) peers.push({ impl: "rnnlab", available: true, version: "working tree" });
+  if (want("tfjs-cpu")) peers.push(nodePeer("tfjs-cpu", ["@tensorflow/tfjs"]));
+  if (want("tfjs-wasm"))
+    peers.push(nodePeer("tfjs-wasm", ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm"]));
+  if (want("brainjs")) peers.push(nodePeer("brainjs", ["brain.js"]));
+  if (want("torch")) peers.push(torchPeer(options));
+  const available = (impl: ImplName) => peers.some((p) => p.impl === impl && p.available);
+  const skipped: Skipped[] = [];
+  for (const p of peers) {
+    log(`peer ${p.impl}: ${p.available ? `ok ${p.version}` : `skipped: ${p.reason}`}`);
+    if (!p.available) skipped.push({ impl: p.impl, status: "skipped", reason: p.reason ?? "" });
+  }
+  const torchInfo = peers.find((p) => p.impl === "torch")?.info;
+  if (torchInfo) {
+    log(
+      `torch BLAS: ${torchInfo.blas} ${torchInfo.openblasConfig ?? ""} (torch BLAS_INFO=${torchInfo.torchBlasInfo}; ` +
+        `loaded ${torchInfo.blasLibraries})`,
+    );
+  }
+
+  // Ceiling.
+  const ceilings: Ceiling[] = [];
+  let wasmThreads = [1];
+  const matmulJobs: { impl: ImplName; threads: number }[] = [];
+  if (available("torch")) matmulJobs.push({ impl: "torch", threads: 1 }, { impl: "torch", threads: 2 });
+  matmulJobs.push({ impl: "rnnlab", threads: 1 });
+  if (available("tfjs-wasm"))
+    matmulJobs.push({ impl: "tfjs-wasm", threads: 1 }, { impl: "tfjs-wasm", threads: 2 });
+  for (const m of matmulJobs) {
+    const { results, error } = await runMatmul(m.impl, m.threads, options);
+    if (error) {
+      log(`ceiling ${m.impl} t${m.threads}: failed: ${error}`);
+      continue;
+    }
+    for (const r of results) {
+      const c: Ceiling = {
+        kernel: r.kernel,
+        size: r.size,
+        threads: r.threads,
+        gflops: round(median(r.gflops)),
+        windows: r.gflops.map((g) => round(g)),
+        info: r.info,
+      };
+      if (m.impl === "tfjs-wasm" && m.threads === 2) {
+        if (r.threads < 2) {
+          const reason =
+            `setThreadsCount(2) gives ${r.threads} thread: tfjs-backend-wasm loads its single-threaded binary ` +
+            "in Node (its WASM_HAS_MULTITHREAD_SUPPORT flag is false under Node)";
+          skipped.push({ impl: "tfjs-wasm", threads: 2, status: "skipped", reason });
+          log(`ceiling tfjs-wasm t2: ${reason}`);
+          continue;
+        }
+        wasmThreads = [1, 2];
+      }
+      ceilings.push(c);
+      log(`ceiling ${c.kernel} ${c.size}³ t${c.threads}: ${sig(c.gflops)} GFLOP/s`);
+    }
+  }
+  const openblas = (threads: number) =>
+    ceilings.find((c) => c.kernel.startsWith("torch") && c.threads === threads);
+  const ceilingFor = (threads: number): Ceiling | undefined =>
+    openblas(threads) ?? [...ceilings].sort((a, b) => b.gflops - a.gflops)[0];
+
+  // Configs.
+  const configs: { cell: CellName; hidden: number }[] = [];
+  for (const cell of options.cells) for (const hidden of options.hidden) configs.push({ cell, hidden });
+  const rows: Row[] = [];
+  let rnnlabFailed = false;
+  for (const [index, { cell, hidden }] of configs.entries()) {
+    const tag = `[${index + 1}/${configs.length} ${cell} H=${hidden}]`;
+    const plan: { impl: ImplName; threads: number }[] = [];
+    for (const impl of options.impls) {
+      if (!available(impl)) continue;
+      const threadCounts = impl === "torch" ? [1, 2] : impl === "tfjs-wasm" ? wasmThreads : [1];
+      for (const threads of threadCounts) plan.push({ impl, threads });
+    }
+    log(`${tag} ${plan.map((p) => `${p.impl} t${p.threads}`).join(", ")}`);
+    const jobs = await runConfig(cell, hidden, plan, options, tag);
+    const rnnlabJob = jobs.find((j) => j.impl === "rnnlab");
+    const rnnlabRate = rnnlabJob?.windows.length
+      ? median(rnnlabJob.windows.map((w) => rate("rnnlab", w)))
+      : null;
+    if (rnnlabJob && rnnlabJob.status !== "running") rnnlabFailed = true;
+    for (const job of jobs) {
+      if (job.status !== "running" || job.windows.length === 0) {
+        if (job.status !== "running") {
+          skipped.push({
+            impl: job.impl,
+            cell,
+            hidden,
+            threads: job.threads,
+            status: job.status,
+            reason: job.reason ?? "",
+          });
+        }
+        continue;
+      }
+      const rates = job.windows.map((w) => rate(job.impl, w));
+      const tps = median(rates);
+      const flops = flopsPerToken(cell, hidden);
+      const gflops = (tps * flops) / 1e9;
+      const ceiling = ceilingFor(job.threads);
+      rows.push({
+        impl: job.impl,
+        cell,
+        hidden,
+        threads: job.threads,
+        tokensPerSec: round(tps, 5),
+        minTokensPerSec: round(Math.min(...rates), 5),
+        maxTokensPerSec: round(Math.max(...rates), 5),
+        windowsTokensPerSec: rates.map((r) => round(r, 5)),
+        steps: job.windows.reduce((s, w) => s + w.steps, 0),
+        unit: job.impl === "brainjs" ? "chars/s" : "tokens/s",
+        flopsPerToken: flops,
+        gflops: round(gflops),
+        ceilingFraction: ceiling ? round(gflops / ceiling.gflops, 3) : null,
+        peakMiB: job.maxRssKiB !== undefined ? round(job.maxRssKiB / 1024, 4) : null,
+        initialLoss: job.initialLoss !== undefined ? round(job.initialLoss, 5) : null,
+        finalLoss: job.finalLoss !== undefined ? round(job.finalLoss, 5) : null,
+        ratioRnnlab: rnnlabRate !== null ? round(rnnlabRate / tps, 4) : null,
+        info: slimInfo(job.info),
+      });
+    }
+  }
+
+  machine.loadAverageAtEnd = os.loadavg().map((x) => round(x, 3));
+  const results = {
+    date: new Date().toISOString(),
+    command: `npm run bench --${options.quick ? " --quick" : ""}`,
+    machine,
+    workload: {
+      ...WORKLOAD,
+      loss: "softmax cross-entropy, mean over all B·T targets",
+      bptt: "full (T steps)",
+      flopsPerToken: "6·G·H·(E + H) + 6·H·V, G = 1 (rnn) or 4 (lstm); a multiply-add = 2 flops",
+    },
+    settings: {
+      quick: options.quick,
+      warmupSeconds: options.warmup,
+      windowSeconds: options.window,
+      windows: options.windows,
+      matmulSize: options.matmulSize,
+      tfjsApi: options.tfjsApi,
+    },
+    peers: peers.map((p) => ({
+      impl: p.impl,
+      available: p.available,
+      version: p.version,
+      reason: p.reason,
+      info: p.info,
+    })),
+    ceiling: ceilings,
+    rows,
+    skipped,
+    durationSeconds: round((Date.now() - started) / 1000, 4),
+  };
+  writeAtomically(options.out, formatJson(results));
+
+  // The table.
+  const header = [
+    "impl",
+    "cell",
+    "H",
+    "thr",
+    "tokens/s",
+    "min-max",
+    "GFLOP/s",
+    "%ceil",
+    "peak MiB",
+    "loss0",
+    "rnnlab/x",
+  ];
+  const right = [false, false, true, true, true, true, true, true, true, true, true];
+  const body = rows.map((r) => [
+    r.impl,
+    r.cell,
+    String(r.hidden),
+    String(r.threads),
+    `${whole(r.tokensPerSec)}${r.unit === "chars/s" ? " ch" : ""}`,
+    `${whole(r.minTokensPerSec)}-${whole(r.maxTokensPerSec)}`,
+    sig(r.gflops),
+    r.ceilingFraction === null ? "-" : `${(100 * r.ceilingFraction).toFixed(1)}%`,
+    r.peakMiB === null ? "-" : r.peakMiB.toFixed(0),
+    r.initialLoss === null ? "-" : r.initialLoss.toFixed(3),
+    r.ratioRnnlab === null ? "-" : r.impl === "rnnlab" ? "1" : sig(r.ratioRnnlab),
+  ]);
+  const out: string[] = [];
+  out.push(
+    `rnnlab training benchmark (${results.date}) on ${machine.cpu}, ${machine.cores} cores, node ${machine.node}` +
+      ` — load average at start ${machine.loadAverageAtStart.join(" ")}, at end ${machine.loadAverageAtEnd.join(" ")}`,
+  );
+  out.push(
+    `workload: char LM V=${V} E=${E} T=${T} B=${B}, Adam, float32; median of ${options.windows} windows of ` +
+      `${options.window} s after ${options.warmup} s warm-up; flops/token = 6·G·H·(E+H) + 6·H·V`,
+  );
+  if (machine.loadAverageAtStart[0] > 0.5) {
+    out.push(
+      `warning: the machine was busy (load average ${machine.loadAverageAtStart[0]} at start): other processes ` +
+        "took CPU time from every implementation, 2-thread rows the most",
+    );
+  }
+  out.push(
+    `peers: ${peers.map((p) => `${p.impl} ${p.available ? (p.version ?? "") : `skipped (${p.reason})`}`).join("; ")}`,
+  );
+  if (torchInfo) {
+    out.push(
+      `torch BLAS: ${torchInfo.blas}${torchInfo.openblasConfig ? ` (${torchInfo.openblasConfig})` : ""}, ` +
+        `torch BLAS_INFO=${torchInfo.torchBlasInfo}, loaded: ${torchInfo.blasLibraries}`,
+    );
+  }
+  out.push("");
+  out.push("ceiling (n×n float32 matrix products):");
+  for (const c of ceilings)
+    out.push(`  ${c.kernel}, n=${c.size}, ${c.threads} thread(s): ${sig(c.gflops)} GFLOP/s`);
+  out.push("");
+  out.push(textTable(header, body, right));
+  out.push("");
+  out.push(
+    "tokens/s: median training tokens per second (brain.js: characters/s, 'ch', batch 1, its own optimizer).",
+  );
+  out.push(
+    openblas(1)
+      ? "%ceil: GFLOP/s over the OpenBLAS product (torch.mm) at the same thread count; " +
+          "rnnlab/x: rnnlab's tokens/s over the row's."
+      : `%ceil: GFLOP/s over the best product measured (${ceilingFor(1)?.kernel ?? "none"}); ` +
+          "rnnlab/x: rnnlab's tokens/s over the row's.",
+  );
+  for (const { cell, hidden } of configs) {
+    out.push(`flops/token ${cell} H=${hidden}: ${flopsPerToken(cell, hidden).toLocaleString("en-US")}`);
+  }
+  const targets = targetLines(rows, configs);
+  if (targets.length) out.push("", "issue 5 targets (rnnlab / peer):", ...targets);
+  if (skipped.length) {
+    out.push("", "skipped:");
+    for (const s of skipped) {
+      const where = s.cell ? ` ${s.cell} H=${s.hidden} t${s.threads}` : s.threads ? ` t${s.threads}` : "";
+      out.push(`  ${s.impl}${where}: ${s.status}: ${s.reason.split("\n")[0]}`);
+    }
+  }
+  out.push("", `results: ${options.out} (${Math.round((Date.now() - started) / 1000)} s)`);
+  process.stdout.write(`${out.join("\n")}\n`);
+  if (options.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+  if (rnnlabFailed) process.exitCode = 1;
+}
+
+function targetLines(rows: Row[], configs: { cell: CellName; hidden: number }[]): string[] {
+  const lines: string[] = [];
+  for (const { cell, hidden } of configs) {
+    const at = rows.filter((r) => r.cell === cell && r.hidden === hidden);
+    const mine = at.find((r) => r.impl === "rnnlab");
+    if (!mine) continue;
+    const best = (impls: ImplName[]) =>
+      at.filter((r) => impls.includes(r.impl)).sort((a, b) => b.tokensPerSec - a.tokensPerSec)[0];
+    const parts: string[] = [];
+    const check = (name: string, peer: Row | undefined, target: number) => {
+      if (!peer) return;
+      const ratio = mine.tokensPerSec / peer.tokensPerSec;
+      parts.push(`${name} ${sig(ratio)}x (target ${target}x ${ratio >= target ? "met" : "not met"})`);
+    };
+    check("vs best tfjs", best(["tfjs-cpu", "tfjs-wasm"]), 10);
+    check("vs brain.js", best(["brainjs"]), 100);
+    check("vs best torch", best(["torch"]), hidden <= 128 ? 1.5 : hidden <= 256 ? 1.0 : 0.7);
+    if (parts.length) lines.push(`  ${cell} H=${hidden}: ${parts.join("; ")}`);
+  }
+  return lines;
+}
+
+/** A row's worker info without what `peers` already says (versions, the BLAS libraries). */
+function slimInfo(info: Info | undefined): Info | undefined {
+  if (!info) return undefined;
+  const drop = new Set([
+    "version",
+    "python",
+    "blasLibraries",
+    "openblasConfig",
+    "torchBlasInfo",
+    "mkldnn",
+    "blas",
+  ]);
+  return Object.fromEntries(Object.entries(info).filter(([k]) => !drop.has(k)));
+}
+
+function writeAtomically(path: string, text: string): void {
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+await main();

@@ -1,0 +1,418 @@
+// One implementation in its own process (so its peak RSS is its own), driven by run.ts over stdin/stdout:
+// builds the workload's model, then answers `warmup`, `window` and `done` commands (see common.ts).
+// With --matmul it instead times n×n float32 matrix products (the ceiling) and exits.
+//
+//   node dist/bench/bench/worker.js --impl rnnlab --cell lstm --hidden 128
+//   node dist/bench/bench/worker.js --matmul --impl tfjs-wasm --size 1024 --threads 1
+
+import { createInterface } from "node:readline";
+import { Command as Cli, Option } from "commander";
+import type * as TF from "@tensorflow/tfjs";
+import {
+  batchPool,
+  type CellName,
+  type Command,
+  type ImplName,
+  MARK,
+  type MatmulResult,
+  NODE_IMPLS,
+  type Reply,
+  WORKLOAD,
+} from "./common.js";
+
+type Info = Record<string, string | number | boolean>;
+
+/** One optimizer step on pool batch `i` (mod the pool); returns the step's loss (nats per target). */
+interface Trainer {
+  step(i: number): number | Promise<number>;
+  info: Info;
+}
+
+class SkipError extends Error {}
+
+function send(msg: Reply | MatmulResult): void {
+  process.stdout.write(`${MARK}${JSON.stringify(msg)}\n`);
+}
+
+async function importPeer<T>(name: string): Promise<T> {
+  try {
+    return (await import(name)) as T;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
+      throw new SkipError(`${name} is not installed (npm install)`);
+    }
+    throw e;
+  }
+}
+
+// ---- rnnlab, through its public API ----
+
+async function rnnlabTrainer(cell: CellName, H: number): Promise<Trainer> {
+  const { SequenceModel, createOptimizer } = await import("../src/index.js");
+  const { vocab: V, embedding: E, seqLen: T, batch: B, lr } = WORKLOAD;
+  const model = new SequenceModel(
+    {
+      cell,
+      activation: "tanh",
+      straightThrough: false,
+      skip: 0,
+      hiddenSize: H,
+      layers: 1,
+      input: { kind: "embedding", vocabSize: V, embeddingSize: E },
+      outputSize: V,
+      loss: "cross-entropy",
+      dtype: "float32",
+    },
+    { seed: WORKLOAD.seed },
+  );
+  const adam = createOptimizer({ name: "adam", lr }, model.params.data.length, "float32");
+  // Time-major: row t·B + b is sequence b at step t.
+  const batches = batchPool().map((seqs) => {
+    const tokens = new Int32Array(T * B);
+    const classes = new Int32Array(T * B);
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        tokens[t * B + b] = seqs[b][t];
+        classes[t * B + b] = seqs[b][t + 1];
+      }
+    }
+    return { tokens, classes };
+  });
+  return {
+    info: { version: "working tree (src/index.ts)", threads: 1 },
+    step(i) {
+      const { tokens, classes } = batches[i % batches.length];
+      const { loss } = model.lossAndGrad({ T, B, tokens }, { classes });
+      adam.step(model.params.data, model.params.grad);
+      return loss;
+    },
+  };
+}
+
+// ---- TensorFlow.js: tf.layers embedding + simpleRNN/lstm + dense ----
+
+type Tf = typeof TF;
+type WasmModule = typeof import("@tensorflow/tfjs-backend-wasm");
+
+/** What UnsortedSegmentSum needs of the wasm backend object. */
+interface WasmBackendLike {
+  readSync(dataId: object): ArrayLike<number>;
+  makeOutput(shape: number[], dtype: string, memoryOffset?: number, values?: Float32Array): TF.TensorInfo;
+}
+
+/** tfjs-backend-wasm 4.x has no UnsortedSegmentSum kernel, which the gradient of tf.gather (so of
+ *  the embedding layer) needs: without it training fails with "Kernel 'UnsortedSegmentSum' not
+ *  registered for backend 'wasm'". This is the plain scatter-add in JS (B·T·E additions per step,
+ *  negligible next to the recurrent layer). */
+function registerUnsortedSegmentSum(tf: Tf): void {
+  tf.registerKernel({
+    kernelName: "UnsortedSegmentSum",
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const x = inputs.x as TF.TensorInfo;
+      const segmentIds = inputs.segmentIds as TF.TensorInfo;
+      const numSegments = (attrs as { numSegments: number }).numSegments;
+      const wasm = backend as unknown as WasmBackendLike;
+      const ids = wasm.readSync(segmentIds.dataId);
+      const values = wasm.readSync(x.dataId);
+      const width = ids.length === 0 ? 0 : values.length / ids.length;
+      const out = new Float32Array(numSegments * width);
+      for (let i = 0; i < ids.length; i++) {
+        const s = ids[i];
+        if (s < 0 || s >= numSegments) continue;
+        for (let j = 0; j < width; j++) out[s * width + j] += values[i * width + j];
+      }
+      return wasm.makeOutput(
+        [numSegments, ...x.shape.slice(segmentIds.shape.length)],
+        x.dtype,
+        undefined,
+        out,
+      );
+    },
+  });
+}
+
+async function loadTf(backend: "cpu" | "wasm", threads: number): Promise<{ tf: Tf; info: Info }> {
+  const tf = await importPeer<Tf>("@tensorflow/tfjs");
+  const info: Info = { version: tf.version.tfjs, backend };
+  if (backend === "wasm") {
+    const wasm = await importPeer<WasmModule>("@tensorflow/tfjs-backend-wasm");
+    wasm.setThreadsCount(threads);
+    registerUnsortedSegmentSum(tf);
+    if (!(await tf.setBackend("wasm"))) throw new Error("tf.setBackend('wasm') failed");
+    await tf.ready();
+    info.simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
+    info.multithread = (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) as boolean;
+    info.threads = wasm.getThreadsCount();
+  } else {
+    if (!(await tf.setBackend("cpu"))) throw new Error("tf.setBackend('cpu') failed");
+    await tf.ready();
+    info.threads = 1;
+  }
+  return { tf, info };
+}
+
+async function tfjsTrainer(
+  backend: "cpu" | "wasm",
+  cell: CellName,
+  H: number,
+  threads: number,
+  api: "minimize" | "fit",
+): Promise<Trainer> {
+  const { tf, info } = await loadTf(backend, threads);
+  if ((info.threads as number) < threads) {
+    throw new SkipError(
+      `tfjs ${backend} runs ${info.threads} thread(s) here, not ${threads}` +
+        (backend === "wasm" ? " (tfjs-backend-wasm disables its threaded binary in Node)" : ""),
+    );
+  }
+  info.api = api;
+  const { vocab: V, embedding: E, seqLen: T, batch: B, lr } = WORKLOAD;
+  const model = tf.sequential();
+  model.add(tf.layers.embedding({ inputDim: V, outputDim: E, inputLength: T }));
+  model.add(
+    cell === "lstm"
+      ? // Keras' LSTM with PyTorch's gate nonlinearity (tfjs defaults to hardSigmoid).
+        tf.layers.lstm({ units: H, returnSequences: true, recurrentActivation: "sigmoid" })
+      : tf.layers.simpleRNN({ units: H, returnSequences: true, activation: "tanh" }),
+  );
+  model.add(tf.layers.dense({ units: V, activation: api === "fit" ? "softmax" : "linear" }));
+  const optimizer = tf.train.adam(lr);
+  // Batch-major [B, T] (tf.layers' layout).
+  const batches = batchPool().map((seqs) => {
+    const x = tf.tensor2d(
+      seqs.map((s) => s.slice(0, T)),
+      [B, T],
+      "int32",
+    );
+    const targets = tf.tensor2d(
+      seqs.map((s) => s.slice(1, T + 1)),
+      [B, T],
+      "int32",
+    );
+    const oneHot = tf.tidy(() => tf.oneHot(targets, V).toFloat());
+    const sparse = tf.tidy(() => targets.toFloat().expandDims(-1));
+    return { x, oneHot, sparse };
+  });
+  if (api === "fit") {
+    model.compile({ optimizer, loss: "sparseCategoricalCrossentropy" });
+    return {
+      info,
+      // trainOnBatch: fit() on one batch, without its callbacks and shuffling.
+      step: async (i) => {
+        const { x, sparse } = batches[i % batches.length];
+        return (await model.trainOnBatch(x, sparse)) as number;
+      },
+    };
+  }
+  return {
+    info,
+    step(i) {
+      const { x, oneHot } = batches[i % batches.length];
+      const cost = optimizer.minimize(
+        () =>
+          tf.losses.softmaxCrossEntropy(oneHot, model.apply(x, { training: true }) as TF.Tensor) as TF.Scalar,
+        true,
+      );
+      if (!cost) throw new Error("optimizer.minimize returned no cost");
+      const loss = cost.dataSync()[0];
+      cost.dispose();
+      return loss;
+    },
+  };
+}
+
+// ---- brain.js: recurrent LSTM / RNN, one sequence at a time ----
+
+interface BrainNet {
+  initialize(): void;
+  /** forward + backward + weight update on one sequence; with `true`, returns its "error":
+   *  2^(log2 perplexity summed over the T + 1 predictions / (T − 1)) / 100. */
+  trainPattern(input: number[], logErrorRate?: boolean): number | undefined;
+}
+interface BrainModule {
+  recurrent: Record<"RNN" | "LSTM", new (options: Record<string, unknown>) => BrainNet>;
+}
+
+async function brainTrainer(cell: CellName, H: number): Promise<Trainer> {
+  const mod = await importPeer<{ default: BrainModule }>("brain.js");
+  const brain = mod.default;
+  const { vocab: V, embedding: E, seqLen: T, lr } = WORKLOAD;
+  const Net = cell === "lstm" ? brain.recurrent.LSTM : brain.recurrent.RNN;
+  // inputRange V: an embedding table of V + 1 rows (row 0 = start/end) × inputSize E; the readout has
+  // V + 1 outputs. Its optimizer is its own (RMSProp-like with clipping), not Adam; its RNN is ReLU.
+  const net = new Net({ inputSize: E, inputRange: V, hiddenLayers: [H], outputSize: V, learningRate: lr });
+  net.initialize();
+  const seqs = batchPool().flatMap((b) => b.map((s) => s.slice(0, T)));
+  return {
+    info: { version: "1.x (package.json)", threads: 1, optimizer: "brain.js RMSProp", batch: 1 },
+    step(i) {
+      const err = net.trainPattern(seqs[i % seqs.length], true) ?? Number.NaN;
+      // Back from its error to the mean cross-entropy in nats over its T + 1 predictions.
+      return (Math.log2(100 * err) * (T - 1) * Math.LN2) / (T + 1);
+    },
+  };
+}
+
+// ---- the command loop ----
+
+async function makeTrainer(
+  impl: ImplName,
+  cell: CellName,
+  H: number,
+  threads: number,
+  api: "minimize" | "fit",
+): Promise<Trainer> {
+  switch (impl) {
+    case "rnnlab":
+      if (threads !== 1) throw new SkipError("rnnlab runs on one thread");
+      return rnnlabTrainer(cell, H);
+    case "tfjs-cpu":
+      if (threads !== 1) throw new SkipError("tfjs's cpu backend runs on one thread");
+      return tfjsTrainer("cpu", cell, H, threads, api);
+    case "tfjs-wasm":
+      return tfjsTrainer("wasm", cell, H, threads, api);
+    case "brainjs":
+      if (threads !== 1) throw new SkipError("brain.js runs on one thread");
+      return brainTrainer(cell, H);
+    default:
+      throw new Error(`not a Node implementation: ${impl}`);
+  }
+}
+
+async function serve(trainer: Trainer): Promise<void> {
+  let counter = 0;
+  let initialLoss: number | undefined;
+  const run = async (seconds: number): Promise<void> => {
+    let steps = 0;
+    let loss = Number.NaN;
+    const t0 = performance.now();
+    let elapsed = 0;
+    do {
+      const result = trainer.step(counter);
+      loss = typeof result === "number" ? result : await result;
+      counter++;
+      steps++;
+      if (initialLoss === undefined) initialLoss = loss;
+      elapsed = (performance.now() - t0) / 1000;
+    } while (elapsed < seconds);
+    send({ steps, seconds: elapsed, loss, initialLoss });
+  };
+  const lines = createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    const command = JSON.parse(line) as Command;
+    if (command.cmd === "warmup" || command.cmd === "window") {
+      await run(command.seconds);
+    } else if (command.cmd === "done") {
+      send({ maxRssKiB: process.resourceUsage().maxRSS });
+      break;
+    }
+  }
+}
+
+// ---- the ceiling: n×n float32 matrix products ----
+
+function random(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+/** GFLOP/s of `windows` windows of at least `seconds` each (reps calibrated on a first run). */
+function timeProduct(fn: () => void, flops: number, seconds: number, windows: number): number[] {
+  fn(); // warm-up (and JIT)
+  let t0 = performance.now();
+  fn();
+  const once = Math.max((performance.now() - t0) / 1000, 1e-6);
+  const reps = Math.max(1, Math.ceil(seconds / once));
+  const out: number[] = [];
+  for (let w = 0; w < windows; w++) {
+    t0 = performance.now();
+    for (let r = 0; r < reps; r++) fn();
+    out.push((flops * reps) / ((performance.now() - t0) / 1000) / 1e9);
+  }
+  return out;
+}
+
+async function matmulMain(impl: ImplName, n: number, threads: number, seconds: number, windows: number) {
+  const flops = 2 * n * n * n;
+  const a = random(n * n, 1);
+  const b = random(n * n, 2);
+  if (impl === "rnnlab") {
+    const { matmul, matmulTransB } = await import("../src/index.js");
+    const out = new Float32Array(n * n);
+    for (const [kernel, fn] of [
+      ["matmul", matmul],
+      ["matmulTransB", matmulTransB],
+    ] as const) {
+      const gflops = timeProduct(() => fn(out, a, b, n, n, n), flops, seconds, windows);
+      send({ kernel: `rnnlab ${kernel}`, size: n, threads: 1, gflops });
+    }
+    return;
+  }
+  if (impl === "tfjs-wasm" || impl === "tfjs-cpu") {
+    const { tf, info } = await loadTf(impl === "tfjs-wasm" ? "wasm" : "cpu", threads);
+    const ta = tf.tensor2d(a, [n, n]);
+    const tb = tf.tensor2d(b, [n, n]);
+    const gflops = timeProduct(
+      () => {
+        const c = tf.matMul(ta, tb);
+        c.dataSync();
+        c.dispose();
+      },
+      flops,
+      seconds,
+      windows,
+    );
+    send({ kernel: `${impl} tf.matMul`, size: n, threads: info.threads as number, gflops, info });
+    return;
+  }
+  throw new Error(`no matmul for ${impl}`);
+}
+
+async function main(): Promise<void> {
+  const cli = new Cli()
+    .name("worker")
+    .addOption(new Option("--impl <name>").choices(NODE_IMPLS as string[]).makeOptionMandatory())
+    .addOption(new Option("--cell <cell>").choices(["rnn", "lstm"]).default("lstm"))
+    .option("--hidden <n>", "hidden size", Number, 128)
+    .option("--threads <n>", "threads", Number, 1)
+    .addOption(new Option("--tfjs-api <api>").choices(["minimize", "fit"]).default("minimize"))
+    .option("--matmul", "time n×n matrix products instead", false)
+    .option("--size <n>", "matmul size", Number, 1024)
+    .option("--seconds <s>", "matmul window seconds", Number, 0.5)
+    .option("--windows <n>", "matmul windows", Number, 3)
+    .parse();
+  const o = cli.opts<{
+    impl: ImplName;
+    cell: CellName;
+    hidden: number;
+    threads: number;
+    tfjsApi: "minimize" | "fit";
+    matmul: boolean;
+    size: number;
+    seconds: number;
+    windows: number;
+  }>();
+  try {
+    if (o.matmul) {
+      await matmulMain(o.impl, o.size, o.threads, o.seconds, o.windows);
+      return;
+    }
+    const trainer = await makeTrainer(o.impl, o.cell, o.hidden, o.threads, o.tfjsApi);
+    send({ ready: true, info: trainer.info });
+    await serve(trainer);
+  } catch (e) {
+    if (e instanceof SkipError) send({ skip: e.message });
+    else send({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    process.exitCode = e instanceof SkipError ? 0 : 1;
+  }
+}
+
+await main();
