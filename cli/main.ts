@@ -7,6 +7,7 @@ import { UserError } from "./errors.js";
 import * as importTorch from "./commands/import-torch.js";
 import * as parity from "./commands/parity.js";
 import * as evalCommand from "./commands/eval.js";
+import * as lab from "./commands/lab.js";
 import * as sample from "./commands/sample.js";
 import * as train from "./commands/train.js";
 
@@ -17,7 +18,7 @@ const program = new Command("rnnlab")
   .showSuggestionAfterError(true)
   .configureOutput({ outputError: (text, write) => write(oneLine(text)) });
 
-for (const command of [train, sample, evalCommand, parity, importTorch]) command.register(program);
+for (const command of [train, sample, evalCommand, lab, parity, importTorch]) command.register(program);
 
 try {
   await program.parseAsync(process.argv);
