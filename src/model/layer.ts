@@ -123,25 +123,10 @@ export class RecurrentLayer {
     return this.ws.use(T, B);
   }
 
-  /** x [T·B×I] (kept by reference until backward); h0, c0 [B×H] or null for zeros.
-   *  Returns the states h_0..h_T [(T+1)·B×H]; the outputs are h_1..h_T. */
-  forward(
-    params: Params,
-    x: Buf,
-    T: number,
-    B: number,
-    h0: Buf | null,
-    c0: Buf | null,
-    lengths: Int32Array | null,
-  ): Buf {
-    this.begin(x, T, B, h0, c0, lengths);
-    this.projectInputs(params, 0, T);
-    for (let t = 1; t <= T; t++) this.advance(params, t);
-    return (this.ws as LayerWorkspace).h;
-  }
-
-  /** Starts a forward whose inputs may arrive step by step (fed-back tokens): rows of x for step t
-   *  must be written, then projectInputs(t − 1, t) and advance(t) called, for t = 1..T in order. */
+  /** Starts a forward over x [T·B×I] (kept by reference until backward) from h0, c0 [B×H] (null:
+   *  zeros). Then projectInputs(from, to) must have run over a step's rows of x before advance(t),
+   *  t = 1..T in order: all steps at once, or step by step when inputs arrive late (fed-back tokens).
+   *  Returns the states h_0..h_T [(T+1)·B×H], filled as the steps advance. */
   begin(x: Buf, T: number, B: number, h0: Buf | null, c0: Buf | null, lengths: Int32Array | null): Buf {
     const ws = this.workspace(T, B);
     const stateRow = B * this.hiddenSize;

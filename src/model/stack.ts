@@ -72,7 +72,8 @@ export class RecurrentStack {
   }
 
   /** x [T·B×I]; initial state [L·B×H] or null for zeros; lengths [B] or null when every row has
-   *  T steps. Returns the top layer's outputs h_1..h_T [T·B×H] (a view into the layer's buffer). */
+   *  T steps. Returns the top layer's outputs h_1..h_T [T·B×H] (a view into the layer's buffer).
+   *  Layer by layer: each projects all its inputs in one product, then runs its steps. */
   forward(
     params: Params,
     x: Buf,
@@ -81,21 +82,12 @@ export class RecurrentStack {
     initial: Partial<StackState> | null = null,
     lengths: Int32Array | null = null,
   ): Buf {
-    const H = this.config.hiddenSize;
-    const L = this.layers.length;
-    this.check(x, T, B, initial, lengths);
-    this.T = T;
-    this.B = B;
-    this.statesOf = [];
-    let input = x;
-    for (let k = 0; k < L; k++) {
-      const h0 = initial?.h ? initial.h.subarray(k * B * H, (k + 1) * B * H) : null;
-      const c0 = initial?.c ? initial.c.subarray(k * B * H, (k + 1) * B * H) : null;
-      const states = this.layers[k].forward(params, input, T, B, h0, c0, lengths);
-      this.statesOf.push(states);
-      input = states.subarray(B * H);
+    const top = this.begin(x, T, B, initial, lengths);
+    for (const layer of this.layers) {
+      layer.projectInputs(params, 0, T);
+      for (let t = 1; t <= T; t++) layer.advance(params, t);
     }
-    return input;
+    return top;
   }
 
   /** Starts a step-by-step forward: x [T·B×I] is read row block t−1 at advance(t), so the caller

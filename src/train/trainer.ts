@@ -5,6 +5,7 @@ import type { SequenceModel } from "../model/sequence-model.js";
 import type { Rng } from "../random.js";
 import { clipGradNorm, clipGradValue, gradNorm, type NormType } from "../train/clip.js";
 import { epsAt, type FeedCounts, type FeedMode, makeFeeder, sampleSoftmax } from "./feeding.js";
+import type { TrainRecord } from "./metrics.js";
 import type { Optimizer } from "./optimizers.js";
 import type { LrSchedule } from "./schedules.js";
 
@@ -21,18 +22,11 @@ export interface TrainerOptions {
   lrSchedule: LrSchedule;
 }
 
-/** One optimizer step's figures (the CLI adds timing and writes them as a TrainRecord). */
-export interface StepFigures {
-  step: number;
-  loss: number;
-  gradNorm: number;
-  gradNormClipped: number;
-  lr: number;
-  eps: number;
-  groundTruthFraction: number;
-  /** ‖dL/dh_t‖ for t = 0..T, top layer. */
+/** One optimizer step's figures: a TrainRecord without the timing the caller adds, plus
+ *  ‖dL/dh_t‖ for t = 0..T of the top layer. */
+export type StepFigures = Omit<TrainRecord, "type" | "tokensPerSecond" | "elapsed"> & {
   hiddenGradNorms: Float64Array;
-}
+};
 
 /** Next-token training on a token stream: random (T, B) windows, fed as the mode says, mean
  *  cross-entropy, BPTT, clipping, an optimizer step. All randomness (windows, scheduled-sampling
