@@ -15,14 +15,18 @@ export function createProgress(
   stream: NodeJS.WriteStream = process.stderr,
 ): Progress {
   if (stream.isTTY) {
-    const format = `{bar} {percentage}% | ETA {eta_formatted} | ${fields.map((f) => `${f} {${f}}`).join(" | ")}`;
+    // cli-progress placeholders are word characters only ("tok/s" is shown, keyed as "tok_s").
+    const key = (field: string) => field.replace(/\W/g, "_");
+    const keyed = (values: Record<string, string | number>) =>
+      Object.fromEntries(Object.entries(values).map(([k, v]) => [key(k), v]));
+    const format = `{bar} {percentage}% | ETA {eta_formatted} | ${fields.map((f) => `${f} {${key(f)}}`).join(" | ")}`;
     const bar = new cliProgress.SingleBar(
       { format, stream, hideCursor: true, etaBuffer: 20 },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0, Object.fromEntries(fields.map((f) => [f, "-"])));
+    bar.start(total, 0, Object.fromEntries(fields.map((f) => [key(f), "-"])));
     return {
-      update: (done, values) => bar.update(done, values),
+      update: (done, values) => bar.update(done, keyed(values)),
       log: (line) => {
         stream.write(`\r\x1b[K${line}\n`);
         bar.render();
