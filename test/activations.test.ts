@@ -59,3 +59,14 @@ describe("a step-activation RNN", () => {
     expect(Array.from(params.gradOf("bias_hh_l0"))).toEqual([0.5, -2, 3]);
   });
 });
+
+describe("normsOverTime(grads, T, B, H)", () => {
+  it("gives each step's 2-norm, without underflow for gradients near 1e-160", async () => {
+    const { normsOverTime } = await import("../src/model/grad-flow.js");
+    const grads = Float64Array.from([3, 4, 3e-170, 4e-170, 0, 0]);
+    const norms = normsOverTime(grads, 2, 1, 2);
+    expect(norms[0]).toBe(5);
+    expect(norms[1] / 5e-170).toBeCloseTo(1, 12);
+    expect(norms[2]).toBe(0);
+  });
+});
