@@ -86,6 +86,9 @@ export interface Failure {
 export interface WindowResult {
   steps: number;
   seconds: number;
+  /** CPU time the worker process used in the window (all its threads): below `seconds` for a
+   *  one-thread worker means other processes took the CPU from it */
+  cpuSeconds?: number;
   loss: number;
   initialLoss?: number;
 }

@@ -100,8 +100,8 @@ function parseOptions(): Options {
     cells,
     hidden,
     impls: o.quick && !o.impls ? ["rnnlab", "tfjs-cpu", "tfjs-wasm", "torch"] : impls,
-    warmup: o.warmup ?? (o.quick ? 1 : 2),
-    window: o.window ?? (o.quick ? 1.5 : 2),
+    warmup: o.warmup ?? 1,
+    window: o.window ?? 1.5,
     windows: o.windows ?? 3,
     matmulSize: o.matmulSize ?? 1024,
     python: o.python ?? "/usr/bin/python3",
@@ -222,6 +222,10 @@ function spawnWorker(
 ): Child {
   if (impl === "torch") {
     const env = {
+      // With libgomp's default wait policy torch's OpenMP threads spin while OpenBLAS's threads work
+      // (and the other way round): on 2 cores, 2-thread training fell to a few percent of 1-thread
+      // speed whenever anything else ran. PASSIVE gives torch its best 2-thread numbers.
+      OMP_WAIT_POLICY: "PASSIVE",
       ...process.env,
       OMP_NUM_THREADS: String(threads),
       OPENBLAS_NUM_THREADS: String(threads),
@@ -368,6 +372,8 @@ export interface Row {
   /** gflops / the OpenBLAS product at the same thread count (or the best ceiling measured) */
   ceilingFraction: number | null;
   peakMiB: number | null;
+  /** median over the windows of the worker's CPU time / wall time (1 = one core busy all along) */
+  cpuShare: number | null;
   initialLoss: number | null;
   finalLoss: number | null;
   /** rnnlab's median tokens/s over this row's (1 for rnnlab itself) */
@@ -438,7 +444,7 @@ async function runConfig(
   await Promise.all(
     jobs.map(async (job) => {
       try {
-        const message = (await job.child!.next(300_000)) as Ready | { skip: string } | { error: string };
+        const message = (await job.child!.next(600_000)) as Ready | { skip: string } | { error: string };
         if ("skip" in message) fail(job, "skipped", message.skip);
         else if ("error" in message) fail(job, "failed", message.error);
         else job.info = message.info;
@@ -655,6 +661,9 @@ async function main(): Promise<void> {
         gflops: round(gflops),
         ceilingFraction: ceiling ? round(gflops / ceiling.gflops, 3) : null,
         peakMiB: job.maxRssKiB !== undefined ? round(job.maxRssKiB / 1024, 4) : null,
+        cpuShare: job.windows.every((w) => w.cpuSeconds !== undefined)
+          ? round(median(job.windows.map((w) => (w.cpuSeconds ?? 0) / w.seconds)), 3)
+          : null,
         initialLoss: job.initialLoss !== undefined ? round(job.initialLoss, 5) : null,
         finalLoss: job.finalLoss !== undefined ? round(job.finalLoss, 5) : null,
         ratioRnnlab: rnnlabRate !== null ? round(rnnlabRate / tps, 4) : null,
@@ -707,10 +716,11 @@ async function main(): Promise<void> {
     "GFLOP/s",
     "%ceil",
     "peak MiB",
+    "cpu%",
     "loss0",
     "rnnlab/x",
   ];
-  const right = [false, false, true, true, true, true, true, true, true, true, true];
+  const right = [false, false, true, true, true, true, true, true, true, true, true, true];
   const body = rows.map((r) => [
     r.impl,
     r.cell,
@@ -721,6 +731,7 @@ async function main(): Promise<void> {
     sig(r.gflops),
     r.ceilingFraction === null ? "-" : `${(100 * r.ceilingFraction).toFixed(1)}%`,
     r.peakMiB === null ? "-" : r.peakMiB.toFixed(0),
+    r.cpuShare === null ? "-" : (100 * r.cpuShare).toFixed(0),
     r.initialLoss === null ? "-" : r.initialLoss.toFixed(3),
     r.ratioRnnlab === null ? "-" : r.impl === "rnnlab" ? "1" : sig(r.ratioRnnlab),
   ]);
@@ -764,6 +775,10 @@ async function main(): Promise<void> {
           "rnnlab/x: rnnlab's tokens/s over the row's."
       : `%ceil: GFLOP/s over the best product measured (${ceilingFor(1)?.kernel ?? "none"}); ` +
           "rnnlab/x: rnnlab's tokens/s over the row's.",
+  );
+  out.push(
+    "cpu%: the worker's CPU time over wall time in its windows (median): under 100 on a one-thread row means " +
+      "other processes took CPU time from it.",
   );
   for (const { cell, hidden } of configs) {
     out.push(`flops/token ${cell} H=${hidden}: ${flopsPerToken(cell, hidden).toLocaleString("en-US")}`);

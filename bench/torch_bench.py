@@ -104,7 +104,7 @@ def blas_info(torch):
         info["blas"] = "reference BLAS (netlib: slow)"
     else:
         info["blas"] = "unknown"
-    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_WAIT_POLICY"):
         if os.environ.get(var):
             info[var] = os.environ[var]
     return info
@@ -204,6 +204,7 @@ def train_main(args):
         if command["cmd"] in ("warmup", "window"):
             steps = 0
             t0 = time.perf_counter()
+            cpu0 = time.process_time()
             while True:
                 loss = step(counter)
                 counter += 1
@@ -213,7 +214,8 @@ def train_main(args):
                 elapsed = time.perf_counter() - t0
                 if elapsed >= command["seconds"]:
                     break
-            send({"steps": steps, "seconds": elapsed, "loss": loss, "initialLoss": initial_loss})
+            cpu = time.process_time() - cpu0
+            send({"steps": steps, "seconds": elapsed, "cpuSeconds": cpu, "loss": loss, "initialLoss": initial_loss})
         elif command["cmd"] == "done":
             send({"maxRssKiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss})
             break

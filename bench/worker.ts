@@ -169,15 +169,41 @@ async function tfjsTrainer(
   }
   info.api = api;
   const { vocab: V, embedding: E, seqLen: T, batch: B, lr } = WORKLOAD;
+  // PyTorch's initialization, as rnnlab and the torch worker have: N(0, 1) embeddings, U(±1/√H) for
+  // the recurrent and readout weights and biases. (tf.layers' default orthogonal recurrent initializer
+  // runs a QR decomposition in JS that takes minutes at H = 512 on the cpu backend.)
+  const uniform = () =>
+    tf.initializers.randomUniform({ minval: -1 / Math.sqrt(H), maxval: 1 / Math.sqrt(H) });
+  const recurrent = {
+    units: H,
+    returnSequences: true,
+    kernelInitializer: uniform(),
+    recurrentInitializer: uniform(),
+    biasInitializer: uniform(),
+  };
   const model = tf.sequential();
-  model.add(tf.layers.embedding({ inputDim: V, outputDim: E, inputLength: T }));
+  model.add(
+    tf.layers.embedding({
+      inputDim: V,
+      outputDim: E,
+      inputLength: T,
+      embeddingsInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 1 }),
+    }),
+  );
   model.add(
     cell === "lstm"
       ? // Keras' LSTM with PyTorch's gate nonlinearity (tfjs defaults to hardSigmoid).
-        tf.layers.lstm({ units: H, returnSequences: true, recurrentActivation: "sigmoid" })
-      : tf.layers.simpleRNN({ units: H, returnSequences: true, activation: "tanh" }),
+        tf.layers.lstm({ ...recurrent, recurrentActivation: "sigmoid" })
+      : tf.layers.simpleRNN({ ...recurrent, activation: "tanh" }),
   );
-  model.add(tf.layers.dense({ units: V, activation: api === "fit" ? "softmax" : "linear" }));
+  model.add(
+    tf.layers.dense({
+      units: V,
+      activation: api === "fit" ? "softmax" : "linear",
+      kernelInitializer: uniform(),
+      biasInitializer: uniform(),
+    }),
+  );
   const optimizer = tf.train.adam(lr);
   // Batch-major [B, T] (tf.layers' layout).
   const batches = batchPool().map((seqs) => {
@@ -288,6 +314,7 @@ async function serve(trainer: Trainer): Promise<void> {
     let steps = 0;
     let loss = Number.NaN;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     let elapsed = 0;
     do {
       const result = trainer.step(counter);
@@ -297,7 +324,8 @@ async function serve(trainer: Trainer): Promise<void> {
       if (initialLoss === undefined) initialLoss = loss;
       elapsed = (performance.now() - t0) / 1000;
     } while (elapsed < seconds);
-    send({ steps, seconds: elapsed, loss, initialLoss });
+    const cpu = process.cpuUsage(cpu0);
+    send({ steps, seconds: elapsed, cpuSeconds: (cpu.user + cpu.system) / 1e6, loss, initialLoss });
   };
   const lines = createInterface({ input: process.stdin });
   for await (const line of lines) {
