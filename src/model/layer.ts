@@ -32,6 +32,16 @@ class LayerWorkspace {
   stashC!: Buf;
   T = 0;
   B = 0;
+  /** Per-step views, made once per shape so the step loops allocate nothing:
+   *  hAt[s], cAt[s], hiddenGradAt[s], cellGradAt[s] for s = 0..T; inputPartAt[s], cacheAt[s],
+   *  inputPartGradAt[s] for step s = 1..T (index 0 unused). */
+  hAt: Buf[] = [];
+  cAt: Buf[] = [];
+  hiddenGradAt: Buf[] = [];
+  cellGradAt: Buf[] = [];
+  inputPartAt: Buf[] = [];
+  cacheAt: Buf[] = [];
+  inputPartGradAt: Buf[] = [];
   private readonly scratch: Scratch;
 
   constructor(
@@ -63,6 +73,16 @@ class LayerWorkspace {
     this.inputGrad = this.view("inputGrad", T * B * I);
     this.stashH = this.view("stashH", B * H);
     this.stashC = this.view("stashC", B * H);
+    const rows = (buf: Buf, width: number, count: number) =>
+      Array.from({ length: count }, (_, s) => buf.subarray(s * width, (s + 1) * width));
+    const steps = (buf: Buf, width: number) => [buf.subarray(0, 0), ...rows(buf, width, T)];
+    this.hAt = rows(this.h, B * H, T + 1);
+    this.cAt = rows(this.c, cell.hasCellState ? B * H : 0, T + 1);
+    this.hiddenGradAt = rows(this.hiddenGrads, B * H, T + 1);
+    this.cellGradAt = rows(this.cellGrads, cell.hasCellState ? B * H : 0, T + 1);
+    this.inputPartAt = steps(this.inputProj, B * GH);
+    this.cacheAt = steps(this.cache, B * cell.cacheWidth * H);
+    this.inputPartGradAt = steps(this.inputPartGrad, B * GH);
     this.T = T;
     this.B = B;
     return this;
@@ -162,27 +182,23 @@ export class RecurrentLayer {
     const { B } = ws;
     const H = this.hiddenSize;
     const GH = this.cell.gates * H;
-    const stateRow = B * H;
     const weightSkip = this.names.weightSkip ? params.value(this.names.weightSkip) : null;
-    const hPrev = ws.h.subarray((t - 1) * stateRow, t * stateRow);
+    const hPrev = ws.hAt[t - 1];
     ws.hiddenPart.fill(0);
     addRowVector(ws.hiddenPart, params.value(this.names.biasHh), B, GH);
     matmulTransB(ws.hiddenPart, hPrev, params.value(this.names.weightHh), B, H, GH);
     if (weightSkip && t - this.skip >= 0) {
-      const hSkip = ws.h.subarray((t - this.skip) * stateRow, (t - this.skip + 1) * stateRow);
-      matmulTransB(ws.hiddenPart, hSkip, weightSkip, B, H, H);
+      matmulTransB(ws.hiddenPart, ws.hAt[t - this.skip], weightSkip, B, H, H);
     }
     const s = this.step;
     s.B = B;
-    s.inputPart = ws.inputProj.subarray((t - 1) * B * GH, t * B * GH);
+    s.inputPart = ws.inputPartAt[t];
     s.hiddenPart = ws.hiddenPart;
     s.hPrev = hPrev;
-    s.h = ws.h.subarray(t * stateRow, (t + 1) * stateRow);
-    if (this.cell.hasCellState) {
-      s.cPrev = ws.c.subarray((t - 1) * stateRow, t * stateRow);
-      s.c = ws.c.subarray(t * stateRow, (t + 1) * stateRow);
-    }
-    s.cache = ws.cache.subarray((t - 1) * B * this.cell.cacheWidth * H, t * B * this.cell.cacheWidth * H);
+    s.h = ws.hAt[t];
+    s.cPrev = ws.cAt[t - 1];
+    s.c = ws.cAt[t];
+    s.cache = ws.cacheAt[t];
     this.cell.forward(s);
     if (this.lengths) this.carryInactiveRows(t, B, H, s);
   }
@@ -231,19 +247,17 @@ export class RecurrentLayer {
     const s = this.step;
     s.B = B;
     for (let t = T; t >= 1; t--) {
-      const hPrev = ws.h.subarray((t - 1) * stateRow, t * stateRow);
+      const hPrev = ws.hAt[t - 1];
       s.hPrev = hPrev;
-      s.h = ws.h.subarray(t * stateRow, (t + 1) * stateRow);
-      s.hGrad = ws.hiddenGrads.subarray(t * stateRow, (t + 1) * stateRow);
-      s.hPrevGrad = ws.hiddenGrads.subarray((t - 1) * stateRow, t * stateRow);
-      if (this.cell.hasCellState) {
-        s.cPrev = ws.c.subarray((t - 1) * stateRow, t * stateRow);
-        s.c = ws.c.subarray(t * stateRow, (t + 1) * stateRow);
-        s.cGrad = ws.cellGrads.subarray(t * stateRow, (t + 1) * stateRow);
-        s.cPrevGrad = ws.cellGrads.subarray((t - 1) * stateRow, t * stateRow);
-      }
-      s.cache = ws.cache.subarray((t - 1) * B * this.cell.cacheWidth * H, t * B * this.cell.cacheWidth * H);
-      s.inputPartGrad = ws.inputPartGrad.subarray((t - 1) * B * GH, t * B * GH);
+      s.h = ws.hAt[t];
+      s.hGrad = ws.hiddenGradAt[t];
+      s.hPrevGrad = ws.hiddenGradAt[t - 1];
+      s.cPrev = ws.cAt[t - 1];
+      s.c = ws.cAt[t];
+      s.cGrad = ws.cellGradAt[t];
+      s.cPrevGrad = ws.cellGradAt[t - 1];
+      s.cache = ws.cacheAt[t];
+      s.inputPartGrad = ws.inputPartGradAt[t];
       s.hiddenPartGrad = ws.hiddenPartGrad;
       const masked = this.lengths ? this.passInactiveRows(t, B, H, s, ws) : false;
       this.cell.backward(s);
@@ -253,9 +267,8 @@ export class RecurrentLayer {
       addColumnSums(biasHhGrad, ws.hiddenPartGrad, B, GH);
       matmul(s.hPrevGrad, ws.hiddenPartGrad, weightHh, B, GH, H);
       if (weightSkip && weightSkipGrad && t - this.skip >= 0) {
-        const from = (t - this.skip) * stateRow;
-        matmulTransA(weightSkipGrad, ws.hiddenPartGrad, ws.h.subarray(from, from + stateRow), H, B, H);
-        matmul(ws.hiddenGrads.subarray(from, from + stateRow), ws.hiddenPartGrad, weightSkip, B, H, H);
+        matmulTransA(weightSkipGrad, ws.hiddenPartGrad, ws.hAt[t - this.skip], H, B, H);
+        matmul(ws.hiddenGradAt[t - this.skip], ws.hiddenPartGrad, weightSkip, B, H, H);
       }
     }
 
