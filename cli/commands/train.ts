@@ -32,7 +32,9 @@ export function register(program: Command): void {
   const command = program
     .command("train")
     .description("train a next-token model on a text: teacher forcing, free running or scheduled sampling")
-    .option("--data <file>", "UTF-8 text to learn (default: the bundled tinyshakespeare)", defaultData)
+    .addOption(
+      new Option("--data <file>", "UTF-8 text to learn").default(defaultData, "the bundled tinyshakespeare"),
+    )
     .addOption(
       new Option("--tokenizer <kind>", "tokens are characters or words")
         .choices(["char", "word"])
