@@ -5,11 +5,15 @@
 //   npx tsc bench/kernels.ts --outDir /tmp/kbench --rootDir . --module nodenext --target es2022 \
 //     --types node --skipLibCheck && echo '{"type":"module"}' > /tmp/kbench/package.json
 //   node /tmp/kbench/bench/kernels.js [--dtype float32,float64] [--hidden 128,512]
-//        [--cell lstm,rnn] [--ms 300] [--only new|old] [--square 512]
+//        [--cell lstm,rnn] [--ms 300] [--only new|old] [--square 512] [--wasm f64|f32|off]
+//
+// --wasm: float32 products through the WebAssembly SIMD kernel with float64 sums (f64, the
+// default), with float32 sums (f32), or not at all (off: the TypeScript kernels).
 //
 // Each dtype is best measured in its own process (`--dtype float32`, then `--dtype float64`), as a
 // training run uses one dtype throughout.
 
+import { setWasmGemmEnabled, setWasmGemmSums, wasmGemmAvailable } from "../src/kernels/gemm-wasm.js";
 import { matmul, matmulTransA, matmulTransB } from "../src/kernels/matmul.js";
 import type { Buf } from "../src/tensor.js";
 
@@ -162,6 +166,9 @@ function main(): void {
   const impls = (only ? [only] : ["old", "new"]) as ("old" | "new")[];
   const square = Number(arg("square", "512"));
   const windows = 5;
+  const wasm = arg("wasm", "f64");
+  setWasmGemmEnabled(wasm !== "off");
+  setWasmGemmSums(wasm === "f32" ? "float32" : "float64");
 
   const shapes: Shape[] = [];
   for (const cell of cells) {
@@ -189,7 +196,10 @@ function main(): void {
   }
 
   const formName: Record<Form, string> = { nn: "matmul", tn: "matmulTransA", nt: "matmulTransB" };
-  console.log(`node ${process.version}, ${impls.join(" vs ")}, GFLOP/s (2 flops per multiply-add)`);
+  const wasmNote = wasm === "off" || !wasmGemmAvailable() ? "TypeScript kernels" : `WebAssembly ${wasm} sums`;
+  console.log(
+    `node ${process.version}, ${impls.join(" vs ")}, float32 via ${wasmNote}, GFLOP/s (2 flops per multiply-add)`,
+  );
   for (const dtype of dtypes) {
     console.log(`\n${dtype}`);
     const header = ["shape", "form", "M", "K", "N", ...impls.map((i) => `${i} GF/s`)];

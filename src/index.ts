@@ -9,6 +9,12 @@ export {
   activationNames,
   makeActivation,
 } from "./kernels/activations.js";
+export {
+  setWasmGemmEnabled,
+  setWasmGemmSums,
+  wasmGemmAvailable,
+  wasmGemmEnabled,
+} from "./kernels/gemm-wasm.js";
 export { matmul, matmulReference, matmulTransA, matmulTransB } from "./kernels/matmul.js";
 export type { CellKind, InputConfig, LossName, ModelConfig, RecurrentConfig } from "./model/config.js";
 export { modelParamSpecs, type ParamSpec, recurrentParamSpecs } from "./model/param-shapes.js";

@@ -1,0 +1,356 @@
+// AssemblyScript source of rnnlab's WebAssembly SIMD float32 matrix kernel (128-bit, f32x4).
+// Compiled by tools/build-wasm.mjs into src/kernels/gemm-wasm-module.ts (the bytes as base64);
+// src/kernels/gemm-wasm.ts copies the operands into this module's memory and calls gemm.
+//
+// out[M×N] (row-major, at c) += A·B with A(i, k) = a[i·ars + k·acs], B(k, j) = b[k·brs + j·bcs]
+// (element strides; a, b, c are byte addresses in this memory). GotoBLAS-style: blocks of A
+// (MC×KC) and B (KC×NC) are packed into `work` as k-major panels, and a micro-kernel sums a tile
+// in 8 SIMD registers over a K block, then adds it to out. Two variants:
+// - gemm64 (the default): sums in float64 like the TypeScript kernels (matmul.ts), so the results
+//   meet the same tolerance: panels of 4 rows and 4 columns widened to float64 at packing, a 4×4
+//   tile in 8 f64x2 registers (products of float32 values are exact in float64);
+// - gemm (opt-in): sums in float32, twice as fast: panels of 4 rows and 8 columns, a 4×8 tile in
+//   8 f32x4 registers.
+
+// @ts-nocheck (AssemblyScript, not TypeScript)
+
+const MR: i32 = 4;
+const NR: i32 = 8;
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 512;
+
+/** Bytes of scratch `work` must have: the packed A and B blocks and one edge tile. */
+export function workBytes(): i32 {
+  return (MC * KC + KC * NC + MR * NR) * 8;
+}
+
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export function gemm(
+  c: usize,
+  a: usize,
+  b: usize,
+  M: i32,
+  K: i32,
+  N: i32,
+  ars: i32,
+  acs: i32,
+  brs: i32,
+  bcs: i32,
+  work: usize,
+): void {
+  const pa = work;
+  const pb = work + <usize>(MC * KC * 4);
+  const tmp = pb + <usize>(KC * NC * 4);
+  for (let j0 = 0; j0 < N; j0 += NC) {
+    const nc = min(NC, N - j0);
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = min(KC, K - k0);
+      packB(pb, b, brs, bcs, k0, kc, j0, nc);
+      for (let i0 = 0; i0 < M; i0 += MC) {
+        const mc = min(MC, M - i0);
+        packA(pa, a, ars, acs, i0, mc, k0, kc);
+        const c0 = c + (<usize>(i0 * N + j0) << 2);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = nc - jr;
+          const pbj = pb + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            micro(pa + (<usize>(ir * kc) << 2), pbj, kc, c0 + (<usize>(ir * N + jr) << 2), N, mc - ir, cols, tmp);
+          }
+        }
+      }
+    }
+  }
+}
+
+function packA(p: usize, a: usize, ars: i32, acs: i32, i0: i32, mc: i32, k0: i32, kc: i32): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = mc - ir;
+    let src = a + (<usize>((i0 + ir) * ars + k0 * acs) << 2);
+    const rs = <usize>ars << 2;
+    const cs = <usize>acs << 2;
+    if (rows >= MR) {
+      if (acs == 1 && ars != 1) {
+        // rows contiguous in k: gather 4 rows' values k by k
+        for (let k = 0; k < kc; k++) {
+          store<f32>(p, load<f32>(src));
+          store<f32>(p, load<f32>(src + rs), 4);
+          store<f32>(p, load<f32>(src + 2 * rs), 8);
+          store<f32>(p, load<f32>(src + 3 * rs), 12);
+          p += 16;
+          src += 4;
+        }
+      } else if (ars == 1) {
+        // the 4 rows are adjacent: one vector per k
+        for (let k = 0; k < kc; k++) {
+          v128.store(p, v128.load(src));
+          p += 16;
+          src += cs;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          store<f32>(p, load<f32>(src));
+          store<f32>(p, load<f32>(src + rs), 4);
+          store<f32>(p, load<f32>(src + 2 * rs), 8);
+          store<f32>(p, load<f32>(src + 3 * rs), 12);
+          p += 16;
+          src += cs;
+        }
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let r = 0; r < MR; r++) {
+          store<f32>(p + (<usize>r << 2), r < rows ? load<f32>(src + <usize>r * rs) : 0);
+        }
+        p += 16;
+        src += cs;
+      }
+    }
+  }
+}
+
+function packB(p: usize, b: usize, brs: i32, bcs: i32, k0: i32, kc: i32, j0: i32, nc: i32): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = nc - jr;
+    let src = b + (<usize>(k0 * brs + (j0 + jr) * bcs) << 2);
+    const rs = <usize>brs << 2;
+    const cs = <usize>bcs << 2;
+    if (cols >= NR && bcs == 1) {
+      for (let k = 0; k < kc; k++) {
+        v128.store(p, v128.load(src));
+        v128.store(p, v128.load(src, 16), 16);
+        p += 32;
+        src += rs;
+      }
+    } else if (cols >= NR) {
+      for (let k = 0; k < kc; k++) {
+        for (let c = 0; c < NR; c++) store<f32>(p + (<usize>c << 2), load<f32>(src + <usize>c * cs));
+        p += 32;
+        src += rs;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let c = 0; c < NR; c++) {
+          store<f32>(p + (<usize>c << 2), c < cols ? load<f32>(src + <usize>c * cs) : 0);
+        }
+        p += 32;
+        src += rs;
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function addRow(c: usize, x0: v128, x1: v128): void {
+  v128.store(c, f32x4.add(v128.load(c), x0));
+  v128.store(c, f32x4.add(v128.load(c, 16), x1), 16);
+}
+
+function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, tmp: usize): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    pa += 16;
+    pb += 32;
+  }
+  const ld = <usize>ldc << 2;
+  if (rows >= MR && cols >= NR) {
+    addRow(c, c00, c01);
+    addRow(c + ld, c10, c11);
+    addRow(c + 2 * ld, c20, c21);
+    addRow(c + 3 * ld, c30, c31);
+  } else {
+    // Edge tile: the padding rows and columns were computed but are not stored.
+    v128.store(tmp, c00);
+    v128.store(tmp, c01, 16);
+    v128.store(tmp, c10, 32);
+    v128.store(tmp, c11, 48);
+    v128.store(tmp, c20, 64);
+    v128.store(tmp, c21, 80);
+    v128.store(tmp, c30, 96);
+    v128.store(tmp, c31, 112);
+    const r = min(rows, MR);
+    const n = min(cols, NR);
+    for (let i = 0; i < r; i++) {
+      const crow = c + <usize>i * ld;
+      const trow = tmp + (<usize>(i * NR) << 2);
+      for (let j = 0; j < n; j++) {
+        const q = crow + (<usize>j << 2);
+        store<f32>(q, load<f32>(q) + load<f32>(trow + (<usize>j << 2)));
+      }
+    }
+  }
+}
+
+// ---- float64 sums ----
+
+const NR64: i32 = 4;
+const MC64: i32 = 64;
+const NC64: i32 = 256;
+
+export function gemm64(
+  c: usize,
+  a: usize,
+  b: usize,
+  M: i32,
+  K: i32,
+  N: i32,
+  ars: i32,
+  acs: i32,
+  brs: i32,
+  bcs: i32,
+  work: usize,
+): void {
+  const pa = work;
+  const pb = work + <usize>(MC64 * KC * 8);
+  const tmp = pb + <usize>(KC * NC64 * 8);
+  for (let j0 = 0; j0 < N; j0 += NC64) {
+    const nc = min(NC64, N - j0);
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = min(KC, K - k0);
+      pack64(pb, b, bcs, brs, j0, nc, k0, kc);
+      for (let i0 = 0; i0 < M; i0 += MC64) {
+        const mc = min(MC64, M - i0);
+        pack64(pa, a, ars, acs, i0, mc, k0, kc);
+        const c0 = c + (<usize>(i0 * N + j0) << 2);
+        for (let jr = 0; jr < nc; jr += NR64) {
+          const cols = nc - jr;
+          const pbj = pb + (<usize>(jr * kc) << 3);
+          for (let ir = 0; ir < mc; ir += MR) {
+            micro64(pa + (<usize>(ir * kc) << 3), pbj, kc, c0 + (<usize>(ir * N + jr) << 2), N, mc - ir, cols, tmp);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Rows [i0, i0+m) × columns [k0, k0+kc) of X(i, k) = x[i·rs + k·cs] (float32) into p as panels
+ *  of 4 rows, each k-major (p[panel + 4k + r], float64), the last panel zero-padded. Packs A
+ *  (rs, cs = ars, acs) and, with the roles swapped, B (bcs, brs). */
+function pack64(p: usize, x: usize, xrs: i32, xcs: i32, i0: i32, m: i32, k0: i32, kc: i32): void {
+  const rs = <usize>xrs << 2;
+  const cs = <usize>xcs << 2;
+  for (let ir = 0; ir < m; ir += 4) {
+    const rows = m - ir;
+    let src = x + (<usize>((i0 + ir) * xrs + k0 * xcs) << 2);
+    if (rows >= 4 && xrs == 1) {
+      // the 4 rows are adjacent: one float32 vector per k, widened
+      for (let k = 0; k < kc; k++) {
+        const v = v128.load(src);
+        v128.store(p, f64x2.promote_low_f32x4(v));
+        v128.store(p, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), 16);
+        p += 32;
+        src += cs;
+      }
+    } else if (rows >= 4) {
+      for (let k = 0; k < kc; k++) {
+        store<f64>(p, <f64>load<f32>(src));
+        store<f64>(p, <f64>load<f32>(src + rs), 8);
+        store<f64>(p, <f64>load<f32>(src + 2 * rs), 16);
+        store<f64>(p, <f64>load<f32>(src + 3 * rs), 24);
+        p += 32;
+        src += cs;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let r = 0; r < 4; r++) {
+          store<f64>(p + (<usize>r << 3), r < rows ? <f64>load<f32>(src + <usize>r * rs) : 0);
+        }
+        p += 32;
+        src += cs;
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function addRow64(c: usize, x0: v128, x1: v128): void {
+  // out (float32) + the float64 sums, rounded once
+  const o = v128.load(c);
+  const lo = f64x2.add(f64x2.promote_low_f32x4(o), x0);
+  const hi = f64x2.add(f64x2.promote_low_f32x4(i32x4.shuffle(o, o, 2, 3, 0, 1)), x1);
+  const d = f32x4.demote_f64x2_zero(lo);
+  const e = f32x4.demote_f64x2_zero(hi);
+  v128.store(c, i32x4.shuffle(d, e, 0, 1, 4, 5));
+}
+
+function micro64(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, tmp: usize): void {
+  let c00 = f64x2.splat(0);
+  let c01 = f64x2.splat(0);
+  let c10 = f64x2.splat(0);
+  let c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0);
+  let c21 = f64x2.splat(0);
+  let c30 = f64x2.splat(0);
+  let c31 = f64x2.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let x = v128.load64_splat(pa);
+    c00 = f64x2.add(c00, f64x2.mul(x, b0));
+    c01 = f64x2.add(c01, f64x2.mul(x, b1));
+    x = v128.load64_splat(pa, 8);
+    c10 = f64x2.add(c10, f64x2.mul(x, b0));
+    c11 = f64x2.add(c11, f64x2.mul(x, b1));
+    x = v128.load64_splat(pa, 16);
+    c20 = f64x2.add(c20, f64x2.mul(x, b0));
+    c21 = f64x2.add(c21, f64x2.mul(x, b1));
+    x = v128.load64_splat(pa, 24);
+    c30 = f64x2.add(c30, f64x2.mul(x, b0));
+    c31 = f64x2.add(c31, f64x2.mul(x, b1));
+    pa += 32;
+    pb += 32;
+  }
+  const ld = <usize>ldc << 2;
+  if (rows >= 4 && cols >= 4) {
+    addRow64(c, c00, c01);
+    addRow64(c + ld, c10, c11);
+    addRow64(c + 2 * ld, c20, c21);
+    addRow64(c + 3 * ld, c30, c31);
+  } else {
+    v128.store(tmp, c00);
+    v128.store(tmp, c01, 16);
+    v128.store(tmp, c10, 32);
+    v128.store(tmp, c11, 48);
+    v128.store(tmp, c20, 64);
+    v128.store(tmp, c21, 80);
+    v128.store(tmp, c30, 96);
+    v128.store(tmp, c31, 112);
+    const r = min(rows, 4);
+    const n = min(cols, 4);
+    for (let i = 0; i < r; i++) {
+      const crow = c + <usize>i * ld;
+      const trow = tmp + (<usize>(i * 4) << 3);
+      for (let j = 0; j < n; j++) {
+        const q = crow + (<usize>j << 2);
+        store<f32>(q, <f32>(<f64>load<f32>(q) + load<f64>(trow + (<usize>j << 3))));
+      }
+    }
+  }
+}

@@ -1,0 +1,129 @@
+import { GEMM_WASM_BASE64 } from "./gemm-wasm-module.js";
+
+// The WebAssembly SIMD (f32x4) float32 matrix kernel, compiled from assembly/gemm-f32.ts and
+// embedded as base64 (gemm-wasm-module.ts). WebAssembly reads only its own memory, so each call
+// copies out, a and b into the instance's memory (typed-array set: a memcpy), runs the packed,
+// register-tiled kernel there and copies out back. By default its sums are float64 (f64x2), as in
+// the TypeScript kernels, so it meets their tolerance (test/kernels-matmul.test.ts); with
+// setWasmGemmSums("float32") they are float32 (f32x4, about twice as fast, error up to about K
+// float32 roundings rather than one per K block). The TypeScript kernels stay the reference and
+// the fallback where WebAssembly or its SIMD is missing.
+//
+// The module is compiled synchronously on first use from the embedded bytes, so the core needs
+// neither Node nor a bundler; lib ES2022 does not declare WebAssembly or atob, hence the minimal
+// declarations below.
+
+declare const WebAssembly:
+  | undefined
+  | {
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+    };
+declare const atob: undefined | ((data: string) => string);
+
+interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+interface Kernel {
+  memory: WasmMemory;
+  gemm: (...args: number[]) => void;
+  gemm64: (...args: number[]) => void;
+  base: number;
+  work: number;
+}
+
+let kernel: Kernel | null | undefined; // undefined: not tried yet; null: unavailable
+let enabled = true;
+let sums32 = false;
+let f32: Float32Array = new Float32Array(0);
+
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob!(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function load(): Kernel | null {
+  try {
+    if (typeof WebAssembly === "undefined" || typeof atob === "undefined") return null;
+    // Throws CompileError where SIMD is not supported.
+    const module = new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
+    const { exports } = new WebAssembly.Instance(module, {});
+    const memory = exports.memory as WasmMemory;
+    const base = (((exports.heapBase as () => number)() + 63) >> 6) << 6;
+    const work = (exports.workBytes as () => number)();
+    const gemm = exports.gemm as (...args: number[]) => void;
+    const gemm64 = exports.gemm64 as (...args: number[]) => void;
+    return { memory, gemm, gemm64, base, work };
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the WebAssembly kernel loads here (WebAssembly with 128-bit SIMD). */
+export function wasmGemmAvailable(): boolean {
+  if (kernel === undefined) kernel = load();
+  return kernel !== null;
+}
+
+/** Turns the WebAssembly kernel on or off (on by default where available); off, float32 products
+ *  run the TypeScript kernels. Returns the previous setting. */
+export function setWasmGemmEnabled(on: boolean): boolean {
+  const previous = enabled;
+  enabled = on;
+  return previous;
+}
+
+/** The WebAssembly kernel's sums: "float64" (the default, as in the TypeScript kernels) or
+ *  "float32" (faster, less accurate). Returns the previous setting. */
+export function setWasmGemmSums(dtype: "float32" | "float64"): "float32" | "float64" {
+  const previous = sums32 ? "float32" : "float64";
+  sums32 = dtype === "float32";
+  return previous;
+}
+
+export function wasmGemmEnabled(): boolean {
+  return enabled && wasmGemmAvailable();
+}
+
+function align16(bytes: number): number {
+  return (bytes + 15) & ~15;
+}
+
+/** out[M×N] += A·B with A(i, k) = a[i·ars + k·acs], B(k, j) = b[k·brs + j·bcs], in WebAssembly.
+ *  Call only when wasmGemmEnabled(). The caller has checked the lengths. */
+export function gemmWasmF32(
+  out: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  M: number,
+  K: number,
+  N: number,
+  ars: number,
+  acs: number,
+  brs: number,
+  bcs: number,
+): void {
+  const k = kernel!;
+  const mn = M * N;
+  const mk = M * K;
+  const kn = K * N;
+  const cOff = k.base;
+  const aOff = cOff + align16(4 * mn);
+  const bOff = aOff + align16(4 * mk);
+  const wOff = bOff + align16(4 * kn);
+  const end = wOff + k.work;
+  if (k.memory.buffer.byteLength < end) {
+    k.memory.grow(Math.ceil((end - k.memory.buffer.byteLength) / 65536));
+  }
+  if (f32.buffer !== k.memory.buffer) f32 = new Float32Array(k.memory.buffer);
+  const mem = f32;
+  mem.set(out.length === mn ? out : out.subarray(0, mn), cOff >> 2);
+  mem.set(a.length === mk ? a : a.subarray(0, mk), aOff >> 2);
+  mem.set(b.length === kn ? b : b.subarray(0, kn), bOff >> 2);
+  (sums32 ? k.gemm : k.gemm64)(cOff, aOff, bOff, M, K, N, ars, acs, brs, bcs, wOff);
+  out.set(mem.subarray(cOff >> 2, (cOff >> 2) + mn));
+}
