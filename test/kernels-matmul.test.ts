@@ -4,6 +4,7 @@ import { DIRECT_MAX_WORK, KC, MC, NC } from "../src/kernels/gemm-blocking.js";
 import { matmul, matmulReference, matmulTransA, matmulTransB } from "../src/kernels/matmul.js";
 import { Rng } from "../src/random.js";
 import type { Buf } from "../src/tensor.js";
+import { fixedShapes } from "./helpers/matmul-shapes.js";
 
 // The fast matrix kernels (src/kernels/gemm-f64.ts, gemm-f32.ts, dispatched by matmul.ts) against
 // the index-by-index matmulReference, on shapes that reach every path: the direct kernel (thin and
@@ -94,48 +95,6 @@ function expectMatchesReference(
     throw new Error(`${f.name} ${Ctor.name} M=${M} K=${K} N=${N}: error ${worst.toFixed(2)}× the tolerance`);
   }
 }
-
-// Shapes reaching every path. Tile: 4×4; blocks: KC (K), MC (M), NC (N); DIRECT_MAX_WORK.
-const fixedShapes: [number, number, number][] = [
-  // tiny and thin: the direct kernel, and its transposed use (M > N)
-  [1, 1, 1],
-  [1, 7, 1],
-  [3, 1, 5],
-  [2, 3, 4],
-  [7, 13, 5],
-  [5, 200, 9],
-  [1, 64, 33],
-  [33, 64, 1],
-  [3, 50, 70],
-  [70, 50, 3],
-  // just below and above the packed path's thresholds
-  [4, 8, 4],
-  [8, 15, 8],
-  [8, 16, 8],
-  [4, 64, 4],
-  [5, 64, 5],
-  [6, 40, 7],
-  // edge tiles in M and N (≡ 1, 2, 3 mod 4), K odd
-  [9, 9, 9],
-  [17, 9, 13],
-  [33, 64, 31],
-  [30, 31, 29],
-  [13, 1, 11],
-  // block boundaries: K around KC, M around MC, N around NC
-  [8, KC - 1, 8],
-  [8, KC, 12],
-  [9, KC + 1, 7],
-  [12, 2 * KC + 3, 10],
-  [MC - 1, 20, 16],
-  [MC, 20, 16],
-  [MC + 1, 20, 17],
-  [2 * MC + 5, 11, 6],
-  [8, 10, NC - 1],
-  [8, 10, NC],
-  [7, 10, NC + 1],
-  [5, 6, 2 * NC + 3],
-  [MC + 3, KC + 5, NC + 7],
-];
 
 // The recurrent layer's products (B = 32, E = 64, V = 65) at small H, with T = 16 (T·B = 512).
 function layerShapes(G: number, H: number): [string, number, number, number, Form][] {

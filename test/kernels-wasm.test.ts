@@ -12,6 +12,7 @@ import {
 } from "../src/kernels/gemm-wasm.js";
 import { matmul, matmulReference, matmulTransA, matmulTransB } from "../src/kernels/matmul.js";
 import { Rng } from "../src/random.js";
+import { fixedShapes as matmulShapes } from "./helpers/matmul-shapes.js";
 
 // The WebAssembly SIMD float32 kernel (src/kernels/gemm-wasm.ts, compiled from
 // assembly/gemm-f32.ts) against matmulReference, on the shapes of test/kernels-matmul.test.ts, both
@@ -123,42 +124,9 @@ function check(
   }
 }
 
-// The shapes of test/kernels-matmul.test.ts.
+// The shapes of test/kernels-matmul.test.ts, and the WebAssembly kernel's own.
 const fixedShapes: [number, number, number][] = [
-  [1, 1, 1],
-  [1, 7, 1],
-  [3, 1, 5],
-  [2, 3, 4],
-  [7, 13, 5],
-  [5, 200, 9],
-  [1, 64, 33],
-  [33, 64, 1],
-  [3, 50, 70],
-  [70, 50, 3],
-  [4, 8, 4],
-  [8, 15, 8],
-  [8, 16, 8],
-  [4, 64, 4],
-  [5, 64, 5],
-  [6, 40, 7],
-  [9, 9, 9],
-  [17, 9, 13],
-  [33, 64, 31],
-  [30, 31, 29],
-  [13, 1, 11],
-  [8, KC - 1, 8],
-  [8, KC, 12],
-  [9, KC + 1, 7],
-  [12, 2 * KC + 3, 10],
-  [MC - 1, 20, 16],
-  [MC, 20, 16],
-  [MC + 1, 20, 17],
-  [2 * MC + 5, 11, 6],
-  [8, 10, NC - 1],
-  [8, 10, NC],
-  [7, 10, NC + 1],
-  [5, 6, 2 * NC + 3],
-  [MC + 3, KC + 5, NC + 7],
+  ...matmulShapes,
   // the WebAssembly kernel's own blocks (MC 64 or 128, NC 256 or 512) and its 4×8 tile
   [129, 40, 257],
   [131, 3, 515],
