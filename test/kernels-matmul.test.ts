@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DIRECT_MAX_WORK, KC, MC, NC } from "../src/kernels/gemm-blocking.js";
+import { setWasmGemmSums } from "../src/kernels/gemm-wasm.js";
 import { matmul, matmulReference, matmulTransA, matmulTransB } from "../src/kernels/matmul.js";
 import { Rng } from "../src/random.js";
 import type { Buf } from "../src/tensor.js";
@@ -11,6 +12,16 @@ import { fixedShapes } from "./helpers/matmul-shapes.js";
 // tiny products) and the packed one, full and edge 4×4 tiles, one and several K, M and N blocks,
 // and the shapes the recurrent layer uses. Outputs start non-zero (the forms accumulate), and
 // inputs and outputs are also passed as views at non-zero offsets into larger buffers.
+// Float32 products that reach the WebAssembly kernel run it with float64 sums here (the TypeScript
+// kernels' contract); test/kernels-wasm.test.ts checks its default float32 sums.
+
+let previousSums: "float32" | "float64";
+beforeAll(() => {
+  previousSums = setWasmGemmSums("float64");
+});
+afterAll(() => {
+  setWasmGemmSums(previousSums);
+});
 
 type Form = (out: Buf, a: Buf, b: Buf, M: number, K: number, N: number) => void;
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;

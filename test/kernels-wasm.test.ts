@@ -17,9 +17,10 @@ import { fixedShapes as matmulShapes } from "./helpers/matmul-shapes.js";
 // The WebAssembly SIMD float32 kernel (src/kernels/gemm-wasm.ts, compiled from
 // assembly/gemm-f32.ts) against matmulReference, on the shapes of test/kernels-matmul.test.ts, both
 // through matmul's dispatch and called directly (matmul keeps thin and tiny products in
-// TypeScript). With float64 sums (the default) it meets the TypeScript kernels' tolerance and, as
+// TypeScript). With float64 sums it meets the TypeScript kernels' tolerance and, as
 // it adds the same exact products in the same order, equals them bit for bit up to K = KC; with
-// float32 sums the tolerance is the float32 summation bound (about K roundings).
+// float32 sums (the default, as in PyTorch's BLAS) the tolerance is the float32 summation bound
+// (about K roundings).
 
 type Form = (out: Float32Array, a: Float32Array, b: Float32Array, M: number, K: number, N: number) => void;
 
@@ -152,12 +153,13 @@ function layerShapes(G: number, H: number): [string, number, number, number, For
 
 afterEach(() => {
   setWasmGemmEnabled(true);
-  setWasmGemmSums("float64");
+  setWasmGemmSums("float32");
 });
 
 it("the WebAssembly kernel loads in Node 20 (SIMD) and is on by default", () => {
   expect(wasmGemmAvailable()).toBe(true);
   expect(wasmGemmEnabled()).toBe(true);
+  expect(setWasmGemmSums("float32"), "the default sums").toBe("float32");
 });
 
 it("src/kernels/gemm-wasm-module.ts is up to date with assembly/gemm-f32.ts", () => {
@@ -267,7 +269,7 @@ describe("fallback", () => {
       [9, 9, 9],
       [64, 64, 64],
     ] as [number, number, number][]) {
-      for (const f of forms) check(viaMatmul, f, M, K, N, M + 2 * K + 3 * N);
+      for (const f of forms) check(viaMatmul, f, M, K, N, M + 2 * K + 3 * N, { sums32: true });
     }
     const out = new Float64Array(64);
     matmul(out, new Float64Array(64).fill(1), new Float64Array(64).fill(1), 8, 8, 8);

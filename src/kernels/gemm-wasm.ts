@@ -3,11 +3,11 @@ import { GEMM_WASM_BASE64 } from "./gemm-wasm-module.js";
 // The WebAssembly SIMD (f32x4) float32 matrix kernel, compiled from assembly/gemm-f32.ts and
 // embedded as base64 (gemm-wasm-module.ts). WebAssembly reads only its own memory, so each call
 // copies out, a and b into the instance's memory (typed-array set: a memcpy), runs the packed,
-// register-tiled kernel there and copies out back. By default its sums are float64 (f64x2), as in
-// the TypeScript kernels, so it meets their tolerance (test/kernels-matmul.test.ts); with
-// setWasmGemmSums("float32") they are float32 (f32x4, about twice as fast, error up to about K
-// float32 roundings rather than one per K block). The TypeScript kernels stay the reference and
-// the fallback where WebAssembly or its SIMD is missing.
+// register-tiled kernel there and copies out back. By default its sums are float32 (f32x4), as in
+// PyTorch's BLAS: error up to about K float32 roundings (test/kernels-wasm.test.ts). With
+// setWasmGemmSums("float64") they are float64 (f64x2, about half as fast), as in the TypeScript
+// kernels, and meet their tighter tolerance (one rounding per K block). The TypeScript kernels stay
+// the reference and the fallback where WebAssembly or its SIMD is missing.
 //
 // The module is compiled synchronously on first use from the embedded bytes, so the core needs
 // neither Node nor a bundler; lib ES2022 does not declare WebAssembly or atob, hence the minimal
@@ -36,7 +36,7 @@ interface Kernel {
 
 let kernel: Kernel | null | undefined; // undefined: not tried yet; null: unavailable
 let enabled = true;
-let sums32 = false;
+let sums32 = true;
 let f32: Float32Array = new Float32Array(0);
 
 function decodeBase64(text: string): Uint8Array {
@@ -77,8 +77,8 @@ export function setWasmGemmEnabled(on: boolean): boolean {
   return previous;
 }
 
-/** The WebAssembly kernel's sums: "float64" (the default, as in the TypeScript kernels) or
- *  "float32" (faster, less accurate). Returns the previous setting. */
+/** The WebAssembly kernel's sums: "float32" (the default, as in PyTorch's BLAS) or "float64" (as in
+ *  the TypeScript kernels: half as fast, more accurate). Returns the previous setting. */
 export function setWasmGemmSums(dtype: "float32" | "float64"): "float32" | "float64" {
   const previous = sums32 ? "float32" : "float64";
   sums32 = dtype === "float32";
