@@ -48,8 +48,9 @@ async function importPeer<T>(name: string): Promise<T> {
 
 // ---- rnnlab, through its public API ----
 
-async function rnnlabTrainer(cell: CellName, H: number): Promise<Trainer> {
+async function rnnlabTrainer(cell: CellName, H: number, threads: number): Promise<Trainer> {
   const { SequenceModel, createOptimizer } = await import("../src/index.js");
+  const { dataParallel } = await import("../node/threads.js");
   const { vocab: V, embedding: E, seqLen: T, batch: B, lr } = WORKLOAD;
   const model = new SequenceModel(
     {
@@ -67,6 +68,8 @@ async function rnnlabTrainer(cell: CellName, H: number): Promise<Trainer> {
     { seed: WORKLOAD.seed },
   );
   const adam = createOptimizer({ name: "adam", lr }, model.params.data.length, "float32");
+  // Batch rows split over threads (the calling one and worker_threads), as `rnnlab train` does.
+  const parallel = dataParallel(model, threads);
   // Time-major: row t·B + b is sequence b at step t.
   const batches = batchPool().map((seqs) => {
     const tokens = new Int32Array(T * B);
@@ -80,10 +83,10 @@ async function rnnlabTrainer(cell: CellName, H: number): Promise<Trainer> {
     return { tokens, classes };
   });
   return {
-    info: { version: "working tree (src/index.ts)", threads: 1 },
+    info: { version: "working tree (src/index.ts)", threads },
     step(i) {
       const { tokens, classes } = batches[i % batches.length];
-      const { loss } = model.lossAndGrad({ T, B, tokens }, { classes });
+      const { loss } = parallel.lossAndGrad({ T, B, tokens }, { classes });
       adam.step(model.params.data, model.params.grad);
       return loss;
     },
@@ -292,8 +295,7 @@ async function makeTrainer(
 ): Promise<Trainer> {
   switch (impl) {
     case "rnnlab":
-      if (threads !== 1) throw new SkipError("rnnlab runs on one thread");
-      return rnnlabTrainer(cell, H);
+      return rnnlabTrainer(cell, H, threads);
     case "tfjs-cpu":
       if (threads !== 1) throw new SkipError("tfjs's cpu backend runs on one thread");
       return tfjsTrainer("cpu", cell, H, threads, api);

@@ -49,3 +49,11 @@ export { fromCheckpoint, toCheckpoint, type TrainingState } from "./io/model-che
 export { decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
 export { importTorchStateDict } from "./io/torch-import.js";
 export * from "./report/index.js";
+export {
+  DataParallel,
+  type ParallelStepResult,
+  type ShardHandle,
+  type SpawnShard,
+} from "./parallel/data-parallel.js";
+export type { ShardMessage } from "./parallel/protocol.js";
+export { onShardMessage } from "./parallel/shard.js";

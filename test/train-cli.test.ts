@@ -65,6 +65,33 @@ describe("rnnlab train", () => {
     expect(r.stderr).toMatch(/\[6\/6\] 100%/);
   });
 
+  it("--threads 2 splits teacher-forced batches: the losses of --threads 1 up to float32 rounding", () => {
+    const run = (threads: string) => {
+      const out = join(scratch, `threads-${threads}`);
+      const r = rnnlab([
+        "train",
+        ...small,
+        "--batch",
+        "8",
+        "--steps",
+        "4",
+        "--threads",
+        threads,
+        "--out",
+        out,
+        "--json",
+      ]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout.trim().split("\n").at(-1) as string).threads).toBe(Number(threads));
+      expect(r.stderr).toMatch(new RegExp(`tokens/s on ${threads} thread`));
+      return losses(metrics(out)) as [string, number, number][];
+    };
+    const one = run("1");
+    const two = run("2");
+    expect(two.map(([type, step]) => [type, step])).toEqual(one.map(([type, step]) => [type, step]));
+    for (let i = 0; i < one.length; i++) expect(Math.abs(two[i][2] - one[i][2])).toBeLessThan(1e-4);
+  });
+
   it("a run resumed from its checkpoint gives the same metrics as one never stopped", () => {
     const whole = join(scratch, "whole");
     const parts = join(scratch, "parts");
@@ -201,6 +228,7 @@ describe("rnnlab train with bad input: one clear line, exit 2, nothing written",
     ["a bad number", ["--hidden", "-4"], /--hidden must be an integer >= 1, got '-4'/],
     ["a bad choice", ["--cell", "transformer"], /argument 'transformer' is invalid/],
     ["two budgets", ["--steps", "3", "--minutes", "1"], /give --steps or --minutes, not both/],
+    ["a bad thread count", ["--threads", "0"], /--threads must be an integer >= 1, got '0'/],
   ])("%s", (_what, args, message) => {
     const out = join(scratch, `bad-${Math.random().toString(36).slice(2)}`);
     const r = rnnlab(["train", ...small.slice(2), ...args, "--out", out]);

@@ -6,7 +6,7 @@ import { UserError } from "../errors.js";
 import { loadCheckpointFile } from "../files.js";
 import { runTraining } from "../train/run.js";
 import { runPaths } from "../train/run-files.js";
-import { specFromOptions, type TrainOptions, type TrainSpec } from "../train/spec.js";
+import { integer, specFromOptions, type TrainOptions, type TrainSpec } from "../train/spec.js";
 
 export const defaultData = fileURLToPath(new URL("../../../data/tinyshakespeare.txt", import.meta.url));
 
@@ -25,8 +25,8 @@ const ARCHITECTURE: Record<string, (spec: TrainSpec) => unknown> = {
   oneHot: (s) => s.model.embedding,
   dtype: (s) => s.model.dtype,
 };
-/** Options a resumed run may change: its budget and its output. */
-const RESUMABLE = ["steps", "minutes", "json", "resume", "out", "force"];
+/** Options a resumed run may change: its budget, its threads and its output. */
+const RESUMABLE = ["steps", "minutes", "threads", "json", "resume", "out", "force"];
 
 export function register(program: Command): void {
   const command = program
@@ -107,6 +107,12 @@ export function register(program: Command): void {
     .option("--steps <n>", "train this many optimizer steps (in total, when resuming)")
     .option("--minutes <x>", `train for this long (default ${4.5} when --steps is not given)`)
     .option("--seed <n>", "random seed (model, batches, sampling)", "1")
+    .addOption(
+      new Option(
+        "--threads <n>",
+        "threads for teacher-forced steps (auto: every core, at least 8 sequences each)",
+      ).default("auto"),
+    )
     .option("--eval-every <n>", "steps between validation, sample and checkpoint", "100")
     .option("--val-batches <n>", "validation batches at each evaluation (the final one uses all)", "16")
     .option("--sample-length <n>", "tokens in each free-running sample", "200")
@@ -118,7 +124,15 @@ export function register(program: Command): void {
       "end with one JSON line: valLoss, unigramLoss, steps, tokensPerSecond, checkpoint, report",
     );
   command.action(
-    (options: TrainOptions & { out: string; resume?: string; force?: boolean; json?: boolean }) => {
+    (
+      options: TrainOptions & {
+        out: string;
+        resume?: string;
+        force?: boolean;
+        json?: boolean;
+        threads: string;
+      },
+    ) => {
       const explicit = (name: string) => command.getOptionValueSource(name) === "cli";
       const out = options.resume ?? options.out;
       const spec = options.resume ? resumedSpec(options, explicit) : specFromOptions(options);
@@ -127,15 +141,26 @@ export function register(program: Command): void {
           `${out} already holds a run: continue it with --resume ${out}, or pass --force or another --out`,
         );
       }
-      const result = runTraining(spec, out, Boolean(options.resume));
+      const threads = options.threads === "auto" ? "auto" : integer(options.threads, "--threads", 1);
+      const result = runTraining(spec, out, Boolean(options.resume), threads);
       process.stderr.write(
-        `val loss ${result.valLoss.toFixed(4)} nats/token (unigram ${result.unigramLoss.toFixed(4)}), ${result.steps} steps, ${Math.round(result.tokensPerSecond)} tokens/s\n`,
+        `val loss ${result.valLoss.toFixed(4)} nats/token (unigram ${result.unigramLoss.toFixed(4)}), ${result.steps} steps, ${Math.round(result.tokensPerSecond)} tokens/s on ${result.threads} thread(s)\n`,
       );
       process.stdout.write(`report: ${result.report}\n`);
       if (options.json) {
-        const { valLoss, unigramLoss, steps, tokensPerSecond, seconds, checkpoint, report, metrics } = result;
+        const {
+          valLoss,
+          unigramLoss,
+          steps,
+          tokensPerSecond,
+          threads,
+          seconds,
+          checkpoint,
+          report,
+          metrics,
+        } = result;
         process.stdout.write(
-          `${JSON.stringify({ valLoss, unigramLoss, steps, tokensPerSecond, seconds, checkpoint, report, metrics })}\n`,
+          `${JSON.stringify({ valLoss, unigramLoss, steps, tokensPerSecond, threads, seconds, checkpoint, report, metrics })}\n`,
         );
       }
     },

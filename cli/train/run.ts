@@ -16,12 +16,16 @@ import { createProgress } from "../progress.js";
 import { writeTrainingReport } from "./report.js";
 import { appendMetric, readMetrics, runPaths, saveCheckpoint, writeMetrics } from "./run-files.js";
 import { modelConfig, type TrainSpec } from "./spec.js";
+import { dataParallel, defaultThreads } from "../../node/threads.js";
+import type { DataParallel } from "../../src/parallel/data-parallel.js";
 
 export interface TrainResult {
   valLoss: number;
   unigramLoss: number;
   steps: number;
   tokensPerSecond: number;
+  /** Threads the teacher-forced steps ran on. */
+  threads: number;
   seconds: number;
   checkpoint: string;
   report: string;
@@ -74,8 +78,14 @@ export function loadCorpus(spec: TrainSpec, stored: Tokenizer | null): Corpus {
   return corpus;
 }
 
-/** Trains until the budget is spent, evaluating, sampling and checkpointing every evalEvery steps. */
-export function runTraining(spec: TrainSpec, out: string, resume: boolean): TrainResult {
+/** Trains until the budget is spent, evaluating, sampling and checkpointing every evalEvery steps;
+ *  teacher-forced steps run on `threads` threads ("auto": defaultThreads of the batch). */
+export function runTraining(
+  spec: TrainSpec,
+  out: string,
+  resume: boolean,
+  threads: number | "auto" = 1,
+): TrainResult {
   const paths = runPaths(out);
   const started = Date.now();
   const stored = resume ? loadCheckpointFile(paths.checkpoint) : null;
@@ -86,6 +96,26 @@ export function runTraining(spec: TrainSpec, out: string, resume: boolean): Trai
   const V = corpus.tokenizer.size;
   const state: TrainingState = stored ? fromCheckpoint(stored) : freshState(spec, V);
   const optimizer = state.optimizer as Optimizer;
+  const threadCount = threads === "auto" ? defaultThreads(spec.batch) : threads;
+  const parallel = dataParallel(state.model, threadCount);
+  try {
+    return trainLoop(spec, paths, started, corpus, state, optimizer, parallel, Boolean(stored));
+  } finally {
+    parallel.close();
+  }
+}
+
+function trainLoop(
+  spec: TrainSpec,
+  paths: ReturnType<typeof runPaths>,
+  started: number,
+  corpus: Corpus,
+  state: TrainingState,
+  optimizer: Optimizer,
+  parallel: DataParallel,
+  resumed: boolean,
+): TrainResult {
+  const V = corpus.tokenizer.size;
   const trainer = new Trainer(
     state.model,
     optimizer,
@@ -96,13 +126,14 @@ export function runTraining(spec: TrainSpec, out: string, resume: boolean): Trai
       feed: spec.feed,
       clip: spec.clip,
       lrSchedule: makeLrSchedule(spec.lrSchedule, spec.optimizer.lr),
+      parallel,
     },
     state.rng,
     state.step,
   );
   const baseline = unigramLoss(corpus.val, V);
   const valSet = sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
-  const records = startMetrics(paths.metrics, spec, corpus, baseline, stored ? state.step : null);
+  const records = startMetrics(paths.metrics, spec, corpus, baseline, resumed ? state.step : null);
   const log = (record: MetricRecord) => {
     records.push(record);
     appendMetric(paths.metrics, record);
@@ -174,6 +205,7 @@ export function runTraining(spec: TrainSpec, out: string, resume: boolean): Trai
     unigramLoss: baseline,
     steps: trainer.step,
     tokensPerSecond,
+    threads: parallel.threads,
     seconds,
     checkpoint: paths.checkpoint,
     report: paths.report,

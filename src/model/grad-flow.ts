@@ -3,9 +3,14 @@ import type { Buf } from "../tensor.js";
 /** ‖dL/dh_t‖₂ over the batch and units for t = 0..T, from a [(T+1)·B×H] buffer of BPTT
  *  (StepResult.hiddenGrads[layer] or .cellGrads[layer]): the gradient's flow back through time.
  *  Scaled by the largest entry first, so norms near 1e-160 (vanishing gradients) do not underflow
- *  to 0 when squared. */
-export function normsOverTime(grads: Buf, T: number, B: number, H: number): Float64Array {
-  const norms = new Float64Array(T + 1);
+ *  to 0 when squared. Writes `norms` [T+1] when given. */
+export function normsOverTime(
+  grads: Buf,
+  T: number,
+  B: number,
+  H: number,
+  norms: Float64Array = new Float64Array(T + 1),
+): Float64Array {
   const row = B * H;
   for (let t = 0; t <= T; t++) {
     let max = 0;

@@ -1,5 +1,5 @@
 import { ShapeError } from "../errors.js";
-import { alloc, type Buf, type DType, shapeSize, Tensor } from "../tensor.js";
+import { alloc, type Buf, type DType, dtypeOf, shapeSize, Tensor } from "../tensor.js";
 import type { ParamSpec } from "./param-shapes.js";
 
 interface Slot {
@@ -17,12 +17,27 @@ export class Params {
   readonly grad: Buf;
   readonly specs: readonly ParamSpec[];
   private readonly slots = new Map<string, Slot>();
+  private views: Buf[] | null = null;
 
-  constructor(specs: readonly ParamSpec[], dtype: DType) {
+  /** `storage`: buffers to use instead of new ones (a replica over shared memory, say); each must
+   *  hold exactly the parameters' total size in `dtype`. */
+  constructor(specs: readonly ParamSpec[], dtype: DType, storage?: { data: Buf; grad: Buf }) {
     this.specs = specs;
     const total = specs.reduce((sum, spec) => sum + shapeSize(spec.shape), 0);
-    this.data = alloc(dtype, total);
-    this.grad = alloc(dtype, total);
+    if (storage) {
+      for (const [name, buf] of [
+        ["data", storage.data],
+        ["grad", storage.grad],
+      ] as const) {
+        if (buf.length !== total || dtypeOf(buf) !== dtype) {
+          throw new ShapeError(
+            `parameter ${name} buffer holds ${buf.length} ${dtypeOf(buf)} values; this model needs ${total} ${dtype}`,
+          );
+        }
+      }
+    }
+    this.data = storage?.data ?? alloc(dtype, total);
+    this.grad = storage?.grad ?? alloc(dtype, total);
     let offset = 0;
     for (const spec of specs) {
       const size = shapeSize(spec.shape);
@@ -60,9 +75,11 @@ export class Params {
     return this.slot(name).spec.shape;
   }
 
-  /** Per-parameter gradient views, in order (what per-parameter clipping takes). */
-  gradViews(): Buf[] {
-    return this.specs.map((spec) => this.gradOf(spec.name));
+  /** Per-parameter gradient views, in order (what per-parameter clipping takes); one array, made
+   *  once, so a training loop allocates nothing here. */
+  gradViews(): readonly Buf[] {
+    this.views ??= this.specs.map((spec) => this.gradOf(spec.name));
+    return this.views;
   }
 
   zeroGrad(): void {

@@ -54,18 +54,22 @@ export class SequenceModel {
   readonly config: ModelConfig;
 
   /** Validates `config` (ConfigError naming the field) and initializes the parameters as PyTorch
-   *  does, from `rng` or a generator seeded with `seed` (default 0). */
-  constructor(config: ModelConfig, options: { seed?: number; rng?: Rng } = {}) {
+   *  does, from `rng` or a generator seeded with `seed` (default 0). With `params`, the model reads
+   *  its parameters from, and writes its gradients to, those buffers, as they are (a replica). */
+  constructor(
+    config: ModelConfig,
+    options: { seed?: number; rng?: Rng; params?: { data: Buf; grad: Buf } } = {},
+  ) {
     this.config = parseModelConfig(config);
     config = this.config;
     this.scratch = new Scratch(config.dtype);
-    this.params = new Params(modelParamSpecs(config), config.dtype);
+    this.params = new Params(modelParamSpecs(config), config.dtype, options.params);
     this.stack = new RecurrentStack(config, inputWidth(config), PARAM_PREFIX.recurrent, config.dtype);
     this.input = new InputLayer(config.input, config.dtype, `${PARAM_PREFIX.embedding}weight`);
     this.outputs = alloc(config.dtype, 0);
     this.outputsGrad = alloc(config.dtype, 0);
     this.hiddenGrad = alloc(config.dtype, 0);
-    initParams(this.params, config, options.rng ?? new Rng(options.seed ?? 0));
+    if (!options.params) initParams(this.params, config, options.rng ?? new Rng(options.seed ?? 0));
   }
 
   /** Runs the model; returns the readout's outputs (logits) [T·B×O], or the top layer's hidden

@@ -2,6 +2,7 @@ import { emptyBatch, sampleWindows, type TokenBatch } from "../data/windows.js";
 import { ConfigError } from "../errors.js";
 import { normsOverTime } from "../model/grad-flow.js";
 import type { SequenceModel } from "../model/sequence-model.js";
+import type { DataParallel } from "../parallel/data-parallel.js";
 import type { Rng } from "../random.js";
 import { clipGradNorm, clipGradValue, gradNorm, type NormType } from "../train/clip.js";
 import { epsAt, type FeedCounts, type FeedMode, makeFeeder, sampleSoftmax } from "./feeding.js";
@@ -20,10 +21,13 @@ export interface TrainerOptions {
   feed: FeedMode;
   clip: ClipSpec;
   lrSchedule: LrSchedule;
+  /** Runs teacher-forced steps over several threads (it must wrap the trainer's model); steps
+   *  that feed the model's own samples stay on the calling thread. */
+  parallel?: DataParallel | null;
 }
 
 /** One optimizer step's figures: a TrainRecord without the timing the caller adds, plus
- *  ‖dL/dh_t‖ for t = 0..T of the top layer. */
+ *  ‖dL/dh_t‖ for t = 0..T of the top layer (a buffer the next step reuses: copy it to keep it). */
 export type StepFigures = Omit<TrainRecord, "type" | "tokensPerSecond" | "elapsed"> & {
   hiddenGradNorms: Float64Array;
 };
@@ -35,6 +39,8 @@ export type StepFigures = Omit<TrainRecord, "type" | "tokensPerSecond" | "elapse
 export class Trainer {
   private readonly batch: TokenBatch;
   private readonly fed: Int32Array;
+  private readonly norms: Float64Array;
+  private readonly counts: FeedCounts = { groundTruth: 0, total: 0 };
 
   constructor(
     readonly model: SequenceModel,
@@ -49,8 +55,12 @@ export class Trainer {
         "next-token training needs a token model (embedding or one-hot input) with cross-entropy loss",
       );
     }
+    if (options.parallel && options.parallel.model !== model) {
+      throw new ConfigError("options.parallel must wrap the trainer's model");
+    }
     this.batch = emptyBatch(options.seqLen, options.batch);
     this.fed = new Int32Array(options.seqLen * options.batch);
+    this.norms = new Float64Array(options.seqLen + 1);
   }
 
   /** eps_i of the step about to run (1 under teacher forcing, 0 under free running). */
@@ -65,21 +75,35 @@ export class Trainer {
     const { T, B } = this.batch;
     const batch = sampleWindows(this.train, this.rng, this.batch);
     const eps = this.eps();
-    const counts: FeedCounts = { groundTruth: 0, total: 0 };
-    model.params.zeroGrad();
-    if (options.feed.kind === "teacher-forcing" || (options.feed.kind === "scheduled-sampling" && eps >= 1)) {
-      // eps = 1 feeds only ground truth: the all-steps-at-once forward computes exactly that.
-      model.forward({ T, B, tokens: batch.tokens });
+    const counts = this.counts;
+    counts.groundTruth = counts.total = 0;
+    let loss: number;
+    let hiddenGradNorms: Float64Array;
+    const teacherForced =
+      options.feed.kind === "teacher-forcing" || (options.feed.kind === "scheduled-sampling" && eps >= 1);
+    if (teacherForced && options.parallel) {
+      ({ loss, hiddenGradNorms } = options.parallel.lossAndGrad(
+        { T, B, tokens: batch.tokens },
+        { classes: batch.classes },
+      ));
       counts.groundTruth = counts.total = (T - 1) * B;
     } else {
-      this.fed.set(batch.tokens.subarray(0, B));
-      const V = model.config.outputSize;
-      const feeder = makeFeeder(options.feed, eps, batch.tokens, B, V, this.rng, counts);
-      model.forwardFeedback({ T, B, tokens: this.fed }, feeder);
+      model.params.zeroGrad();
+      if (teacherForced) {
+        // eps = 1 feeds only ground truth: the all-steps-at-once forward computes exactly that.
+        model.forward({ T, B, tokens: batch.tokens });
+        counts.groundTruth = counts.total = (T - 1) * B;
+      } else {
+        this.fed.set(batch.tokens.subarray(0, B));
+        const V = model.config.outputSize;
+        const feeder = makeFeeder(options.feed, eps, batch.tokens, B, V, this.rng, counts);
+        model.forwardFeedback({ T, B, tokens: this.fed }, feeder);
+      }
+      const result = model.backward({ classes: batch.classes });
+      loss = result.loss;
+      const H = model.config.hiddenSize;
+      hiddenGradNorms = normsOverTime(result.hiddenGrads[model.config.layers - 1], T, B, H, this.norms);
     }
-    const result = model.backward({ classes: batch.classes });
-    const H = model.config.hiddenSize;
-    const hiddenGradNorms = normsOverTime(result.hiddenGrads[model.config.layers - 1], T, B, H);
     const grads = model.params.gradViews();
     const before = gradNorm(grads, 2);
     const clip = options.clip;
@@ -92,7 +116,7 @@ export class Trainer {
     this.step++;
     return {
       step: this.step,
-      loss: result.loss,
+      loss,
       gradNorm: before,
       gradNormClipped: after,
       lr,

@@ -1,0 +1,103 @@
+import { normsOverTime } from "../model/grad-flow.js";
+import { inputWidth } from "../model/param-shapes.js";
+import { SequenceModel } from "../model/sequence-model.js";
+import { utf8Encode } from "../utf8.js";
+import {
+  CMD,
+  DONE,
+  FLAGS,
+  GEN,
+  OP,
+  OP_STOP,
+  READY,
+  ROWS,
+  type ShardInit,
+  type ShardMessage,
+  STATUS,
+  type TaskViews,
+  TIME,
+  taskViews,
+} from "./protocol.js";
+
+// The worker side of DataParallel, host-agnostic: a Node worker_threads entry or a browser Worker
+// feeds every message it receives to onShardMessage and nothing else. Each step is the model's
+// lossAndGrad on the shard's rows of the batch, into the shard's own gradient buffer.
+
+interface Shard {
+  init: ShardInit;
+  model: SequenceModel;
+  buffer: ArrayBufferLike | null;
+  generation: number;
+  lastCommand: number;
+  views: TaskViews | null;
+  viewKey: string;
+}
+
+let shard: Shard | null = null;
+
+/** Handles one message from the main thread; returns false once told to stop (the host then
+ *  closes the worker). Between buffer messages it serves steps by Atomics.wait, blocking the
+ *  worker's thread, which is what a worker is for. */
+export function onShardMessage(message: ShardMessage): boolean {
+  if (message.kind === "init") {
+    const model = new SequenceModel(message.config, { params: { data: message.data, grad: message.grad } });
+    shard = { init: message, model, buffer: null, generation: 0, lastCommand: 0, views: null, viewKey: "" };
+    Atomics.store(message.control, READY, 1);
+    Atomics.notify(message.control, READY);
+  } else if (shard) {
+    shard.buffer = message.buffer;
+    shard.generation = message.generation;
+    shard.views = null;
+  }
+  return shard ? serve(shard) : true;
+}
+
+/** Runs commands until one needs a buffer message not yet received (true) or says stop (false). */
+function serve(s: Shard): boolean {
+  const control = s.init.control;
+  for (;;) {
+    Atomics.wait(control, CMD, s.lastCommand);
+    const command = Atomics.load(control, CMD);
+    if (Atomics.load(control, OP) === OP_STOP) return false;
+    if (Atomics.load(control, GEN) !== s.generation) return true;
+    s.lastCommand = command;
+    const status = runStep(s);
+    Atomics.store(control, STATUS, status);
+    Atomics.store(control, DONE, command);
+    Atomics.notify(control, DONE);
+  }
+}
+
+function runStep(s: Shard): number {
+  const control = s.init.control;
+  const T = control[TIME];
+  const B = control[ROWS];
+  const flags = control[FLAGS];
+  const config = s.model.config;
+  const key = `${T},${B},${flags}`;
+  if (!s.views || s.viewKey !== key) {
+    s.views = taskViews(s.buffer!, T, B, flags, inputWidth(config), config.outputSize, config.dtype);
+    s.viewKey = key;
+  }
+  const v = s.views;
+  try {
+    const result = s.model.lossAndGrad(
+      { T, B, tokens: v.tokens ?? undefined, inputs: v.inputs ?? undefined, lengths: v.lengths },
+      { classes: v.classes ?? undefined, values: v.values ?? undefined, mask: v.mask ?? undefined },
+    );
+    v.results[0] = result.loss;
+    v.results[1] = result.count;
+    const H = config.hiddenSize;
+    normsOverTime(result.hiddenGrads[config.layers - 1], T, B, H, v.norms);
+    return 0;
+  } catch (e) {
+    const text = e instanceof Error ? e.message : String(e);
+    // 300 UTF-16 units take at most 1,800 bytes as JSON (an escape is 6), so the message fits.
+    const error = { name: e instanceof Error ? e.name.slice(0, 40) : "Error", message: text.slice(0, 300) };
+    const bytes = utf8Encode(JSON.stringify(error));
+    const message = s.init.message;
+    new DataView(message.buffer, message.byteOffset).setUint32(0, bytes.length, true);
+    message.set(bytes, 4);
+    return 1;
+  }
+}
