@@ -6,11 +6,11 @@
 // (element strides; a, b, c are byte addresses in this memory). GotoBLAS-style: blocks of A
 // (MC×KC) and B (KC×NC) are packed into `work` as k-major panels, and a micro-kernel sums a tile
 // in 8 SIMD registers over a K block, then adds it to out. Two variants:
-// - gemm64 (the default): sums in float64 like the TypeScript kernels (matmul.ts), so the results
+// - gemm64: sums in float64 like the TypeScript kernels (matmul.ts), so the results
 //   meet the same tolerance: panels of 4 rows and 4 columns widened to float64 at packing, a 4×4
 //   tile in 8 f64x2 registers (products of float32 values are exact in float64);
-// - gemm (opt-in): sums in float32, twice as fast: panels of 4 rows and 8 columns, a 4×8 tile in
-//   8 f32x4 registers.
+// - gemm (the default): sums in float32, twice as fast: panels of 4 rows and 8 columns, a 4×8 tile
+//   in 8 f32x4 registers; gemmPacked is gemm with B packed beforehand by packBAll.
 
 // @ts-nocheck (AssemblyScript, not TypeScript)
 
@@ -42,25 +42,76 @@ export function gemm(
   bcs: i32,
   work: usize,
 ): void {
-  const pa = work;
   const pb = work + <usize>(MC * KC * 4);
-  const tmp = pb + <usize>(KC * NC * 4);
   for (let j0 = 0; j0 < N; j0 += NC) {
     const nc = min(NC, N - j0);
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = min(KC, K - k0);
       packB(pb, b, brs, bcs, k0, kc, j0, nc);
-      for (let i0 = 0; i0 < M; i0 += MC) {
-        const mc = min(MC, M - i0);
-        packA(pa, a, ars, acs, i0, mc, k0, kc);
-        const c0 = c + (<usize>(i0 * N + j0) << 2);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const cols = nc - jr;
-          const pbj = pb + (<usize>(jr * kc) << 2);
-          for (let ir = 0; ir < mc; ir += MR) {
-            micro(pa + (<usize>(ir * kc) << 2), pbj, kc, c0 + (<usize>(ir * N + jr) << 2), N, mc - ir, cols, tmp);
-          }
-        }
+      blockProduct(c, a, ars, acs, pb, M, N, j0, nc, k0, kc, work);
+    }
+  }
+}
+
+/** Bytes packBAll writes for a K×N right operand: its KC×NC blocks, j-block by j-block, each as
+ *  panels of NR columns (the last zero-padded). */
+export function packedBytes(K: i32, N: i32): i32 {
+  return K * (((N + NR - 1) / NR) * NR) * 4;
+}
+
+/** Packs the whole of B(k, j) = b[k·brs + j·bcs] (K×N) into p, in the order gemmPacked reads it:
+ *  a right operand used by many products (a recurrent weight over the time steps) is packed once. */
+export function packBAll(p: usize, b: usize, K: i32, N: i32, brs: i32, bcs: i32): void {
+  for (let j0 = 0; j0 < N; j0 += NC) {
+    const nc = min(NC, N - j0);
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = min(KC, K - k0);
+      packB(p, b, brs, bcs, k0, kc, j0, nc);
+      p += <usize>(kc * (((nc + NR - 1) / NR) * NR)) << 2;
+    }
+  }
+}
+
+/** gemm with B already packed by packBAll (at packed). */
+export function gemmPacked(c: usize, a: usize, packed: usize, M: i32, K: i32, N: i32, ars: i32, acs: i32, work: usize): void {
+  let pb = packed;
+  for (let j0 = 0; j0 < N; j0 += NC) {
+    const nc = min(NC, N - j0);
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = min(KC, K - k0);
+      blockProduct(c, a, ars, acs, pb, M, N, j0, nc, k0, kc, work);
+      pb += <usize>(kc * (((nc + NR - 1) / NR) * NR)) << 2;
+    }
+  }
+}
+
+/** out[:, j0..j0+nc) += A[:, k0..k0+kc) · (the packed kc×nc block of B at pb), A packed MC rows
+ *  at a time into work. */
+function blockProduct(
+  c: usize,
+  a: usize,
+  ars: i32,
+  acs: i32,
+  pb: usize,
+  M: i32,
+  N: i32,
+  j0: i32,
+  nc: i32,
+  k0: i32,
+  kc: i32,
+  work: usize,
+): void {
+  const pa = work;
+  const tmp = work + <usize>((MC * KC + KC * NC) * 4);
+  for (let i0 = 0; i0 < M; i0 += MC) {
+    const mc = min(MC, M - i0);
+    packA(pa, a, ars, acs, i0, mc, k0, kc);
+    const c0 = c + (<usize>(i0 * N + j0) << 2);
+    for (let jr = 0; jr < nc; jr += NR) {
+      const cols = nc - jr;
+      const pbj = pb + (<usize>(jr * kc) << 2);
+      for (let ir = 0; ir < mc; ir += MR) {
+        micro(pa + (<usize>(ir * kc) << 2), pbj, kc, c0 + (<usize>(ir * N + jr) << 2), N, mc - ir, cols, tmp);
       }
     }
   }

@@ -5,12 +5,20 @@ import { KC, MC, NC } from "../src/kernels/gemm-blocking.js";
 import { gemmF32 } from "../src/kernels/gemm-f32.js";
 import {
   gemmWasmF32,
+  setPackedPoolBytes,
   setWasmGemmEnabled,
   setWasmGemmSums,
   wasmGemmAvailable,
   wasmGemmEnabled,
 } from "../src/kernels/gemm-wasm.js";
-import { matmul, matmulReference, matmulTransA, matmulTransB } from "../src/kernels/matmul.js";
+import {
+  matmul,
+  matmulPacked,
+  matmulReference,
+  matmulTransA,
+  matmulTransB,
+  PackedOperand,
+} from "../src/kernels/matmul.js";
 import { Rng } from "../src/random.js";
 import { fixedShapes as matmulShapes } from "./helpers/matmul-shapes.js";
 
@@ -62,6 +70,16 @@ type Run = (
 ) => void;
 
 const viaMatmul: Run = (f, out, a, b, M, K, N) => f.form(out, a, b, M, K, N);
+/** B packed once (PackedOperand), then used twice: out += a·B, out −= a·B (so out ends at
+ *  out₀ + a·B through three products, the last two from the same packing). */
+const viaPacked: Run = (f, out, a, b, M, K, N) => {
+  const packed = new PackedOperand();
+  packed.load(b, K, N, f.transB);
+  matmulPacked(out, a, packed, M);
+  const negated = a.map((x) => -x);
+  matmulPacked(out, negated, packed, M);
+  matmulPacked(out, a, packed, M);
+};
 const direct: Run = (f, out, a, b, M, K, N) => gemmWasmF32(out, a, b, M, K, N, ...f.strides(M, K, N));
 
 /** run(f, out, a, b) against the float64 reference; tolerance per element relative to |out₀| +
@@ -74,7 +92,7 @@ function check(
   K: number,
   N: number,
   seed: number,
-  options: { views?: boolean; scale?: number; sums32?: boolean } = {},
+  options: { views?: boolean; scale?: number; sums32?: boolean; tripled?: boolean } = {},
 ): void {
   const rng = new Rng(seed);
   const scale = options.scale ?? 1;
@@ -88,7 +106,9 @@ function check(
   const absB = Float64Array.from(b, Math.abs);
   matmulReference(bound, absA, absB, M, K, N, f.transA, f.transB);
   const blocks = Math.ceil(K / KC);
-  const relative = options.sums32 ? 2 ** -24 * (Math.min(K, KC) + blocks + 1) : 2 ** -23 * (blocks + 1);
+  const relative =
+    (options.tripled ? 3 : 1) *
+    (options.sums32 ? 2 ** -24 * (Math.min(K, KC) + blocks + 1) : 2 ** -23 * (blocks + 1));
 
   let out: Float32Array;
   if (options.views) {
@@ -117,7 +137,7 @@ function check(
   if (!(worst <= 1)) {
     throw new Error(`${f.name} M=${M} K=${K} N=${N}: error ${worst.toFixed(2)}× the tolerance`);
   }
-  if (!options.sums32 && K <= KC) {
+  if (!options.sums32 && !options.tripled && K <= KC) {
     // float64 sums: the same exact products added in the same order as the TypeScript kernel.
     const ts = Float32Array.from(start);
     gemmF32(ts, a, b, M, K, N, ...f.strides(M, K, N));
@@ -181,6 +201,14 @@ describe.each([
     for (const f of forms) {
       check(viaMatmul, f, M, K, N, M * 10007 + K * 101 + N, options);
       check(direct, f, M, K, N, M * 10007 + K * 101 + N + 1, options);
+    }
+  });
+
+  it.each(fixedShapes)("M=%i K=%i N=%i: a packed right operand (matmul, matmulTransB forms)", (M, K, N) => {
+    setup();
+    // The tolerance covers three products' roundings: the bound of one, tripled.
+    for (const f of [forms[0], forms[2]]) {
+      check(viaPacked, f, M, K, N, M * 7 + K * 3 + N, { ...options, scale: 1, tripled: true });
     }
   });
 
@@ -260,6 +288,43 @@ describe("fallback", () => {
         gemmF32(ts, a, b, M, K, N, ...f.strides(M, K, N));
         expect(Array.from(viaForm)).toEqual(Array.from(ts));
       }
+    }
+  });
+
+  it("packed operands stay right when the pool starts over, and without WebAssembly", () => {
+    const previous = setPackedPoolBytes(6000);
+    try {
+      const rng = new Rng(8);
+      const shapes = [
+        [7, 40, 30, true],
+        [9, 33, 41, false],
+      ] as const;
+      const cases = shapes.map(([M, K, N, transposed]) => {
+        const a = random(M * K, rng);
+        const b = random(K * N, rng);
+        const expected = new Float64Array(M * N);
+        matmulReference(expected, Float64Array.from(a), Float64Array.from(b), M, K, N, false, transposed);
+        const packed = new PackedOperand();
+        packed.load(b, K, N, transposed);
+        return { M, N, a, b, expected, packed };
+      });
+      // Each operand is bigger than half the pool: packing one makes the other stale.
+      for (let round = 0; round < 3; round++) {
+        for (const { M, N, a, expected, packed } of cases) {
+          const out = new Float32Array(M * N);
+          matmulPacked(out, a, packed, M);
+          for (let i = 0; i < M * N; i++) expect(Math.abs(out[i] - expected[i])).toBeLessThan(1e-4);
+        }
+      }
+      setWasmGemmEnabled(false);
+      const { M, N, a, b, packed } = cases[0];
+      const out = new Float32Array(M * N);
+      matmulPacked(out, a, packed, M);
+      const viaTs = new Float32Array(M * N);
+      matmulTransB(viaTs, a, b, M, 40, N);
+      expect(Array.from(out)).toEqual(Array.from(viaTs));
+    } finally {
+      setPackedPoolBytes(previous);
     }
   });
 

@@ -30,6 +30,9 @@ interface Kernel {
   memory: WasmMemory;
   gemm: (...args: number[]) => void;
   gemm64: (...args: number[]) => void;
+  gemmPacked: (...args: number[]) => void;
+  packBAll: (...args: number[]) => void;
+  packedBytes: (K: number, N: number) => number;
   base: number;
   work: number;
 }
@@ -57,7 +60,10 @@ function load(): Kernel | null {
     const work = (exports.workBytes as () => number)();
     const gemm = exports.gemm as (...args: number[]) => void;
     const gemm64 = exports.gemm64 as (...args: number[]) => void;
-    return { memory, gemm, gemm64, base, work };
+    const gemmPacked = exports.gemmPacked as (...args: number[]) => void;
+    const packBAll = exports.packBAll as (...args: number[]) => void;
+    const packedBytes = exports.packedBytes as (K: number, N: number) => number;
+    return { memory, gemm, gemm64, gemmPacked, packBAll, packedBytes, base, work };
   } catch {
     return null;
   }
@@ -89,8 +95,107 @@ export function wasmGemmEnabled(): boolean {
   return enabled && wasmGemmAvailable();
 }
 
+/** Whether products with a packed right operand run here: the kernel on, with float32 sums. */
+export function wasmPackedEnabled(): boolean {
+  return sums32 && wasmGemmEnabled();
+}
+
 function align16(bytes: number): number {
   return (bytes + 15) & ~15;
+}
+
+// Memory above the module's heap base: the pool of packed operands (bump-allocated), then each
+// call's scratch (out, a, b, the kernel's work area), placed after the pool's current end.
+// Operands packed into the pool stay until it is full; then the pool starts over and every slot
+// from before is stale (its owner packs again from its source, which has not changed).
+let poolBytes = 64 << 20;
+let poolEnd = 0;
+let poolGeneration = 0;
+
+/** Sets the pool's size (tests make it small to exercise its starting over); returns the previous
+ *  size. Every slot packed before is stale afterwards. */
+export function setPackedPoolBytes(bytes: number): number {
+  const previous = poolBytes;
+  poolBytes = bytes;
+  poolEnd = 0;
+  poolGeneration++;
+  return previous;
+}
+
+/** Where a packed right operand lives in the pool, and the pool generation it belongs to. */
+export interface PackedSlot {
+  offset: number;
+  bytes: number;
+  generation: number;
+}
+
+/** Bytes a packed K×N right operand takes. */
+export function wasmPackedBytes(K: number, N: number): number {
+  return kernel!.packedBytes(K, N);
+}
+
+export function slotIsCurrent(slot: PackedSlot | null): slot is PackedSlot {
+  return slot !== null && slot.generation === poolGeneration;
+}
+
+/** Packs B(k, j) = b[k·brs + j·bcs] (K×N) into the pool, into `slot` when it is current and large
+ *  enough, else into a new slot; returns the slot. Call only when wasmPackedEnabled(). */
+export function wasmPackB(
+  slot: PackedSlot | null,
+  b: Float32Array,
+  K: number,
+  N: number,
+  brs: number,
+  bcs: number,
+): PackedSlot {
+  const k = kernel!;
+  const bytes = align16(k.packedBytes(K, N));
+  if (!slotIsCurrent(slot) || slot.bytes < bytes) {
+    if (poolEnd + bytes > Math.max(poolBytes, bytes)) {
+      poolEnd = 0;
+      poolGeneration++;
+    }
+    slot = { offset: k.base + poolEnd, bytes, generation: poolGeneration };
+    poolEnd += bytes;
+  }
+  const bOff = k.base + poolEnd;
+  const mem = memoryFor(bOff + align16(4 * K * N));
+  mem.set(b.length === K * N ? b : b.subarray(0, K * N), bOff >> 2);
+  k.packBAll(slot.offset, bOff, K, N, brs, bcs);
+  return slot;
+}
+
+/** out[M×N] += A·B, A(i, k) = a[i·ars + k·acs], B packed in `slot` (current). The caller has checked
+ *  the lengths. */
+export function gemmWasmPackedF32(
+  out: Float32Array,
+  a: Float32Array,
+  slot: PackedSlot,
+  M: number,
+  K: number,
+  N: number,
+  ars: number,
+  acs: number,
+): void {
+  const k = kernel!;
+  const mn = M * N;
+  const mk = M * K;
+  const cOff = k.base + poolEnd;
+  const aOff = cOff + align16(4 * mn);
+  const wOff = aOff + align16(4 * mk);
+  const mem = memoryFor(wOff + k.work);
+  mem.set(out.length === mn ? out : out.subarray(0, mn), cOff >> 2);
+  mem.set(a.length === mk ? a : a.subarray(0, mk), aOff >> 2);
+  k.gemmPacked(cOff, aOff, slot.offset, M, K, N, ars, acs, wOff);
+  out.set(mem.subarray(cOff >> 2, (cOff >> 2) + mn));
+}
+
+/** The module's memory as float32, grown to at least `end` bytes. */
+function memoryFor(end: number): Float32Array {
+  const memory = kernel!.memory;
+  if (memory.buffer.byteLength < end) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+  if (f32.buffer !== memory.buffer) f32 = new Float32Array(memory.buffer);
+  return f32;
 }
 
 /** out[M×N] += A·B with A(i, k) = a[i·ars + k·acs], B(k, j) = b[k·brs + j·bcs], in WebAssembly.
@@ -111,16 +216,11 @@ export function gemmWasmF32(
   const mn = M * N;
   const mk = M * K;
   const kn = K * N;
-  const cOff = k.base;
+  const cOff = k.base + poolEnd;
   const aOff = cOff + align16(4 * mn);
   const bOff = aOff + align16(4 * mk);
   const wOff = bOff + align16(4 * kn);
-  const end = wOff + k.work;
-  if (k.memory.buffer.byteLength < end) {
-    k.memory.grow(Math.ceil((end - k.memory.buffer.byteLength) / 65536));
-  }
-  if (f32.buffer !== k.memory.buffer) f32 = new Float32Array(k.memory.buffer);
-  const mem = f32;
+  const mem = memoryFor(wOff + k.work);
   mem.set(out.length === mn ? out : out.subarray(0, mn), cOff >> 2);
   mem.set(a.length === mk ? a : a.subarray(0, mk), aOff >> 2);
   mem.set(b.length === kn ? b : b.subarray(0, kn), bOff >> 2);

@@ -1,7 +1,15 @@
 import type { Buf } from "../tensor.js";
 import { gemmF32 } from "./gemm-f32.js";
 import { gemmF64 } from "./gemm-f64.js";
-import { gemmWasmF32, wasmGemmEnabled } from "./gemm-wasm.js";
+import {
+  gemmWasmF32,
+  gemmWasmPackedF32,
+  type PackedSlot,
+  slotIsCurrent,
+  wasmGemmEnabled,
+  wasmPackB,
+  wasmPackedEnabled,
+} from "./gemm-wasm.js";
 
 // Matrix products on row-major buffers. Every form accumulates into `out` (+=), so callers zero
 // `out` when they want a plain product and can sum contributions (gradients) without scratch.
@@ -40,6 +48,63 @@ export function matmulTransB(out: Buf, a: Buf, b: Buf, M: number, K: number, N: 
 /** out[M×N] += aᵀ · b, with a stored as [K×M] and b as [K×N] (weight gradients: dW += dYᵀ X). */
 export function matmulTransA(out: Buf, a: Buf, b: Buf, M: number, K: number, N: number): void {
   gemm("matmulTransA", out, a, b, M, K, N, 1, M, N, 1);
+}
+
+/** A right operand B [K×N] used by many products while it does not change (a recurrent weight over
+ *  the time steps of one pass). load() packs it once into the WebAssembly kernel's memory (float32),
+ *  so each matmulPacked copies only its left operand and output; elsewhere (float64, no
+ *  WebAssembly) it keeps a reference and matmulPacked is matmul or matmulTransB. The source must not
+ *  change between load() and the last matmulPacked. */
+export class PackedOperand {
+  private source: Buf = new Float64Array(0);
+  private transposed = false;
+  private slot: PackedSlot | null = null;
+  K = 0;
+  N = 0;
+
+  /** B = b [K×N], or with `transposed` B = bᵀ where b is stored [N×K] (a PyTorch weight). */
+  load(b: Buf, K: number, N: number, transposed: boolean): void {
+    if (b.length < K * N)
+      throw new RangeError(`PackedOperand: ${K}×${N} needs ${K * N} values, got ${b.length}`);
+    this.source = b;
+    this.K = K;
+    this.N = N;
+    this.transposed = transposed;
+    if (b instanceof Float32Array && wasmPackedEnabled()) this.pack();
+  }
+
+  private pack(): PackedSlot {
+    const { K, N } = this;
+    const [brs, bcs] = this.transposed ? [1, K] : [N, 1];
+    this.slot = wasmPackB(this.slot, this.source as Float32Array, K, N, brs, bcs);
+    return this.slot;
+  }
+
+  /** out[M×N] += a[M×K] · B */
+  product(out: Buf, a: Buf, M: number): void {
+    const { K, N } = this;
+    if (out.length < M * N || a.length < M * K) {
+      throw new RangeError(`matmulPacked: M=${M} K=${K} N=${N} needs out ≥ ${M * N}, a ≥ ${M * K}`);
+    }
+    if (
+      this.source instanceof Float32Array &&
+      out instanceof Float32Array &&
+      a instanceof Float32Array &&
+      wasmPackedEnabled()
+    ) {
+      const slot = slotIsCurrent(this.slot) ? this.slot : this.pack();
+      gemmWasmPackedF32(out, a, slot, M, K, N, K, 1);
+    } else if (this.transposed) {
+      matmulTransB(out, a, this.source, M, K, N);
+    } else {
+      matmul(out, a, this.source, M, K, N);
+    }
+  }
+}
+
+/** out[M×N] += a[M×K] · B, with B loaded into `b`. */
+export function matmulPacked(out: Buf, a: Buf, b: PackedOperand, M: number): void {
+  b.product(out, a, M);
 }
 
 /** float32 products with at least this many multiply-adds (and M, N ≥ 4) run the WebAssembly

@@ -1,6 +1,6 @@
 import type { Cell, CellStep } from "../cells/cell.js";
 import { addColumnSums, addRowVector } from "../kernels/elementwise.js";
-import { matmul, matmulTransA, matmulTransB } from "../kernels/matmul.js";
+import { matmul, matmulPacked, matmulTransA, matmulTransB, PackedOperand } from "../kernels/matmul.js";
 import { alloc, type Buf, type DType } from "../tensor.js";
 import type { Params } from "./params.js";
 import { Scratch } from "./scratch.js";
@@ -24,7 +24,7 @@ class LayerWorkspace {
   c!: Buf; // [(T+1)·B×H] (LSTM) or empty
   cache!: Buf; // [T·B×cacheWidth·H]
   inputPartGrad!: Buf; // [T·B×G·H]
-  hiddenPartGrad!: Buf; // [B×G·H]
+  hiddenPartGrad!: Buf; // [T·B×G·H]  kept for every step: dW_hh is one product after the loop
   hiddenGrads!: Buf; // [(T+1)·B×H]
   cellGrads!: Buf; // [(T+1)·B×H] (LSTM) or empty
   inputGrad!: Buf; // [T·B×I]
@@ -34,7 +34,7 @@ class LayerWorkspace {
   B = 0;
   /** Per-step views, made once per shape so the step loops allocate nothing:
    *  hAt[s], cAt[s], hiddenGradAt[s], cellGradAt[s] for s = 0..T; inputPartAt[s], cacheAt[s],
-   *  inputPartGradAt[s] for step s = 1..T (index 0 unused). */
+   *  inputPartGradAt[s], hiddenPartGradAt[s] for step s = 1..T (index 0 unused). */
   hAt: Buf[] = [];
   cAt: Buf[] = [];
   hiddenGradAt: Buf[] = [];
@@ -42,6 +42,7 @@ class LayerWorkspace {
   inputPartAt: Buf[] = [];
   cacheAt: Buf[] = [];
   inputPartGradAt: Buf[] = [];
+  hiddenPartGradAt: Buf[] = [];
   private readonly scratch: Scratch;
 
   constructor(
@@ -67,7 +68,7 @@ class LayerWorkspace {
     this.c = this.view("c", cellStates);
     this.cache = this.view("cache", T * B * cell.cacheWidth * H);
     this.inputPartGrad = this.view("inputPartGrad", T * B * GH);
-    this.hiddenPartGrad = this.view("hiddenPartGrad", B * GH);
+    this.hiddenPartGrad = this.view("hiddenPartGrad", T * B * GH);
     this.hiddenGrads = this.view("hiddenGrads", states);
     this.cellGrads = this.view("cellGrads", cellStates);
     this.inputGrad = this.view("inputGrad", T * B * I);
@@ -83,6 +84,7 @@ class LayerWorkspace {
     this.inputPartAt = steps(this.inputProj, B * GH);
     this.cacheAt = steps(this.cache, B * cell.cacheWidth * H);
     this.inputPartGradAt = steps(this.inputPartGrad, B * GH);
+    this.hiddenPartGradAt = steps(this.hiddenPartGrad, B * GH);
     this.T = T;
     this.B = B;
     return this;
@@ -94,11 +96,15 @@ class LayerWorkspace {
 }
 
 /** One recurrent layer unrolled over time. The cell owns a step's math; the layer owns time: the
- *  input projection for all steps in one product, the recurrent and skip products per step,
- *  masking of padded steps (a row b is active at step s iff s <= lengths[b]; an inactive step
- *  copies the state and passes its gradient through untouched), and the weight gradients. */
+ *  input projection for all steps in one product, the recurrent and skip products per step (W_hh
+ *  packed once per pass), masking of padded steps (a row b is active at step s iff s <= lengths[b];
+ *  an inactive step copies the state and passes its gradient through untouched), and the weight
+ *  gradients, each one product over all steps: dW_hh = Σ_t dA_tᵀ h_{t−1}. */
 export class RecurrentLayer {
   private ws: LayerWorkspace | null = null;
+  /** W_hh as the right operand of hPrev·W_hhᵀ (forward) and of dA·W_hh (backward). */
+  private readonly recurrentT = new PackedOperand();
+  private readonly recurrent = new PackedOperand();
   private input: Buf | null = null;
   private lengths: Int32Array | null = null;
   private readonly step: CellStep;
@@ -184,9 +190,10 @@ export class RecurrentLayer {
     const GH = this.cell.gates * H;
     const weightSkip = this.names.weightSkip ? params.value(this.names.weightSkip) : null;
     const hPrev = ws.hAt[t - 1];
+    if (t === 1) this.recurrentT.load(params.value(this.names.weightHh), H, GH, true);
     ws.hiddenPart.fill(0);
     addRowVector(ws.hiddenPart, params.value(this.names.biasHh), B, GH);
-    matmulTransB(ws.hiddenPart, hPrev, params.value(this.names.weightHh), B, H, GH);
+    matmulPacked(ws.hiddenPart, hPrev, this.recurrentT, B);
     if (weightSkip && t - this.skip >= 0) {
       matmulTransB(ws.hiddenPart, ws.hAt[t - this.skip], weightSkip, B, H, H);
     }
@@ -244,6 +251,7 @@ export class RecurrentLayer {
       if (cnGrad) addInto(ws.cellGrads, cnGrad, T * stateRow);
     }
 
+    this.recurrent.load(weightHh, GH, H, false);
     const s = this.step;
     s.B = B;
     for (let t = T; t >= 1; t--) {
@@ -258,18 +266,25 @@ export class RecurrentLayer {
       s.cPrevGrad = ws.cellGradAt[t - 1];
       s.cache = ws.cacheAt[t];
       s.inputPartGrad = ws.inputPartGradAt[t];
-      s.hiddenPartGrad = ws.hiddenPartGrad;
+      s.hiddenPartGrad = ws.hiddenPartGradAt[t];
       const masked = this.lengths ? this.passInactiveRows(t, B, H, s, ws) : false;
       this.cell.backward(s);
       if (masked) this.restoreInactiveRows(t, B, H, GH, s, ws);
 
-      matmulTransA(weightHhGrad, ws.hiddenPartGrad, hPrev, GH, B, H);
-      addColumnSums(biasHhGrad, ws.hiddenPartGrad, B, GH);
-      matmul(s.hPrevGrad, ws.hiddenPartGrad, weightHh, B, GH, H);
-      if (weightSkip && weightSkipGrad && t - this.skip >= 0) {
-        matmulTransA(weightSkipGrad, ws.hiddenPartGrad, ws.hAt[t - this.skip], H, B, H);
-        matmul(ws.hiddenGradAt[t - this.skip], ws.hiddenPartGrad, weightSkip, B, H, H);
+      matmulPacked(s.hPrevGrad, s.hiddenPartGrad, this.recurrent, B);
+      if (weightSkip && t - this.skip >= 0) {
+        matmul(ws.hiddenGradAt[t - this.skip], s.hiddenPartGrad, weightSkip, B, H, H);
       }
+    }
+
+    // dW_hh += Σ_{t=1..T} dA_tᵀ h_{t−1}, dM += Σ_{t=k..T} dA_tᵀ h_{t−k}: rows of the per-step
+    // buffers are consecutive in t, so each is one product over the steps' rows.
+    matmulTransA(weightHhGrad, ws.hiddenPartGrad, ws.h, GH, T * B, H);
+    addColumnSums(biasHhGrad, ws.hiddenPartGrad, T * B, GH);
+    if (weightSkipGrad && T >= this.skip) {
+      const rows = (T - this.skip + 1) * B;
+      const from = (this.skip - 1) * B * GH;
+      matmulTransA(weightSkipGrad, ws.hiddenPartGrad.subarray(from, from + rows * GH), ws.h, H, rows, H);
     }
 
     matmulTransA(params.gradOf(this.names.weightIh), ws.inputPartGrad, x, GH, T * B, this.inputSize);
