@@ -33,6 +33,7 @@ interface Kernel {
   gemmPacked: (...args: number[]) => void;
   packBAll: (...args: number[]) => void;
   packedBytes: (K: number, N: number) => number;
+  exports: Record<string, unknown>;
   base: number;
   work: number;
 }
@@ -63,7 +64,7 @@ function load(): Kernel | null {
     const gemmPacked = exports.gemmPacked as (...args: number[]) => void;
     const packBAll = exports.packBAll as (...args: number[]) => void;
     const packedBytes = exports.packedBytes as (K: number, N: number) => number;
-    return { memory, gemm, gemm64, gemmPacked, packBAll, packedBytes, base, work };
+    return { memory, gemm, gemm64, gemmPacked, packBAll, packedBytes, exports, base, work };
   } catch {
     return null;
   }
@@ -190,8 +191,19 @@ export function gemmWasmPackedF32(
   out.set(mem.subarray(cOff >> 2, (cOff >> 2) + mn));
 }
 
+/** The module's exports (the pointwise kernels of pointwise-wasm.ts live in it too), or null where
+ *  it does not load. */
+export function wasmExports(): Record<string, unknown> | null {
+  return wasmGemmAvailable() ? kernel!.exports : null;
+}
+
+/** The byte address where a call's scratch starts: after the pool of packed operands. */
+export function wasmScratchBase(): number {
+  return kernel!.base + poolEnd;
+}
+
 /** The module's memory as float32, grown to at least `end` bytes. */
-function memoryFor(end: number): Float32Array {
+export function memoryFor(end: number): Float32Array {
   const memory = kernel!.memory;
   if (memory.buffer.byteLength < end) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
   if (f32.buffer !== memory.buffer) f32 = new Float32Array(memory.buffer);

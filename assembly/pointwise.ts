@@ -1,0 +1,101 @@
+// AssemblyScript source of rnnlab's WebAssembly SIMD pointwise kernels (f32x4): the forward steps
+// of the cells, whose cost is their exponentials. Compiled with assembly/gemm-f32.ts into one
+// module (tools/build-wasm.mjs); src/kernels/pointwise-wasm.ts copies a step's buffers in and out.
+//
+// exp is Cephes' expf (range reduction by ln 2 split in two parts, a degree-5 polynomial on
+// [−ln2/2, ln2/2], 2^n from the exponent bits), within 2 float32 ulp on [−87, 88]; inputs beyond
+// are clamped, so exp(−∞) → about 1e−38 and exp(+∞) → about 1.7e38 (σ and tanh stay exact there).
+// tanh is x + x³·P(x²) (Cephes' tanhf) for |x| < 0.625, where 1 − 2/(e^{2x} + 1) would cancel,
+// and 1 − 2/(e^{2x} + 1) elsewhere.
+
+// @ts-nocheck (AssemblyScript, not TypeScript)
+
+// @ts-ignore: decorator
+@inline
+function expv(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.add(r, f32x4.mul(n, f32x4.splat(2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  // 2^n: n + 127 in the exponent field (n is in [−126, 127] after the clamp)
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, scale);
+}
+
+// @ts-ignore: decorator
+@inline
+function sigmoidv(x: v128): v128 {
+  const one = f32x4.splat(1);
+  return f32x4.div(one, f32x4.add(one, expv(f32x4.neg(x))));
+}
+
+// @ts-ignore: decorator
+@inline
+function tanhv(x: v128): v128 {
+  const one = f32x4.splat(1);
+  const large = f32x4.sub(one, f32x4.div(f32x4.splat(2), f32x4.add(expv(f32x4.add(x, x)), one)));
+  const z = f32x4.mul(x, x);
+  let p = f32x4.splat(-5.70498872745e-3);
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954e-2));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531e-2));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036e-1));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422e-1));
+  const small = f32x4.add(x, f32x4.mul(f32x4.mul(p, z), x));
+  return v128.bitselect(small, large, f32x4.lt(f32x4.abs(x), f32x4.splat(0.625)));
+}
+
+/** exp, σ and tanh of n float32 values at x into y (n a multiple of 4): for tests. which: 0 exp,
+ *  1 σ, 2 tanh. */
+export function pointwise(which: i32, x: usize, y: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    v128.store(y + o, which == 0 ? expv(v) : which == 1 ? sigmoidv(v) : tanhv(v));
+  }
+}
+
+/** LSTM forward step for B rows of H units (H a multiple of 4), as src/cells/lstm.ts:
+ *  a = inputPart + hiddenPart [B×4H]; i, f, o = σ(a_i, a_f, a_o), g = tanh(a_g);
+ *  c = f ⊙ cPrev + i ⊙ g; h = o ⊙ tanh(c); cache [B×5H] = i, f, g, o, tanh(c). */
+export function lstmForward(ip: usize, hp: usize, cPrev: usize, c: usize, h: usize, cache: usize, B: i32, H: i32): void {
+  const hb = <usize>H << 2;
+  for (let b = 0; b < B; b++) {
+    const gates = <usize>(b * 4 * H) << 2;
+    const row = <usize>(b * H) << 2;
+    const cached = <usize>(b * 5 * H) << 2;
+    for (let j = 0; j < H; j += 4) {
+      const q = <usize>j << 2;
+      const gi = gates + q;
+      const i = sigmoidv(f32x4.add(v128.load(ip + gi), v128.load(hp + gi)));
+      const f = sigmoidv(f32x4.add(v128.load(ip + gi + hb), v128.load(hp + gi + hb)));
+      const g = tanhv(f32x4.add(v128.load(ip + gi + 2 * hb), v128.load(hp + gi + 2 * hb)));
+      const o = sigmoidv(f32x4.add(v128.load(ip + gi + 3 * hb), v128.load(hp + gi + 3 * hb)));
+      const cNew = f32x4.add(f32x4.mul(f, v128.load(cPrev + row + q)), f32x4.mul(i, g));
+      const tanhC = tanhv(cNew);
+      v128.store(c + row + q, cNew);
+      v128.store(h + row + q, f32x4.mul(o, tanhC));
+      const k = cache + cached + q;
+      v128.store(k, i);
+      v128.store(k + hb, f);
+      v128.store(k + 2 * hb, g);
+      v128.store(k + 3 * hb, o);
+      v128.store(k + 4 * hb, tanhC);
+    }
+  }
+}
+
+/** tanh RNN forward step for n = B·H values (a multiple of 4), as src/cells/rnn.ts:
+ *  h = tanh(inputPart + hiddenPart). */
+export function tanhForward(ip: usize, hp: usize, h: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(h + o, tanhv(f32x4.add(v128.load(ip + o), v128.load(hp + o))));
+  }
+}

@@ -1,0 +1,96 @@
+import { memoryFor, wasmExports, wasmGemmEnabled, wasmScratchBase } from "./gemm-wasm.js";
+
+// The cells' forward steps in WebAssembly SIMD (assembly/pointwise.ts, in the same module as the
+// matrix kernel): their exponentials at a few instructions per 4 values, where Math.exp and
+// Math.tanh cost tens of nanoseconds each. Each call copies the step's buffers into the module's
+// scratch and the results back. float32 only; the TypeScript cells stay the reference (float64,
+// gradient checks) and the fallback. Error: within a few float32 ulp of exp, σ and tanh
+// (test/kernels-pointwise.test.ts).
+
+interface Pointwise {
+  pointwise: (which: number, x: number, y: number, n: number) => void;
+  lstmForward: (...args: number[]) => void;
+  tanhForward: (ip: number, hp: number, h: number, n: number) => void;
+}
+
+let fns: Pointwise | null | undefined;
+let enabled = true;
+
+function load(): Pointwise | null {
+  const exports = wasmExports();
+  if (!exports || typeof exports.lstmForward !== "function") return null;
+  return exports as unknown as Pointwise;
+}
+
+/** Turns the pointwise kernels on or off (on by default where WebAssembly loads); returns the
+ *  previous setting. They also follow setWasmGemmEnabled. */
+export function setWasmPointwiseEnabled(on: boolean): boolean {
+  const previous = enabled;
+  enabled = on;
+  return previous;
+}
+
+export function wasmPointwiseEnabled(): boolean {
+  if (!enabled || !wasmGemmEnabled()) return false;
+  if (fns === undefined) fns = load();
+  return fns !== null;
+}
+
+const round4 = (n: number) => (n + 3) & ~3;
+
+/** y = exp(x), σ(x) or tanh(x) elementwise (which 0, 1, 2), through the kernel (tests). */
+export function pointwiseWasm(which: 0 | 1 | 2, x: Float32Array, y: Float32Array): void {
+  if (!wasmPointwiseEnabled()) throw new Error("the WebAssembly pointwise kernels are not available here");
+  const n = x.length;
+  const xOff = wasmScratchBase();
+  const yOff = xOff + 4 * round4(n);
+  const mem = memoryFor(yOff + 4 * round4(n));
+  mem.fill(0, xOff >> 2, (xOff >> 2) + round4(n));
+  mem.set(x, xOff >> 2);
+  fns!.pointwise(which, xOff, yOff, round4(n));
+  y.set(mem.subarray(yOff >> 2, (yOff >> 2) + n));
+}
+
+/** The LSTM forward step of src/cells/lstm.ts (H a multiple of 4): inputPart, hiddenPart [B×4H],
+ *  cPrev [B×H] in; c, h [B×H] and cache [B×5H] out. Call only when wasmPointwiseEnabled(). */
+export function lstmForwardWasm(
+  inputPart: Float32Array,
+  hiddenPart: Float32Array,
+  cPrev: Float32Array,
+  c: Float32Array,
+  h: Float32Array,
+  cache: Float32Array,
+  B: number,
+  H: number,
+): void {
+  const gates = 4 * B * H;
+  const state = B * H;
+  const ip = wasmScratchBase();
+  const hp = ip + 4 * gates;
+  const cp = hp + 4 * gates;
+  const cOut = cp + 4 * state;
+  const hOut = cOut + 4 * state;
+  const cacheOut = hOut + 4 * state;
+  const mem = memoryFor(cacheOut + 20 * state);
+  mem.set(inputPart, ip >> 2);
+  mem.set(hiddenPart, hp >> 2);
+  mem.set(cPrev, cp >> 2);
+  fns!.lstmForward(ip, hp, cp, cOut, hOut, cacheOut, B, H);
+  c.set(mem.subarray(cOut >> 2, (cOut >> 2) + state));
+  h.set(mem.subarray(hOut >> 2, (hOut >> 2) + state));
+  cache.set(mem.subarray(cacheOut >> 2, (cacheOut >> 2) + 5 * state));
+}
+
+/** h = tanh(inputPart + hiddenPart) over n = B·H values (the tanh RNN's forward step). Call only
+ *  when wasmPointwiseEnabled(). */
+export function tanhForwardWasm(inputPart: Float32Array, hiddenPart: Float32Array, h: Float32Array, n: number): void {
+  const padded = round4(n);
+  const ip = wasmScratchBase();
+  const hp = ip + 4 * padded;
+  const out = hp + 4 * padded;
+  const mem = memoryFor(out + 4 * padded);
+  mem.set(inputPart.length === n ? inputPart : inputPart.subarray(0, n), ip >> 2);
+  mem.set(hiddenPart.length === n ? hiddenPart : hiddenPart.subarray(0, n), hp >> 2);
+  fns!.tanhForward(ip, hp, out, padded);
+  h.set(mem.subarray(out >> 2, (out >> 2) + n));
+}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { lstmCell } from "../src/cells/lstm.js";
+import type { CellStep } from "../src/cells/cell.js";
+import { sigmoid } from "../src/kernels/activations.js";
+import {
+  lstmForwardWasm,
+  pointwiseWasm,
+  tanhForwardWasm,
+  wasmPointwiseEnabled,
+} from "../src/kernels/pointwise-wasm.js";
+import { Rng } from "../src/random.js";
+
+// The WebAssembly pointwise kernels (assembly/pointwise.ts) against Math.exp, σ and Math.tanh in
+// float64, and the LSTM and tanh RNN forward steps against the TypeScript cells.
+
+const ULP = 2 ** -23;
+
+/** Largest error over xs in float32 ulps of the true value (relative error / 2⁻²³). */
+function worstUlps(which: 0 | 1 | 2, f: (x: number) => number, xs: Float32Array): number {
+  const y = new Float32Array(xs.length);
+  pointwiseWasm(which, xs, y);
+  let worst = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const exact = f(xs[i]);
+    const error = Math.abs(y[i] - exact) / Math.max(Math.abs(exact), 2 ** -126) / ULP;
+    if (!(error <= worst)) worst = error;
+  }
+  return worst;
+}
+
+const grid = (from: number, to: number, n: number) =>
+  Float32Array.from({ length: n }, (_, i) => from + ((to - from) * i) / (n - 1));
+
+describe("exp, σ and tanh in WebAssembly", () => {
+  it("loads in Node 20", () => {
+    expect(wasmPointwiseEnabled()).toBe(true);
+  });
+
+  it("exp within 1 ulp on [−87, 88]", () => {
+    expect(worstUlps(0, Math.exp, grid(-87, 88, 100_003))).toBeLessThanOrEqual(1);
+    expect(worstUlps(0, Math.exp, grid(-1, 1, 10_001))).toBeLessThanOrEqual(1);
+  });
+
+  it("σ within 2 ulp on [−80, 80], tanh within 3 ulp on [−20, 20] and near 0", () => {
+    expect(worstUlps(1, sigmoid, grid(-80, 80, 100_003))).toBeLessThanOrEqual(2);
+    expect(worstUlps(2, Math.tanh, grid(-20, 20, 100_003))).toBeLessThanOrEqual(3);
+    expect(worstUlps(2, Math.tanh, grid(-0.7, 0.7, 10_001))).toBeLessThanOrEqual(3);
+    expect(worstUlps(2, Math.tanh, Float32Array.from([1e-30, -1e-20, 1e-7, 3e-4]))).toBeLessThanOrEqual(2);
+  });
+
+  it("limits and NaN: σ(±∞) = 1, 0; tanh(±∞) = ±1; exp(−∞) ≈ 0; NaN stays NaN", () => {
+    const x = Float32Array.from([Infinity, -Infinity, 200, -200, Number.NaN]);
+    const y = new Float32Array(5);
+    pointwiseWasm(1, x, y);
+    expect(Array.from(y.subarray(0, 4))).toEqual(
+      [1, 0, 1, 0].map((v, i) => (i % 2 ? expect.closeTo(v, 37) : v)),
+    );
+    expect(y[4]).toBeNaN();
+    pointwiseWasm(2, x, y);
+    expect(Array.from(y.subarray(0, 4))).toEqual([1, -1, 1, -1]);
+    expect(y[4]).toBeNaN();
+    pointwiseWasm(0, x, y);
+    expect(y[1]).toBeLessThan(1e-37);
+    expect(y[4]).toBeNaN();
+  });
+});
+
+function random(n: number, rng: Rng, scale = 2): Float32Array {
+  return Float32Array.from({ length: n }, () => scale * rng.normal());
+}
+
+describe("cell forward steps in WebAssembly equal the TypeScript cells to float32 rounding", () => {
+  it.each([
+    [1, 4],
+    [3, 8],
+    [5, 128],
+  ])("LSTM, B = %i, H = %i", (B, H) => {
+    const rng = new Rng(B * 100 + H);
+    const inputPart = random(4 * B * H, rng);
+    const hiddenPart = random(4 * B * H, rng);
+    const cPrev = random(B * H, rng);
+    const step = (): CellStep => {
+      const empty = new Float32Array(0);
+      return {
+        B,
+        H,
+        inputPart,
+        hiddenPart,
+        hPrev: empty,
+        cPrev,
+        h: new Float32Array(B * H),
+        c: new Float32Array(B * H),
+        cache: new Float32Array(5 * B * H),
+        hGrad: empty,
+        cGrad: empty,
+        inputPartGrad: empty,
+        hiddenPartGrad: empty,
+        hPrevGrad: empty,
+        cPrevGrad: empty,
+      };
+    };
+    const ts = step();
+    lstmCell().forward(ts);
+    const wasm = step();
+    lstmForwardWasm(
+      inputPart,
+      hiddenPart,
+      cPrev,
+      wasm.c as Float32Array,
+      wasm.h as Float32Array,
+      wasm.cache as Float32Array,
+      B,
+      H,
+    );
+    for (const key of ["h", "c", "cache"] as const) {
+      const a = wasm[key];
+      const b = ts[key];
+      for (let i = 0; i < a.length; i++) {
+        expect(Math.abs(a[i] - b[i]), `${key}[${i}]`).toBeLessThanOrEqual(
+          8 * ULP * Math.max(1, Math.abs(b[i])),
+        );
+      }
+    }
+  });
+
+  it.each([1, 7, 130])("tanh RNN, n = %i values (any n)", (n) => {
+    const rng = new Rng(n);
+    const inputPart = random(n + 3, rng).subarray(1, n + 1);
+    const hiddenPart = random(n, rng);
+    const h = new Float32Array(n + 2).fill(5);
+    tanhForwardWasm(inputPart, hiddenPart, h.subarray(1, n + 1), n);
+    expect(h[0]).toBe(5);
+    expect(h[n + 1]).toBe(5);
+    for (let i = 0; i < n; i++) {
+      const exact = Math.tanh(Math.fround(inputPart[i] + hiddenPart[i]));
+      expect(Math.abs(h[i + 1] - exact)).toBeLessThanOrEqual(4 * ULP * Math.abs(exact) + 1e-30);
+    }
+  });
+});
