@@ -3,8 +3,8 @@
 // module (tools/build-wasm.mjs); src/kernels/pointwise-wasm.ts copies a step's buffers in and out.
 //
 // exp is Cephes' expf (range reduction by ln 2 split in two parts, a degree-5 polynomial on
-// [−ln2/2, ln2/2], 2^n from the exponent bits), within 2 float32 ulp on [−87, 88]; inputs beyond
-// are clamped, so exp(−∞) → about 1e−38 and exp(+∞) → about 1.7e38 (σ and tanh stay exact there).
+// [−ln2/2, ln2/2], 2^n from the exponent bits), within 1 float32 ulp on [−87, 88]; below, 0 (the
+// true value is a denormal, under 2⁻¹²⁶), above, about 2.4e38 (σ and tanh stay exact there).
 // tanh is x + x³·P(x²) (Cephes' tanhf) for |x| < 0.625, where 1 − 2/(e^{2x} + 1) would cancel,
 // and 1 − 2/(e^{2x} + 1) elsewhere.
 
@@ -13,6 +13,7 @@
 // @ts-ignore: decorator
 @inline
 function expv(x: v128): v128 {
+  const underflow = f32x4.lt(x, f32x4.splat(-87.3));
   x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
@@ -26,7 +27,8 @@ function expv(x: v128): v128 {
   p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
   // 2^n: n + 127 in the exponent field (n is in [−126, 127] after the clamp)
   const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  return f32x4.mul(p, scale);
+  // below −87.3, 0 (the true value is under 2⁻¹²⁶, a denormal); NaN fails the test and stays NaN
+  return v128.andnot(f32x4.mul(p, scale), underflow);
 }
 
 // @ts-ignore: decorator
@@ -97,5 +99,45 @@ export function tanhForward(ip: usize, hp: usize, h: usize, n: i32): void {
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
     v128.store(h + o, tanhv(f32x4.add(v128.load(ip + o), v128.load(hp + o))));
+  }
+}
+
+/** Softmax of N rows of C logits (row-major at z) into p, with each row's max and Σ exp(z − max)
+ *  into rowMax, rowSum [N] (so logsumexp = max + log(sum), taken by the caller). Columns past the
+ *  last multiple of 4 are done one by one. */
+export function softmaxRows(z: usize, p: usize, rowMax: usize, rowSum: usize, N: i32, C: i32): void {
+  const C4 = C & ~3;
+  for (let n = 0; n < N; n++) {
+    const row = <usize>(n * C) << 2;
+    let mv = f32x4.splat(-Infinity);
+    for (let c = 0; c < C4; c += 4) mv = f32x4.max(mv, v128.load(z + row + (<usize>c << 2)));
+    let top = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+    for (let c = C4; c < C; c++) top = max(top, load<f32>(z + row + (<usize>c << 2)));
+    const m = f32x4.splat(top);
+    let sv = f32x4.splat(0);
+    for (let c = 0; c < C4; c += 4) {
+      const q = row + (<usize>c << 2);
+      const e = expv(f32x4.sub(v128.load(z + q), m));
+      v128.store(p + q, e);
+      sv = f32x4.add(sv, e);
+    }
+    let sum = f32x4.extract_lane(sv, 0) + f32x4.extract_lane(sv, 1) + f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3);
+    for (let c = C4; c < C; c++) {
+      const q = row + (<usize>c << 2);
+      const e = f32x4.extract_lane(expv(f32x4.splat(load<f32>(z + q) - top)), 0);
+      store<f32>(p + q, e);
+      sum += e;
+    }
+    const inverse = f32x4.splat(1 / sum);
+    for (let c = 0; c < C4; c += 4) {
+      const q = row + (<usize>c << 2);
+      v128.store(p + q, f32x4.mul(v128.load(p + q), inverse));
+    }
+    for (let c = C4; c < C; c++) {
+      const q = row + (<usize>c << 2);
+      store<f32>(p + q, load<f32>(p + q) / sum);
+    }
+    store<f32>(rowMax + (<usize>n << 2), top);
+    store<f32>(rowSum + (<usize>n << 2), sum);
   }
 }

@@ -5,6 +5,7 @@ import { sigmoid } from "../src/kernels/activations.js";
 import {
   lstmForwardWasm,
   pointwiseWasm,
+  softmaxRowsWasm,
   tanhForwardWasm,
   wasmPointwiseEnabled,
 } from "../src/kernels/pointwise-wasm.js";
@@ -60,7 +61,8 @@ describe("exp, σ and tanh in WebAssembly", () => {
     expect(Array.from(y.subarray(0, 4))).toEqual([1, -1, 1, -1]);
     expect(y[4]).toBeNaN();
     pointwiseWasm(0, x, y);
-    expect(y[1]).toBeLessThan(1e-37);
+    expect([y[1], y[3]]).toEqual([0, 0]);
+    expect(y[0]).toBeGreaterThan(1e38);
     expect(y[4]).toBeNaN();
   });
 });
@@ -134,6 +136,34 @@ describe("cell forward steps in WebAssembly equal the TypeScript cells to float3
     for (let i = 0; i < n; i++) {
       const exact = Math.tanh(Math.fround(inputPart[i] + hiddenPart[i]));
       expect(Math.abs(h[i + 1] - exact)).toBeLessThanOrEqual(4 * ULP * Math.abs(exact) + 1e-30);
+    }
+  });
+});
+
+describe("softmax rows in WebAssembly", () => {
+  it.each([
+    [1, 3],
+    [5, 65],
+    [7, 8],
+  ])("N = %i rows of C = %i: probabilities, max and sum against float64", (N, C) => {
+    const rng = new Rng(N * C);
+    const logits = random(N * C, rng, 5);
+    logits[0] = 80; // a large logit: exp would overflow without the max
+    const probs = new Float32Array(N * C);
+    const rowMax = new Float32Array(N);
+    const rowSum = new Float32Array(N);
+    softmaxRowsWasm(probs, logits, rowMax, rowSum, N, C);
+    for (let n = 0; n < N; n++) {
+      const row = Array.from(logits.subarray(n * C, (n + 1) * C));
+      const max = Math.max(...row);
+      const sum = row.reduce((acc, z) => acc + Math.exp(z - max), 0);
+      expect(rowMax[n]).toBe(max);
+      expect(Math.abs(rowSum[n] - sum) / sum).toBeLessThan(C * 2 * ULP);
+      for (let c = 0; c < C; c++) {
+        const exact = Math.exp(row[c] - max) / sum;
+        // below 2⁻¹²⁶ (a denormal), exp flushes to 0
+        expect(Math.abs(probs[n * C + c] - exact)).toBeLessThanOrEqual((C + 4) * ULP * exact + 2 ** -126);
+      }
     }
   });
 });

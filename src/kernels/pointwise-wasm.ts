@@ -11,6 +11,7 @@ interface Pointwise {
   pointwise: (which: number, x: number, y: number, n: number) => void;
   lstmForward: (...args: number[]) => void;
   tanhForward: (ip: number, hp: number, h: number, n: number) => void;
+  softmaxRows: (z: number, p: number, rowMax: number, rowSum: number, N: number, C: number) => void;
 }
 
 let fns: Pointwise | null | undefined;
@@ -93,4 +94,27 @@ export function tanhForwardWasm(inputPart: Float32Array, hiddenPart: Float32Arra
   mem.set(hiddenPart.length === n ? hiddenPart : hiddenPart.subarray(0, n), hp >> 2);
   fns!.tanhForward(ip, hp, out, padded);
   h.set(mem.subarray(out >> 2, (out >> 2) + n));
+}
+
+/** probs [N×C] = softmax of each row of logits; rowMax, rowSum [N] = each row's max and
+ *  Σ exp(z − max), so logsumexp = max + log(sum). Call only when wasmPointwiseEnabled(). */
+export function softmaxRowsWasm(
+  probs: Float32Array,
+  logits: Float32Array,
+  rowMax: Float32Array,
+  rowSum: Float32Array,
+  N: number,
+  C: number,
+): void {
+  const size = N * C;
+  const z = wasmScratchBase();
+  const p = z + 4 * size;
+  const m = p + 4 * size;
+  const s = m + 4 * N;
+  const mem = memoryFor(s + 4 * N);
+  mem.set(logits.length === size ? logits : logits.subarray(0, size), z >> 2);
+  fns!.softmaxRows(z, p, m, s, N, C);
+  probs.set(mem.subarray(p >> 2, (p >> 2) + size));
+  rowMax.set(mem.subarray(m >> 2, (m >> 2) + N));
+  rowSum.set(mem.subarray(s >> 2, (s >> 2) + N));
 }
