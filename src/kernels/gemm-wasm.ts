@@ -188,7 +188,7 @@ export function gemmWasmPackedF32(
   mem.set(out.length === mn ? out : out.subarray(0, mn), cOff >> 2);
   mem.set(a.length === mk ? a : a.subarray(0, mk), aOff >> 2);
   k.gemmPacked(cOff, aOff, slot.offset, M, K, N, ars, acs, wOff);
-  out.set(mem.subarray(cOff >> 2, (cOff >> 2) + mn));
+  out.set(memoryView(cOff, mn));
 }
 
 /** The module's exports (the pointwise kernels of pointwise-wasm.ts live in it too), or null where
@@ -206,8 +206,29 @@ export function wasmScratchBase(): number {
 export function memoryFor(end: number): Float32Array {
   const memory = kernel!.memory;
   if (memory.buffer.byteLength < end) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
-  if (f32.buffer !== memory.buffer) f32 = new Float32Array(memory.buffer);
+  if (f32.buffer !== memory.buffer) {
+    f32 = new Float32Array(memory.buffer);
+    views.clear();
+  }
   return f32;
+}
+
+const views = new Map<number, Map<number, Float32Array>>();
+
+/** `length` floats of the module's memory from byte `offset` (after memoryFor): one view per
+ *  (offset, length) until the memory grows, so copying results out allocates nothing. */
+export function memoryView(offset: number, length: number): Float32Array {
+  let byLength = views.get(offset);
+  if (!byLength) {
+    byLength = new Map();
+    views.set(offset, byLength);
+  }
+  let view = byLength.get(length);
+  if (!view) {
+    view = new Float32Array(f32.buffer, offset, length);
+    byLength.set(length, view);
+  }
+  return view;
 }
 
 /** out[M×N] += A·B with A(i, k) = a[i·ars + k·acs], B(k, j) = b[k·brs + j·bcs], in WebAssembly.
@@ -237,5 +258,5 @@ export function gemmWasmF32(
   mem.set(a.length === mk ? a : a.subarray(0, mk), aOff >> 2);
   mem.set(b.length === kn ? b : b.subarray(0, kn), bOff >> 2);
   (sums32 ? k.gemm : k.gemm64)(cOff, aOff, bOff, M, K, N, ars, acs, brs, bcs, wOff);
-  out.set(mem.subarray(cOff >> 2, (cOff >> 2) + mn));
+  out.set(memoryView(cOff, mn));
 }

@@ -1,4 +1,4 @@
-import { memoryFor, wasmExports, wasmGemmEnabled, wasmScratchBase } from "./gemm-wasm.js";
+import { memoryFor, memoryView, wasmExports, wasmGemmEnabled, wasmScratchBase } from "./gemm-wasm.js";
 
 // The cells' forward steps in WebAssembly SIMD (assembly/pointwise.ts, in the same module as the
 // matrix kernel): their exponentials at a few instructions per 4 values, where Math.exp and
@@ -49,7 +49,7 @@ export function pointwiseWasm(which: 0 | 1 | 2, x: Float32Array, y: Float32Array
   mem.fill(0, xOff >> 2, (xOff >> 2) + round4(n));
   mem.set(x, xOff >> 2);
   fns!.pointwise(which, xOff, yOff, round4(n));
-  y.set(mem.subarray(yOff >> 2, (yOff >> 2) + n));
+  y.set(memoryView(yOff, n));
 }
 
 /** The LSTM forward step of src/cells/lstm.ts (H a multiple of 4): inputPart, hiddenPart [B×4H],
@@ -77,9 +77,9 @@ export function lstmForwardWasm(
   mem.set(hiddenPart, hp >> 2);
   mem.set(cPrev, cp >> 2);
   fns!.lstmForward(ip, hp, cp, cOut, hOut, cacheOut, B, H);
-  c.set(mem.subarray(cOut >> 2, (cOut >> 2) + state));
-  h.set(mem.subarray(hOut >> 2, (hOut >> 2) + state));
-  cache.set(mem.subarray(cacheOut >> 2, (cacheOut >> 2) + 5 * state));
+  c.set(memoryView(cOut, state));
+  h.set(memoryView(hOut, state));
+  cache.set(memoryView(cacheOut, 5 * state));
 }
 
 /** h = tanh(inputPart + hiddenPart) over n = B·H values (the tanh RNN's forward step). Call only
@@ -93,7 +93,7 @@ export function tanhForwardWasm(inputPart: Float32Array, hiddenPart: Float32Arra
   mem.set(inputPart.length === n ? inputPart : inputPart.subarray(0, n), ip >> 2);
   mem.set(hiddenPart.length === n ? hiddenPart : hiddenPart.subarray(0, n), hp >> 2);
   fns!.tanhForward(ip, hp, out, padded);
-  h.set(mem.subarray(out >> 2, (out >> 2) + n));
+  h.set(memoryView(out, n));
 }
 
 /** probs [N×C] = softmax of each row of logits; rowMax, rowSum [N] = each row's max and
@@ -114,7 +114,7 @@ export function softmaxRowsWasm(
   const mem = memoryFor(s + 4 * N);
   mem.set(logits.length === size ? logits : logits.subarray(0, size), z >> 2);
   fns!.softmaxRows(z, p, m, s, N, C);
-  probs.set(mem.subarray(p >> 2, (p >> 2) + size));
-  rowMax.set(mem.subarray(m >> 2, (m >> 2) + N));
-  rowSum.set(mem.subarray(s >> 2, (s >> 2) + N));
+  probs.set(memoryView(p, size));
+  rowMax.set(memoryView(m, N));
+  rowSum.set(memoryView(s, N));
 }
