@@ -1,4 +1,3 @@
-import { sigmoid } from "../kernels/activations.js";
 import type { Cell, CellStep } from "./cell.js";
 
 /** GRU, PyTorch's nn.GRU, gate blocks r, z, n (gi = inputPart, gh = hiddenPart):
@@ -7,7 +6,9 @@ import type { Cell, CellStep } from "./cell.js";
  *    dn = dh ⊙ (1 − z)           dz = dh ⊙ (h_prev − n)        dh_prev += dh ⊙ z
  *    dn_a = dn ⊙ (1 − n²)        dgi_n = dn_a   dgh_n = dn_a ⊙ r   dr = dn_a ⊙ gh_n
  *    dgi_r = dgh_r = dr ⊙ r(1 − r)                 dgi_z = dgh_z = dz ⊙ z(1 − z)
- *  cache per unit: r, z, n, gh_n. */
+ *  cache per unit: r, z, n, gh_n.
+ *  The loops keep the step's buffers in locals and walk each gate block with its own index;
+ *  σ(x) = 1 / (1 + e^{−x}) is written out, as in kernels/activations. */
 export function gruCell(): Cell {
   return {
     kind: "gru",
@@ -16,46 +17,57 @@ export function gruCell(): Cell {
     cacheWidth: 4,
     supportsSkip: false,
     forward(s: CellStep): void {
-      const { B, H } = s;
+      const { B, H, inputPart, hiddenPart, hPrev, h, cache } = s;
       for (let b = 0; b < B; b++) {
-        const gates = b * 3 * H;
         const row = b * H;
-        const cache = b * 4 * H;
+        // gate r, z, n of unit j at gR + j, gZ + j, gN + j (in gi and gh); the cache likewise.
+        const gR = 3 * row;
+        const gZ = gR + H;
+        const gN = gZ + H;
+        const cacheR = 4 * row;
+        const cacheZ = cacheR + H;
+        const cacheN = cacheZ + H;
+        const cacheGhN = cacheN + H;
         for (let j = 0; j < H; j++) {
-          const r = sigmoid(s.inputPart[gates + j] + s.hiddenPart[gates + j]);
-          const z = sigmoid(s.inputPart[gates + H + j] + s.hiddenPart[gates + H + j]);
-          const ghN = s.hiddenPart[gates + 2 * H + j];
-          const n = Math.tanh(s.inputPart[gates + 2 * H + j] + r * ghN);
-          s.h[row + j] = (1 - z) * n + z * s.hPrev[row + j];
-          s.cache[cache + j] = r;
-          s.cache[cache + H + j] = z;
-          s.cache[cache + 2 * H + j] = n;
-          s.cache[cache + 3 * H + j] = ghN;
+          const r = 1 / (1 + Math.exp(-(inputPart[gR + j] + hiddenPart[gR + j])));
+          const z = 1 / (1 + Math.exp(-(inputPart[gZ + j] + hiddenPart[gZ + j])));
+          const ghN = hiddenPart[gN + j];
+          const n = Math.tanh(inputPart[gN + j] + r * ghN);
+          h[row + j] = (1 - z) * n + z * hPrev[row + j];
+          cache[cacheR + j] = r;
+          cache[cacheZ + j] = z;
+          cache[cacheN + j] = n;
+          cache[cacheGhN + j] = ghN;
         }
       }
     },
     backward(s: CellStep): void {
-      const { B, H } = s;
+      const { B, H, cache, hGrad, hPrev, hPrevGrad, inputPartGrad, hiddenPartGrad } = s;
       for (let b = 0; b < B; b++) {
-        const gates = b * 3 * H;
         const row = b * H;
-        const cache = b * 4 * H;
+        const gR = 3 * row;
+        const gZ = gR + H;
+        const gN = gZ + H;
+        const cacheR = 4 * row;
+        const cacheZ = cacheR + H;
+        const cacheN = cacheZ + H;
+        const cacheGhN = cacheN + H;
         for (let j = 0; j < H; j++) {
-          const r = s.cache[cache + j];
-          const z = s.cache[cache + H + j];
-          const n = s.cache[cache + 2 * H + j];
-          const ghN = s.cache[cache + 3 * H + j];
-          const hGrad = s.hGrad[row + j];
-          const nPreGrad = hGrad * (1 - z) * (1 - n * n);
-          const zPreGrad = hGrad * (s.hPrev[row + j] - n) * z * (1 - z);
+          const r = cache[cacheR + j];
+          const z = cache[cacheZ + j];
+          const n = cache[cacheN + j];
+          const ghN = cache[cacheGhN + j];
+          const dh = hGrad[row + j];
+          const nPreGrad = dh * (1 - z) * (1 - n * n);
+          const zPreGrad = dh * (hPrev[row + j] - n) * z * (1 - z);
           const rPreGrad = nPreGrad * ghN * r * (1 - r);
-          s.hPrevGrad[row + j] += hGrad * z;
-          s.inputPartGrad[gates + j] = rPreGrad;
-          s.hiddenPartGrad[gates + j] = rPreGrad;
-          s.inputPartGrad[gates + H + j] = zPreGrad;
-          s.hiddenPartGrad[gates + H + j] = zPreGrad;
-          s.inputPartGrad[gates + 2 * H + j] = nPreGrad;
-          s.hiddenPartGrad[gates + 2 * H + j] = nPreGrad * r;
+          hPrevGrad[row + j] += dh * z;
+          inputPartGrad[gR + j] = rPreGrad;
+          hiddenPartGrad[gR + j] = rPreGrad;
+          inputPartGrad[gZ + j] = zPreGrad;
+          hiddenPartGrad[gZ + j] = zPreGrad;
+          inputPartGrad[gN + j] = nPreGrad;
+          hiddenPartGrad[gN + j] = nPreGrad * r;
         }
       }
     },

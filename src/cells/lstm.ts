@@ -1,4 +1,3 @@
-import { sigmoid } from "../kernels/activations.js";
 import type { Cell, CellStep } from "./cell.js";
 
 /** LSTM, PyTorch's nn.LSTM, gate blocks i, f, g, o (a = inputPart + hiddenPart):
@@ -7,7 +6,9 @@ import type { Cell, CellStep } from "./cell.js";
  *    dc += dh ⊙ o ⊙ (1 − tanh²c)     dc_prev += dc ⊙ f
  *    da_i = dc ⊙ g ⊙ i(1 − i)   da_f = dc ⊙ c_prev ⊙ f(1 − f)   da_g = dc ⊙ i ⊙ (1 − g²)
  *    da_o = dh ⊙ tanh(c) ⊙ o(1 − o)          d(inputPart) = d(hiddenPart) = da
- *  cache per unit: i, f, g, o, tanh(c). */
+ *  cache per unit: i, f, g, o, tanh(c).
+ *  The loops keep the step's buffers in locals and walk each gate block with its own index (the
+ *  hot loop of training); σ(z) = 1 / (1 + e^{−z}) is written out, as in kernels/activations. */
 export function lstmCell(): Cell {
   return {
     kind: "lstm",
@@ -16,56 +17,71 @@ export function lstmCell(): Cell {
     cacheWidth: 5,
     supportsSkip: false,
     forward(s: CellStep): void {
-      const { B, H } = s;
+      const { B, H, inputPart, hiddenPart, cPrev, c, h, cache } = s;
       for (let b = 0; b < B; b++) {
-        const gates = b * 4 * H;
         const row = b * H;
-        const cache = b * 5 * H;
+        // a_i, a_f, a_g, a_o of unit j at aI + j, aF + j, aG + j, aO + j; the cache likewise.
+        const aI = 4 * row;
+        const aF = aI + H;
+        const aG = aF + H;
+        const aO = aG + H;
+        const cacheI = 5 * row;
+        const cacheF = cacheI + H;
+        const cacheG = cacheF + H;
+        const cacheO = cacheG + H;
+        const cacheTanhC = cacheO + H;
         for (let j = 0; j < H; j++) {
-          const i = sigmoid(s.inputPart[gates + j] + s.hiddenPart[gates + j]);
-          const f = sigmoid(s.inputPart[gates + H + j] + s.hiddenPart[gates + H + j]);
-          const g = Math.tanh(s.inputPart[gates + 2 * H + j] + s.hiddenPart[gates + 2 * H + j]);
-          const o = sigmoid(s.inputPart[gates + 3 * H + j] + s.hiddenPart[gates + 3 * H + j]);
-          const c = f * s.cPrev[row + j] + i * g;
-          const tanhC = Math.tanh(c);
-          s.c[row + j] = c;
-          s.h[row + j] = o * tanhC;
-          s.cache[cache + j] = i;
-          s.cache[cache + H + j] = f;
-          s.cache[cache + 2 * H + j] = g;
-          s.cache[cache + 3 * H + j] = o;
-          s.cache[cache + 4 * H + j] = tanhC;
+          const i = 1 / (1 + Math.exp(-(inputPart[aI + j] + hiddenPart[aI + j])));
+          const f = 1 / (1 + Math.exp(-(inputPart[aF + j] + hiddenPart[aF + j])));
+          const g = Math.tanh(inputPart[aG + j] + hiddenPart[aG + j]);
+          const o = 1 / (1 + Math.exp(-(inputPart[aO + j] + hiddenPart[aO + j])));
+          const cNew = f * cPrev[row + j] + i * g;
+          const tanhC = Math.tanh(cNew);
+          c[row + j] = cNew;
+          h[row + j] = o * tanhC;
+          cache[cacheI + j] = i;
+          cache[cacheF + j] = f;
+          cache[cacheG + j] = g;
+          cache[cacheO + j] = o;
+          cache[cacheTanhC + j] = tanhC;
         }
       }
     },
     backward(s: CellStep): void {
-      const { B, H } = s;
+      const { B, H, cache, hGrad, cGrad, cPrev, cPrevGrad, inputPartGrad, hiddenPartGrad } = s;
       for (let b = 0; b < B; b++) {
-        const gates = b * 4 * H;
         const row = b * H;
-        const cache = b * 5 * H;
+        const aI = 4 * row;
+        const aF = aI + H;
+        const aG = aF + H;
+        const aO = aG + H;
+        const cacheI = 5 * row;
+        const cacheF = cacheI + H;
+        const cacheG = cacheF + H;
+        const cacheO = cacheG + H;
+        const cacheTanhC = cacheO + H;
         for (let j = 0; j < H; j++) {
-          const i = s.cache[cache + j];
-          const f = s.cache[cache + H + j];
-          const g = s.cache[cache + 2 * H + j];
-          const o = s.cache[cache + 3 * H + j];
-          const tanhC = s.cache[cache + 4 * H + j];
-          const hGrad = s.hGrad[row + j];
-          const cGrad = s.cGrad[row + j] + hGrad * o * (1 - tanhC * tanhC);
-          s.cGrad[row + j] = cGrad;
-          s.cPrevGrad[row + j] += cGrad * f;
-          const iPreGrad = cGrad * g * i * (1 - i);
-          const fPreGrad = cGrad * s.cPrev[row + j] * f * (1 - f);
-          const gPreGrad = cGrad * i * (1 - g * g);
-          const oPreGrad = hGrad * tanhC * o * (1 - o);
-          s.inputPartGrad[gates + j] = iPreGrad;
-          s.inputPartGrad[gates + H + j] = fPreGrad;
-          s.inputPartGrad[gates + 2 * H + j] = gPreGrad;
-          s.inputPartGrad[gates + 3 * H + j] = oPreGrad;
-          s.hiddenPartGrad[gates + j] = iPreGrad;
-          s.hiddenPartGrad[gates + H + j] = fPreGrad;
-          s.hiddenPartGrad[gates + 2 * H + j] = gPreGrad;
-          s.hiddenPartGrad[gates + 3 * H + j] = oPreGrad;
+          const i = cache[cacheI + j];
+          const f = cache[cacheF + j];
+          const g = cache[cacheG + j];
+          const o = cache[cacheO + j];
+          const tanhC = cache[cacheTanhC + j];
+          const dh = hGrad[row + j];
+          const dc = cGrad[row + j] + dh * o * (1 - tanhC * tanhC);
+          cGrad[row + j] = dc;
+          cPrevGrad[row + j] += dc * f;
+          const iPreGrad = dc * g * i * (1 - i);
+          const fPreGrad = dc * cPrev[row + j] * f * (1 - f);
+          const gPreGrad = dc * i * (1 - g * g);
+          const oPreGrad = dh * tanhC * o * (1 - o);
+          inputPartGrad[aI + j] = iPreGrad;
+          inputPartGrad[aF + j] = fPreGrad;
+          inputPartGrad[aG + j] = gPreGrad;
+          inputPartGrad[aO + j] = oPreGrad;
+          hiddenPartGrad[aI + j] = iPreGrad;
+          hiddenPartGrad[aF + j] = fPreGrad;
+          hiddenPartGrad[aG + j] = gPreGrad;
+          hiddenPartGrad[aO + j] = oPreGrad;
         }
       }
     },

@@ -6,7 +6,7 @@ import type { Cell, CellStep } from "./cell.js";
  *  backward:  da_t = dL/dh_t ⊙ act'(a_t),  d(inputPart) = d(hiddenPart) = da_t
  *  cache: a_t. */
 export function rnnCell(activationName: ActivationName, straightThrough = false): Cell {
-  const act = makeActivation(activationName, straightThrough);
+  const { apply, derivative } = makeActivation(activationName, straightThrough);
   return {
     kind: "rnn",
     gates: 1,
@@ -14,19 +14,21 @@ export function rnnCell(activationName: ActivationName, straightThrough = false)
     cacheWidth: 1,
     supportsSkip: true,
     forward(s: CellStep): void {
+      const { inputPart, hiddenPart, cache, h } = s;
       const n = s.B * s.H;
       for (let i = 0; i < n; i++) {
-        const a = s.inputPart[i] + s.hiddenPart[i];
-        s.cache[i] = a;
-        s.h[i] = act.apply(a);
+        const a = inputPart[i] + hiddenPart[i];
+        cache[i] = a;
+        h[i] = apply(a);
       }
     },
     backward(s: CellStep): void {
+      const { hGrad, cache, h, inputPartGrad, hiddenPartGrad } = s;
       const n = s.B * s.H;
       for (let i = 0; i < n; i++) {
-        const preGrad = s.hGrad[i] * act.derivative(s.cache[i], s.h[i]);
-        s.inputPartGrad[i] = preGrad;
-        s.hiddenPartGrad[i] = preGrad;
+        const preGrad = hGrad[i] * derivative(cache[i], h[i]);
+        inputPartGrad[i] = preGrad;
+        hiddenPartGrad[i] = preGrad;
       }
     },
   };

@@ -2,19 +2,44 @@ import type { Buf } from "../tensor.js";
 
 // Row-broadcast and reduction helpers over [rows×cols] buffers.
 
+// addRowVector and addColumnSums run on every training step over [T·B×G·H] gate blocks. Four columns
+// per iteration halve their cost in V8 (the loop's own compare, branch and bounds checks are most
+// of it); each element still gets its own load, add and store, so the results are bit for bit
+// those of the one-column loop, in float32 as in float64.
+
 /** out[r×c] += bias[c] for every row r. */
 export function addRowVector(out: Buf, bias: Buf, rows: number, cols: number): void {
-  for (let r = 0; r < rows; r++) {
-    const row = r * cols;
-    for (let c = 0; c < cols; c++) out[row + c] += bias[c];
+  const cols4 = cols - (cols % 4);
+  for (let row = 0; row < rows * cols; row += cols) {
+    let c = 0;
+    for (; c < cols4; c += 4) {
+      out[row + c] += bias[c];
+      out[row + c + 1] += bias[c + 1];
+      out[row + c + 2] += bias[c + 2];
+      out[row + c + 3] += bias[c + 3];
+    }
+    for (; c < cols; c++) out[row + c] += bias[c];
   }
 }
 
-/** biasGrad[c] += Σ_r grad[r×c]: the gradient of a bias broadcast over rows. */
+/** out[r×c] = bias[c] for every row r: a bias broadcast over rows, before products add into out. */
+export function setRowVector(out: Buf, bias: Buf, rows: number, cols: number): void {
+  const row = bias.length === cols ? bias : bias.subarray(0, cols);
+  for (let r = 0; r < rows; r++) out.set(row, r * cols);
+}
+
+/** biasGrad[c] += Σ_r grad[r×c]: the gradient of a bias broadcast over rows (rows in order). */
 export function addColumnSums(biasGrad: Buf, grad: Buf, rows: number, cols: number): void {
-  for (let r = 0; r < rows; r++) {
-    const row = r * cols;
-    for (let c = 0; c < cols; c++) biasGrad[c] += grad[row + c];
+  const cols4 = cols - (cols % 4);
+  for (let row = 0; row < rows * cols; row += cols) {
+    let c = 0;
+    for (; c < cols4; c += 4) {
+      biasGrad[c] += grad[row + c];
+      biasGrad[c + 1] += grad[row + c + 1];
+      biasGrad[c + 2] += grad[row + c + 2];
+      biasGrad[c + 3] += grad[row + c + 3];
+    }
+    for (; c < cols; c++) biasGrad[c] += grad[row + c];
   }
 }
 

@@ -5,7 +5,9 @@ import type { Buf } from "../tensor.js";
 
 /** Softmax cross-entropy, PyTorch's F.cross_entropy(reduction="mean", ignore_index=-1):
  *  loss = mean over rows with target >= 0 of logsumexp(z) − z[target];
- *  d loss / d z = (softmax(z) − onehot(target)) / count. Returns { loss, count }. */
+ *  d loss / d z = (softmax(z) − onehot(target)) / count, with softmax(z)_c = e^{z_c − max} / Σ e^{z − max}
+ *  (one exponential per logit: the row's e^{z_c − max} are kept in float64 between the two passes).
+ *  Returns { loss, count }. */
 export function softmaxCrossEntropy(
   grad: Buf,
   logits: Buf,
@@ -16,6 +18,8 @@ export function softmaxCrossEntropy(
   let count = 0;
   for (let n = 0; n < N; n++) if (targets[n] >= 0) count++;
   const inverseCount = count > 0 ? 1 / count : 0;
+  if (rowExps.length < C) rowExps = new Float64Array(C);
+  const exps = rowExps;
   let sum = 0;
   for (let n = 0; n < N; n++) {
     const row = n * C;
@@ -27,14 +31,21 @@ export function softmaxCrossEntropy(
     let max = Number.NEGATIVE_INFINITY;
     for (let c = 0; c < C; c++) if (logits[row + c] > max) max = logits[row + c];
     let sumExp = 0;
-    for (let c = 0; c < C; c++) sumExp += Math.exp(logits[row + c] - max);
-    const logSumExp = max + Math.log(sumExp);
-    sum += logSumExp - logits[row + target];
-    for (let c = 0; c < C; c++) grad[row + c] = Math.exp(logits[row + c] - logSumExp) * inverseCount;
+    for (let c = 0; c < C; c++) {
+      const e = Math.exp(logits[row + c] - max);
+      exps[c] = e;
+      sumExp += e;
+    }
+    sum += max + Math.log(sumExp) - logits[row + target];
+    const gradScale = inverseCount / sumExp;
+    for (let c = 0; c < C; c++) grad[row + c] = exps[c] * gradScale;
     grad[row + target] -= inverseCount;
   }
   return { loss: sum * inverseCount, count };
 }
+
+/** e^{z − max} of one row, reused across calls (grown to the widest row seen). */
+let rowExps = new Float64Array(0);
 
 /** Binary cross-entropy on logits (F.binary_cross_entropy_with_logits, mean over counted units):
  *  ℓ = max(z, 0) − z·y + log(1 + e^{−|z|});  dℓ/dz = σ(z) − y. */

@@ -84,7 +84,12 @@ export function lstmForwardWasm(
 
 /** h = tanh(inputPart + hiddenPart) over n = B·H values (the tanh RNN's forward step). Call only
  *  when wasmPointwiseEnabled(). */
-export function tanhForwardWasm(inputPart: Float32Array, hiddenPart: Float32Array, h: Float32Array, n: number): void {
+export function tanhForwardWasm(
+  inputPart: Float32Array,
+  hiddenPart: Float32Array,
+  h: Float32Array,
+  n: number,
+): void {
   const padded = round4(n);
   const ip = wasmScratchBase();
   const hp = ip + 4 * padded;

@@ -1,5 +1,5 @@
 import type { Cell, CellStep } from "../cells/cell.js";
-import { addColumnSums, addRowVector } from "../kernels/elementwise.js";
+import { addColumnSums, addRowVector, setRowVector } from "../kernels/elementwise.js";
 import { matmul, matmulPacked, matmulTransA, matmulTransB, PackedOperand } from "../kernels/matmul.js";
 import { alloc, type Buf, type DType } from "../tensor.js";
 import type { Params } from "./params.js";
@@ -191,8 +191,8 @@ export class RecurrentLayer {
     const weightSkip = this.names.weightSkip ? params.value(this.names.weightSkip) : null;
     const hPrev = ws.hAt[t - 1];
     if (t === 1) this.recurrentT.load(params.value(this.names.weightHh), H, GH, true);
-    ws.hiddenPart.fill(0);
-    addRowVector(ws.hiddenPart, params.value(this.names.biasHh), B, GH);
+    // hiddenPart = b_hh (a copy per row, the same values as 0 + b_hh), then the products add into it.
+    setRowVector(ws.hiddenPart, params.value(this.names.biasHh), B, GH);
     matmulPacked(ws.hiddenPart, hPrev, this.recurrentT, B);
     if (weightSkip && t - this.skip >= 0) {
       matmulTransB(ws.hiddenPart, ws.hAt[t - this.skip], weightSkip, B, H, H);
