@@ -94,11 +94,13 @@ export function lstmForward(ip: usize, hp: usize, cPrev: usize, c: usize, h: usi
 }
 
 /** tanh RNN forward step for n = B·H values (a multiple of 4), as src/cells/rnn.ts:
- *  h = tanh(inputPart + hiddenPart). */
-export function tanhForward(ip: usize, hp: usize, h: usize, n: i32): void {
+ *  a = inputPart + hiddenPart (the cache), h = tanh(a). */
+export function tanhForward(ip: usize, hp: usize, cache: usize, h: usize, n: i32): void {
   for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
-    v128.store(h + o, tanhv(f32x4.add(v128.load(ip + o), v128.load(hp + o))));
+    const a = f32x4.add(v128.load(ip + o), v128.load(hp + o));
+    v128.store(cache + o, a);
+    v128.store(h + o, tanhv(a));
   }
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { lstmCell } from "../src/cells/lstm.js";
 import type { CellStep } from "../src/cells/cell.js";
 import { sigmoid } from "../src/kernels/activations.js";
+import { softmaxCrossEntropy } from "../src/kernels/losses.js";
 import {
   lstmForwardWasm,
   pointwiseWasm,
@@ -130,10 +131,12 @@ describe("cell forward steps in WebAssembly equal the TypeScript cells to float3
     const inputPart = random(n + 3, rng).subarray(1, n + 1);
     const hiddenPart = random(n, rng);
     const h = new Float32Array(n + 2).fill(5);
-    tanhForwardWasm(inputPart, hiddenPart, h.subarray(1, n + 1), n);
+    const cache = new Float32Array(n);
+    tanhForwardWasm(inputPart, hiddenPart, cache, h.subarray(1, n + 1), n);
     expect(h[0]).toBe(5);
     expect(h[n + 1]).toBe(5);
     for (let i = 0; i < n; i++) {
+      expect(cache[i]).toBe(Math.fround(inputPart[i] + hiddenPart[i]));
       const exact = Math.tanh(Math.fround(inputPart[i] + hiddenPart[i]));
       expect(Math.abs(h[i + 1] - exact)).toBeLessThanOrEqual(4 * ULP * Math.abs(exact) + 1e-30);
     }
@@ -165,5 +168,25 @@ describe("softmax rows in WebAssembly", () => {
         expect(Math.abs(probs[n * C + c] - exact)).toBeLessThanOrEqual((C + 4) * ULP * exact + 2 ** -126);
       }
     }
+  });
+});
+
+describe("softmaxCrossEntropy in float32 (WebAssembly) against float64 (TypeScript)", () => {
+  it.each([
+    [6, 5],
+    [40, 65],
+  ])("N = %i rows of C = %i, some ignored (target −1), one with a large logit", (N, C) => {
+    const rng = new Rng(N + C);
+    const logits = random(N * C, rng, 4);
+    logits[C + 1] = 60;
+    const targets = Int32Array.from({ length: N }, (_, n) => (n % 5 === 2 ? -1 : rng.int(C)));
+    const grad32 = new Float32Array(N * C).fill(9);
+    const grad64 = new Float64Array(N * C).fill(9);
+    const f32 = softmaxCrossEntropy(grad32, logits, targets, N, C);
+    const f64 = softmaxCrossEntropy(grad64, Float64Array.from(logits), targets, N, C);
+    expect(f32.count).toBe(f64.count);
+    expect(Math.abs(f32.loss - f64.loss) / f64.loss).toBeLessThan(1e-6);
+    for (let i = 0; i < N * C; i++) expect(Math.abs(grad32[i] - grad64[i])).toBeLessThan(1e-7);
+    expect(grad32[2 * C]).toBe(0); // row 2 is ignored
   });
 });

@@ -1,3 +1,4 @@
+import { lstmForwardWasm, wasmPointwiseEnabled } from "../kernels/pointwise-wasm.js";
 import type { Cell, CellStep } from "./cell.js";
 
 /** LSTM, PyTorch's nn.LSTM, gate blocks i, f, g, o (a = inputPart + hiddenPart):
@@ -8,7 +9,8 @@ import type { Cell, CellStep } from "./cell.js";
  *    da_o = dh ⊙ tanh(c) ⊙ o(1 − o)          d(inputPart) = d(hiddenPart) = da
  *  cache per unit: i, f, g, o, tanh(c).
  *  The loops keep the step's buffers in locals and walk each gate block with its own index (the
- *  hot loop of training); σ(z) = 1 / (1 + e^{−z}) is written out, as in kernels/activations. */
+ *  hot loop of training); σ(z) = 1 / (1 + e^{−z}) is written out, as in kernels/activations.
+ *  A float32 forward step with H a multiple of 4 runs in WebAssembly (kernels/pointwise-wasm.ts). */
 export function lstmCell(): Cell {
   return {
     kind: "lstm",
@@ -18,6 +20,19 @@ export function lstmCell(): Cell {
     supportsSkip: false,
     forward(s: CellStep): void {
       const { B, H, inputPart, hiddenPart, cPrev, c, h, cache } = s;
+      if (h instanceof Float32Array && H % 4 === 0 && wasmPointwiseEnabled()) {
+        lstmForwardWasm(
+          inputPart as Float32Array,
+          hiddenPart as Float32Array,
+          cPrev as Float32Array,
+          c as Float32Array,
+          h,
+          cache as Float32Array,
+          B,
+          H,
+        );
+        return;
+      }
       for (let b = 0; b < B; b++) {
         const row = b * H;
         // a_i, a_f, a_g, a_o of unit j at aI + j, aF + j, aG + j, aO + j; the cache likewise.

@@ -1,4 +1,5 @@
 import type { Buf } from "../tensor.js";
+import { softmaxRowsWasm, wasmPointwiseEnabled } from "./pointwise-wasm.js";
 
 // Losses over N rows of width C, each a mean over the rows (and units) that count, writing the
 // gradient of that mean into `grad` (overwritten; rows that do not count get zero).
@@ -7,6 +8,7 @@ import type { Buf } from "../tensor.js";
  *  loss = mean over rows with target >= 0 of logsumexp(z) − z[target];
  *  d loss / d z = (softmax(z) − onehot(target)) / count, with softmax(z)_c = e^{z_c − max} / Σ e^{z − max}
  *  (one exponential per logit: the row's e^{z_c − max} are kept in float64 between the two passes).
+ *  In float32 the softmax runs in WebAssembly where it loads (kernels/pointwise-wasm.ts).
  *  Returns { loss, count }. */
 export function softmaxCrossEntropy(
   grad: Buf,
@@ -18,6 +20,9 @@ export function softmaxCrossEntropy(
   let count = 0;
   for (let n = 0; n < N; n++) if (targets[n] >= 0) count++;
   const inverseCount = count > 0 ? 1 / count : 0;
+  if (grad instanceof Float32Array && logits instanceof Float32Array && wasmPointwiseEnabled()) {
+    return { loss: softmaxCrossEntropyWasm(grad, logits, targets, N, C, inverseCount), count };
+  }
   if (rowExps.length < C) rowExps = new Float64Array(C);
   const exps = rowExps;
   let sum = 0;
@@ -46,6 +51,41 @@ export function softmaxCrossEntropy(
 
 /** e^{z − max} of one row, reused across calls (grown to the widest row seen). */
 let rowExps = new Float64Array(0);
+
+/** softmaxCrossEntropy's float32 path: the softmax of every row in WebAssembly into grad, then the
+ *  loss from each row's max and Σ e^{z − max}, and grad = (softmax − onehot) / count. Returns the
+ *  mean loss. */
+function softmaxCrossEntropyWasm(
+  grad: Float32Array,
+  logits: Float32Array,
+  targets: Int32Array,
+  N: number,
+  C: number,
+  inverseCount: number,
+): number {
+  if (rowMax.length < N) {
+    rowMax = new Float32Array(N);
+    rowSum = new Float32Array(N);
+  }
+  softmaxRowsWasm(grad, logits, rowMax, rowSum, N, C);
+  let sum = 0;
+  for (let n = 0; n < N; n++) {
+    const row = n * C;
+    const target = targets[n];
+    if (target < 0) {
+      grad.fill(0, row, row + C);
+      continue;
+    }
+    sum += rowMax[n] + Math.log(rowSum[n]) - logits[row + target];
+    for (let c = row; c < row + C; c++) grad[c] *= inverseCount;
+    grad[row + target] -= inverseCount;
+  }
+  return sum * inverseCount;
+}
+
+/** Each row's max and Σ e^{z − max} (float32 path), reused across calls. */
+let rowMax = new Float32Array(0);
+let rowSum = new Float32Array(0);
 
 /** Binary cross-entropy on logits (F.binary_cross_entropy_with_logits, mean over counted units):
  *  ℓ = max(z, 0) − z·y + log(1 + e^{−|z|});  dℓ/dz = σ(z) − y. */

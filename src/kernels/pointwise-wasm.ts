@@ -10,7 +10,7 @@ import { memoryFor, memoryView, wasmExports, wasmGemmEnabled, wasmScratchBase } 
 interface Pointwise {
   pointwise: (which: number, x: number, y: number, n: number) => void;
   lstmForward: (...args: number[]) => void;
-  tanhForward: (ip: number, hp: number, h: number, n: number) => void;
+  tanhForward: (ip: number, hp: number, cache: number, h: number, n: number) => void;
   softmaxRows: (z: number, p: number, rowMax: number, rowSum: number, N: number, C: number) => void;
 }
 
@@ -82,23 +82,26 @@ export function lstmForwardWasm(
   cache.set(memoryView(cacheOut, 5 * state));
 }
 
-/** h = tanh(inputPart + hiddenPart) over n = B·H values (the tanh RNN's forward step). Call only
- *  when wasmPointwiseEnabled(). */
+/** cache = inputPart + hiddenPart, h = tanh(cache) over n = B·H values (the tanh RNN's forward
+ *  step). Call only when wasmPointwiseEnabled(). */
 export function tanhForwardWasm(
   inputPart: Float32Array,
   hiddenPart: Float32Array,
+  cache: Float32Array,
   h: Float32Array,
   n: number,
 ): void {
   const padded = round4(n);
   const ip = wasmScratchBase();
   const hp = ip + 4 * padded;
-  const out = hp + 4 * padded;
-  const mem = memoryFor(out + 4 * padded);
+  const aOut = hp + 4 * padded;
+  const hOut = aOut + 4 * padded;
+  const mem = memoryFor(hOut + 4 * padded);
   mem.set(inputPart.length === n ? inputPart : inputPart.subarray(0, n), ip >> 2);
   mem.set(hiddenPart.length === n ? hiddenPart : hiddenPart.subarray(0, n), hp >> 2);
-  fns!.tanhForward(ip, hp, out, padded);
-  h.set(memoryView(out, n));
+  fns!.tanhForward(ip, hp, aOut, hOut, padded);
+  cache.set(memoryView(aOut, n));
+  h.set(memoryView(hOut, n));
 }
 
 /** probs [N×C] = softmax of each row of logits; rowMax, rowSum [N] = each row's max and
