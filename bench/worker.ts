@@ -49,8 +49,9 @@ async function importPeer<T>(name: string): Promise<T> {
 // ---- rnnlab, through its public API ----
 
 async function rnnlabTrainer(cell: CellName, H: number, threads: number): Promise<Trainer> {
-  const { SequenceModel, createOptimizer } = await import("../src/index.js");
-  const { dataParallel } = await import("../node/threads.js");
+  const { dataParallel, enableRelaxedSimd } = await import("../node/threads.js");
+  enableRelaxedSimd(); // as the CLI does, before the kernels compile
+  const { SequenceModel, createOptimizer, wasmKernelVariant } = await import("../src/index.js");
   const { vocab: V, embedding: E, seqLen: T, batch: B, lr } = WORKLOAD;
   const model = new SequenceModel(
     {
@@ -83,7 +84,7 @@ async function rnnlabTrainer(cell: CellName, H: number, threads: number): Promis
     return { tokens, classes };
   });
   return {
-    info: { version: "working tree (src/index.ts)", threads },
+    info: { version: "working tree (src/index.ts)", threads, wasm: wasmKernelVariant() ?? "none" },
     step(i) {
       const { tokens, classes } = batches[i % batches.length];
       const { loss } = parallel.lossAndGrad({ T, B, tokens }, { classes });
@@ -375,6 +376,7 @@ async function matmulMain(impl: ImplName, n: number, threads: number, seconds: n
   const a = random(n * n, 1);
   const b = random(n * n, 2);
   if (impl === "rnnlab") {
+    (await import("../node/relaxed-simd.js")).enableRelaxedSimd();
     const { matmul, matmulTransB } = await import("../src/index.js");
     const out = new Float32Array(n * n);
     for (const [kernel, fn] of [

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
+import { enableRelaxedSimd } from "../node/relaxed-simd.js";
 import { RnnlabError } from "../src/errors.js";
 import { UserError } from "./errors.js";
 
@@ -10,6 +11,9 @@ import * as evalCommand from "./commands/eval.js";
 import * as lab from "./commands/lab.js";
 import * as sample from "./commands/sample.js";
 import * as train from "./commands/train.js";
+
+// Before any product compiles the WebAssembly kernels: fused multiply-add on Node 20 too.
+enableRelaxedSimd();
 
 const program = new Command("rnnlab")
   .description("Recurrent neural networks you can build, run, see and check.")

@@ -10,11 +10,15 @@ export {
   makeActivation,
 } from "./kernels/activations.js";
 export {
+  reloadWasmKernel,
   setWasmGemmEnabled,
   setWasmGemmSums,
+  type WasmVariant,
   wasmGemmAvailable,
   wasmGemmEnabled,
+  wasmKernelVariant,
 } from "./kernels/gemm-wasm.js";
+export { setWasmPointwiseEnabled, wasmPointwiseEnabled } from "./kernels/pointwise-wasm.js";
 export { matmul, matmulReference, matmulTransA, matmulTransB } from "./kernels/matmul.js";
 export type { CellKind, InputConfig, LossName, ModelConfig, RecurrentConfig } from "./model/config.js";
 export { modelParamSpecs, type ParamSpec, recurrentParamSpecs } from "./model/param-shapes.js";

@@ -1,15 +1,17 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KC, MC, NC } from "../src/kernels/gemm-blocking.js";
 import { gemmF32 } from "../src/kernels/gemm-f32.js";
 import {
   gemmWasmF32,
+  reloadWasmKernel,
   setPackedPoolBytes,
   setWasmGemmEnabled,
   setWasmGemmSums,
   wasmGemmAvailable,
   wasmGemmEnabled,
+  wasmKernelVariant,
 } from "../src/kernels/gemm-wasm.js";
 import {
   matmul,
@@ -176,7 +178,8 @@ afterEach(() => {
   setWasmGemmSums("float32");
 });
 
-it("the WebAssembly kernel loads in Node 20 (SIMD) and is on by default", () => {
+it("the WebAssembly kernel loads in Node 20 (its relaxed SIMD build, under the flag) and is on by default", () => {
+  expect(wasmKernelVariant()).toBe("relaxed");
   expect(wasmGemmAvailable()).toBe(true);
   expect(wasmGemmEnabled()).toBe(true);
   expect(setWasmGemmSums("float32"), "the default sums").toBe("float32");
@@ -189,82 +192,96 @@ it("src/kernels/gemm-wasm-module.ts is up to date with assembly/gemm-f32.ts", ()
   ).not.toThrow();
 }, 60_000);
 
-describe.each([
-  ["float64 sums", false],
-  ["float32 sums", true],
-])("%s", (_name, sums32) => {
-  const options = { sums32 };
-  const setup = () => setWasmGemmSums(sums32 ? "float32" : "float64");
-
-  it.each(fixedShapes)("M=%i K=%i N=%i: every form, through matmul and directly", (M, K, N) => {
-    setup();
-    for (const f of forms) {
-      check(viaMatmul, f, M, K, N, M * 10007 + K * 101 + N, options);
-      check(direct, f, M, K, N, M * 10007 + K * 101 + N + 1, options);
-    }
+// Both builds: relaxed SIMD (fused multiply-add; vitest runs Node with --experimental-wasm-relaxed-simd,
+// as the CLI sets it) and plain SIMD (Node 20 without the flag).
+describe.each(["relaxed", "simd"] as const)("the %s build", (variant) => {
+  beforeAll(() => {
+    expect(reloadWasmKernel(variant)).toBe(variant);
+  });
+  afterAll(() => {
+    reloadWasmKernel("relaxed");
   });
 
-  it.each(fixedShapes)("M=%i K=%i N=%i: a packed right operand (matmul, matmulTransB forms)", (M, K, N) => {
-    setup();
-    // The tolerance covers three products' roundings: the bound of one, tripled.
-    for (const f of [forms[0], forms[2]]) {
-      check(viaPacked, f, M, K, N, M * 7 + K * 3 + N, { ...options, scale: 1, tripled: true });
-    }
-  });
+  describe.each([
+    ["float64 sums", false],
+    ["float32 sums", true],
+  ])("%s", (_name, sums32) => {
+    const options = { sums32 };
+    const setup = () => setWasmGemmSums(sums32 ? "float32" : "float64");
 
-  it.each(fixedShapes.filter((_, i) => i % 3 === 0))("M=%i K=%i N=%i, on views at offsets", (M, K, N) => {
-    setup();
-    for (const f of forms) check(direct, f, M, K, N, M + K + N, { ...options, views: true });
-  });
+    it.each(fixedShapes)("M=%i K=%i N=%i: every form, through matmul and directly", (M, K, N) => {
+      setup();
+      for (const f of forms) {
+        check(viaMatmul, f, M, K, N, M * 10007 + K * 101 + N, options);
+        check(direct, f, M, K, N, M * 10007 + K * 101 + N + 1, options);
+      }
+    });
 
-  it("random shapes (1 to 70 in each dimension, some larger)", () => {
-    setup();
-    const rng = new Rng(sums32 ? 33 : 65);
-    const dim = (max: number) => 1 + Math.floor(rng.uniform() * max);
-    for (let trial = 0; trial < 60; trial++) {
-      const big = trial % 10 === 9;
-      const [M, K, N] = big ? [dim(300), dim(600), dim(300)] : [dim(70), dim(70), dim(70)];
-      check(direct, forms[trial % 3], M, K, N, 1000 + trial, { ...options, views: trial % 2 === 0 });
-    }
-  });
+    it.each(fixedShapes)("M=%i K=%i N=%i: a packed right operand (matmul, matmulTransB forms)", (M, K, N) => {
+      setup();
+      // The tolerance covers three products' roundings: the bound of one, tripled.
+      for (const f of [forms[0], forms[2]]) {
+        check(viaPacked, f, M, K, N, M * 7 + K * 3 + N, { ...options, scale: 1, tripled: true });
+      }
+    });
 
-  it.each([
-    [1, 8],
-    [4, 8],
-    [1, 12],
-    [4, 32],
-  ])("the recurrent layer's shapes at G=%i, H=%i", (G, H) => {
-    setup();
-    for (const [name, M, K, N, f] of layerShapes(G, H)) {
-      expect(() => check(viaMatmul, f, M, K, N, M * K + N, { ...options, views: true }), name).not.toThrow();
-    }
-  });
+    it.each(fixedShapes.filter((_, i) => i % 3 === 0))("M=%i K=%i N=%i, on views at offsets", (M, K, N) => {
+      setup();
+      for (const f of forms) check(direct, f, M, K, N, M + K + N, { ...options, views: true });
+    });
 
-  it("large and small magnitudes", () => {
-    setup();
-    for (const f of forms) {
-      check(direct, f, 21, 300, 19, 5, { ...options, scale: 1e6 });
-      check(direct, f, 21, 300, 19, 6, { ...options, scale: 1e-6 });
-    }
-  });
+    it("random shapes (1 to 70 in each dimension, some larger)", () => {
+      setup();
+      const rng = new Rng(sums32 ? 33 : 65);
+      const dim = (max: number) => 1 + Math.floor(rng.uniform() * max);
+      for (let trial = 0; trial < 60; trial++) {
+        const big = trial % 10 === 9;
+        const [M, K, N] = big ? [dim(300), dim(600), dim(300)] : [dim(70), dim(70), dim(70)];
+        check(direct, forms[trial % 3], M, K, N, 1000 + trial, { ...options, views: trial % 2 === 0 });
+      }
+    });
 
-  it("a NaN or infinity in A reaches only its own output row", () => {
-    setup();
-    const [M, K, N] = [10, 40, 9]; // edge tiles in M and N
-    for (const f of forms) {
-      for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
-        const rng = new Rng(3);
-        const a = random(M * K, rng);
-        const b = random(K * N, rng);
-        const badRow = 5;
-        a[f.transA ? 7 * M + badRow : badRow * K + 7] = bad;
-        const out = new Float32Array(M * N);
-        direct(f, out, a, b, M, K, N);
-        for (let i = 0; i < M * N; i++) {
-          expect(Number.isFinite(out[i]), `${f.name} ${bad} at ${i}`).toBe(Math.floor(i / N) !== badRow);
+    it.each([
+      [1, 8],
+      [4, 8],
+      [1, 12],
+      [4, 32],
+    ])("the recurrent layer's shapes at G=%i, H=%i", (G, H) => {
+      setup();
+      for (const [name, M, K, N, f] of layerShapes(G, H)) {
+        expect(
+          () => check(viaMatmul, f, M, K, N, M * K + N, { ...options, views: true }),
+          name,
+        ).not.toThrow();
+      }
+    });
+
+    it("large and small magnitudes", () => {
+      setup();
+      for (const f of forms) {
+        check(direct, f, 21, 300, 19, 5, { ...options, scale: 1e6 });
+        check(direct, f, 21, 300, 19, 6, { ...options, scale: 1e-6 });
+      }
+    });
+
+    it("a NaN or infinity in A reaches only its own output row", () => {
+      setup();
+      const [M, K, N] = [10, 40, 9]; // edge tiles in M and N
+      for (const f of forms) {
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+          const rng = new Rng(3);
+          const a = random(M * K, rng);
+          const b = random(K * N, rng);
+          const badRow = 5;
+          a[f.transA ? 7 * M + badRow : badRow * K + 7] = bad;
+          const out = new Float32Array(M * N);
+          direct(f, out, a, b, M, K, N);
+          for (let i = 0; i < M * N; i++) {
+            expect(Number.isFinite(out[i]), `${f.name} ${bad} at ${i}`).toBe(Math.floor(i / N) !== badRow);
+          }
         }
       }
-    }
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { GEMM_WASM_BASE64 } from "./gemm-wasm-module.js";
+import { GEMM_WASM_BASE64, GEMM_WASM_RELAXED_BASE64 } from "./gemm-wasm-module.js";
 
 // The WebAssembly SIMD (f32x4) float32 matrix kernel, compiled from assembly/gemm-f32.ts and
 // embedded as base64 (gemm-wasm-module.ts). WebAssembly reads only its own memory, so each call
@@ -50,11 +50,50 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
+export type WasmVariant = "relaxed" | "simd";
+/** The build loaded ("relaxed": fused multiply-add), null before loading or where none loads. */
+let variant: WasmVariant | null = null;
+let preferRelaxed = true;
+
+/** The module built with relaxed SIMD where this engine compiles it (and it is preferred), else
+ *  the SIMD one. */
+function compile(): object {
+  try {
+    if (!preferRelaxed) throw new Error("the SIMD build was asked for");
+    const module = new WebAssembly!.Module(decodeBase64(GEMM_WASM_RELAXED_BASE64));
+    variant = "relaxed";
+    return module;
+  } catch {
+    // CompileError: relaxed SIMD is off (Node 20 without --experimental-wasm-relaxed-simd)
+    const module = new WebAssembly!.Module(decodeBase64(GEMM_WASM_BASE64));
+    variant = "simd";
+    return module;
+  }
+}
+
+/** Which build of the module runs: "relaxed" (fused multiply-add), "simd", or null (none). */
+export function wasmKernelVariant(): WasmVariant | null {
+  return wasmGemmAvailable() ? variant : null;
+}
+
+/** Loads the module again, preferring `preferred` (tests and benchmarks compare the builds; the
+ *  relaxed one loads only where the engine has relaxed SIMD). Every packed operand is stale after.
+ *  Returns the build now loaded. */
+export function reloadWasmKernel(preferred: WasmVariant): WasmVariant | null {
+  preferRelaxed = preferred === "relaxed";
+  kernel = undefined;
+  poolEnd = 0;
+  poolGeneration++;
+  views.clear();
+  f32 = new Float32Array(0);
+  return wasmKernelVariant();
+}
+
 function load(): Kernel | null {
   try {
     if (typeof WebAssembly === "undefined" || typeof atob === "undefined") return null;
     // Throws CompileError where SIMD is not supported.
-    const module = new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
+    const module = compile();
     const { exports } = new WebAssembly.Instance(module, {});
     const memory = exports.memory as WasmMemory;
     const base = (((exports.heapBase as () => number)() + 63) >> 6) << 6;

@@ -14,14 +14,12 @@ interface Pointwise {
   softmaxRows: (z: number, p: number, rowMax: number, rowSum: number, N: number, C: number) => void;
 }
 
-let fns: Pointwise | null | undefined;
+let fns: Pointwise | null = null;
+/** The module instance fns came from (reloadWasmKernel makes a new one). */
+let loadedFrom: Record<string, unknown> | null = null;
 let enabled = true;
 
-function load(): Pointwise | null {
-  const exports = wasmExports();
-  if (!exports || typeof exports.lstmForward !== "function") return null;
-  return exports as unknown as Pointwise;
-}
+
 
 /** Turns the pointwise kernels on or off (on by default where WebAssembly loads); returns the
  *  previous setting. They also follow setWasmGemmEnabled. */
@@ -33,7 +31,11 @@ export function setWasmPointwiseEnabled(on: boolean): boolean {
 
 export function wasmPointwiseEnabled(): boolean {
   if (!enabled || !wasmGemmEnabled()) return false;
-  if (fns === undefined) fns = load();
+  const exports = wasmExports();
+  if (exports !== loadedFrom) {
+    loadedFrom = exports;
+    fns = exports && typeof exports.lstmForward === "function" ? (exports as unknown as Pointwise) : null;
+  }
   return fns !== null;
 }
 
