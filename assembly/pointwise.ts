@@ -143,3 +143,47 @@ export function softmaxRows(z: usize, p: usize, rowMax: usize, rowSum: usize, N:
     store<f32>(rowSum + (<usize>n << 2), sum);
   }
 }
+
+/** LSTM backward step for B rows of H units (H a multiple of 4), as src/cells/lstm.ts, from the
+ *  cache [B×5H] (i, f, g, o, tanh c): dc = cGrad + hGrad ⊙ o ⊙ (1 − tanh²c) (written back to
+ *  cGrad), cPrevGrad += dc ⊙ f, and da [B×4H] = dc⊙g⊙i(1−i), dc⊙cPrev⊙f(1−f), dc⊙i⊙(1−g²),
+ *  hGrad⊙tanh c⊙o(1−o) into gateGrad (both the input part's and the hidden part's gradient). */
+export function lstmBackward(
+  cache: usize,
+  hGrad: usize,
+  cGrad: usize,
+  cPrev: usize,
+  cPrevGrad: usize,
+  gateGrad: usize,
+  B: i32,
+  H: i32,
+): void {
+  const hb = <usize>H << 2;
+  const one = f32x4.splat(1);
+  for (let b = 0; b < B; b++) {
+    const gates = <usize>(b * 4 * H) << 2;
+    const row = <usize>(b * H) << 2;
+    const cached = <usize>(b * 5 * H) << 2;
+    for (let j = 0; j < H; j += 4) {
+      const q = <usize>j << 2;
+      const k = cache + cached + q;
+      const i = v128.load(k);
+      const f = v128.load(k + hb);
+      const g = v128.load(k + 2 * hb);
+      const o = v128.load(k + 3 * hb);
+      const tanhC = v128.load(k + 4 * hb);
+      const dh = v128.load(hGrad + row + q);
+      const dc = f32x4.add(
+        v128.load(cGrad + row + q),
+        f32x4.mul(f32x4.mul(dh, o), f32x4.sub(one, f32x4.mul(tanhC, tanhC))),
+      );
+      v128.store(cGrad + row + q, dc);
+      v128.store(cPrevGrad + row + q, f32x4.add(v128.load(cPrevGrad + row + q), f32x4.mul(dc, f)));
+      const a = gateGrad + gates + q;
+      v128.store(a, f32x4.mul(f32x4.mul(f32x4.mul(dc, g), i), f32x4.sub(one, i)));
+      v128.store(a + hb, f32x4.mul(f32x4.mul(f32x4.mul(dc, v128.load(cPrev + row + q)), f), f32x4.sub(one, f)));
+      v128.store(a + 2 * hb, f32x4.mul(f32x4.mul(dc, i), f32x4.sub(one, f32x4.mul(g, g))));
+      v128.store(a + 3 * hb, f32x4.mul(f32x4.mul(f32x4.mul(dh, tanhC), o), f32x4.sub(one, o)));
+    }
+  }
+}

@@ -4,8 +4,8 @@ import type { CellStep } from "../src/cells/cell.js";
 import { sigmoid } from "../src/kernels/activations.js";
 import { softmaxCrossEntropy } from "../src/kernels/losses.js";
 import {
-  lstmForwardWasm,
   pointwiseWasm,
+  setWasmPointwiseEnabled,
   softmaxRowsWasm,
   tanhForwardWasm,
   wasmPointwiseEnabled,
@@ -72,58 +72,76 @@ function random(n: number, rng: Rng, scale = 2): Float32Array {
   return Float32Array.from({ length: n }, () => scale * rng.normal());
 }
 
-describe("cell forward steps in WebAssembly equal the TypeScript cells to float32 rounding", () => {
+/** The TypeScript cell (the WebAssembly path off) and the cell as it runs by default (WebAssembly)
+ *  on copies of the same step; returns both steps. */
+function bothWays(run: (s: CellStep) => void, make: () => CellStep): [CellStep, CellStep] {
+  const ts = make();
+  const previous = setWasmPointwiseEnabled(false);
+  try {
+    run(ts);
+  } finally {
+    setWasmPointwiseEnabled(previous);
+  }
+  const wasm = make();
+  run(wasm);
+  return [ts, wasm];
+}
+
+function expectNear(a: CellStep, b: CellStep, keys: (keyof CellStep)[], ulps: number): void {
+  for (const key of keys) {
+    const x = a[key] as Float32Array;
+    const y = b[key] as Float32Array;
+    expect(x.length, key).toBe(y.length);
+    for (let i = 0; i < x.length; i++) {
+      expect(Math.abs(x[i] - y[i]), `${key}[${i}]`).toBeLessThanOrEqual(
+        ulps * ULP * Math.max(1, Math.abs(y[i])),
+      );
+    }
+  }
+}
+
+describe("cell steps in WebAssembly equal the TypeScript cells to float32 rounding", () => {
   it.each([
     [1, 4],
     [3, 8],
     [5, 128],
-  ])("LSTM, B = %i, H = %i", (B, H) => {
+  ])("LSTM forward and backward, B = %i, H = %i", (B, H) => {
+    expect(wasmPointwiseEnabled()).toBe(true);
     const rng = new Rng(B * 100 + H);
-    const inputPart = random(4 * B * H, rng);
-    const hiddenPart = random(4 * B * H, rng);
-    const cPrev = random(B * H, rng);
-    const step = (): CellStep => {
-      const empty = new Float32Array(0);
-      return {
-        B,
-        H,
-        inputPart,
-        hiddenPart,
-        hPrev: empty,
-        cPrev,
-        h: new Float32Array(B * H),
-        c: new Float32Array(B * H),
-        cache: new Float32Array(5 * B * H),
-        hGrad: empty,
-        cGrad: empty,
-        inputPartGrad: empty,
-        hiddenPartGrad: empty,
-        hPrevGrad: empty,
-        cPrevGrad: empty,
-      };
+    const n = B * H;
+    const inputs = {
+      inputPart: random(4 * n, rng),
+      hiddenPart: random(4 * n, rng),
+      cPrev: random(n, rng),
+      hGrad: random(n, rng),
+      cGrad: random(n, rng),
+      cPrevGrad: random(n, rng),
     };
-    const ts = step();
-    lstmCell().forward(ts);
-    const wasm = step();
-    lstmForwardWasm(
-      inputPart,
-      hiddenPart,
-      cPrev,
-      wasm.c as Float32Array,
-      wasm.h as Float32Array,
-      wasm.cache as Float32Array,
+    const make = (): CellStep => ({
       B,
       H,
-    );
-    for (const key of ["h", "c", "cache"] as const) {
-      const a = wasm[key];
-      const b = ts[key];
-      for (let i = 0; i < a.length; i++) {
-        expect(Math.abs(a[i] - b[i]), `${key}[${i}]`).toBeLessThanOrEqual(
-          8 * ULP * Math.max(1, Math.abs(b[i])),
-        );
-      }
-    }
+      inputPart: inputs.inputPart,
+      hiddenPart: inputs.hiddenPart,
+      hPrev: new Float32Array(0),
+      cPrev: inputs.cPrev,
+      h: new Float32Array(n),
+      c: new Float32Array(n),
+      cache: new Float32Array(5 * n),
+      hGrad: inputs.hGrad,
+      cGrad: inputs.cGrad.slice(),
+      inputPartGrad: new Float32Array(4 * n),
+      hiddenPartGrad: new Float32Array(4 * n),
+      hPrevGrad: new Float32Array(0),
+      cPrevGrad: inputs.cPrevGrad.slice(),
+    });
+    const cell = lstmCell();
+    const [ts, wasm] = bothWays((s) => {
+      cell.forward(s);
+      cell.backward(s);
+    }, make);
+    expectNear(wasm, ts, ["h", "c", "cache"], 8);
+    expectNear(wasm, ts, ["cGrad", "cPrevGrad", "inputPartGrad", "hiddenPartGrad"], 32);
+    expect(Array.from(wasm.hiddenPartGrad)).toEqual(Array.from(wasm.inputPartGrad));
   });
 
   it.each([1, 7, 130])("tanh RNN, n = %i values (any n)", (n) => {

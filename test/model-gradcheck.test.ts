@@ -139,4 +139,24 @@ describe("SequenceModel.lossAndGrad", () => {
     const b = hot.forward({ T, B, tokens });
     expect(relativeError(a, b)).toBeLessThan(1e-12);
   });
+
+  it("an embedding's vocabulary projection (V < T·B) equals projecting each position (V >= T·B)", () => {
+    // B = 3 sequences at once project the V = 5 vocabulary rows (5 < 12 positions); one sequence
+    // at a time projects its 4 positions (4 < 5). The mean over all equals the counted mix.
+    const { model, batch, targets } = build(inputs[0], "cross-entropy");
+    const whole = model.lossAndGrad(batch, targets);
+    const wholeGrad = model.params.grad.slice();
+    const mixed = new Float64Array(wholeGrad.length);
+    let loss = 0;
+    for (let b = 0; b < B; b++) {
+      const pick = (n: number) => n * B + b;
+      const tokens = Int32Array.from({ length: T }, (_, t) => (batch.tokens as Int32Array)[pick(t)]);
+      const classes = Int32Array.from({ length: T }, (_, t) => (targets.classes as Int32Array)[pick(t)]);
+      const one = model.lossAndGrad({ T, B: 1, tokens, lengths: lengths.subarray(b, b + 1) }, { classes });
+      loss += (one.loss * one.count) / whole.count;
+      for (let i = 0; i < mixed.length; i++) mixed[i] += (model.params.grad[i] * one.count) / whole.count;
+    }
+    expect(Math.abs(loss - whole.loss)).toBeLessThan(1e-12);
+    expect(relativeError(mixed, wholeGrad)).toBeLessThan(1e-12);
+  });
 });

@@ -1,4 +1,4 @@
-import { lstmForwardWasm, wasmPointwiseEnabled } from "../kernels/pointwise-wasm.js";
+import { lstmBackwardWasm, lstmForwardWasm, wasmPointwiseEnabled } from "../kernels/pointwise-wasm.js";
 import type { Cell, CellStep } from "./cell.js";
 
 /** LSTM, PyTorch's nn.LSTM, gate blocks i, f, g, o (a = inputPart + hiddenPart):
@@ -10,7 +10,7 @@ import type { Cell, CellStep } from "./cell.js";
  *  cache per unit: i, f, g, o, tanh(c).
  *  The loops keep the step's buffers in locals and walk each gate block with its own index (the
  *  hot loop of training); σ(z) = 1 / (1 + e^{−z}) is written out, as in kernels/activations.
- *  A float32 forward step with H a multiple of 4 runs in WebAssembly (kernels/pointwise-wasm.ts). */
+ *  A float32 step with H a multiple of 4 runs in WebAssembly (kernels/pointwise-wasm.ts). */
 export function lstmCell(): Cell {
   return {
     kind: "lstm",
@@ -64,6 +64,20 @@ export function lstmCell(): Cell {
     },
     backward(s: CellStep): void {
       const { B, H, cache, hGrad, cGrad, cPrev, cPrevGrad, inputPartGrad, hiddenPartGrad } = s;
+      if (cache instanceof Float32Array && H % 4 === 0 && wasmPointwiseEnabled()) {
+        lstmBackwardWasm(
+          cache,
+          hGrad as Float32Array,
+          cGrad as Float32Array,
+          cPrev as Float32Array,
+          cPrevGrad as Float32Array,
+          inputPartGrad as Float32Array,
+          hiddenPartGrad as Float32Array,
+          B,
+          H,
+        );
+        return;
+      }
       for (let b = 0; b < B; b++) {
         const row = b * H;
         const aI = 4 * row;

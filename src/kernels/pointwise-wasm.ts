@@ -10,6 +10,7 @@ import { memoryFor, memoryView, wasmExports, wasmGemmEnabled, wasmScratchBase } 
 interface Pointwise {
   pointwise: (which: number, x: number, y: number, n: number) => void;
   lstmForward: (...args: number[]) => void;
+  lstmBackward: (...args: number[]) => void;
   tanhForward: (ip: number, hp: number, cache: number, h: number, n: number) => void;
   softmaxRows: (z: number, p: number, rowMax: number, rowSum: number, N: number, C: number) => void;
 }
@@ -18,8 +19,6 @@ let fns: Pointwise | null = null;
 /** The module instance fns came from (reloadWasmKernel makes a new one). */
 let loadedFrom: Record<string, unknown> | null = null;
 let enabled = true;
-
-
 
 /** Turns the pointwise kernels on or off (on by default where WebAssembly loads); returns the
  *  previous setting. They also follow setWasmGemmEnabled. */
@@ -82,6 +81,40 @@ export function lstmForwardWasm(
   c.set(memoryView(cOut, state));
   h.set(memoryView(hOut, state));
   cache.set(memoryView(cacheOut, 5 * state));
+}
+
+/** The LSTM backward step of src/cells/lstm.ts (H a multiple of 4): cache [B×5H], hGrad, cPrev
+ *  [B×H] in; cGrad [B×H] in and out (the total dL/dc); cPrevGrad [B×H] accumulated; the gates'
+ *  gradient [B×4H] out into inputPartGrad and hiddenPartGrad. Call only when wasmPointwiseEnabled(). */
+export function lstmBackwardWasm(
+  cache: Float32Array,
+  hGrad: Float32Array,
+  cGrad: Float32Array,
+  cPrev: Float32Array,
+  cPrevGrad: Float32Array,
+  inputPartGrad: Float32Array,
+  hiddenPartGrad: Float32Array,
+  B: number,
+  H: number,
+): void {
+  const state = B * H;
+  const k = wasmScratchBase();
+  const dh = k + 20 * state;
+  const dc = dh + 4 * state;
+  const cp = dc + 4 * state;
+  const dcp = cp + 4 * state;
+  const da = dcp + 4 * state;
+  const mem = memoryFor(da + 16 * state);
+  mem.set(cache, k >> 2);
+  mem.set(hGrad, dh >> 2);
+  mem.set(cGrad, dc >> 2);
+  mem.set(cPrev, cp >> 2);
+  mem.set(cPrevGrad, dcp >> 2);
+  fns!.lstmBackward(k, dh, dc, cp, dcp, da, B, H);
+  cGrad.set(memoryView(dc, state));
+  cPrevGrad.set(memoryView(dcp, state));
+  inputPartGrad.set(memoryView(da, 4 * state));
+  hiddenPartGrad.set(memoryView(da, 4 * state));
 }
 
 /** cache = inputPart + hiddenPart, h = tanh(cache) over n = B·H values (the tanh RNN's forward

@@ -3,6 +3,7 @@ import { alloc, type Buf, type DType } from "../tensor.js";
 import type { InputConfig } from "./config.js";
 import type { Params } from "./params.js";
 import { Scratch } from "./scratch.js";
+import type { TokenInput } from "./token-projection.js";
 
 /** Turns a batch's tokens (or feature vectors) into the first layer's input x [T·B×I].
  *  embedding: x = E[token] (a row lookup);  onehot: x = e_token (a V-wide vector; same function
@@ -43,6 +44,18 @@ export class InputLayer {
     this.begin(rows, tokens);
     this.fillRows(params, 0, rows);
     return this.buffer;
+  }
+
+  /** An embedding model's tokens as the first layer's input, when projecting the V vocabulary rows
+   *  costs less than projecting the `rows` positions (V < rows; token-projection.ts); else null, and
+   *  the caller uses forward / begin. Checks the tokens when `check` (the caller checks them row by
+   *  row otherwise). */
+  asTokens(rows: number, tokens: Int32Array | null | undefined, check: boolean): TokenInput | null {
+    const c = this.config;
+    if (c.kind !== "embedding" || !tokens || tokens.length !== rows || c.vocabSize >= rows) return null;
+    if (check) checkTokens(tokens, c.vocabSize);
+    this.tokens = tokens;
+    return { tokens, vocabSize: c.vocabSize, table: this.embeddingName };
   }
 
   /** Starts a forward whose tokens are decided row block by row block: `tokens` [T·B] is read (and

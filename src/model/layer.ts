@@ -4,6 +4,13 @@ import { matmul, matmulPacked, matmulTransA, matmulTransB, PackedOperand } from 
 import { alloc, type Buf, type DType } from "../tensor.js";
 import type { Params } from "./params.js";
 import { Scratch } from "./scratch.js";
+import {
+  gatherRows,
+  isTokenInput,
+  projectVocabulary,
+  projectVocabularyBackward,
+  type TokenInput,
+} from "./token-projection.js";
 
 /** Names of one layer's parameters inside a Params store. */
 export interface LayerParamNames {
@@ -105,7 +112,11 @@ export class RecurrentLayer {
   /** W_hh as the right operand of hPrev·W_hhᵀ (forward) and of dA·W_hh (backward). */
   private readonly recurrentT = new PackedOperand();
   private readonly recurrent = new PackedOperand();
-  private input: Buf | null = null;
+  private input: Buf | TokenInput | null = null;
+  /** Token input: P = E·W_ihᵀ + b_ih [V×GH] (token-projection.ts), computed at the pass's first
+   *  projectInputs; S, its gradient by vocabulary row. */
+  private vocabularyReady = false;
+  private readonly vocabulary: Scratch;
   private lengths: Int32Array | null = null;
   private readonly step: CellStep;
   readonly skip: number;
@@ -119,6 +130,7 @@ export class RecurrentLayer {
     readonly dtype: DType,
   ) {
     this.skip = names.weightSkip ? skip : 0;
+    this.vocabulary = new Scratch(dtype);
     const empty = alloc(dtype, 0);
     this.step = {
       B: 0,
@@ -149,31 +161,51 @@ export class RecurrentLayer {
     return this.ws.use(T, B);
   }
 
-  /** Starts a forward over x [T·B×I] (kept by reference until backward) from h0, c0 [B×H] (null:
-   *  zeros). Then projectInputs(from, to) must have run over a step's rows of x before advance(t),
-   *  t = 1..T in order: all steps at once, or step by step when inputs arrive late (fed-back tokens).
-   *  Returns the states h_0..h_T [(T+1)·B×H], filled as the steps advance. */
-  begin(x: Buf, T: number, B: number, h0: Buf | null, c0: Buf | null, lengths: Int32Array | null): Buf {
+  /** Starts a forward over x [T·B×I], or the tokens of an embedding (kept by reference until
+   *  backward), from h0, c0 [B×H] (null: zeros). Then projectInputs(from, to) must have run over a
+   *  step's rows of x before advance(t), t = 1..T in order: all steps at once, or step by step when
+   *  inputs arrive late (fed-back tokens). Returns the states h_0..h_T [(T+1)·B×H], filled as the
+   *  steps advance. */
+  begin(
+    x: Buf | TokenInput,
+    T: number,
+    B: number,
+    h0: Buf | null,
+    c0: Buf | null,
+    lengths: Int32Array | null,
+  ): Buf {
     const ws = this.workspace(T, B);
     const stateRow = B * this.hiddenSize;
     this.input = x;
+    this.vocabularyReady = false;
     this.lengths = lengths;
     initState(ws.h, h0, stateRow);
     if (this.cell.hasCellState) initState(ws.c, c0, stateRow);
     return ws.h;
   }
 
-  /** inputPart = W_ih x_t + b_ih for steps from+1..to (rows from·B..to·B of x), in one product. */
+  /** inputPart = W_ih x_t + b_ih for steps from+1..to (rows from·B..to·B of x), in one product
+   *  (tokens: rows of the vocabulary's projection). */
   projectInputs(params: Params, from: number, to: number): void {
     const ws = this.ws as LayerWorkspace;
     const { B } = ws;
     const GH = this.cell.gates * this.hiddenSize;
     const I = this.inputSize;
     const out = ws.inputProj.subarray(from * B * GH, to * B * GH);
+    const input = this.input!;
+    if (isTokenInput(input)) {
+      const P = this.vocabulary.view("projection", input.vocabSize * GH);
+      if (!this.vocabularyReady) {
+        projectVocabulary(P, params, input, this.names.weightIh, this.names.biasIh, GH);
+        this.vocabularyReady = true;
+      }
+      gatherRows(out, P, input.tokens, from * B, to * B, GH);
+      return;
+    }
     out.fill(0);
     matmulTransB(
       out,
-      this.input!.subarray(from * B * I, to * B * I),
+      input.subarray(from * B * I, to * B * I),
       params.value(this.names.weightIh),
       (to - from) * B,
       I,
@@ -287,6 +319,13 @@ export class RecurrentLayer {
       matmulTransA(weightSkipGrad, ws.hiddenPartGrad.subarray(from, from + rows * GH), ws.h, H, rows, H);
     }
 
+    if (isTokenInput(x)) {
+      // dE goes straight into the table's gradient: no inputGrad.
+      const S = this.vocabulary.view("projectionGrad", x.vocabSize * GH);
+      const { weightIh, biasIh } = this.names;
+      projectVocabularyBackward(S, params, x, ws.inputPartGrad, weightIh, biasIh, GH, wantInputGrad);
+      return { hiddenGrads: ws.hiddenGrads, cellGrads: ws.cellGrads, inputGrad: null };
+    }
     matmulTransA(params.gradOf(this.names.weightIh), ws.inputPartGrad, x, GH, T * B, this.inputSize);
     addColumnSums(params.gradOf(this.names.biasIh), ws.inputPartGrad, T * B, GH);
     let inputGrad: Buf | null = null;

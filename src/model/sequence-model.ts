@@ -79,7 +79,9 @@ export class SequenceModel {
     if (!Number.isInteger(T) || T < 1 || !Number.isInteger(B) || B < 1) {
       throw new ShapeError(`batch needs positive integer T and B, got T = ${T}, B = ${B}`);
     }
-    const x = this.input.forward(this.params, T * B, batch.tokens ?? null, batch.inputs ?? null);
+    const x =
+      this.input.asTokens(T * B, batch.tokens, true) ??
+      this.input.forward(this.params, T * B, batch.tokens ?? null, batch.inputs ?? null);
     const top = this.stack.forward(this.params, x, T, B, initial, batch.lengths ?? null);
     this.batch = batch;
     this.top = top;
@@ -118,8 +120,8 @@ export class SequenceModel {
     }
     if (tokens.length !== T * B)
       throw new ShapeError(`tokens has ${tokens.length} entries, expected T·B = ${T * B}`);
-    const x = this.input.begin(T * B, tokens);
-    const top = this.stack.begin(x, T, B, initial);
+    const tokenInput = this.input.asTokens(T * B, tokens, false);
+    const top = this.stack.begin(tokenInput ?? this.input.begin(T * B, tokens), T, B, initial);
     this.ensureOutputs(T * B * O);
     this.batch = { T, B, tokens };
     this.top = top;
@@ -128,7 +130,7 @@ export class SequenceModel {
     for (let i = 0; i < T; i++) {
       if (i > 0) choose(i, this.outputs.subarray((i - 1) * B * O, i * B * O), tokens);
       checkTokenRow(tokens, i * B, (i + 1) * B, this.config.input.vocabSize);
-      this.input.fillRows(this.params, i * B, (i + 1) * B);
+      if (!tokenInput) this.input.fillRows(this.params, i * B, (i + 1) * B);
       this.stack.advance(this.params, i + 1);
       const rows = this.outputs.subarray(i * B * O, (i + 1) * B * O);
       linearForward(rows, top.subarray(i * B * H, (i + 1) * B * H), weight, bias, B, H, O);

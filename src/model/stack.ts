@@ -5,10 +5,12 @@ import type { RecurrentConfig } from "./config.js";
 import { RecurrentLayer } from "./layer.js";
 import { recurrentParamSpecs } from "./param-shapes.js";
 import type { Params } from "./params.js";
+import { isTokenInput, type TokenInput } from "./token-projection.js";
 
 /** What backpropagation through time returns besides parameter gradients: for every layer l,
  *  hiddenGrads[l] [(T+1)·B×H] holds dL/dh_t for t = 0..T (row t·B + b), and for an LSTM
- *  cellGrads[l] the same for dL/dc_t. inputGrad [T·B×I] is dL/dx. Buffers belong to the layers
+ *  cellGrads[l] the same for dL/dc_t. inputGrad [T·B×I] is dL/dx (null when the input was an
+ *  embedding's tokens: dE then went straight into the table's gradient). Buffers belong to the layers
  *  and are overwritten by the next backward: copy what you keep. */
 export interface StackGrads {
   hiddenGrads: Buf[];
@@ -71,12 +73,12 @@ export class RecurrentStack {
     return recurrentParamSpecs(this.config, this.inputSize, this.prefix);
   }
 
-  /** x [T·B×I]; initial state [L·B×H] or null for zeros; lengths [B] or null when every row has
+  /** x [T·B×I] (or the tokens of an embedding, token-projection.ts); initial state [L·B×H] or null for zeros; lengths [B] or null when every row has
    *  T steps. Returns the top layer's outputs h_1..h_T [T·B×H] (a view into the layer's buffer).
    *  Layer by layer: each projects all its inputs in one product, then runs its steps. */
   forward(
     params: Params,
-    x: Buf,
+    x: Buf | TokenInput,
     T: number,
     B: number,
     initial: Partial<StackState> | null = null,
@@ -94,7 +96,7 @@ export class RecurrentStack {
    *  may write each step's input just before (fed-back tokens). Returns the top layer's outputs
    *  buffer [T·B×H], filled as the steps advance. */
   begin(
-    x: Buf,
+    x: Buf | TokenInput,
     T: number,
     B: number,
     initial: Partial<StackState> | null = null,
@@ -106,15 +108,17 @@ export class RecurrentStack {
     this.T = T;
     this.B = B;
     this.statesOf = [];
-    let input = x;
+    let input: Buf | TokenInput = x;
+    let top: Buf | null = null;
     for (let k = 0; k < L; k++) {
       const h0 = initial?.h ? initial.h.subarray(k * B * H, (k + 1) * B * H) : null;
       const c0 = initial?.c ? initial.c.subarray(k * B * H, (k + 1) * B * H) : null;
       const states = this.layers[k].begin(input, T, B, h0, c0, lengths);
       this.statesOf.push(states);
-      input = states.subarray(B * H);
+      top = states.subarray(B * H);
+      input = top;
     }
-    return input;
+    return top!;
   }
 
   /** Step t (1-based) through every layer, bottom to top. */
@@ -126,14 +130,18 @@ export class RecurrentStack {
   }
 
   private check(
-    x: Buf,
+    x: Buf | TokenInput,
     T: number,
     B: number,
     initial: Partial<StackState> | null,
     lengths: Int32Array | null,
   ): void {
     const size = this.layers.length * B * this.config.hiddenSize;
-    if (x.length !== T * B * this.inputSize) {
+    if (isTokenInput(x)) {
+      if (x.tokens.length !== T * B) {
+        throw new ShapeError(`tokens has ${x.tokens.length} entries, expected T·B = ${T * B}`);
+      }
+    } else if (x.length !== T * B * this.inputSize) {
       throw new ShapeError(`input has ${x.length} values, expected T·B·I = ${T}·${B}·${this.inputSize}`);
     }
     checkState(initial?.h, size, "initial h");

@@ -1,0 +1,79 @@
+import { addColumnSums, addRowVector } from "../kernels/elementwise.js";
+import { matmul, matmulTransA, matmulTransB } from "../kernels/matmul.js";
+import type { Buf } from "../tensor.js";
+import type { Params } from "./params.js";
+
+// The first layer of an embedding model, fed tokens: x_n = E[v_n], so its input projection is
+//   W_ih x_n + b_ih = P[v_n]  with  P = E·W_ihᵀ + b_ih  [V×G·H],
+// one product over the V vocabulary rows instead of the T·B positions (fewer when V < T·B, as in
+// a character model), then a row copy per position. Backward, with S[v] = Σ_{n: v_n = v} dA_n:
+//   dW_ih += Sᵀ·E,  db_ih += Σ_v S[v],  dE += S·W_ih  (each once per pass, V rows).
+
+/** The first layer's input as tokens of an embedding table (the parameter `table` [V×E]). */
+export interface TokenInput {
+  tokens: Int32Array;
+  vocabSize: number;
+  table: string;
+}
+
+export function isTokenInput(x: Buf | TokenInput): x is TokenInput {
+  return (x as TokenInput).tokens !== undefined;
+}
+
+/** P [V×GH] = E·W_ihᵀ + b_ih. */
+export function projectVocabulary(
+  P: Buf,
+  params: Params,
+  input: TokenInput,
+  weightIh: string,
+  biasIh: string,
+  GH: number,
+): void {
+  const table = params.value(input.table);
+  const V = input.vocabSize;
+  P.fill(0);
+  matmulTransB(P, table, params.value(weightIh), V, table.length / V, GH);
+  addRowVector(P, params.value(biasIh), V, GH);
+}
+
+/** out rows n = from..to−1 [·×width] = P[tokens[n]]. */
+export function gatherRows(
+  out: Buf,
+  P: Buf,
+  tokens: Int32Array,
+  from: number,
+  to: number,
+  width: number,
+): void {
+  for (let n = from; n < to; n++) {
+    const src = tokens[n] * width;
+    const dst = (n - from) * width;
+    for (let j = 0; j < width; j++) out[dst + j] = P[src + j];
+  }
+}
+
+/** Backward of the projection from dA = inputPartGrad [T·B×GH], through S (scratch [V×GH]):
+ *  dW_ih, db_ih and (when `embeddingGrad`) dE accumulate. */
+export function projectVocabularyBackward(
+  S: Buf,
+  params: Params,
+  input: TokenInput,
+  inputPartGrad: Buf,
+  weightIh: string,
+  biasIh: string,
+  GH: number,
+  embeddingGrad: boolean,
+): void {
+  const { tokens, vocabSize: V } = input;
+  S.fill(0);
+  for (let n = 0; n < tokens.length; n++) {
+    const dst = tokens[n] * GH;
+    const src = n * GH;
+    for (let j = 0; j < GH; j++) S[dst + j] += inputPartGrad[src + j];
+  }
+  const table = params.value(input.table);
+  const E = table.length / V;
+  matmulTransA(params.gradOf(weightIh), S, table, GH, V, E);
+  addColumnSums(params.gradOf(biasIh), S, V, GH);
+  if (embeddingGrad) matmul(params.gradOf(input.table), S, params.value(weightIh), V, GH, E);
+}
