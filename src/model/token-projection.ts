@@ -66,10 +66,18 @@ export function projectVocabularyBackward(
 ): void {
   const { tokens, vocabSize: V } = input;
   S.fill(0);
+  const GH4 = GH - (GH % 4);
   for (let n = 0; n < tokens.length; n++) {
     const dst = tokens[n] * GH;
     const src = n * GH;
-    for (let j = 0; j < GH; j++) S[dst + j] += inputPartGrad[src + j];
+    let j = 0;
+    for (; j < GH4; j += 4) {
+      S[dst + j] += inputPartGrad[src + j];
+      S[dst + j + 1] += inputPartGrad[src + j + 1];
+      S[dst + j + 2] += inputPartGrad[src + j + 2];
+      S[dst + j + 3] += inputPartGrad[src + j + 3];
+    }
+    for (; j < GH; j++) S[dst + j] += inputPartGrad[src + j];
   }
   const table = params.value(input.table);
   const E = table.length / V;
