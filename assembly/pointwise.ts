@@ -10,23 +10,80 @@
 
 // @ts-nocheck (AssemblyScript, not TypeScript)
 
+// Every constant splatted to 16 bytes in a static table, read with v128.load: inside a loop V8
+// rebuilds a v128.const with several instructions at each use, where a load is one.
+const LOW: usize = 0;
+const HIGH: usize = 16;
+const MAGIC: usize = 32;
+const LOG2E: usize = 48;
+const LN2_HI: usize = 64;
+const LN2_LO: usize = 80;
+const E5: usize = 96;
+const E4: usize = 112;
+const E3: usize = 128;
+const E2: usize = 144;
+const E1: usize = 160;
+const E0: usize = 176;
+const ONE: usize = 192;
+const TWO: usize = 208;
+const T4: usize = 224;
+const T3: usize = 240;
+const T2: usize = 256;
+const T1: usize = 272;
+const T0: usize = 288;
+const SMALL: usize = 304;
+const K: usize = memory.data<f32>([
+  -87.3, -87.3, -87.3, -87.3,
+  88.3, 88.3, 88.3, 88.3,
+  12582912.0, 12582912.0, 12582912.0, 12582912.0,
+  1.4426950408889634, 1.4426950408889634, 1.4426950408889634, 1.4426950408889634,
+  0.693359375, 0.693359375, 0.693359375, 0.693359375,
+  0.00021219444, 0.00021219444, 0.00021219444, 0.00021219444,
+  0.000198756915, 0.000198756915, 0.000198756915, 0.000198756915,
+  0.0013981999507, 0.0013981999507, 0.0013981999507, 0.0013981999507,
+  0.0083334519073, 0.0083334519073, 0.0083334519073, 0.0083334519073,
+  0.041665795894, 0.041665795894, 0.041665795894, 0.041665795894,
+  0.16666665459, 0.16666665459, 0.16666665459, 0.16666665459,
+  0.50000001201, 0.50000001201, 0.50000001201, 0.50000001201,
+  1.0, 1.0, 1.0, 1.0,
+  2.0, 2.0, 2.0, 2.0,
+  -0.00570498872745, -0.00570498872745, -0.00570498872745, -0.00570498872745,
+  0.0206390887954, 0.0206390887954, 0.0206390887954, 0.0206390887954,
+  -0.0537397155531, -0.0537397155531, -0.0537397155531, -0.0537397155531,
+  0.133314422036, 0.133314422036, 0.133314422036, 0.133314422036,
+  -0.333332819422, -0.333332819422, -0.333332819422, -0.333332819422,
+  0.625, 0.625, 0.625, 0.625,
+], 16);
+const BIAS: usize = memory.data<i32>([127, 127, 127, 127], 16);
+
+// @ts-ignore: decorator
+@inline
+function k(offset: usize): v128 {
+  return v128.load(K + offset);
+}
+
 // @ts-ignore: decorator
 @inline
 function expv(x: v128): v128 {
-  const underflow = f32x4.lt(x, f32x4.splat(-87.3));
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.add(r, f32x4.mul(n, f32x4.splat(2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
-  // 2^n: n + 127 in the exponent field (n is in [−126, 127] after the clamp)
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const underflow = f32x4.lt(x, k(LOW));
+  // pmin/pmax are one instruction each (min/max take several in V8, for NaN and ±0); with x as
+  // the first operand a NaN passes through
+  x = f32x4.pmin(f32x4.pmax(x, k(LOW)), k(HIGH));
+  // n = round(x / ln 2) by the 1.5·2²³ trick: t's low mantissa bits then hold n + 2²²
+  const t = f32x4.add(f32x4.mul(x, k(LOG2E)), k(MAGIC));
+  const n = f32x4.sub(t, k(MAGIC));
+  let r = f32x4.sub(x, f32x4.mul(n, k(LN2_HI)));
+  r = f32x4.add(r, f32x4.mul(n, k(LN2_LO)));
+  let p = k(E5);
+  p = f32x4.add(f32x4.mul(p, r), k(E4));
+  p = f32x4.add(f32x4.mul(p, r), k(E3));
+  p = f32x4.add(f32x4.mul(p, r), k(E2));
+  p = f32x4.add(f32x4.mul(p, r), k(E1));
+  p = f32x4.add(f32x4.mul(p, r), k(E0));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), k(ONE));
+  // 2^n: n + 127 in the exponent field (n is in [−126, 127] after the clamp); shifting t's bits
+  // (0x4B400000 + n) + 127 left by 23 drops everything but n + 127
+  const scale = i32x4.shl(i32x4.add(t, v128.load(BIAS)), 23);
   // below −87.3, 0 (the true value is under 2⁻¹²⁶, a denormal); NaN fails the test and stays NaN
   return v128.andnot(f32x4.mul(p, scale), underflow);
 }
@@ -34,23 +91,21 @@ function expv(x: v128): v128 {
 // @ts-ignore: decorator
 @inline
 function sigmoidv(x: v128): v128 {
-  const one = f32x4.splat(1);
-  return f32x4.div(one, f32x4.add(one, expv(f32x4.neg(x))));
+  return f32x4.div(k(ONE), f32x4.add(k(ONE), expv(f32x4.neg(x))));
 }
 
 // @ts-ignore: decorator
 @inline
 function tanhv(x: v128): v128 {
-  const one = f32x4.splat(1);
-  const large = f32x4.sub(one, f32x4.div(f32x4.splat(2), f32x4.add(expv(f32x4.add(x, x)), one)));
+  const large = f32x4.sub(k(ONE), f32x4.div(k(TWO), f32x4.add(expv(f32x4.add(x, x)), k(ONE))));
   const z = f32x4.mul(x, x);
-  let p = f32x4.splat(-5.70498872745e-3);
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036e-1));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422e-1));
+  let p = k(T4);
+  p = f32x4.add(f32x4.mul(p, z), k(T3));
+  p = f32x4.add(f32x4.mul(p, z), k(T2));
+  p = f32x4.add(f32x4.mul(p, z), k(T1));
+  p = f32x4.add(f32x4.mul(p, z), k(T0));
   const small = f32x4.add(x, f32x4.mul(f32x4.mul(p, z), x));
-  return v128.bitselect(small, large, f32x4.lt(f32x4.abs(x), f32x4.splat(0.625)));
+  return v128.bitselect(small, large, f32x4.lt(f32x4.abs(x), k(SMALL)));
 }
 
 /** exp, σ and tanh of n float32 values at x into y (n a multiple of 4): for tests. which: 0 exp,
@@ -112,7 +167,7 @@ export function softmaxRows(z: usize, p: usize, rowMax: usize, rowSum: usize, N:
   for (let n = 0; n < N; n++) {
     const row = <usize>(n * C) << 2;
     let mv = f32x4.splat(-Infinity);
-    for (let c = 0; c < C4; c += 4) mv = f32x4.max(mv, v128.load(z + row + (<usize>c << 2)));
+    for (let c = 0; c < C4; c += 4) mv = f32x4.pmax(mv, v128.load(z + row + (<usize>c << 2)));
     let top = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
     for (let c = C4; c < C; c++) top = max(top, load<f32>(z + row + (<usize>c << 2)));
     const m = f32x4.splat(top);

@@ -10,6 +10,7 @@ import {
   projectVocabulary,
   projectVocabularyBackward,
   type TokenInput,
+  VocabularyRows,
 } from "./token-projection.js";
 
 /** Names of one layer's parameters inside a Params store. */
@@ -117,6 +118,7 @@ export class RecurrentLayer {
    *  projectInputs; S, its gradient by vocabulary row. */
   private vocabularyReady = false;
   private readonly vocabulary: Scratch;
+  private readonly vocabularyRows = new VocabularyRows();
   private lengths: Int32Array | null = null;
   private readonly step: CellStep;
   readonly skip: number;
@@ -199,7 +201,7 @@ export class RecurrentLayer {
         projectVocabulary(P, params, input, this.names.weightIh, this.names.biasIh, GH);
         this.vocabularyReady = true;
       }
-      gatherRows(out, P, input.tokens, from * B, to * B, GH);
+      gatherRows(out, this.vocabularyRows.get(P, input.vocabSize, GH), input.tokens, from * B, to * B, GH);
       return;
     }
     out.fill(0);

@@ -36,20 +36,31 @@ export function projectVocabulary(
   addRowVector(P, params.value(biasIh), V, GH);
 }
 
-/** out rows n = from..to−1 [·×width] = P[tokens[n]]. */
+/** P's rows as views, made once per (P, V) and reused: a row copy is then TypedArray.set, a
+ *  memcpy, where an element loop converts every float32 through float64 and back. */
+export class VocabularyRows {
+  private rows: Buf[] = [];
+  private of: Buf | null = null;
+
+  get(P: Buf, V: number, width: number): Buf[] {
+    if (this.of !== P || this.rows.length !== V) {
+      this.rows = Array.from({ length: V }, (_, v) => P.subarray(v * width, (v + 1) * width));
+      this.of = P;
+    }
+    return this.rows;
+  }
+}
+
+/** out rows n = from..to−1 [·×width] = P[tokens[n]], given P's rows. */
 export function gatherRows(
   out: Buf,
-  P: Buf,
+  rows: Buf[],
   tokens: Int32Array,
   from: number,
   to: number,
   width: number,
 ): void {
-  for (let n = from; n < to; n++) {
-    const src = tokens[n] * width;
-    const dst = (n - from) * width;
-    for (let j = 0; j < width; j++) out[dst + j] = P[src + j];
-  }
+  for (let n = from; n < to; n++) out.set(rows[tokens[n]], (n - from) * width);
 }
 
 /** Backward of the projection from dA = inputPartGrad [T·B×GH], through S (scratch [V×GH]):
