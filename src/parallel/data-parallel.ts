@@ -29,6 +29,8 @@ import {
   TIME,
   taskLayout,
   taskViews,
+  type ViewShape,
+  reshaped,
 } from "./protocol.js";
 
 // Data parallelism over threads: the batch's B rows are split into contiguous shards, shard 0 runs
@@ -61,7 +63,7 @@ interface WorkerShard {
   buffer: ArrayBufferLike | null;
   generation: number;
   views: TaskViews | null;
-  viewKey: string;
+  viewShape: ViewShape;
 }
 
 const START_SECONDS = 60;
@@ -82,7 +84,8 @@ const errorClasses: Record<string, new (message: string) => Error> = {
 export class DataParallel {
   private readonly shared: Buf | null;
   private readonly workers: WorkerShard[] = [];
-  private local: { views: TaskViews | null; key: string } = { views: null, key: "" };
+  private localViewsOf: TaskViews | null = null;
+  private readonly localShape: ViewShape = { T: 0, B: 0, flags: 0 };
   private norms = new Float64Array(0);
   private readonly shardViews: TaskViews[] = [];
   private readonly weights: Float64Array;
@@ -125,7 +128,7 @@ export class DataParallel {
         buffer: null,
         generation: 0,
         views: null,
-        viewKey: "",
+        viewShape: { T: 0, B: 0, flags: 0 },
       });
     }
   }
@@ -221,14 +224,13 @@ export class DataParallel {
   }
 
   private localViews(T: number, B: number, flags: number): TaskViews {
-    const key = `${T},${B},${flags}`;
-    if (!this.local.views || this.local.key !== key) {
+    if (reshaped(this.localShape, T, B, flags) || !this.localViewsOf) {
       const { inputs, values } = this.widths();
       const dtype = this.model.config.dtype;
       const bytes = taskLayout(T, B, flags, inputs, values, dtype).bytes;
-      this.local = { views: taskViews(new ArrayBuffer(bytes), T, B, flags, inputs, values, dtype), key };
+      this.localViewsOf = taskViews(new ArrayBuffer(bytes), T, B, flags, inputs, values, dtype);
     }
-    return this.local.views!;
+    return this.localViewsOf;
   }
 
   private post(
@@ -242,8 +244,7 @@ export class DataParallel {
     const { T } = batch;
     const { inputs, values } = this.widths();
     const dtype = this.model.config.dtype;
-    const key = `${T},${rows},${flags}`;
-    if (w.viewKey !== key) {
+    if (reshaped(w.viewShape, T, rows, flags) || !w.views) {
       const bytes = taskLayout(T, rows, flags, inputs, values, dtype).bytes;
       if (!w.buffer || w.buffer.byteLength < bytes) {
         w.buffer = new SharedArrayBuffer(bytes);
@@ -251,7 +252,6 @@ export class DataParallel {
         w.handle.post({ kind: "buffers", generation: w.generation, buffer: w.buffer });
       }
       w.views = taskViews(w.buffer, T, rows, flags, inputs, values, dtype);
-      w.viewKey = key;
     }
     gather(w.views!, batch, targets, start, rows, this.widths());
     const c = w.control;

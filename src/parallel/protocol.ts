@@ -135,3 +135,19 @@ export function taskViews(
     norms: new Float64Array(buffer, layout.results + 16, T + 1),
   };
 }
+
+/** The (T, B, flags) a TaskViews was made for, compared field by field (no key string per step). */
+export interface ViewShape {
+  T: number;
+  B: number;
+  flags: number;
+}
+
+/** Whether `shape` is (T, B, flags); if not, records them there. */
+export function reshaped(shape: ViewShape, T: number, B: number, flags: number): boolean {
+  if (shape.T === T && shape.B === B && shape.flags === flags) return false;
+  shape.T = T;
+  shape.B = B;
+  shape.flags = flags;
+  return true;
+}

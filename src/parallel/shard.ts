@@ -17,6 +17,8 @@ import {
   type TaskViews,
   TIME,
   taskViews,
+  type ViewShape,
+  reshaped,
 } from "./protocol.js";
 
 // The worker side of DataParallel, host-agnostic: a Node worker_threads entry or a browser Worker
@@ -30,7 +32,7 @@ interface Shard {
   generation: number;
   lastCommand: number;
   views: TaskViews | null;
-  viewKey: string;
+  viewShape: ViewShape;
 }
 
 let shard: Shard | null = null;
@@ -41,7 +43,15 @@ let shard: Shard | null = null;
 export function onShardMessage(message: ShardMessage): boolean {
   if (message.kind === "init") {
     const model = new SequenceModel(message.config, { params: { data: message.data, grad: message.grad } });
-    shard = { init: message, model, buffer: null, generation: 0, lastCommand: 0, views: null, viewKey: "" };
+    shard = {
+      init: message,
+      model,
+      buffer: null,
+      generation: 0,
+      lastCommand: 0,
+      views: null,
+      viewShape: { T: 0, B: 0, flags: 0 },
+    };
     Atomics.store(message.control, READY, 1);
     Atomics.notify(message.control, READY);
   } else if (shard) {
@@ -74,10 +84,8 @@ function runStep(s: Shard): number {
   const B = control[ROWS];
   const flags = control[FLAGS];
   const config = s.model.config;
-  const key = `${T},${B},${flags}`;
-  if (!s.views || s.viewKey !== key) {
+  if (reshaped(s.viewShape, T, B, flags) || !s.views) {
     s.views = taskViews(s.buffer!, T, B, flags, inputWidth(config), config.outputSize, config.dtype);
-    s.viewKey = key;
   }
   const v = s.views;
   try {
