@@ -10,6 +10,7 @@ export {
   makeActivation,
 } from "./kernels/activations.js";
 export {
+  loadWasmKernels,
   reloadWasmKernel,
   setWasmGemmEnabled,
   setWasmGemmSums,

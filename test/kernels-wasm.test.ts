@@ -1,10 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { KC, MC, NC } from "../src/kernels/gemm-blocking.js";
 import { gemmF32 } from "../src/kernels/gemm-f32.js";
 import {
+  forgetWasmKernel,
   gemmWasmF32,
+  loadWasmKernels,
   reloadWasmKernel,
   setPackedPoolBytes,
   setWasmGemmEnabled,
@@ -183,6 +185,22 @@ it("the WebAssembly kernel loads in Node 20 (its relaxed SIMD build, under the f
   expect(wasmGemmAvailable()).toBe(true);
   expect(wasmGemmEnabled()).toBe(true);
   expect(setWasmGemmSums("float32"), "the default sums").toBe("float32");
+});
+
+it("loadWasmKernels() compiles the module asynchronously (a page's main thread), and products use it", async () => {
+  forgetWasmKernel("relaxed");
+  // lib ES2022 with Node's types does not declare WebAssembly
+  const wasm = (globalThis as unknown as { WebAssembly: { compile: (bytes: Uint8Array) => Promise<object> } })
+    .WebAssembly;
+  const compile = vi.spyOn(wasm, "compile");
+  try {
+    expect(await loadWasmKernels()).toBe("relaxed");
+    expect(compile).toHaveBeenCalledTimes(1);
+  } finally {
+    compile.mockRestore();
+  }
+  expect(wasmKernelVariant()).toBe("relaxed");
+  check(viaMatmul, forms[2], 40, 70, 90, 3, { sums32: true });
 });
 
 it("src/kernels/gemm-wasm-module.ts is up to date with assembly/gemm-f32.ts", () => {

@@ -18,6 +18,7 @@ declare const WebAssembly:
   | {
       Module: new (bytes: Uint8Array) => object;
       Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+      compile(bytes: Uint8Array): Promise<object>;
     };
 declare const atob: undefined | ((data: string) => string);
 
@@ -80,33 +81,69 @@ export function wasmKernelVariant(): WasmVariant | null {
  *  relaxed one loads only where the engine has relaxed SIMD). Every packed operand is stale after.
  *  Returns the build now loaded. */
 export function reloadWasmKernel(preferred: WasmVariant): WasmVariant | null {
+  forgetWasmKernel(preferred);
+  return wasmKernelVariant();
+}
+
+/** Drops the loaded module (the next product, or loadWasmKernels, loads it again, preferring
+ *  `preferred`); every packed operand is stale after. */
+export function forgetWasmKernel(preferred: WasmVariant = "relaxed"): void {
   preferRelaxed = preferred === "relaxed";
   kernel = undefined;
+  variant = null;
   poolEnd = 0;
   poolGeneration++;
   views.clear();
   f32 = new Float32Array(0);
-  return wasmKernelVariant();
 }
 
 function load(): Kernel | null {
   try {
     if (typeof WebAssembly === "undefined" || typeof atob === "undefined") return null;
-    // Throws CompileError where SIMD is not supported.
-    const module = compile();
-    const { exports } = new WebAssembly.Instance(module, {});
-    const memory = exports.memory as WasmMemory;
-    const base = (((exports.heapBase as () => number)() + 63) >> 6) << 6;
-    const work = (exports.workBytes as () => number)();
-    const gemm = exports.gemm as (...args: number[]) => void;
-    const gemm64 = exports.gemm64 as (...args: number[]) => void;
-    const gemmPacked = exports.gemmPacked as (...args: number[]) => void;
-    const packBAll = exports.packBAll as (...args: number[]) => void;
-    const packedBytes = exports.packedBytes as (K: number, N: number) => number;
-    return { memory, gemm, gemm64, gemmPacked, packBAll, packedBytes, exports, base, work };
+    // Throws CompileError where SIMD is not supported (and RangeError on a page's main thread for
+    // modules over a few KB in some engines: loadWasmKernels compiles asynchronously there).
+    return instantiate(compile());
   } catch {
     return null;
   }
+}
+
+function instantiate(module: object): Kernel {
+  const { exports } = new WebAssembly!.Instance(module, {});
+  const memory = exports.memory as WasmMemory;
+  const base = (((exports.heapBase as () => number)() + 63) >> 6) << 6;
+  const work = (exports.workBytes as () => number)();
+  const gemm = exports.gemm as (...args: number[]) => void;
+  const gemm64 = exports.gemm64 as (...args: number[]) => void;
+  const gemmPacked = exports.gemmPacked as (...args: number[]) => void;
+  const packBAll = exports.packBAll as (...args: number[]) => void;
+  const packedBytes = exports.packedBytes as (K: number, N: number) => number;
+  return { memory, gemm, gemm64, gemmPacked, packBAll, packedBytes, exports, base, work };
+}
+
+/** Compiles the module asynchronously and keeps it for every later product: for a page's main
+ *  thread, where browsers may refuse to compile a module of this size synchronously (the kernels
+ *  would then fall back to TypeScript). Anywhere else the first product loads it synchronously, so
+ *  calling this is optional. Resolves to the build loaded, or null where none loads. */
+export async function loadWasmKernels(): Promise<WasmVariant | null> {
+  if (kernel) return variant;
+  if (typeof WebAssembly === "undefined" || typeof atob === "undefined") return null;
+  for (const [build, base64] of [
+    ["relaxed", GEMM_WASM_RELAXED_BASE64],
+    ["simd", GEMM_WASM_BASE64],
+  ] as const) {
+    if (build === "relaxed" && !preferRelaxed) continue;
+    try {
+      const module = await WebAssembly.compile(decodeBase64(base64));
+      kernel = instantiate(module);
+      variant = build;
+      return variant;
+    } catch {
+      // this build does not compile here: try the next
+    }
+  }
+  kernel = null;
+  return null;
 }
 
 /** Whether the WebAssembly kernel loads here (WebAssembly with 128-bit SIMD). */
