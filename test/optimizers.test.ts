@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ConfigError, ShapeError } from "../src/errors.js";
+import { setWasmPointwiseEnabled, wasmPointwiseEnabled } from "../src/kernels/pointwise-wasm.js";
 import { alloc, type Buf, type DType } from "../src/tensor.js";
 import { createOptimizer, type OptimizerConfig, resolveOptimizerConfig } from "../src/train/optimizers.js";
 
@@ -220,6 +221,27 @@ describe("update rules against a scalar reference over 3 steps", () => {
     expectClose(single, runThreeSteps(config, "float64"), 1e-6);
     expect(createOptimizer(config, 4, "float32").state().buffers.exp_avg).toBeInstanceOf(Float32Array);
   });
+
+  it.each([
+    ["adam", 0],
+    ["adam", 0.1],
+    ["adamw", 0.01],
+  ] as const)(
+    "%s (weight decay %s) in float32: WebAssembly and TypeScript agree to 1e-6",
+    (name, weightDecay) => {
+      const config: OptimizerConfig = { name, lr: 1, weightDecay };
+      expect(wasmPointwiseEnabled()).toBe(true);
+      const wasm = runThreeSteps(config, "float32");
+      const previous = setWasmPointwiseEnabled(false);
+      try {
+        const ts = runThreeSteps(config, "float32");
+        expectClose(wasm, ts, 1e-6);
+        expect(Array.from(wasm)).not.toEqual(Array.from(P0));
+      } finally {
+        setWasmPointwiseEnabled(previous);
+      }
+    },
+  );
 });
 
 describe("resolveOptimizerConfig", () => {

@@ -13,6 +13,7 @@ interface Pointwise {
   lstmBackward: (...args: number[]) => void;
   tanhForward: (ip: number, hp: number, cache: number, h: number, n: number) => void;
   softmaxRows: (z: number, p: number, rowMax: number, rowSum: number, N: number, C: number) => void;
+  adamStep: (...args: number[]) => void;
 }
 
 let fns: Pointwise | null = null;
@@ -160,4 +161,54 @@ export function softmaxRowsWasm(
   probs.set(memoryView(p, size));
   rowMax.set(memoryView(m, N));
   rowSum.set(memoryView(s, N));
+}
+
+/** The Adam / AdamW update of src/train/optim/adam.ts on n = p.length float32 values, in float32
+ *  arithmetic (assembly/adam.ts): p, m, v updated in place from g. Call only when
+ *  wasmPointwiseEnabled(). */
+export function adamStepWasm(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  h: {
+    beta1: number;
+    beta2: number;
+    stepSize: number;
+    biasCorrection2Sqrt: number;
+    eps: number;
+    weightDecay: number;
+    decoupled: boolean;
+    decay: number;
+  },
+): void {
+  const n = p.length;
+  const bytes = 4 * round4(n);
+  const pOff = wasmScratchBase();
+  const gOff = pOff + bytes;
+  const mOff = gOff + bytes;
+  const vOff = mOff + bytes;
+  const mem = memoryFor(vOff + bytes);
+  mem.set(p, pOff >> 2);
+  mem.set(g, gOff >> 2);
+  mem.set(m, mOff >> 2);
+  mem.set(v, vOff >> 2);
+  fns!.adamStep(
+    pOff,
+    gOff,
+    mOff,
+    vOff,
+    round4(n),
+    h.beta1,
+    h.beta2,
+    h.stepSize,
+    h.biasCorrection2Sqrt,
+    h.eps,
+    h.weightDecay,
+    h.decoupled ? 1 : 0,
+    h.decay,
+  );
+  p.set(memoryView(pOff, n));
+  m.set(memoryView(mOff, n));
+  v.set(memoryView(vOff, n));
 }

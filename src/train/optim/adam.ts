@@ -1,3 +1,4 @@
+import { adamStepWasm, wasmPointwiseEnabled } from "../../kernels/pointwise-wasm.js";
 import type { Buf, DType } from "../../tensor.js";
 import { BufferedOptimizer } from "./base.js";
 import type { ResolvedAdamConfig } from "./types.js";
@@ -5,7 +6,9 @@ import type { ResolvedAdamConfig } from "./types.js";
 /** torch.optim.Adam and AdamW (1.13, single-tensor path, no amsgrad), elementwise, t = step from 1:
  *  AdamW first decays p = p·(1 − lr·wd); Adam instead adds it to the gradient, g = g + wd·p;
  *  m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g·g;
- *  p = p − (lr / (1 − β1^t))·m / (√v / √(1 − β2^t) + ε)   (ε after the bias correction of v). */
+ *  p = p − (lr / (1 − β1^t))·m / (√v / √(1 − β2^t) + ε)   (ε after the bias correction of v).
+ *  float32 runs in WebAssembly SIMD where it loads (assembly/adam.ts: float32 arithmetic, as
+ *  PyTorch's; here float64 arithmetic rounded once per stored value). */
 export class Adam extends BufferedOptimizer<ResolvedAdamConfig> {
   constructor(config: ResolvedAdamConfig, size: number, dtype: DType) {
     super(config, size, dtype, ["exp_avg", "exp_avg_sq"]);
@@ -20,6 +23,16 @@ export class Adam extends BufferedOptimizer<ResolvedAdamConfig> {
     const decay = 1 - lr * weightDecay;
     const stepSize = lr / (1 - beta1 ** step);
     const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
+    if (
+      p instanceof Float32Array &&
+      g instanceof Float32Array &&
+      m instanceof Float32Array &&
+      wasmPointwiseEnabled()
+    ) {
+      const hyper = { beta1, beta2, stepSize, biasCorrection2Sqrt, eps, weightDecay, decoupled, decay };
+      adamStepWasm(p, g, m, v as Float32Array, hyper);
+      return;
+    }
     for (let i = 0; i < p.length; i++) {
       let gi = g[i];
       if (decoupled) p[i] = p[i] * decay;
