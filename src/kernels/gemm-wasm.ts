@@ -206,11 +206,6 @@ export interface PackedSlot {
   generation: number;
 }
 
-/** Bytes a packed K×N right operand takes. */
-export function wasmPackedBytes(K: number, N: number): number {
-  return kernel!.packedBytes(K, N);
-}
-
 export function slotIsCurrent(slot: PackedSlot | null): slot is PackedSlot {
   return slot !== null && slot.generation === poolGeneration;
 }
