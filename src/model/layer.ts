@@ -29,6 +29,7 @@ class LayerWorkspace {
   inputProj!: Buf; // [T·B×G·H]  W_ih x_t + b_ih for every step
   hiddenPart!: Buf; // [B×G·H]
   h!: Buf; // [(T+1)·B×H]
+  hBefore!: Buf; // [T·B×H]  h_0..h_{T−1}, the states each step starts from
   c!: Buf; // [(T+1)·B×H] (LSTM) or empty
   cache!: Buf; // [T·B×cacheWidth·H]
   inputPartGrad!: Buf; // [T·B×G·H]
@@ -73,6 +74,7 @@ class LayerWorkspace {
     this.inputProj = this.view("inputProj", T * B * GH);
     this.hiddenPart = this.view("hiddenPart", B * GH);
     this.h = this.view("h", states);
+    this.hBefore = this.h.subarray(0, T * B * H);
     this.c = this.view("c", cellStates);
     this.cache = this.view("cache", T * B * cell.cacheWidth * H);
     this.inputPartGrad = this.view("inputPartGrad", T * B * GH);
@@ -313,7 +315,7 @@ export class RecurrentLayer {
 
     // dW_hh += Σ_{t=1..T} dA_tᵀ h_{t−1}, dM += Σ_{t=k..T} dA_tᵀ h_{t−k}: rows of the per-step
     // buffers are consecutive in t, so each is one product over the steps' rows.
-    matmulTransA(weightHhGrad, ws.hiddenPartGrad, ws.h, GH, T * B, H);
+    matmulTransA(weightHhGrad, ws.hiddenPartGrad, ws.hBefore, GH, T * B, H);
     addColumnSums(biasHhGrad, ws.hiddenPartGrad, T * B, GH);
     if (weightSkipGrad && T >= this.skip) {
       const rows = (T - this.skip + 1) * B;

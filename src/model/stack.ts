@@ -31,6 +31,8 @@ export class RecurrentStack {
   private T = 0;
   private B = 0;
   private statesOf: Buf[] = [];
+  /** The arrays backward returns, refilled by every backward (as the buffers they point at are). */
+  private readonly grads: { hiddenGrads: Buf[]; cellGrads: Buf[] } = { hiddenGrads: [], cellGrads: [] };
 
   constructor(
     readonly config: RecurrentConfig,
@@ -184,8 +186,9 @@ export class RecurrentStack {
     const L = this.layers.length;
     checkState(finalGrad?.h, L * B * H, "final h gradient");
     if (this.hasCellState) checkState(finalGrad?.c, L * B * H, "final c gradient");
-    const hiddenGrads: Buf[] = new Array(L);
-    const cellGrads: Buf[] = new Array(L);
+    const { hiddenGrads, cellGrads } = this.grads;
+    hiddenGrads.length = L;
+    cellGrads.length = L;
     let gradFromAbove = outputGrad;
     let inputGrad: Buf | null = null;
     for (let k = L - 1; k >= 0; k--) {
