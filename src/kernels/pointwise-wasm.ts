@@ -1,10 +1,11 @@
 import { memoryFor, memoryView, wasmExports, wasmGemmEnabled, wasmScratchBase } from "./gemm-wasm.js";
 
-// The cells' forward steps in WebAssembly SIMD (assembly/pointwise.ts, in the same module as the
-// matrix kernel): their exponentials at a few instructions per 4 values, where Math.exp and
-// Math.tanh cost tens of nanoseconds each. Each call copies the step's buffers into the module's
-// scratch and the results back. float32 only; the TypeScript cells stay the reference (float64,
-// gradient checks) and the fallback. Error: within a few float32 ulp of exp, σ and tanh
+// The pointwise work of a training step in WebAssembly SIMD (assembly/pointwise.ts and adam.ts, in
+// the same module as the matrix kernel): the LSTM's and the tanh RNN's steps, softmax rows and the
+// Adam update, their exponentials, square roots and divisions four at a time, where Math.exp and
+// Math.tanh cost tens of nanoseconds each. Each call copies its buffers into the module's scratch
+// and the results back. float32 only; the TypeScript code stays the reference (float64, gradient
+// checks) and the fallback. Error: within a few float32 ulp of exp, σ and tanh
 // (test/kernels-pointwise.test.ts).
 
 interface Pointwise {
