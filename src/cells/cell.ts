@@ -36,6 +36,9 @@ export interface Cell {
   readonly cacheWidth: number;
   /** Whether the skip term M h_{t-k} may be added to the hidden part. */
   readonly supportsSkip: boolean;
+  /** Whether backward writes the same values to inputPartGrad and hiddenPartGrad (a enters the
+   *  cell only as inputPart + hiddenPart), so the unroller may give both one buffer. */
+  readonly sharesPartGrad: boolean;
   forward(step: CellStep): void;
   backward(step: CellStep): void;
 }

@@ -16,6 +16,7 @@ export function gruCell(): Cell {
     hasCellState: false,
     cacheWidth: 4,
     supportsSkip: false,
+    sharesPartGrad: false,
     forward(s: CellStep): void {
       const { B, H, inputPart, hiddenPart, hPrev, h, cache } = s;
       for (let b = 0; b < B; b++) {

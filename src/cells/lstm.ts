@@ -18,6 +18,7 @@ export function lstmCell(): Cell {
     hasCellState: true,
     cacheWidth: 5,
     supportsSkip: false,
+    sharesPartGrad: true,
     forward(s: CellStep): void {
       const { B, H, inputPart, hiddenPart, cPrev, c, h, cache } = s;
       if (h instanceof Float32Array && H % 4 === 0 && wasmPointwiseEnabled()) {

@@ -14,6 +14,7 @@ export function rnnCell(activationName: ActivationName, straightThrough = false)
     hasCellState: false,
     cacheWidth: 1,
     supportsSkip: true,
+    sharesPartGrad: true,
     forward(s: CellStep): void {
       const { inputPart, hiddenPart, cache, h } = s;
       const n = s.B * s.H;

@@ -116,7 +116,7 @@ export function lstmBackwardWasm(
   cGrad.set(memoryView(dc, state));
   cPrevGrad.set(memoryView(dcp, state));
   inputPartGrad.set(memoryView(da, 4 * state));
-  hiddenPartGrad.set(memoryView(da, 4 * state));
+  if (hiddenPartGrad !== inputPartGrad) hiddenPartGrad.set(memoryView(da, 4 * state));
 }
 
 /** cache = inputPart + hiddenPart, h = tanh(cache) over n = B·H values (the tanh RNN's forward

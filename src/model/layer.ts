@@ -34,6 +34,7 @@ class LayerWorkspace {
   cache!: Buf; // [T·B×cacheWidth·H]
   inputPartGrad!: Buf; // [T·B×G·H]
   hiddenPartGrad!: Buf; // [T·B×G·H]  kept for every step: dW_hh is one product after the loop
+  //                        (inputPartGrad itself when the cell writes the same values to both)
   hiddenGrads!: Buf; // [(T+1)·B×H]
   cellGrads!: Buf; // [(T+1)·B×H] (LSTM) or empty
   inputGrad!: Buf; // [T·B×I]
@@ -78,7 +79,7 @@ class LayerWorkspace {
     this.c = this.view("c", cellStates);
     this.cache = this.view("cache", T * B * cell.cacheWidth * H);
     this.inputPartGrad = this.view("inputPartGrad", T * B * GH);
-    this.hiddenPartGrad = this.view("hiddenPartGrad", T * B * GH);
+    this.hiddenPartGrad = cell.sharesPartGrad ? this.inputPartGrad : this.view("hiddenPartGrad", T * B * GH);
     this.hiddenGrads = this.view("hiddenGrads", states);
     this.cellGrads = this.view("cellGrads", cellStates);
     this.inputGrad = this.view("inputGrad", T * B * I);
@@ -94,7 +95,7 @@ class LayerWorkspace {
     this.inputPartAt = steps(this.inputProj, B * GH);
     this.cacheAt = steps(this.cache, B * cell.cacheWidth * H);
     this.inputPartGradAt = steps(this.inputPartGrad, B * GH);
-    this.hiddenPartGradAt = steps(this.hiddenPartGrad, B * GH);
+    this.hiddenPartGradAt = cell.sharesPartGrad ? this.inputPartGradAt : steps(this.hiddenPartGrad, B * GH);
     this.T = T;
     this.B = B;
     return this;
