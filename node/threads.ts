@@ -21,10 +21,10 @@ function workerUrl(): URL {
 /** Starts shard workers; unref'd, so a process that forgets close() still exits. */
 export function nodeShardSpawner(): SpawnShard {
   const url = workerUrl();
-  if (!existsSync(fileURLToPath(url))) {
-    throw new ConfigError(`the thread worker ${fileURLToPath(url)} is missing; run npm run build`);
-  }
   return () => {
+    if (!existsSync(fileURLToPath(url))) {
+      throw new ConfigError(`the thread worker ${fileURLToPath(url)} is missing; run npm run build`);
+    }
     const worker = new Worker(url);
     worker.unref();
     return {
@@ -41,7 +41,5 @@ export function defaultThreads(B: number): number {
 
 /** model.lossAndGrad over `threads` threads (worker_threads for all but the calling one). */
 export function dataParallel(model: SequenceModel, threads: number): DataParallel {
-  return new DataParallel(model, threads > 1 ? nodeShardSpawner() : () => {
-    throw new Error("unreachable: one thread spawns no worker");
-  }, threads);
+  return new DataParallel(model, nodeShardSpawner(), threads);
 }

@@ -230,7 +230,7 @@ export function wasmPackB(
     slot = { offset: k.base + poolEnd, bytes, generation: poolGeneration };
     poolEnd += bytes;
   }
-  const bOff = k.base + poolEnd;
+  const bOff = wasmScratchBase();
   const mem = memoryFor(bOff + align16(4 * K * N));
   mem.set(b.length === K * N ? b : b.subarray(0, K * N), bOff >> 2);
   k.packBAll(slot.offset, bOff, K, N, brs, bcs);
@@ -252,7 +252,7 @@ export function gemmWasmPackedF32(
   const k = kernel!;
   const mn = M * N;
   const mk = M * K;
-  const cOff = k.base + poolEnd;
+  const cOff = wasmScratchBase();
   const aOff = cOff + align16(4 * mn);
   const wOff = aOff + align16(4 * mk);
   const mem = memoryFor(wOff + k.work);
@@ -320,7 +320,7 @@ export function gemmWasmF32(
   const mn = M * N;
   const mk = M * K;
   const kn = K * N;
-  const cOff = k.base + poolEnd;
+  const cOff = wasmScratchBase();
   const aOff = cOff + align16(4 * mn);
   const bOff = aOff + align16(4 * mk);
   const wOff = bOff + align16(4 * kn);
