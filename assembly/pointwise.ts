@@ -159,6 +159,16 @@ export function tanhForward(ip: usize, hp: usize, cache: usize, h: usize, n: i32
   }
 }
 
+/** tanh RNN backward step for n = B·H values (a multiple of 4), as src/cells/rnn.ts:
+ *  da = dh ⊙ (1 − h²), the gradient of both parts. */
+export function tanhBackward(hGrad: usize, h: usize, da: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const o = <usize>i << 2;
+    const y = v128.load(h + o);
+    v128.store(da + o, f32x4.mul(v128.load(hGrad + o), f32x4.sub(k(ONE), f32x4.mul(y, y))));
+  }
+}
+
 /** Softmax of N rows of C logits (row-major at z) into p, with each row's max and Σ exp(z − max)
  *  into rowMax, rowSum [N] (so logsumexp = max + log(sum), taken by the caller). Columns past the
  *  last multiple of 4 are done one by one. */

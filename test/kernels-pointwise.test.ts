@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { lstmCell } from "../src/cells/lstm.js";
+import { rnnCell } from "../src/cells/rnn.js";
 import type { CellStep } from "../src/cells/cell.js";
 import { sigmoid } from "../src/kernels/activations.js";
 import { softmaxCrossEntropy } from "../src/kernels/losses.js";
@@ -142,6 +143,48 @@ describe("cell steps in WebAssembly equal the TypeScript cells to float32 roundi
     expectNear(wasm, ts, ["h", "c", "cache"], 8);
     expectNear(wasm, ts, ["cGrad", "cPrevGrad", "inputPartGrad", "hiddenPartGrad"], 32);
     expect(Array.from(wasm.hiddenPartGrad)).toEqual(Array.from(wasm.inputPartGrad));
+  });
+
+  it.each([
+    [1, 3],
+    [3, 8],
+    [5, 128],
+  ])("tanh RNN cell forward and backward, B = %i, H = %i", (B, H) => {
+    const rng = new Rng(B * 10 + H);
+    const n = B * H;
+    const inputs = { inputPart: random(n, rng), hiddenPart: random(n, rng), hGrad: random(n, rng) };
+    const make = (): CellStep => {
+      const partGrad = new Float32Array(n);
+      return {
+        B,
+        H,
+        inputPart: inputs.inputPart,
+        hiddenPart: inputs.hiddenPart,
+        hPrev: new Float32Array(0),
+        cPrev: new Float32Array(0),
+        h: new Float32Array(n),
+        c: new Float32Array(0),
+        cache: new Float32Array(n),
+        hGrad: inputs.hGrad,
+        cGrad: new Float32Array(0),
+        inputPartGrad: partGrad,
+        hiddenPartGrad: partGrad,
+        hPrevGrad: new Float32Array(0),
+        cPrevGrad: new Float32Array(0),
+      };
+    };
+    const cell = rnnCell("tanh");
+    const [ts, wasm] = bothWays((s) => {
+      cell.forward(s);
+      cell.backward(s);
+    }, make);
+    expectNear(wasm, ts, ["h", "cache"], 4);
+    expectNear(wasm, ts, ["inputPartGrad"], 16);
+    const apart = { ...make(), hiddenPartGrad: new Float32Array(n) };
+    cell.forward(apart);
+    cell.backward(apart);
+    expect(Array.from(apart.hiddenPartGrad)).toEqual(Array.from(apart.inputPartGrad));
+    expect(apart.inputPartGrad.some((v) => v !== 0)).toBe(true);
   });
 
   it.each([1, 7, 130])("tanh RNN, n = %i values (any n)", (n) => {

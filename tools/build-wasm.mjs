@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const sources = ["assembly/gemm-f32.ts", "assembly/pointwise.ts", "assembly/adam.ts"];
+const sources = ["assembly/gemm-f32.ts", "assembly/pointwise.ts", "assembly/adam.ts", "assembly/rows.ts"];
 const target = `${root}src/kernels/gemm-wasm-module.ts`;
 
 /** features: "simd" (WebAssembly 2.0 SIMD, everywhere) or "simd,relaxed-simd" (fused multiply-add:

@@ -1,4 +1,6 @@
 import type { Buf } from "../tensor.js";
+import { wasmPointwiseEnabled } from "./pointwise-wasm.js";
+import { columnSumsWasm } from "./rows-wasm.js";
 
 // Row-broadcast and reduction helpers over [rows×cols] buffers.
 
@@ -28,8 +30,13 @@ export function setRowVector(out: Buf, bias: Buf, rows: number, cols: number): v
   for (let r = 0; r < rows; r++) out.set(row, r * cols);
 }
 
-/** biasGrad[c] += Σ_r grad[r×c]: the gradient of a bias broadcast over rows (rows in order). */
+/** biasGrad[c] += Σ_r grad[r×c]: the gradient of a bias broadcast over rows (rows in order; in
+ *  WebAssembly for float32 where it loads, with the same result). */
 export function addColumnSums(biasGrad: Buf, grad: Buf, rows: number, cols: number): void {
+  if (biasGrad instanceof Float32Array && grad instanceof Float32Array && wasmPointwiseEnabled()) {
+    columnSumsWasm(biasGrad, grad, rows, cols);
+    return;
+  }
   const cols4 = cols - (cols % 4);
   for (let row = 0; row < rows * cols; row += cols) {
     let c = 0;

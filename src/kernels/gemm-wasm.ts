@@ -43,6 +43,7 @@ let kernel: Kernel | null | undefined; // undefined: not tried yet; null: unavai
 let enabled = true;
 let sums32 = true;
 let f32: Float32Array = new Float32Array(0);
+let i32: Int32Array = new Int32Array(0);
 
 function decodeBase64(text: string): Uint8Array {
   const binary = atob!(text);
@@ -95,6 +96,7 @@ export function forgetWasmKernel(preferred: WasmVariant = "relaxed"): void {
   poolGeneration++;
   views.clear();
   f32 = new Float32Array(0);
+  i32 = new Int32Array(0);
 }
 
 function load(): Kernel | null {
@@ -279,9 +281,15 @@ export function memoryFor(end: number): Float32Array {
   if (memory.buffer.byteLength < end) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
   if (f32.buffer !== memory.buffer) {
     f32 = new Float32Array(memory.buffer);
+    i32 = new Int32Array(memory.buffer);
     views.clear();
   }
   return f32;
+}
+
+/** The module's memory as int32 (after memoryFor). */
+export function memoryInt32(): Int32Array {
+  return i32;
 }
 
 const views = new Map<number, Map<number, Float32Array>>();

@@ -15,6 +15,9 @@ interface Pointwise {
   tanhForward: (ip: number, hp: number, cache: number, h: number, n: number) => void;
   softmaxRows: (z: number, p: number, rowMax: number, rowSum: number, N: number, C: number) => void;
   adamStep: (...args: number[]) => void;
+  tanhBackward: (dh: number, h: number, da: number, n: number) => void;
+  columnSums: (out: number, x: number, rows: number, cols: number) => void;
+  scatterAddRows: (s: number, x: number, tokens: number, count: number, width: number) => void;
 }
 
 let fns: Pointwise | null = null;
@@ -40,7 +43,12 @@ export function wasmPointwiseEnabled(): boolean {
   return fns !== null;
 }
 
-const round4 = (n: number) => (n + 3) & ~3;
+/** The module's pointwise and row kernels (after wasmPointwiseEnabled() returned true). */
+export function pointwiseKernels(): Pointwise {
+  return fns!;
+}
+
+export const round4 = (n: number) => (n + 3) & ~3;
 
 /** y = exp(x), σ(x) or tanh(x) elementwise (which 0, 1, 2), through the kernel (tests). */
 export function pointwiseWasm(which: 0 | 1 | 2, x: Float32Array, y: Float32Array): void {
@@ -139,6 +147,27 @@ export function tanhForwardWasm(
   fns!.tanhForward(ip, hp, aOut, hOut, padded);
   cache.set(memoryView(aOut, n));
   h.set(memoryView(hOut, n));
+}
+
+/** inputPartGrad = hiddenPartGrad = hGrad ⊙ (1 − h²) over n = B·H values (the tanh RNN's backward
+ *  step). Call only when wasmPointwiseEnabled(). */
+export function tanhBackwardWasm(
+  hGrad: Float32Array,
+  h: Float32Array,
+  inputPartGrad: Float32Array,
+  hiddenPartGrad: Float32Array,
+  n: number,
+): void {
+  const padded = round4(n);
+  const dh = wasmScratchBase();
+  const hIn = dh + 4 * padded;
+  const da = hIn + 4 * padded;
+  const mem = memoryFor(da + 4 * padded);
+  mem.set(hGrad.length === n ? hGrad : hGrad.subarray(0, n), dh >> 2);
+  mem.set(h.length === n ? h : h.subarray(0, n), hIn >> 2);
+  fns!.tanhBackward(dh, hIn, da, padded);
+  inputPartGrad.set(memoryView(da, n));
+  if (hiddenPartGrad !== inputPartGrad) hiddenPartGrad.set(memoryView(da, n));
 }
 
 /** probs [N×C] = softmax of each row of logits; rowMax, rowSum [N] = each row's max and

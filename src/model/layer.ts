@@ -317,7 +317,10 @@ export class RecurrentLayer {
     // dW_hh += Σ_{t=1..T} dA_tᵀ h_{t−1}, dM += Σ_{t=k..T} dA_tᵀ h_{t−k}: rows of the per-step
     // buffers are consecutive in t, so each is one product over the steps' rows.
     matmulTransA(weightHhGrad, ws.hiddenPartGrad, ws.hBefore, GH, T * B, H);
-    addColumnSums(biasHhGrad, ws.hiddenPartGrad, T * B, GH);
+    // db_hh += Σ_n dA_n; with tokens in and one gradient for both parts that is Σ_v S[v] (S sums
+    // the same rows by token), V rows to add instead of T·B: done after S below.
+    const biasFromVocabulary = isTokenInput(x) && this.cell.sharesPartGrad;
+    if (!biasFromVocabulary) addColumnSums(biasHhGrad, ws.hiddenPartGrad, T * B, GH);
     if (weightSkipGrad && T >= this.skip) {
       const rows = (T - this.skip + 1) * B;
       const from = (this.skip - 1) * B * GH;
@@ -329,6 +332,7 @@ export class RecurrentLayer {
       const S = this.vocabulary.view("projectionGrad", x.vocabSize * GH);
       const { weightIh, biasIh } = this.names;
       projectVocabularyBackward(S, params, x, ws.inputPartGrad, weightIh, biasIh, GH, wantInputGrad);
+      if (biasFromVocabulary) addColumnSums(biasHhGrad, S, x.vocabSize, GH);
       return { hiddenGrads: ws.hiddenGrads, cellGrads: ws.cellGrads, inputGrad: null };
     }
     matmulTransA(params.gradOf(this.names.weightIh), ws.inputPartGrad, x, GH, T * B, this.inputSize);

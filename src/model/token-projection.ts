@@ -1,5 +1,7 @@
 import { addColumnSums, addRowVector } from "../kernels/elementwise.js";
 import { matmul, matmulTransA, matmulTransB } from "../kernels/matmul.js";
+import { wasmPointwiseEnabled } from "../kernels/pointwise-wasm.js";
+import { scatterAddRowsWasm } from "../kernels/rows-wasm.js";
 import type { Buf } from "../tensor.js";
 import type { Params } from "./params.js";
 
@@ -77,22 +79,31 @@ export function projectVocabularyBackward(
 ): void {
   const { tokens, vocabSize: V } = input;
   S.fill(0);
-  const GH4 = GH - (GH % 4);
-  for (let n = 0; n < tokens.length; n++) {
-    const dst = tokens[n] * GH;
-    const src = n * GH;
-    let j = 0;
-    for (; j < GH4; j += 4) {
-      S[dst + j] += inputPartGrad[src + j];
-      S[dst + j + 1] += inputPartGrad[src + j + 1];
-      S[dst + j + 2] += inputPartGrad[src + j + 2];
-      S[dst + j + 3] += inputPartGrad[src + j + 3];
-    }
-    for (; j < GH; j++) S[dst + j] += inputPartGrad[src + j];
-  }
+  scatterAddRows(S, inputPartGrad, tokens, GH);
   const table = params.value(input.table);
   const E = table.length / V;
   matmulTransA(params.gradOf(weightIh), S, table, GH, V, E);
   addColumnSums(params.gradOf(biasIh), S, V, GH);
   if (embeddingGrad) matmul(params.gradOf(input.table), S, params.value(weightIh), V, GH, E);
+}
+
+/** S[tokens[n]] += x[n] for every row n [·×width], in order. */
+function scatterAddRows(S: Buf, x: Buf, tokens: Int32Array, width: number): void {
+  if (S instanceof Float32Array && x instanceof Float32Array && wasmPointwiseEnabled()) {
+    scatterAddRowsWasm(S, x, tokens, width);
+    return;
+  }
+  const width4 = width - (width % 4);
+  for (let n = 0; n < tokens.length; n++) {
+    const dst = tokens[n] * width;
+    const src = n * width;
+    let j = 0;
+    for (; j < width4; j += 4) {
+      S[dst + j] += x[src + j];
+      S[dst + j + 1] += x[src + j + 1];
+      S[dst + j + 2] += x[src + j + 2];
+      S[dst + j + 3] += x[src + j + 3];
+    }
+    for (; j < width; j++) S[dst + j] += x[src + j];
+  }
 }
