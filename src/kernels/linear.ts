@@ -1,10 +1,11 @@
 import type { Buf } from "../tensor.js";
-import { addColumnSums, addRowVector } from "./elementwise.js";
+import { addColumnSums, setRowVector } from "./elementwise.js";
 import { matmul, matmulTransA, matmulTransB } from "./matmul.js";
 
 // Affine map y = x Wᵀ + b (nn.Linear).  x [N×In], W [Out×In], b [Out], y [N×Out].
 
-/** y = x Wᵀ + b (overwrites y). */
+/** y = x Wᵀ + b (overwrites y): y starts as b on every row (a row copy) and the product adds into
+ *  it, as BLAS addmm does. */
 export function linearForward(
   y: Buf,
   x: Buf,
@@ -14,9 +15,9 @@ export function linearForward(
   In: number,
   Out: number,
 ): void {
-  y.fill(0);
+  if (bias) setRowVector(y, bias, N, Out);
+  else y.fill(0, 0, N * Out);
   matmulTransB(y, x, weight, N, In, Out);
-  if (bias) addRowVector(y, bias, N, Out);
 }
 
 /** dW += dyᵀ x, db += Σ_rows dy, dx += dy W (dx skipped when null). */
