@@ -144,7 +144,7 @@ describe("SequenceModel.lossAndGrad", () => {
     // B = 3 sequences at once project the V = 5 vocabulary rows (5 < 12 positions); one sequence
     // at a time projects its 4 positions (4 < 5). The mean over all equals the counted mix.
     const { model, batch, targets } = build(inputs[0], "cross-entropy");
-    const whole = model.lossAndGrad(batch, targets);
+    const whole = { ...model.lossAndGrad(batch, targets) }; // the model reuses its result object
     const wholeGrad = model.params.grad.slice();
     const mixed = new Float64Array(wholeGrad.length);
     let loss = 0;
@@ -158,5 +158,18 @@ describe("SequenceModel.lossAndGrad", () => {
     }
     expect(Math.abs(loss - whole.loss)).toBeLessThan(1e-12);
     expect(relativeError(mixed, wholeGrad)).toBeLessThan(1e-12);
+  });
+});
+
+describe("lossAndGrad's result", () => {
+  it("is one object per model, overwritten by the next pass (a step allocates no result)", () => {
+    const { model, batch, targets } = build(inputs[0], "cross-entropy");
+    const first = model.lossAndGrad(batch, targets);
+    const { loss: fullLoss, count: fullCount } = first;
+    const half = { ...targets, mask: Uint8Array.from({ length: T * B }, (_, n) => n % 2) };
+    const second = model.lossAndGrad(batch, half);
+    expect(second).toBe(first);
+    expect(first.count).toBeLessThan(fullCount);
+    expect(model.lossAndGrad(batch, targets).loss).toBe(fullLoss);
   });
 });

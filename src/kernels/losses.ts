@@ -2,26 +2,34 @@ import type { Buf } from "../tensor.js";
 import { softmaxRowsWasm, wasmPointwiseEnabled } from "./pointwise-wasm.js";
 
 // Losses over N rows of width C, each a mean over the rows (and units) that count, writing the
-// gradient of that mean into `grad` (overwritten; rows that do not count get zero).
+// gradient of that mean into `grad` (overwritten; rows that do not count get zero). Each returns
+// `out` (a new object unless given: a training loop passes its own, so a step allocates nothing)
+// with the mean loss and the count it is over.
+
+export interface LossValue {
+  loss: number;
+  count: number;
+}
 
 /** Softmax cross-entropy, PyTorch's F.cross_entropy(reduction="mean", ignore_index=-1):
  *  loss = mean over rows with target >= 0 of logsumexp(z) − z[target];
  *  d loss / d z = (softmax(z) − onehot(target)) / count, with softmax(z)_c = e^{z_c − max} / Σ e^{z − max}
  *  (one exponential per logit: the row's e^{z_c − max} are kept in float64 between the two passes).
  *  In float32 the softmax runs in WebAssembly where it loads (kernels/pointwise-wasm.ts).
- *  Returns { loss, count }. */
+ */
 export function softmaxCrossEntropy(
   grad: Buf,
   logits: Buf,
   targets: Int32Array,
   N: number,
   C: number,
-): { loss: number; count: number } {
+  out: LossValue = { loss: 0, count: 0 },
+): LossValue {
   let count = 0;
   for (let n = 0; n < N; n++) if (targets[n] >= 0) count++;
   const inverseCount = count > 0 ? 1 / count : 0;
   if (grad instanceof Float32Array && logits instanceof Float32Array && wasmPointwiseEnabled()) {
-    return { loss: softmaxCrossEntropyWasm(grad, logits, targets, N, C, inverseCount), count };
+    return setLoss(out, softmaxCrossEntropyWasm(grad, logits, targets, N, C, inverseCount), count);
   }
   if (rowExps.length < C) rowExps = new Float64Array(C);
   const exps = rowExps;
@@ -46,7 +54,7 @@ export function softmaxCrossEntropy(
     for (let c = 0; c < C; c++) grad[row + c] = exps[c] * gradScale;
     grad[row + target] -= inverseCount;
   }
-  return { loss: sum * inverseCount, count };
+  return setLoss(out, sum * inverseCount, count);
 }
 
 /** e^{z − max} of one row, reused across calls (grown to the widest row seen). */
@@ -96,7 +104,8 @@ export function binaryCrossEntropyWithLogits(
   rowMask: Uint8Array | null,
   N: number,
   C: number,
-): { loss: number; count: number } {
+  out: LossValue = { loss: 0, count: 0 },
+): LossValue {
   const count = countRows(rowMask, N) * C;
   const inverseCount = count > 0 ? 1 / count : 0;
   let sum = 0;
@@ -113,7 +122,7 @@ export function binaryCrossEntropyWithLogits(
       grad[c] = (1 / (1 + Math.exp(-z)) - y) * inverseCount;
     }
   }
-  return { loss: sum * inverseCount, count };
+  return setLoss(out, sum * inverseCount, count);
 }
 
 /** Mean squared error (F.mse_loss, mean over counted units): ℓ = (z − y)²;  dℓ/dz = 2(z − y). */
@@ -124,7 +133,8 @@ export function meanSquaredError(
   rowMask: Uint8Array | null,
   N: number,
   C: number,
-): { loss: number; count: number } {
+  out: LossValue = { loss: 0, count: 0 },
+): LossValue {
   const count = countRows(rowMask, N) * C;
   const inverseCount = count > 0 ? 1 / count : 0;
   let sum = 0;
@@ -140,7 +150,7 @@ export function meanSquaredError(
       grad[c] = 2 * diff * inverseCount;
     }
   }
-  return { loss: sum * inverseCount, count };
+  return setLoss(out, sum * inverseCount, count);
 }
 
 function countRows(rowMask: Uint8Array | null, N: number): number {
@@ -148,4 +158,10 @@ function countRows(rowMask: Uint8Array | null, N: number): number {
   let count = 0;
   for (let n = 0; n < N; n++) if (rowMask[n]) count++;
   return count;
+}
+
+function setLoss(out: LossValue, loss: number, count: number): LossValue {
+  out.loss = loss;
+  out.count = count;
+  return out;
 }

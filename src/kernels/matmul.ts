@@ -75,7 +75,8 @@ export class PackedOperand {
 
   private pack(): PackedSlot {
     const { K, N } = this;
-    const [brs, bcs] = this.transposed ? [1, K] : [N, 1];
+    const brs = this.transposed ? 1 : N;
+    const bcs = this.transposed ? K : 1;
     this.slot = wasmPackB(this.slot, this.source as Float32Array, K, N, brs, bcs);
     return this.slot;
   }

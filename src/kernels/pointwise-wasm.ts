@@ -194,23 +194,21 @@ export function softmaxRowsWasm(
 }
 
 /** The Adam / AdamW update of src/train/optim/adam.ts on n = p.length float32 values, in float32
- *  arithmetic (assembly/adam.ts): p, m, v updated in place from g. Call only when
- *  wasmPointwiseEnabled(). */
+ *  arithmetic (assembly/adam.ts): p, m, v updated in place from g; the hyperparameters as numbers
+ *  (no object per step). Call only when wasmPointwiseEnabled(). */
 export function adamStepWasm(
   p: Float32Array,
   g: Float32Array,
   m: Float32Array,
   v: Float32Array,
-  h: {
-    beta1: number;
-    beta2: number;
-    stepSize: number;
-    biasCorrection2Sqrt: number;
-    eps: number;
-    weightDecay: number;
-    decoupled: boolean;
-    decay: number;
-  },
+  beta1: number,
+  beta2: number,
+  stepSize: number,
+  biasCorrection2Sqrt: number,
+  eps: number,
+  weightDecay: number,
+  decoupled: boolean,
+  decay: number,
 ): void {
   const n = p.length;
   const bytes = 4 * round4(n);
@@ -229,14 +227,14 @@ export function adamStepWasm(
     mOff,
     vOff,
     round4(n),
-    h.beta1,
-    h.beta2,
-    h.stepSize,
-    h.biasCorrection2Sqrt,
-    h.eps,
-    h.weightDecay,
-    h.decoupled ? 1 : 0,
-    h.decay,
+    beta1,
+    beta2,
+    stepSize,
+    biasCorrection2Sqrt,
+    eps,
+    weightDecay,
+    decoupled ? 1 : 0,
+    decay,
   );
   p.set(memoryView(pOff, n));
   m.set(memoryView(mOff, n));

@@ -12,6 +12,8 @@ export class InputLayer {
   private buffer: Buf;
   private readonly scratch: Scratch;
   private tokens: Int32Array | null = null;
+  /** asTokens' result, reused (the tokens are held by reference until backward anyway). */
+  private readonly tokenInput: TokenInput;
 
   constructor(
     readonly config: InputConfig,
@@ -20,6 +22,7 @@ export class InputLayer {
   ) {
     this.buffer = alloc(dtype, 0);
     this.scratch = new Scratch(dtype);
+    this.tokenInput = { tokens: new Int32Array(0), vocabSize: 0, table: embeddingName };
   }
 
   get width(): number {
@@ -55,7 +58,10 @@ export class InputLayer {
     if (c.kind !== "embedding" || !tokens || tokens.length !== rows || c.vocabSize >= rows) return null;
     if (check) checkTokens(tokens, c.vocabSize);
     this.tokens = tokens;
-    return { tokens, vocabSize: c.vocabSize, table: this.embeddingName };
+    const input = this.tokenInput;
+    input.tokens = tokens;
+    input.vocabSize = c.vocabSize;
+    return input;
   }
 
   /** Starts a forward whose tokens are decided row block by row block: `tokens` [T·B] is read (and

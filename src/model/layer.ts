@@ -29,6 +29,7 @@ class LayerWorkspace {
   inputProj!: Buf; // [T·B×G·H]  W_ih x_t + b_ih for every step
   hiddenPart!: Buf; // [B×G·H]
   h!: Buf; // [(T+1)·B×H]
+  hOutputs!: Buf; // [T·B×H]  h_1..h_T, the layer's outputs
   hBefore!: Buf; // [T·B×H]  h_0..h_{T−1}, the states each step starts from
   c!: Buf; // [(T+1)·B×H] (LSTM) or empty
   cache!: Buf; // [T·B×cacheWidth·H]
@@ -36,6 +37,7 @@ class LayerWorkspace {
   hiddenPartGrad!: Buf; // [T·B×G·H]  kept for every step: dW_hh is one product after the loop
   //                        (inputPartGrad itself when the cell writes the same values to both)
   hiddenGrads!: Buf; // [(T+1)·B×H]
+  outputGrads!: Buf; // [T·B×H]  dL/dh_1..dL/dh_T, where the gradient from above lands
   cellGrads!: Buf; // [(T+1)·B×H] (LSTM) or empty
   inputGrad!: Buf; // [T·B×I]
   stashH!: Buf; // [B×H] masked rows' gradients, set aside during a cell's backward
@@ -76,11 +78,13 @@ class LayerWorkspace {
     this.hiddenPart = this.view("hiddenPart", B * GH);
     this.h = this.view("h", states);
     this.hBefore = this.h.subarray(0, T * B * H);
+    this.hOutputs = this.h.subarray(B * H);
     this.c = this.view("c", cellStates);
     this.cache = this.view("cache", T * B * cell.cacheWidth * H);
     this.inputPartGrad = this.view("inputPartGrad", T * B * GH);
     this.hiddenPartGrad = cell.sharesPartGrad ? this.inputPartGrad : this.view("hiddenPartGrad", T * B * GH);
     this.hiddenGrads = this.view("hiddenGrads", states);
+    this.outputGrads = this.hiddenGrads.subarray(B * H);
     this.cellGrads = this.view("cellGrads", cellStates);
     this.inputGrad = this.view("inputGrad", T * B * I);
     this.stashH = this.view("stashH", B * H);
@@ -124,6 +128,8 @@ export class RecurrentLayer {
   private readonly vocabularyRows = new VocabularyRows();
   private lengths: Int32Array | null = null;
   private readonly step: CellStep;
+  /** backward's result, reused: its buffers are the workspace's anyway. */
+  private readonly grads: { hiddenGrads: Buf; cellGrads: Buf; inputGrad: Buf | null };
   readonly skip: number;
 
   constructor(
@@ -137,6 +143,7 @@ export class RecurrentLayer {
     this.skip = names.weightSkip ? skip : 0;
     this.vocabulary = new Scratch(dtype);
     const empty = alloc(dtype, 0);
+    this.grads = { hiddenGrads: empty, cellGrads: empty, inputGrad: null };
     this.step = {
       B: 0,
       H: hiddenSize,
@@ -154,6 +161,11 @@ export class RecurrentLayer {
       hPrevGrad: empty,
       cPrevGrad: empty,
     };
+  }
+
+  /** The outputs h_1..h_T [T·B×H] of the forward begun last (a view of begin's states). */
+  outputs(): Buf {
+    return (this.ws as LayerWorkspace).hOutputs;
   }
 
   /** The cell states c_0..c_T [(T+1)·B×H] of the last forward (LSTM; empty otherwise). */
@@ -281,7 +293,7 @@ export class RecurrentLayer {
     const weightSkipGrad = this.names.weightSkip ? params.gradOf(this.names.weightSkip) : null;
 
     ws.hiddenGrads.fill(0);
-    if (outputGrad) ws.hiddenGrads.subarray(stateRow).set(outputGrad);
+    if (outputGrad) ws.outputGrads.set(outputGrad);
     if (hnGrad) addInto(ws.hiddenGrads, hnGrad, T * stateRow);
     if (this.cell.hasCellState) {
       ws.cellGrads.fill(0);
@@ -333,7 +345,7 @@ export class RecurrentLayer {
       const { weightIh, biasIh } = this.names;
       projectVocabularyBackward(S, params, x, ws.inputPartGrad, weightIh, biasIh, GH, wantInputGrad);
       if (biasFromVocabulary) addColumnSums(biasHhGrad, S, x.vocabSize, GH);
-      return { hiddenGrads: ws.hiddenGrads, cellGrads: ws.cellGrads, inputGrad: null };
+      return this.result(ws, null);
     }
     matmulTransA(params.gradOf(this.names.weightIh), ws.inputPartGrad, x, GH, T * B, this.inputSize);
     addColumnSums(params.gradOf(this.names.biasIh), ws.inputPartGrad, T * B, GH);
@@ -343,7 +355,15 @@ export class RecurrentLayer {
       matmul(ws.inputGrad, ws.inputPartGrad, params.value(this.names.weightIh), T * B, GH, this.inputSize);
       inputGrad = ws.inputGrad;
     }
-    return { hiddenGrads: ws.hiddenGrads, cellGrads: ws.cellGrads, inputGrad };
+    return this.result(ws, inputGrad);
+  }
+
+  private result(ws: LayerWorkspace, inputGrad: Buf | null) {
+    const grads = this.grads;
+    grads.hiddenGrads = ws.hiddenGrads;
+    grads.cellGrads = ws.cellGrads;
+    grads.inputGrad = inputGrad;
+    return grads;
   }
 
   /** h_t = h_{t-1} on an inactive row: its gradient goes straight to h_{t-1} (and c_{t-1}); the

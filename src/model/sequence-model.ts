@@ -1,5 +1,10 @@
 import { ConfigError, NumericError, ShapeError } from "../errors.js";
-import { binaryCrossEntropyWithLogits, meanSquaredError, softmaxCrossEntropy } from "../kernels/losses.js";
+import {
+  binaryCrossEntropyWithLogits,
+  type LossValue,
+  meanSquaredError,
+  softmaxCrossEntropy,
+} from "../kernels/losses.js";
 import { linearBackward, linearForward } from "../kernels/linear.js";
 import { Rng } from "../random.js";
 import { alloc, type Buf } from "../tensor.js";
@@ -30,6 +35,8 @@ export interface Targets {
   mask?: Uint8Array;
 }
 
+/** What backward and lossAndGrad return. The object and its buffers belong to the model and are
+ *  overwritten by its next pass (so a training step allocates nothing): copy what you keep. */
 export interface StepResult extends StackGrads {
   /** Mean loss over the positions that count. */
   loss: number;
@@ -45,6 +52,14 @@ export class SequenceModel {
   private outputs: Buf;
   private outputsGrad: Buf;
   private hiddenGrad: Buf;
+  private readonly lossValue: LossValue = { loss: 0, count: 0 };
+  private readonly result: StepResult = {
+    loss: 0,
+    count: 0,
+    hiddenGrads: [],
+    cellGrads: [],
+    inputGrad: null,
+  };
   private lossTargets: Int32Array = new Int32Array(0);
   private rowMask: Uint8Array = new Uint8Array(0);
   private batch: Batch | null = null;
@@ -182,7 +197,13 @@ export class SequenceModel {
       this.config.input.kind === "embedding" || this.config.input.kind === "dense",
     );
     if (grads.inputGrad) this.input.backward(p, grads.inputGrad);
-    return { loss, count, ...grads };
+    const result = this.result;
+    result.loss = loss;
+    result.count = count;
+    result.hiddenGrads = grads.hiddenGrads;
+    result.cellGrads = grads.cellGrads;
+    result.inputGrad = grads.inputGrad;
+    return result;
   }
 
   /** The outputs of the last forward (logits [T·B×O], or top hidden states without a readout). */
@@ -208,15 +229,22 @@ export class SequenceModel {
     if (!this.batch) throw new Error("loss() called before forward()");
     if (this.config.outputSize === 0)
       throw new ConfigError("this model has no readout (outputSize 0), so no loss");
-    return this.computeLoss(targets, this.batch);
+    const { loss, count } = this.computeLoss(targets, this.batch);
+    return { loss, count };
   }
 
-  private computeLoss(targets: Targets, batch: Batch): { loss: number; count: number } {
+  /** Whether position n (row t·B + b) counts: a step of its sequence, not masked out. */
+  private counts(n: number, B: number, lengths: Int32Array | null, mask: Uint8Array | undefined): boolean {
+    return (!lengths || Math.floor(n / B) < lengths[n % B]) && mask?.[n] !== 0;
+  }
+
+  /** The loss into this.lossValue (reused) and its gradient into outputsGrad. */
+  private computeLoss(targets: Targets, batch: Batch): LossValue {
     const { T, B } = batch;
     const N = T * B;
     const O = this.config.outputSize;
     const lengths = batch.lengths ?? null;
-    const counts = (n: number) => (!lengths || Math.floor(n / B) < lengths[n % B]) && targets.mask?.[n] !== 0;
+    const mask = targets.mask;
     if (targets.mask && targets.mask.length !== N) {
       throw new ShapeError(`targets.mask has ${targets.mask.length} entries, expected T·B = ${N}`);
     }
@@ -233,9 +261,9 @@ export class SequenceModel {
         if (!Number.isInteger(target) || target < -1 || target >= O) {
           throw new ShapeError(`target ${target} at position ${n} is outside 0..${O - 1} (or −1 for none)`);
         }
-        this.lossTargets[n] = counts(n) ? target : -1;
+        this.lossTargets[n] = this.counts(n, B, lengths, mask) ? target : -1;
       }
-      return softmaxCrossEntropy(this.outputsGrad, this.outputs, this.lossTargets, N, O);
+      return softmaxCrossEntropy(this.outputsGrad, this.outputs, this.lossTargets, N, O, this.lossValue);
     }
     const values = targets.values;
     if (!values || values.length !== N * O) {
@@ -243,14 +271,14 @@ export class SequenceModel {
         `${this.config.loss} needs targets.values with T·B·O = ${N * O} entries, got ${values?.length ?? "none"}`,
       );
     }
-    let mask: Uint8Array | null = null;
-    if (lengths || targets.mask) {
+    let rowMask: Uint8Array | null = null;
+    if (lengths || mask) {
       if (this.rowMask.length < N) this.rowMask = new Uint8Array(N);
-      for (let n = 0; n < N; n++) this.rowMask[n] = counts(n) ? 1 : 0;
-      mask = this.rowMask;
+      for (let n = 0; n < N; n++) this.rowMask[n] = this.counts(n, B, lengths, mask) ? 1 : 0;
+      rowMask = this.rowMask;
     }
     const lossFn = this.config.loss === "bce" ? binaryCrossEntropyWithLogits : meanSquaredError;
-    return lossFn(this.outputsGrad, this.outputs, values, mask, N, O);
+    return lossFn(this.outputsGrad, this.outputs, values, rowMask, N, O, this.lossValue);
   }
 }
 

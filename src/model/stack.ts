@@ -32,7 +32,7 @@ export class RecurrentStack {
   private B = 0;
   private statesOf: Buf[] = [];
   /** The arrays backward returns, refilled by every backward (as the buffers they point at are). */
-  private readonly grads: { hiddenGrads: Buf[]; cellGrads: Buf[] } = { hiddenGrads: [], cellGrads: [] };
+  private readonly grads: StackGrads = { hiddenGrads: [], cellGrads: [], inputGrad: null };
 
   constructor(
     readonly config: RecurrentConfig,
@@ -109,18 +109,15 @@ export class RecurrentStack {
     this.check(x, T, B, initial, lengths);
     this.T = T;
     this.B = B;
-    this.statesOf = [];
+    this.statesOf.length = L;
     let input: Buf | TokenInput = x;
-    let top: Buf | null = null;
     for (let k = 0; k < L; k++) {
       const h0 = initial?.h ? initial.h.subarray(k * B * H, (k + 1) * B * H) : null;
       const c0 = initial?.c ? initial.c.subarray(k * B * H, (k + 1) * B * H) : null;
-      const states = this.layers[k].begin(input, T, B, h0, c0, lengths);
-      this.statesOf.push(states);
-      top = states.subarray(B * H);
-      input = top;
+      this.statesOf[k] = this.layers[k].begin(input, T, B, h0, c0, lengths);
+      input = this.layers[k].outputs();
     }
-    return top!;
+    return this.layers[L - 1].outputs();
   }
 
   /** Step t (1-based) through every layer, bottom to top. */
@@ -186,21 +183,20 @@ export class RecurrentStack {
     const L = this.layers.length;
     checkState(finalGrad?.h, L * B * H, "final h gradient");
     if (this.hasCellState) checkState(finalGrad?.c, L * B * H, "final c gradient");
-    const { hiddenGrads, cellGrads } = this.grads;
-    hiddenGrads.length = L;
-    cellGrads.length = L;
+    const result = this.grads;
+    result.hiddenGrads.length = L;
+    result.cellGrads.length = L;
     let gradFromAbove = outputGrad;
-    let inputGrad: Buf | null = null;
     for (let k = L - 1; k >= 0; k--) {
       const hn = finalGrad?.h ? finalGrad.h.subarray(k * B * H, (k + 1) * B * H) : null;
       const cn = finalGrad?.c ? finalGrad.c.subarray(k * B * H, (k + 1) * B * H) : null;
       const grads = this.layers[k].backward(params, gradFromAbove, hn, cn, k > 0 || wantInputGrad);
-      hiddenGrads[k] = grads.hiddenGrads;
-      cellGrads[k] = grads.cellGrads;
+      result.hiddenGrads[k] = grads.hiddenGrads;
+      result.cellGrads[k] = grads.cellGrads;
       gradFromAbove = grads.inputGrad;
-      if (k === 0) inputGrad = grads.inputGrad;
     }
-    return { hiddenGrads, cellGrads, inputGrad };
+    result.inputGrad = gradFromAbove;
+    return result;
   }
 }
 

@@ -31,6 +31,8 @@ import {
   taskViews,
   type ViewShape,
   reshaped,
+  shardBatch,
+  shardTargets,
 } from "./protocol.js";
 
 // Data parallelism over threads: the batch's B rows are split into contiguous shards, shard 0 runs
@@ -47,6 +49,7 @@ export interface ShardHandle {
 
 export type SpawnShard = () => ShardHandle;
 
+/** What lossAndGrad returns: reused by the next call, like the model's StepResult. */
 export interface ParallelStepResult {
   /** Mean loss over the positions that count, and how many there are (as StepResult). */
   loss: number;
@@ -92,6 +95,11 @@ export class DataParallel {
   private command = 0;
   private started = false;
   private closed = false;
+  /** Reused every step, so a step allocates nothing: the result, the calling thread's shard. */
+  private readonly result: ParallelStepResult = { loss: 0, count: 0, hiddenGradNorms: this.norms };
+  private readonly ownBatch: Batch = { T: 0, B: 0 };
+  private readonly ownTargets: Targets = {};
+  private readonly widths: { inputs: number; values: number };
 
   constructor(
     readonly model: SequenceModel,
@@ -113,6 +121,7 @@ export class DataParallel {
       return config.dtype === "float64" ? new Float64Array(buffer) : new Float32Array(buffer);
     };
     this.shared = threads > 1 ? share(params.data.length) : null;
+    this.widths = { inputs: inputWidth(config), values: config.outputSize };
     this.weights = new Float64Array(threads);
     for (let i = 1; i < threads; i++) {
       const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_SIZE));
@@ -146,37 +155,27 @@ export class DataParallel {
     if (shards === 1) {
       const result = model.lossAndGrad(batch, targets);
       normsOverTime(result.hiddenGrads[model.config.layers - 1], T, B, H, this.norms);
-      return { loss: result.loss, count: result.count, hiddenGradNorms: this.norms };
+      return this.answer(result.loss, result.count);
     }
     const flags = this.checkFields(batch, targets);
     this.shared!.set(model.params.data);
     this.command++;
-    const rows = (s: number) => Math.floor(B / shards) + (s < B % shards ? 1 : 0);
-    let start = rows(0);
+    const ownRows = shardRows(B, shards, 0);
+    let start = ownRows;
     for (let s = 1; s < shards; s++) {
-      this.post(this.workers[s - 1], batch, targets, flags, start, rows(s));
-      start += rows(s);
+      this.post(this.workers[s - 1], batch, targets, flags, start, shardRows(B, shards, s));
+      start += shardRows(B, shards, s);
     }
-    const mine = this.localViews(T, rows(0), flags);
-    gather(mine, batch, targets, 0, rows(0), this.widths());
+    const mine = this.localViews(T, ownRows, flags);
+    gather(mine, batch, targets, 0, ownRows, this.widths);
     try {
       const own = model.lossAndGrad(
-        {
-          T,
-          B: rows(0),
-          tokens: mine.tokens ?? undefined,
-          inputs: mine.inputs ?? undefined,
-          lengths: mine.lengths,
-        },
-        {
-          classes: mine.classes ?? undefined,
-          values: mine.values ?? undefined,
-          mask: mine.mask ?? undefined,
-        },
+        shardBatch(this.ownBatch, mine, T, ownRows),
+        shardTargets(this.ownTargets, mine),
       );
       mine.results[0] = own.loss;
       mine.results[1] = own.count;
-      normsOverTime(own.hiddenGrads[model.config.layers - 1], T, rows(0), H, mine.norms);
+      normsOverTime(own.hiddenGrads[model.config.layers - 1], T, ownRows, H, mine.norms);
     } catch (e) {
       // The workers still read the task buffers: let them finish before anything reuses them.
       for (let s = 1; s < shards; s++) this.wait(this.workers[s - 1], s, false);
@@ -199,14 +198,18 @@ export class DataParallel {
     }
   }
 
-  private widths(): { inputs: number; values: number } {
-    return { inputs: inputWidth(this.model.config), values: this.model.config.outputSize };
+  private answer(loss: number, count: number): ParallelStepResult {
+    const result = this.result;
+    result.loss = loss;
+    result.count = count;
+    result.hiddenGradNorms = this.norms;
+    return result;
   }
 
   private checkFields(batch: Batch, targets: Targets): number {
     const { T, B } = batch;
     const N = T * B;
-    const { inputs: I, values: O } = this.widths();
+    const { inputs: I, values: O } = this.widths;
     let flags = 0;
     const check = (name: string, array: ArrayLike<number> | null | undefined, size: number, flag: number) => {
       if (!array) return;
@@ -225,7 +228,7 @@ export class DataParallel {
 
   private localViews(T: number, B: number, flags: number): TaskViews {
     if (reshaped(this.localShape, T, B, flags) || !this.localViewsOf) {
-      const { inputs, values } = this.widths();
+      const { inputs, values } = this.widths;
       const dtype = this.model.config.dtype;
       const bytes = taskLayout(T, B, flags, inputs, values, dtype).bytes;
       this.localViewsOf = taskViews(new ArrayBuffer(bytes), T, B, flags, inputs, values, dtype);
@@ -242,7 +245,7 @@ export class DataParallel {
     rows: number,
   ): void {
     const { T } = batch;
-    const { inputs, values } = this.widths();
+    const { inputs, values } = this.widths;
     const dtype = this.model.config.dtype;
     if (reshaped(w.viewShape, T, rows, flags) || !w.views) {
       const bytes = taskLayout(T, rows, flags, inputs, values, dtype).bytes;
@@ -253,7 +256,7 @@ export class DataParallel {
       }
       w.views = taskViews(w.buffer, T, rows, flags, inputs, values, dtype);
     }
-    gather(w.views!, batch, targets, start, rows, this.widths());
+    gather(w.views!, batch, targets, start, rows, this.widths);
     const c = w.control;
     c[TIME] = T;
     c[ROWS] = rows;
@@ -322,8 +325,14 @@ export class DataParallel {
       for (let s = 0; s < shards; s++) sum += ((weights[s] * views[s].norms[t]) / max) ** 2;
       norms[t] = max * Math.sqrt(sum);
     }
-    return { loss, count, hiddenGradNorms: norms };
+    return this.answer(loss, count);
   }
+}
+
+/** Rows of the batch in shard s of `shards`: B split as evenly as it goes, the first shards one
+ *  larger. */
+function shardRows(B: number, shards: number, s: number): number {
+  return Math.floor(B / shards) + (s < B % shards ? 1 : 0);
 }
 
 /** Copies rows start..start+rows−1 of every time step of the batch's fields into a shard's views. */

@@ -1,4 +1,5 @@
 import type { ModelConfig } from "../model/config.js";
+import type { Batch, Targets } from "../model/sequence-model.js";
 import type { Buf, DType } from "../tensor.js";
 
 // How the main thread and a shard worker talk. Everything per step goes through shared memory and
@@ -150,4 +151,21 @@ export function reshaped(shape: ViewShape, T: number, B: number, flags: number):
   shape.B = B;
   shape.flags = flags;
   return true;
+}
+
+/** A shard's batch and targets over its task views, into reused objects. */
+export function shardBatch(out: Batch, v: TaskViews, T: number, B: number): Batch {
+  out.T = T;
+  out.B = B;
+  out.tokens = v.tokens ?? undefined;
+  out.inputs = v.inputs ?? undefined;
+  out.lengths = v.lengths;
+  return out;
+}
+
+export function shardTargets(out: Targets, v: TaskViews): Targets {
+  out.classes = v.classes ?? undefined;
+  out.values = v.values ?? undefined;
+  out.mask = v.mask ?? undefined;
+  return out;
 }

@@ -1,6 +1,6 @@
 import { normsOverTime } from "../model/grad-flow.js";
 import { inputWidth } from "../model/param-shapes.js";
-import { SequenceModel } from "../model/sequence-model.js";
+import { type Batch, SequenceModel, type Targets } from "../model/sequence-model.js";
 import { utf8Encode } from "../utf8.js";
 import {
   CMD,
@@ -19,6 +19,8 @@ import {
   taskViews,
   type ViewShape,
   reshaped,
+  shardBatch,
+  shardTargets,
 } from "./protocol.js";
 
 // The worker side of DataParallel, host-agnostic: a Node worker_threads entry or a browser Worker
@@ -33,6 +35,9 @@ interface Shard {
   lastCommand: number;
   views: TaskViews | null;
   viewShape: ViewShape;
+  /** Reused every step. */
+  batch: Batch;
+  targets: Targets;
 }
 
 let shard: Shard | null = null;
@@ -51,6 +56,8 @@ export function onShardMessage(message: ShardMessage): boolean {
       lastCommand: 0,
       views: null,
       viewShape: { T: 0, B: 0, flags: 0 },
+      batch: { T: 0, B: 0 },
+      targets: {},
     };
     Atomics.store(message.control, READY, 1);
     Atomics.notify(message.control, READY);
@@ -89,10 +96,7 @@ function runStep(s: Shard): number {
   }
   const v = s.views;
   try {
-    const result = s.model.lossAndGrad(
-      { T, B, tokens: v.tokens ?? undefined, inputs: v.inputs ?? undefined, lengths: v.lengths },
-      { classes: v.classes ?? undefined, values: v.values ?? undefined, mask: v.mask ?? undefined },
-    );
+    const result = s.model.lossAndGrad(shardBatch(s.batch, v, T, B), shardTargets(s.targets, v));
     v.results[0] = result.loss;
     v.results[1] = result.count;
     const H = config.hiddenSize;

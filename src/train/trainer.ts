@@ -1,7 +1,7 @@
 import { emptyBatch, sampleWindows, type TokenBatch } from "../data/windows.js";
 import { ConfigError } from "../errors.js";
 import { normsOverTime } from "../model/grad-flow.js";
-import type { SequenceModel } from "../model/sequence-model.js";
+import type { Batch, SequenceModel, Targets } from "../model/sequence-model.js";
 import type { DataParallel } from "../parallel/data-parallel.js";
 import type { Rng } from "../random.js";
 import { clipGradNorm, clipGradValue, gradNorm, type NormType } from "../train/clip.js";
@@ -27,7 +27,8 @@ export interface TrainerOptions {
 }
 
 /** One optimizer step's figures: a TrainRecord without the timing the caller adds, plus
- *  ‖dL/dh_t‖ for t = 0..T of the top layer (a buffer the next step reuses: copy it to keep it). */
+ *  ‖dL/dh_t‖ for t = 0..T of the top layer. The object and the buffer are the trainer's, reused by
+ *  the next step (so a step allocates nothing): copy what you keep. */
 export type StepFigures = Omit<TrainRecord, "type" | "tokensPerSecond" | "elapsed"> & {
   hiddenGradNorms: Float64Array;
 };
@@ -41,6 +42,10 @@ export class Trainer {
   private readonly fed: Int32Array;
   private readonly norms: Float64Array;
   private readonly counts: FeedCounts = { groundTruth: 0, total: 0 };
+  /** Reused every step: the batch and targets handed to the model, and the figures returned. */
+  private readonly stepBatch: Batch = { T: 0, B: 0 };
+  private readonly stepTargets: Targets = {};
+  private readonly figures: StepFigures;
 
   constructor(
     readonly model: SequenceModel,
@@ -61,6 +66,16 @@ export class Trainer {
     this.batch = emptyBatch(options.seqLen, options.batch);
     this.fed = new Int32Array(options.seqLen * options.batch);
     this.norms = new Float64Array(options.seqLen + 1);
+    this.figures = {
+      step: 0,
+      loss: 0,
+      gradNorm: 0,
+      gradNormClipped: 0,
+      lr: 0,
+      eps: 0,
+      groundTruthFraction: 1,
+      hiddenGradNorms: this.norms,
+    };
   }
 
   /** eps_i of the step about to run (1 under teacher forcing, 0 under free running). */
@@ -74,6 +89,11 @@ export class Trainer {
     const { model, optimizer, options } = this;
     const { T, B } = this.batch;
     const batch = sampleWindows(this.train, this.rng, this.batch);
+    const stepBatch = this.stepBatch;
+    stepBatch.T = T;
+    stepBatch.B = B;
+    stepBatch.tokens = batch.tokens;
+    this.stepTargets.classes = batch.classes;
     const eps = this.eps();
     const counts = this.counts;
     counts.groundTruth = counts.total = 0;
@@ -82,16 +102,13 @@ export class Trainer {
     const teacherForced =
       options.feed.kind === "teacher-forcing" || (options.feed.kind === "scheduled-sampling" && eps >= 1);
     if (teacherForced && options.parallel) {
-      ({ loss, hiddenGradNorms } = options.parallel.lossAndGrad(
-        { T, B, tokens: batch.tokens },
-        { classes: batch.classes },
-      ));
+      ({ loss, hiddenGradNorms } = options.parallel.lossAndGrad(stepBatch, this.stepTargets));
       counts.groundTruth = counts.total = (T - 1) * B;
     } else {
       model.params.zeroGrad();
       if (teacherForced) {
         // eps = 1 feeds only ground truth: the all-steps-at-once forward computes exactly that.
-        model.forward({ T, B, tokens: batch.tokens });
+        model.forward(stepBatch);
         counts.groundTruth = counts.total = (T - 1) * B;
       } else {
         this.fed.set(batch.tokens.subarray(0, B));
@@ -99,7 +116,7 @@ export class Trainer {
         const feeder = makeFeeder(options.feed, eps, batch.tokens, B, V, this.rng, counts);
         model.forwardFeedback({ T, B, tokens: this.fed }, feeder);
       }
-      const result = model.backward({ classes: batch.classes });
+      const result = model.backward(this.stepTargets);
       loss = result.loss;
       const H = model.config.hiddenSize;
       hiddenGradNorms = normsOverTime(result.hiddenGrads[model.config.layers - 1], T, B, H, this.norms);
@@ -114,16 +131,16 @@ export class Trainer {
     optimizer.lr = lr;
     optimizer.step(model.params.data, model.params.grad);
     this.step++;
-    return {
-      step: this.step,
-      loss,
-      gradNorm: before,
-      gradNormClipped: after,
-      lr,
-      eps,
-      groundTruthFraction: counts.total > 0 ? counts.groundTruth / counts.total : 1,
-      hiddenGradNorms,
-    };
+    const figures = this.figures;
+    figures.step = this.step;
+    figures.loss = loss;
+    figures.gradNorm = before;
+    figures.gradNormClipped = after;
+    figures.lr = lr;
+    figures.eps = eps;
+    figures.groundTruthFraction = counts.total > 0 ? counts.groundTruth / counts.total : 1;
+    figures.hiddenGradNorms = hiddenGradNorms;
+    return figures;
   }
 }
 

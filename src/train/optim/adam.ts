@@ -29,8 +29,21 @@ export class Adam extends BufferedOptimizer<ResolvedAdamConfig> {
       m instanceof Float32Array &&
       wasmPointwiseEnabled()
     ) {
-      const hyper = { beta1, beta2, stepSize, biasCorrection2Sqrt, eps, weightDecay, decoupled, decay };
-      adamStepWasm(p, g, m, v as Float32Array, hyper);
+      const v32 = v as Float32Array;
+      adamStepWasm(
+        p,
+        g,
+        m,
+        v32,
+        beta1,
+        beta2,
+        stepSize,
+        biasCorrection2Sqrt,
+        eps,
+        weightDecay,
+        decoupled,
+        decay,
+      );
       return;
     }
     for (let i = 0; i < p.length; i++) {
