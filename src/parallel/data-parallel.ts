@@ -310,9 +310,10 @@ export class DataParallel {
       weights[s] = count > 0 ? views[s].results[1] / count : 0;
       loss += weights[s] * views[s].results[0];
     }
+    // dL/dθ = Σ_s w_s·dL_s/dθ; the own shard's scaling and the first worker's term in one pass.
     const grad = this.model.params.grad;
-    for (let i = 0; i < grad.length; i++) grad[i] *= weights[0];
-    for (let s = 1; s < shards; s++) axpy(grad, this.workers[s - 1].grad, weights[s]);
+    scaleAdd(grad, weights[0], this.workers[0].grad, weights[1]);
+    for (let s = 2; s < shards; s++) axpy(grad, this.workers[s - 1].grad, weights[s]);
     const norms = this.norms;
     for (let t = 0; t < norms.length; t++) {
       let max = 0;
@@ -327,6 +328,11 @@ export class DataParallel {
     }
     return this.answer(loss, count);
   }
+}
+
+/** out = a·out + b·x, elementwise. */
+function scaleAdd(out: Buf, a: number, x: Buf, b: number): void {
+  for (let i = 0; i < out.length; i++) out[i] = a * out[i] + b * x[i];
 }
 
 /** Rows of the batch in shard s of `shards`: B split as evenly as it goes, the first shards one
