@@ -9,8 +9,8 @@
 // - gemm64: sums in float64 like the TypeScript kernels (matmul.ts), so the results
 //   meet the same tolerance: panels of 4 rows and 4 columns widened to float64 at packing, a 4×4
 //   tile in 8 f64x2 registers (products of float32 values are exact in float64);
-// - gemm (the default): sums in float32, twice as fast: panels of 6 rows and 8 columns, a 6×8 tile
-//   in 12 f32x4 registers; gemmPacked is gemm with B packed beforehand by packBAll. A fused
+// - gemm (the default): sums in float32, twice as fast: panels of 6 rows (4 where that pads
+//   less) and 8 columns, a 6×8 tile in 12 f32x4 registers; gemmPacked is gemm with B packed beforehand by packBAll. A fused
 //   multiply-add has a latency of about 4 cycles and two issue each cycle, so 8 independent sums
 //   (a 4×8 tile) just cover it; 12 leave slack: products with M ≥ 64 run 12–28 % faster, those
 //   with M = 16 or 32 (a time step's) about as fast (the two builds timed alternately).
@@ -113,47 +113,66 @@ function blockProduct(
     for (let jr = 0; jr < nc; jr += NR) {
       const cols = nc - jr;
       const pbj = pb + (<usize>(jr * kc) << 2);
-      for (let ir = 0; ir < mc; ir += MR) {
-        micro(pa + (<usize>(ir * kc) << 2), pbj, kc, c0 + (<usize>(ir * N + jr) << 2), N, mc - ir, cols, tmp);
+      for (let ir = 0; ir < mc; ) {
+        const height = panelHeight(mc - ir);
+        const pai = pa + (<usize>(ir * kc) << 2);
+        const ci = c0 + (<usize>(ir * N + jr) << 2);
+        if (height == MR) micro(pai, pbj, kc, ci, N, mc - ir, cols, tmp);
+        else micro4(pai, pbj, kc, ci, N, mc - ir, cols, tmp);
+        ir += height;
       }
     }
   }
 }
 
+/** Rows in the A panel that starts with `left` rows still to pack: 6 (the full tile), or 4 where
+ *  a 6-row tile would compute more padding than the 4-row one (M = 16 is 6 + 6 + 4, M = 32 is
+ *  6·4 + 4 + 4: no padded row). A panel starting at row ir sits at ir·kc in the packed block. */
+// @ts-ignore: decorator
+@inline
+function panelHeight(left: i32): i32 {
+  return left <= 4 || left == 7 || left == 8 ? 4 : MR;
+}
+
 function packA(p: usize, a: usize, ars: i32, acs: i32, i0: i32, mc: i32, k0: i32, kc: i32): void {
-  for (let ir = 0; ir < mc; ir += MR) {
+  const rs = <usize>ars << 2;
+  const cs = <usize>acs << 2;
+  for (let ir = 0; ir < mc; ) {
+    const height = panelHeight(mc - ir);
     const rows = mc - ir;
     let src = a + (<usize>((i0 + ir) * ars + k0 * acs) << 2);
-    const rs = <usize>ars << 2;
-    const cs = <usize>acs << 2;
-    if (rows >= MR && ars == 1) {
-      // the 6 rows are adjacent: a vector and a pair per k
+    const step = <usize>height << 2;
+    if (rows >= height && ars == 1) {
+      // the panel's rows are adjacent: a vector (and a pair) per k
       for (let k = 0; k < kc; k++) {
         v128.store(p, v128.load(src));
-        store<u64>(p, load<u64>(src, 16), 16);
-        p += 24;
+        if (height == MR) store<u64>(p, load<u64>(src, 16), 16);
+        p += step;
         src += cs;
       }
-    } else if (rows >= MR) {
+    } else if (rows >= height) {
       for (let k = 0; k < kc; k++) {
         store<f32>(p, load<f32>(src));
         store<f32>(p, load<f32>(src + rs), 4);
         store<f32>(p, load<f32>(src + 2 * rs), 8);
         store<f32>(p, load<f32>(src + 3 * rs), 12);
-        store<f32>(p, load<f32>(src + 4 * rs), 16);
-        store<f32>(p, load<f32>(src + 5 * rs), 20);
-        p += 24;
+        if (height == MR) {
+          store<f32>(p, load<f32>(src + 4 * rs), 16);
+          store<f32>(p, load<f32>(src + 5 * rs), 20);
+        }
+        p += step;
         src += cs;
       }
     } else {
       for (let k = 0; k < kc; k++) {
-        for (let r = 0; r < MR; r++) {
+        for (let r = 0; r < height; r++) {
           store<f32>(p + (<usize>r << 2), r < rows ? load<f32>(src + <usize>r * rs) : 0);
         }
-        p += 24;
+        p += step;
         src += cs;
       }
     }
+    ir += height;
   }
 }
 
@@ -262,15 +281,65 @@ function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, rows: i32, col
     v128.store(tmp, c41, 144);
     v128.store(tmp, c50, 160);
     v128.store(tmp, c51, 176);
-    const r = min(rows, MR);
-    const n = min(cols, NR);
-    for (let i = 0; i < r; i++) {
-      const crow = c + <usize>i * ld;
-      const trow = tmp + (<usize>(i * NR) << 2);
-      for (let j = 0; j < n; j++) {
-        const q = crow + (<usize>j << 2);
-        store<f32>(q, load<f32>(q) + load<f32>(trow + (<usize>j << 2)));
-      }
+    storeEdge(c, ld, tmp, min(rows, MR), min(cols, NR));
+  }
+}
+
+/** micro for a 4-row panel (a 4×8 tile in 8 registers). */
+function micro4(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, tmp: usize): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let x = v128.load32_splat(pa);
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
+    x = v128.load32_splat(pa, 4);
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
+    x = v128.load32_splat(pa, 8);
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
+    x = v128.load32_splat(pa, 12);
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
+    pa += 16;
+    pb += 32;
+  }
+  const ld = <usize>ldc << 2;
+  if (rows >= 4 && cols >= NR) {
+    addRow(c, c00, c01);
+    addRow(c + ld, c10, c11);
+    addRow(c + 2 * ld, c20, c21);
+    addRow(c + 3 * ld, c30, c31);
+  } else {
+    v128.store(tmp, c00);
+    v128.store(tmp, c01, 16);
+    v128.store(tmp, c10, 32);
+    v128.store(tmp, c11, 48);
+    v128.store(tmp, c20, 64);
+    v128.store(tmp, c21, 80);
+    v128.store(tmp, c30, 96);
+    v128.store(tmp, c31, 112);
+    storeEdge(c, ld, tmp, min(rows, 4), min(cols, NR));
+  }
+}
+
+/** out rows 0..r−1, columns 0..n−1 (row stride ld bytes) += the tile stored at tmp (rows of NR). */
+function storeEdge(c: usize, ld: usize, tmp: usize, r: i32, n: i32): void {
+  for (let i = 0; i < r; i++) {
+    const crow = c + <usize>i * ld;
+    const trow = tmp + (<usize>(i * NR) << 2);
+    for (let j = 0; j < n; j++) {
+      const q = crow + (<usize>j << 2);
+      store<f32>(q, load<f32>(q) + load<f32>(trow + (<usize>j << 2)));
     }
   }
 }
