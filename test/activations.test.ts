@@ -69,4 +69,36 @@ describe("normsOverTime(grads, T, B, H)", () => {
     expect(norms[1] / 5e-170).toBeCloseTo(1, 12);
     expect(norms[2]).toBe(0);
   });
+
+  it.each([
+    ["WebAssembly", true],
+    ["TypeScript", false],
+  ])(
+    "float32 (%s): each step's norm as float64 computes it, tiny and huge values, NaN and ∞",
+    async (_name, wasm) => {
+      const { normsOverTime } = await import("../src/model/grad-flow.js");
+      const { setWasmPointwiseEnabled } = await import("../src/kernels/pointwise-wasm.js");
+      const previous = setWasmPointwiseEnabled(wasm);
+      try {
+        const T = 5;
+        const row = 3 * 7; // B = 3, H = 7: not a multiple of 4
+        const grads = Float32Array.from(
+          { length: (T + 1) * row },
+          (_, i) => Math.sin(i * 1.7) * 10 ** ((i % 9) - 4),
+        );
+        grads.fill(1e-40, 2 * row, 3 * row); // subnormal in float32: its square underflows there, not in float64
+        grads.fill(3e38, 3 * row, 3 * row + 2);
+        grads[4 * row + 5] = Number.NaN;
+        grads[5 * row] = Number.POSITIVE_INFINITY;
+        const norms = normsOverTime(grads, T, 3, 7);
+        const exact = normsOverTime(Float64Array.from(grads), T, 3, 7);
+        for (const t of [0, 1, 2, 3]) expect(Math.abs(norms[t] / exact[t] - 1)).toBeLessThan(1e-12);
+        expect(norms[2]).toBeGreaterThan(0);
+        expect(norms[4]).toBeNaN();
+        expect(norms[5]).toBe(Number.POSITIVE_INFINITY);
+      } finally {
+        setWasmPointwiseEnabled(previous);
+      }
+    },
+  );
 });

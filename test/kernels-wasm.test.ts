@@ -250,7 +250,18 @@ describe.each(["relaxed", "simd"] as const)("the %s build", (variant) => {
 
     it("every M from 1 to 40 and around the 132-row block: A panels of 6 and 4 rows, padded or not", () => {
       setup();
-      const Ms = [...Array.from({ length: 40 }, (_, i) => i + 1), 127, 130, 131, 132, 133, 136, 137, 140, 269];
+      const Ms = [
+        ...Array.from({ length: 40 }, (_, i) => i + 1),
+        127,
+        130,
+        131,
+        132,
+        133,
+        136,
+        137,
+        140,
+        269,
+      ];
       for (const M of Ms) {
         check(direct, forms[M % 3], M, 19, 13, 77 + M, options);
         check(viaPacked, forms[0], M, 21, 17, 91 + M, { ...options, scale: 1, tripled: true });

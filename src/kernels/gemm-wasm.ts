@@ -44,6 +44,7 @@ let enabled = true;
 let sums32 = true;
 let f32: Float32Array = new Float32Array(0);
 let i32: Int32Array = new Int32Array(0);
+let f64: Float64Array = new Float64Array(0);
 
 function decodeBase64(text: string): Uint8Array {
   const binary = atob!(text);
@@ -97,6 +98,7 @@ export function forgetWasmKernel(preferred: WasmVariant = "relaxed"): void {
   views.clear();
   f32 = new Float32Array(0);
   i32 = new Int32Array(0);
+  f64 = new Float64Array(0);
 }
 
 function load(): Kernel | null {
@@ -282,6 +284,7 @@ export function memoryFor(end: number): Float32Array {
   if (f32.buffer !== memory.buffer) {
     f32 = new Float32Array(memory.buffer);
     i32 = new Int32Array(memory.buffer);
+    f64 = new Float64Array(memory.buffer);
     views.clear();
   }
   return f32;
@@ -290,6 +293,11 @@ export function memoryFor(end: number): Float32Array {
 /** The module's memory as int32 (after memoryFor). */
 export function memoryInt32(): Int32Array {
   return i32;
+}
+
+/** The module's memory as float64 (after memoryFor). */
+export function memoryFloat64(): Float64Array {
+  return f64;
 }
 
 const views = new Map<number, Map<number, Float32Array>>();

@@ -18,6 +18,7 @@ interface Pointwise {
   tanhBackward: (dh: number, h: number, da: number, n: number) => void;
   columnSums: (out: number, x: number, rows: number, cols: number) => void;
   scatterAddRows: (s: number, x: number, tokens: number, count: number, width: number) => void;
+  blockSumSquares: (out: number, x: number, blocks: number, width: number) => void;
 }
 
 let fns: Pointwise | null = null;

@@ -1,4 +1,4 @@
-import { memoryFor, memoryInt32, memoryView, wasmScratchBase } from "./gemm-wasm.js";
+import { memoryFloat64, memoryFor, memoryInt32, memoryView, wasmScratchBase } from "./gemm-wasm.js";
 import { pointwiseKernels, round4 } from "./pointwise-wasm.js";
 
 // Row reductions of a training step's backward in WebAssembly SIMD (assembly/rows.ts): a bias's
@@ -38,4 +38,17 @@ export function scatterAddRowsWasm(
   memoryInt32().set(tokens, tOff >> 2);
   pointwiseKernels().scatterAddRows(sOff, xOff, tOff, count, width);
   s.set(memoryView(sOff, s.length));
+}
+
+/** out[t] = Σ_i x[t·width + i]² for t < blocks (in float64: the squares of float32 values are
+ *  exact there). */
+export function blockSumSquaresWasm(out: Float64Array, x: Float32Array, blocks: number, width: number): void {
+  const size = blocks * width;
+  const oOff = wasmScratchBase();
+  const xOff = oOff + 8 * blocks + 8;
+  const mem = memoryFor(xOff + 4 * size);
+  mem.set(x.length === size ? x : x.subarray(0, size), xOff >> 2);
+  pointwiseKernels().blockSumSquares(oOff, xOff, blocks, width);
+  const sums = memoryFloat64();
+  for (let t = 0; t < blocks; t++) out[t] = sums[(oOff >> 3) + t];
 }
