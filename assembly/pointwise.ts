@@ -169,10 +169,10 @@ export function tanhBackward(hGrad: usize, h: usize, da: usize, n: i32): void {
   }
 }
 
-/** Softmax of N rows of C logits (row-major at z) into p, with each row's max and Σ exp(z − max)
- *  into rowMax, rowSum [N] (so logsumexp = max + log(sum), taken by the caller). Columns past the
- *  last multiple of 4 are done one by one. */
-export function softmaxRows(z: usize, p: usize, rowMax: usize, rowSum: usize, N: i32, C: i32): void {
+/** Softmax of N rows of C logits (row-major at z), times `scale`, into p, with each row's max and
+ *  Σ exp(z − max) into rowMax, rowSum [N] (so logsumexp = max + log(sum), taken by the caller).
+ *  Columns past the last multiple of 4 are done one by one. */
+export function softmaxRows(z: usize, p: usize, rowMax: usize, rowSum: usize, N: i32, C: i32, scale: f32): void {
   const C4 = C & ~3;
   for (let n = 0; n < N; n++) {
     const row = <usize>(n * C) << 2;
@@ -195,14 +195,15 @@ export function softmaxRows(z: usize, p: usize, rowMax: usize, rowSum: usize, N:
       store<f32>(p + q, e);
       sum += e;
     }
-    const inverse = f32x4.splat(1 / sum);
+    const factor = scale / sum;
+    const inverse = f32x4.splat(factor);
     for (let c = 0; c < C4; c += 4) {
       const q = row + (<usize>c << 2);
       v128.store(p + q, f32x4.mul(v128.load(p + q), inverse));
     }
     for (let c = C4; c < C; c++) {
       const q = row + (<usize>c << 2);
-      store<f32>(p + q, load<f32>(p + q) / sum);
+      store<f32>(p + q, load<f32>(p + q) * factor);
     }
     store<f32>(rowMax + (<usize>n << 2), top);
     store<f32>(rowSum + (<usize>n << 2), sum);

@@ -75,7 +75,8 @@ function softmaxCrossEntropyWasm(
     rowMax = new Float32Array(N);
     rowSum = new Float32Array(N);
   }
-  softmaxRowsWasm(grad, logits, rowMax, rowSum, N, C);
+  // grad = softmax(z) / count from the kernel (one rounding), then − 1/count at the target.
+  softmaxRowsWasm(grad, logits, rowMax, rowSum, N, C, inverseCount);
   let sum = 0;
   for (let n = 0; n < N; n++) {
     const row = n * C;
@@ -85,7 +86,6 @@ function softmaxCrossEntropyWasm(
       continue;
     }
     sum += rowMax[n] + Math.log(rowSum[n]) - logits[row + target];
-    for (let c = row; c < row + C; c++) grad[c] *= inverseCount;
     grad[row + target] -= inverseCount;
   }
   return sum * inverseCount;

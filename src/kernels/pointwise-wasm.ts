@@ -13,7 +13,15 @@ interface Pointwise {
   lstmForward: (...args: number[]) => void;
   lstmBackward: (...args: number[]) => void;
   tanhForward: (ip: number, hp: number, cache: number, h: number, n: number) => void;
-  softmaxRows: (z: number, p: number, rowMax: number, rowSum: number, N: number, C: number) => void;
+  softmaxRows: (
+    z: number,
+    p: number,
+    rowMax: number,
+    rowSum: number,
+    N: number,
+    C: number,
+    scale: number,
+  ) => void;
   adamStep: (...args: number[]) => void;
   tanhBackward: (dh: number, h: number, da: number, n: number) => void;
   columnSums: (out: number, x: number, rows: number, cols: number) => void;
@@ -171,8 +179,8 @@ export function tanhBackwardWasm(
   if (hiddenPartGrad !== inputPartGrad) hiddenPartGrad.set(memoryView(da, n));
 }
 
-/** probs [N×C] = softmax of each row of logits; rowMax, rowSum [N] = each row's max and
- *  Σ exp(z − max), so logsumexp = max + log(sum). Call only when wasmPointwiseEnabled(). */
+/** probs [N×C] = softmax of each row of logits, times `scale`; rowMax, rowSum [N] = each row's max
+ *  and Σ exp(z − max), so logsumexp = max + log(sum). Call only when wasmPointwiseEnabled(). */
 export function softmaxRowsWasm(
   probs: Float32Array,
   logits: Float32Array,
@@ -180,6 +188,7 @@ export function softmaxRowsWasm(
   rowSum: Float32Array,
   N: number,
   C: number,
+  scale = 1,
 ): void {
   const size = N * C;
   const z = wasmScratchBase();
@@ -188,7 +197,7 @@ export function softmaxRowsWasm(
   const s = m + 4 * N;
   const mem = memoryFor(s + 4 * N);
   mem.set(logits.length === size ? logits : logits.subarray(0, size), z >> 2);
-  fns!.softmaxRows(z, p, m, s, N, C);
+  fns!.softmaxRows(z, p, m, s, N, C, scale);
   probs.set(memoryView(p, size));
   rowMax.set(memoryView(m, N));
   rowSum.set(memoryView(s, N));
