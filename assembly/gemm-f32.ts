@@ -150,6 +150,20 @@ function packA(p: usize, a: usize, ars: i32, acs: i32, i0: i32, mc: i32, k0: i32
         p += step;
         src += cs;
       }
+    } else if (rows >= height && acs == 1) {
+      // each row contiguous in k (a row-major left operand, as a time step's h): four k at a time,
+      // rows loaded as vectors and transposed in registers
+      const kc4 = kc & ~3;
+      for (let k = 0; k < kc4; k += 4) {
+        packFour(p, src, rs, height);
+        p += step << 2;
+        src += 16;
+      }
+      for (let k = kc4; k < kc; k++) {
+        for (let r = 0; r < height; r++) store<f32>(p + (<usize>r << 2), load<f32>(src + <usize>r * rs));
+        p += step;
+        src += 4;
+      }
     } else if (rows >= height) {
       for (let k = 0; k < kc; k++) {
         store<f32>(p, load<f32>(src));
@@ -173,6 +187,40 @@ function packA(p: usize, a: usize, ars: i32, acs: i32, i0: i32, mc: i32, k0: i32
       }
     }
     ir += height;
+  }
+}
+
+/** Packs k..k+3 of `height` (4 or 6) rows at src (row stride rs bytes, contiguous in k) into p as
+ *  four k-major slices of `height` values: a 4×4 transpose of rows 0–3, rows 4–5 interleaved. */
+// @ts-ignore: decorator
+@inline
+function packFour(p: usize, src: usize, rs: usize, height: i32): void {
+  const r0 = v128.load(src);
+  const r1 = v128.load(src + rs);
+  const r2 = v128.load(src + 2 * rs);
+  const r3 = v128.load(src + 3 * rs);
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  if (height == MR) {
+    const r4 = v128.load(src + 4 * rs);
+    const r5 = v128.load(src + 5 * rs);
+    const u = i32x4.shuffle(r4, r5, 0, 4, 1, 5);
+    const w = i32x4.shuffle(r4, r5, 2, 6, 3, 7);
+    v128.store(p, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+    store<i64>(p, i64x2.extract_lane(u, 0), 16);
+    v128.store(p, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 24);
+    store<i64>(p, i64x2.extract_lane(u, 1), 40);
+    v128.store(p, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 48);
+    store<i64>(p, i64x2.extract_lane(w, 0), 64);
+    v128.store(p, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 72);
+    store<i64>(p, i64x2.extract_lane(w, 1), 88);
+  } else {
+    v128.store(p, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+    v128.store(p, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
+    v128.store(p, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
+    v128.store(p, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
   }
 }
 
