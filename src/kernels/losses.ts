@@ -15,8 +15,7 @@ export interface LossValue {
  *  loss = mean over rows with target >= 0 of logsumexp(z) − z[target];
  *  d loss / d z = (softmax(z) − onehot(target)) / count, with softmax(z)_c = e^{z_c − max} / Σ e^{z − max}
  *  (one exponential per logit: the row's e^{z_c − max} are kept in float64 between the two passes).
- *  In float32 the softmax runs in WebAssembly where it loads (kernels/pointwise-wasm.ts).
- */
+ *  In float32 the softmax runs in WebAssembly where it loads (kernels/pointwise-wasm.ts). */
 export function softmaxCrossEntropy(
   grad: Buf,
   logits: Buf,

@@ -2,10 +2,11 @@ import { memoryFloat64, memoryFor, memoryInt32, memoryView, wasmScratchBase } fr
 import { pointwiseKernels, round4 } from "./pointwise-wasm.js";
 
 // Row reductions of a training step's backward in WebAssembly SIMD (assembly/rows.ts): a bias's
-// gradient (column sums over the T·B rows) and the embedding projection's scatter by token. V8's
-// float32 loops convert every element through float64 and back; these add four at a time, in the
-// same order, so the results are bit for bit the TypeScript loops'. Each call copies its operands
-// in and the result out. Call only when wasmPointwiseEnabled().
+// gradient (column sums over the T·B rows), the embedding projection's scatter by token, and the
+// per-step sums of squares behind normsOverTime. V8's float32 loops convert every element through
+// float64 and back; the first two add four at a time, in the same order, so their results are bit
+// for bit the TypeScript loops'. Each call copies its operands in and the result out. Call only
+// when wasmPointwiseEnabled().
 
 /** out[c] += Σ_r x[r×cols + c] (rows in order). */
 export function columnSumsWasm(out: Float32Array, x: Float32Array, rows: number, cols: number): void {

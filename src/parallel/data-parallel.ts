@@ -210,20 +210,14 @@ export class DataParallel {
     const { T, B } = batch;
     const N = T * B;
     const { inputs: I, values: O } = this.widths;
-    let flags = 0;
-    const check = (name: string, array: ArrayLike<number> | null | undefined, size: number, flag: number) => {
-      if (!array) return;
-      if (array.length !== size)
-        throw new ShapeError(`${name} has ${array.length} entries, expected ${size}`);
-      flags |= flag;
-    };
-    check("tokens", batch.tokens, N, HAS_TOKENS);
-    check("inputs", batch.inputs, N * I, HAS_INPUTS);
-    check("lengths", batch.lengths, B, HAS_LENGTHS);
-    check("targets.classes", targets.classes, N, HAS_CLASSES);
-    check("targets.values", targets.values, N * O, HAS_VALUES);
-    check("targets.mask", targets.mask, N, HAS_MASK);
-    return flags;
+    return (
+      fieldFlag("tokens", batch.tokens, N, HAS_TOKENS) |
+      fieldFlag("inputs", batch.inputs, N * I, HAS_INPUTS) |
+      fieldFlag("lengths", batch.lengths, B, HAS_LENGTHS) |
+      fieldFlag("targets.classes", targets.classes, N, HAS_CLASSES) |
+      fieldFlag("targets.values", targets.values, N * O, HAS_VALUES) |
+      fieldFlag("targets.mask", targets.mask, N, HAS_MASK)
+    );
   }
 
   private localViews(T: number, B: number, flags: number): TaskViews {
@@ -328,6 +322,18 @@ export class DataParallel {
     }
     return this.answer(loss, count);
   }
+}
+
+/** `flag` when the field is there (with `size` entries, else a ShapeError), 0 when it is not. */
+function fieldFlag(
+  name: string,
+  array: ArrayLike<number> | null | undefined,
+  size: number,
+  flag: number,
+): number {
+  if (!array) return 0;
+  if (array.length !== size) throw new ShapeError(`${name} has ${array.length} entries, expected ${size}`);
+  return flag;
 }
 
 /** out = a·out + b·x, elementwise. */
