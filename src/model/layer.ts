@@ -1,5 +1,6 @@
 import type { Cell, CellStep } from "../cells/cell.js";
-import { addColumnSums, addRowVector, setRowVector } from "../kernels/elementwise.js";
+import { addColumnSums, setRowVector } from "../kernels/elementwise.js";
+import { linearForward } from "../kernels/linear.js";
 import { matmul, matmulPacked, matmulTransA, matmulTransB, PackedOperand } from "../kernels/matmul.js";
 import { alloc, type Buf, type DType } from "../tensor.js";
 import type { Params } from "./params.js";
@@ -208,7 +209,6 @@ export class RecurrentLayer {
     const { B } = ws;
     const GH = this.cell.gates * this.hiddenSize;
     const I = this.inputSize;
-    const out = ws.inputProj.subarray(from * B * GH, to * B * GH);
     const input = this.input!;
     if (isTokenInput(input)) {
       const P = this.vocabulary.view("projection", input.vocabSize * GH);
@@ -216,19 +216,14 @@ export class RecurrentLayer {
         projectVocabulary(P, params, input, this.names.weightIh, this.names.biasIh, GH);
         this.vocabularyReady = true;
       }
-      gatherRows(out, this.vocabularyRows.get(P, input.vocabSize, GH), input.tokens, from * B, to * B, GH);
+      const rows = this.vocabularyRows.get(P, input.vocabSize, GH);
+      gatherRows(ws.inputProj, rows, input.tokens, from * B, to * B, GH);
       return;
     }
-    out.fill(0);
-    matmulTransB(
-      out,
-      input.subarray(from * B * I, to * B * I),
-      params.value(this.names.weightIh),
-      (to - from) * B,
-      I,
-      GH,
-    );
-    addRowVector(out, params.value(this.names.biasIh), (to - from) * B, GH);
+    const out = ws.inputProj.subarray(from * B * GH, to * B * GH);
+    const x = input.subarray(from * B * I, to * B * I);
+    const { weightIh, biasIh } = this.names;
+    linearForward(out, x, params.value(weightIh), params.value(biasIh), (to - from) * B, I, GH);
   }
 
   /** Step t (1-based): h_t from h_{t−1} (and h_{t−k}) and the projected input of step t. */

@@ -1,5 +1,6 @@
-import { addColumnSums, addRowVector } from "../kernels/elementwise.js";
-import { matmul, matmulTransA, matmulTransB } from "../kernels/matmul.js";
+import { addColumnSums } from "../kernels/elementwise.js";
+import { linearForward } from "../kernels/linear.js";
+import { matmul, matmulTransA } from "../kernels/matmul.js";
 import { wasmPointwiseEnabled } from "../kernels/pointwise-wasm.js";
 import { scatterAddRowsWasm } from "../kernels/rows-wasm.js";
 import type { Buf } from "../tensor.js";
@@ -33,9 +34,7 @@ export function projectVocabulary(
 ): void {
   const table = params.value(input.table);
   const V = input.vocabSize;
-  P.fill(0);
-  matmulTransB(P, table, params.value(weightIh), V, table.length / V, GH);
-  addRowVector(P, params.value(biasIh), V, GH);
+  linearForward(P, table, params.value(weightIh), params.value(biasIh), V, table.length / V, GH);
 }
 
 /** P's rows as views, made once per (P, V) and reused: a row copy is then TypedArray.set, a
@@ -53,7 +52,8 @@ export class VocabularyRows {
   }
 }
 
-/** out rows n = from..to−1 [·×width] = P[tokens[n]], given P's rows. */
+/** Rows n = from..to−1 of out [·×width] = P[tokens[n]], given P's rows (out is indexed from row 0,
+ *  so filling a few steps needs no view of it). */
 export function gatherRows(
   out: Buf,
   rows: Buf[],
@@ -62,7 +62,7 @@ export function gatherRows(
   to: number,
   width: number,
 ): void {
-  for (let n = from; n < to; n++) out.set(rows[tokens[n]], (n - from) * width);
+  for (let n = from; n < to; n++) out.set(rows[tokens[n]], n * width);
 }
 
 /** Backward of the projection from dA = inputPartGrad [T·B×GH], through S (scratch [V×GH]):
