@@ -1,35 +1,4 @@
-// Formatting for run.ts: the text table and results.json (in the layout Biome's formatter keeps, so
-// `biome check bench` stays clean after a run).
-
-/** JSON as Biome formats it: objects one key per line, arrays of scalars on one line when they fit in
- *  `width` columns, other arrays one element per line. Undefined values are left out. */
-export function formatJson(value: unknown, width = 110): string {
-  return `${format(value, 0, 0, width)}\n`;
-}
-
-function format(value: unknown, indent: number, used: number, width: number): string {
-  const pad = "  ".repeat(indent + 1);
-  const end = "  ".repeat(indent);
-  if (Array.isArray(value)) {
-    if (value.length === 0) return "[]";
-    if (value.every((x) => x === null || typeof x !== "object")) {
-      const one = `[${value.map((x) => JSON.stringify(x ?? null)).join(", ")}]`;
-      if (used + one.length + 1 <= width) return one;
-    }
-    const items = value.map((x) => pad + format(x ?? null, indent + 1, pad.length, width));
-    return `[\n${items.join(",\n")}\n${end}]`;
-  }
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-    if (entries.length === 0) return "{}";
-    const items = entries.map(([k, v]) => {
-      const key = `${pad}${JSON.stringify(k)}: `;
-      return key + format(v, indent + 1, key.length, width);
-    });
-    return `{\n${items.join(",\n")}\n${end}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
+// Formatting for run.ts: the text table and the numbers of results.json.
 
 /** Rows of cells as aligned text; `right[i]` right-aligns column i. */
 export function textTable(header: string[], rows: string[][], right: boolean[]): string {

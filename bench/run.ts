@@ -4,7 +4,7 @@
 // See bench/README.md.
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -24,12 +24,14 @@ import {
   WORKLOAD,
   type WindowResult,
 } from "./common.js";
-import { formatJson, round, sig, textTable, whole } from "./report.js";
+import { round, sig, textTable, whole } from "./report.js";
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench/bench
 const root = resolve(here, "../../..");
 const workerPath = join(here, "worker.js");
 const torchScript = join(root, "bench", "torch_bench.py");
+/** Outside the tracked tree: only bench/README.md's table of a run is committed. */
+const RESULTS = join(root, "runs", "bench", "results.json");
 
 type Info = Record<string, string | number | boolean>;
 
@@ -61,7 +63,7 @@ function parseOptions(): Options {
     .name("npm run bench --")
     .description(
       "Training tokens/s of rnnlab against TensorFlow.js, brain.js and PyTorch on issue 5's workload " +
-        "(character LM, V=65, E=64, T=64, B=32, Adam, float32). Writes bench/results.json.",
+        "(character LM, V=65, E=64, T=64, B=32, Adam, float32). Writes runs/bench/results.json.",
     )
     .option(
       "--quick",
@@ -79,7 +81,7 @@ function parseOptions(): Options {
     .option("--windows <n>", "timed windows per implementation and config (median, min, max)", Number)
     .option("--matmul-size <n>", "n of the n×n·n×n float32 ceiling product", Number, 1024)
     .option("--python <path>", "the Python that runs bench/torch_bench.py", "/usr/bin/python3")
-    .option("--out <file>", "where to write the results", join(root, "bench", "results.json"))
+    .option("--out <file>", "where to write the results (git ignores runs/)", RESULTS)
     .addOption(
       new Option("--tfjs-api <api>", "TensorFlow.js training call: optimizer.minimize or model.trainOnBatch")
         .choices(["minimize", "fit"])
@@ -105,7 +107,7 @@ function parseOptions(): Options {
     windows: o.windows ?? 3,
     matmulSize: o.matmulSize ?? 1024,
     python: o.python ?? "/usr/bin/python3",
-    out: resolve(o.out ?? join(root, "bench", "results.json")),
+    out: resolve(o.out ?? RESULTS),
     tfjsApi: o.tfjsApi ?? "minimize",
     verbose: o.verbose ?? false,
   };
@@ -705,7 +707,7 @@ async function main(): Promise<void> {
     skipped,
     durationSeconds: round((Date.now() - started) / 1000, 4),
   };
-  writeAtomically(options.out, formatJson(results));
+  writeAtomically(options.out, `${JSON.stringify(results, null, 2)}\n`);
 
   // The table.
   const header = [
@@ -838,6 +840,7 @@ function slimInfo(info: Info | undefined): Info | undefined {
 }
 
 function writeAtomically(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, text);
   renameSync(tmp, path);

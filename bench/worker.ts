@@ -49,9 +49,10 @@ async function importPeer<T>(name: string): Promise<T> {
 // ---- rnnlab, through its public API ----
 
 async function rnnlabTrainer(cell: CellName, H: number, threads: number): Promise<Trainer> {
-  const { dataParallel, enableRelaxedSimd } = await import("../node/threads.js");
+  const { dataParallel, enableRelaxedSimd } = await import("../node/index.js");
   enableRelaxedSimd(); // as the CLI does, before the kernels compile
-  const { SequenceModel, createOptimizer, wasmKernelVariant } = await import("../src/index.js");
+  const { SequenceModel, createOptimizer } = await import("../src/index.js");
+  const { wasmKernelVariant } = await import("../src/kernels/index.js");
   const { vocab: V, embedding: E, seqLen: T, batch: B, lr } = WORKLOAD;
   const model = new SequenceModel(
     {
@@ -68,7 +69,7 @@ async function rnnlabTrainer(cell: CellName, H: number, threads: number): Promis
     },
     { seed: WORKLOAD.seed },
   );
-  const adam = createOptimizer({ name: "adam", lr }, model.params.data.length, "float32");
+  const adam = createOptimizer({ name: "adam", lr }, model);
   // Batch rows split over threads (the calling one and worker_threads), as `rnnlab train` does.
   const parallel = dataParallel(model, threads);
   // Time-major: row t·B + b is sequence b at step t.
@@ -376,8 +377,8 @@ async function matmulMain(impl: ImplName, n: number, threads: number, seconds: n
   const a = random(n * n, 1);
   const b = random(n * n, 2);
   if (impl === "rnnlab") {
-    (await import("../node/relaxed-simd.js")).enableRelaxedSimd();
-    const { matmul, matmulTransB } = await import("../src/index.js");
+    (await import("../node/index.js")).enableRelaxedSimd();
+    const { matmul, matmulTransB } = await import("../src/kernels/index.js");
     const out = new Float32Array(n * n);
     for (const [kernel, fn] of [
       ["matmul", matmul],

@@ -1,6 +1,8 @@
 import { existsSync, statSync } from "node:fs";
 import { Tokenizer } from "../src/data/tokenizer.js";
+import { ConfigError } from "../src/errors.js";
 import { fromCheckpoint, type TrainingState } from "../src/io/model-checkpoint.js";
+import { parseRunConfig } from "../src/train/run-config.js";
 import { UserError } from "./errors.js";
 import { loadCheckpointFile } from "./files.js";
 import { runPaths } from "./train/run-files.js";
@@ -18,7 +20,7 @@ export function loadTrainedModel(arg: string): TrainedModel {
   if (!existsSync(path))
     throw new UserError(`no checkpoint at '${path}': give a checkpoint file or a run folder of rnnlab train`);
   const ckpt = loadCheckpointFile(path);
-  const extra = (ckpt.extra ?? {}) as { tokenizer?: unknown; train?: TrainSpec };
+  const extra = (ckpt.extra ?? {}) as { tokenizer?: unknown; train?: unknown };
   if (extra.tokenizer === undefined) {
     throw new UserError(
       `checkpoint '${path}' has no tokenizer (it was not written by rnnlab train), so it cannot read or write text`,
@@ -28,6 +30,15 @@ export function loadTrainedModel(arg: string): TrainedModel {
     ...fromCheckpoint(ckpt),
     path,
     tokenizer: Tokenizer.fromJSON(extra.tokenizer),
-    spec: extra.train ?? null,
+    spec: extra.train === undefined ? null : storedRunConfig(extra.train, path),
   };
+}
+
+function storedRunConfig(stored: unknown, path: string): TrainSpec {
+  try {
+    return parseRunConfig(stored);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new UserError(`checkpoint '${path}' holds an invalid run config (${error.message}); retrain it`);
+  }
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { existsSync, readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { enableRelaxedSimd } from "../node/relaxed-simd.js";
 import { RnnlabError } from "../src/errors.js";
@@ -17,7 +18,7 @@ enableRelaxedSimd();
 
 const program = new Command("rnnlab")
   .description("Recurrent neural networks you can build, run, see and check.")
-  .version("0.1.0")
+  .version(packageVersion())
   .exitOverride()
   .showSuggestionAfterError(true)
   .configureOutput({ outputError: (text, write) => write(oneLine(text)) });
@@ -28,6 +29,24 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   process.exitCode = reportError(error);
+}
+
+/** The version in rnnlab's package.json: the nearest one above this file (dist/cli/ when built, cli/
+ *  in the sources, node_modules/rnnlab/dist/cli/ when installed). */
+function packageVersion(): string {
+  for (let dir = new URL(".", import.meta.url); ; ) {
+    const manifest = new URL("package.json", dir);
+    if (existsSync(manifest)) {
+      const { name, version } = JSON.parse(readFileSync(manifest, "utf8")) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (name === "rnnlab" && typeof version === "string") return version;
+    }
+    const parent = new URL("..", dir);
+    if (parent.href === dir.href) return "unknown";
+    dir = parent;
+  }
 }
 
 /** Commander's messages as one line, in rnnlab's voice: "rnnlab: unknown option '--x' (did you mean --y?)". */

@@ -6,8 +6,6 @@ import { ConfigError } from "../src/errors.js";
 import type { SequenceModel } from "../src/model/sequence-model.js";
 import { DataParallel, type SpawnShard } from "../src/parallel/data-parallel.js";
 
-export { enableRelaxedSimd } from "./relaxed-simd.js";
-
 // DataParallel's shards as Node worker threads. The worker is the compiled node/shard-worker.js;
 // run from TypeScript sources (vitest), this file finds the built one under dist/.
 

@@ -24,3 +24,8 @@ export class NumericError extends RnnlabError {
 export class ConfigError extends RnnlabError {
   override name = "ConfigError";
 }
+
+/** A method was called out of order (backward before forward, say). */
+export class StateError extends RnnlabError {
+  override name = "StateError";
+}

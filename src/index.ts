@@ -1,45 +1,32 @@
-// rnnlab's public API: everything here runs unchanged in Node and in a browser.
+// "rnnlab": what a user builds, trains, evaluates, saves and loads models with. Everything here runs
+// unchanged in Node and in a browser. Lower layers have their own entry points: rnnlab/model (cells,
+// stacks, parameter layouts), rnnlab/kernels (products, activations, WebAssembly switches),
+// rnnlab/report (figures and pages), rnnlab/parity (PyTorch fixtures), rnnlab/node (threads).
+// test/api.test.ts pins this list: change it deliberately.
 
-export type { Cell, CellStep } from "./cells/index.js";
-export { cellFactories, createCell } from "./cells/index.js";
-export { ConfigError, FormatError, NumericError, RnnlabError, ShapeError } from "./errors.js";
-export {
-  type Activation,
-  type ActivationName,
-  activationNames,
-  makeActivation,
-} from "./kernels/activations.js";
-export {
-  loadWasmKernels,
-  reloadWasmKernel,
-  setWasmGemmEnabled,
-  setWasmGemmSums,
-  type WasmVariant,
-  wasmGemmAvailable,
-  wasmGemmEnabled,
-  wasmKernelVariant,
-} from "./kernels/gemm-wasm.js";
-export { setWasmPointwiseEnabled, wasmPointwiseEnabled } from "./kernels/pointwise-wasm.js";
-export { matmul, matmulReference, matmulTransA, matmulTransB } from "./kernels/matmul.js";
-export type { CellKind, InputConfig, LossName, ModelConfig, RecurrentConfig } from "./model/config.js";
-export { modelParamSpecs, type ParamSpec, recurrentParamSpecs } from "./model/param-shapes.js";
-export { Params } from "./model/params.js";
+// Errors: one line each, saying what is wrong and how to fix it.
+export { ConfigError, FormatError, NumericError, RnnlabError, ShapeError, StateError } from "./errors.js";
+
+// Models. The registries (cellKinds, activationNames, optimizerNames, …) list every accepted name.
+export { cellKinds } from "./cells/index.js";
+export type { ActivationName } from "./kernels/activations.js";
+export { activationNames } from "./kernels/activations.js";
+export type {
+  CellKind,
+  InputConfig,
+  LossName,
+  ModelConfig,
+  ModelOptions,
+  RecurrentConfig,
+} from "./model/config.js";
+export { parseModelConfig } from "./model/config-schema.js";
+export type { Params } from "./model/params.js";
 export { type Batch, SequenceModel, type StepResult, type Targets } from "./model/sequence-model.js";
-export { RecurrentStack, type StackGrads, type StackState } from "./model/stack.js";
-export { PARITY_TOLERANCE, type ParityReport, parseFixture, runParity } from "./parity/index.js";
-export { Rng, type RngState } from "./random.js";
-export { type Buf, type DType, Tensor } from "./tensor.js";
-export * from "./train/clip.js";
-export * from "./train/optimizers.js";
-export * from "./train/schedules.js";
-export { type Stream, TruncatedBptt, tbpttWindows, type Window } from "./train/tbptt.js";
+export type { StackGrads, StackState } from "./model/stack.js";
 export { normsOverTime } from "./model/grad-flow.js";
-export * from "./eval/index.js";
-export { decodeCorpus, splitTrainVal, unigramLoss } from "./data/corpus.js";
-export { Tokenizer, type TokenizerJSON, type TokenizerKind, UNKNOWN } from "./data/tokenizer.js";
-export { emptyBatch, sampleWindows, sequentialBatches, type TokenBatch } from "./data/windows.js";
-export * from "./train/feeding.js";
-export type * from "./train/metrics.js";
+export type { Buf, DType } from "./tensor.js";
+
+// Training: the trainer, optimizers, clipping, schedules, feeding, truncated BPTT, threads.
 export {
   type ClipSpec,
   evaluate,
@@ -48,17 +35,80 @@ export {
   Trainer,
   type TrainerOptions,
 } from "./train/trainer.js";
-export { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from "./io/checkpoint.js";
-export { parseModelConfig } from "./io/config-schema.js";
-export { fromCheckpoint, toCheckpoint, type TrainingState } from "./io/model-checkpoint.js";
-export { decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
-export { importTorchStateDict } from "./io/torch-import.js";
-export * from "./report/index.js";
+export {
+  createOptimizer,
+  type Optimizer,
+  type OptimizerConfig,
+  type OptimizerName,
+  type OptimizerState,
+  type OptimizerTarget,
+} from "./train/optimizers.js";
+export { optimizerNames } from "./train/optim/config.js";
+export {
+  clipGradNorm,
+  clipGradNormPerParameter,
+  clipGradValue,
+  clipGradValuePerParameter,
+  type ClipOptions,
+  type ClipResult,
+  gradNorm,
+  type NormType,
+} from "./train/clip.js";
+export {
+  constantLr,
+  cosineLr,
+  linearWarmup,
+  type LrSchedule,
+  type LrScheduleSpec,
+  lrScheduleKinds,
+  makeLrSchedule,
+  stepLr,
+} from "./train/schedules.js";
+export {
+  checkEpsSchedule,
+  type EpsSchedule,
+  epsAt,
+  epsScheduleKinds,
+  type FeedCounts,
+  type FeedMode,
+  feedModeKinds,
+  makeFeeder,
+  sampleSoftmax,
+} from "./train/feeding.js";
+export { type Stream, TruncatedBptt, tbpttWindows, type Window } from "./train/tbptt.js";
+export type { MetricRecord, TrainRecord, ValRecord } from "./train/metrics.js";
 export {
   DataParallel,
   type ParallelStepResult,
   type ShardHandle,
   type SpawnShard,
 } from "./parallel/data-parallel.js";
-export type { ShardMessage } from "./parallel/protocol.js";
-export { onShardMessage } from "./parallel/shard.js";
+
+// Data.
+export { Rng, type RngState } from "./random.js";
+export { Tokenizer, type TokenizerJSON, type TokenizerKind } from "./data/tokenizer.js";
+export { decodeCorpus, splitTrainVal, unigramLoss } from "./data/corpus.js";
+export { emptyBatch, sampleWindows, sequentialBatches, type TokenBatch } from "./data/windows.js";
+
+// Evaluation: n-gram oracles, exposure bias, step-by-step generation.
+export {
+  type NGramJSON,
+  NGramModel,
+  type NGramOptions,
+  type OracleExposureBias,
+  oracleExposureBias,
+  type StepModel,
+  type TextExposureBias,
+  textExposureBias,
+  TokenStepper,
+} from "./eval/index.js";
+/** log softmax of one row of logits, and KL(p || q) against it with 0·log(0/q) = 0. */
+export { klDivergence, logSoftmax } from "./eval/divergence.js";
+/** Exposure-bias measures of one model over different prefixes, pooled into one. */
+export { mergeOracleExposureBias } from "./eval/exposure-bias.js";
+
+// Saving and loading: checkpoints, safetensors, PyTorch state dicts.
+export { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from "./io/checkpoint.js";
+export { fromCheckpoint, toCheckpoint, type TrainingState } from "./io/model-checkpoint.js";
+export { decodeSafetensors, encodeSafetensors } from "./io/safetensors.js";
+export { importTorchStateDict } from "./io/torch-import.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, FormatError } from "../src/errors.js";
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from "../src/io/checkpoint.js";
-import { parseModelConfig } from "../src/io/config-schema.js";
+import { parseModelConfig } from "../src/model/config-schema.js";
 import { decodeSafetensors, encodeSafetensors } from "../src/io/safetensors.js";
 import type { ModelConfig } from "../src/model/config.js";
 import { modelParamSpecs } from "../src/model/param-shapes.js";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { dataParallel } from "../node/threads.js";
+import { dataParallel } from "../node/index.js";
 import { ConfigError, NumericError, ShapeError } from "../src/errors.js";
 import { normsOverTime } from "../src/model/grad-flow.js";
 import { type Batch, SequenceModel, type Targets } from "../src/model/sequence-model.js";
@@ -71,7 +71,7 @@ function compare(cfg: Config, batch: Batch, targets: Targets, threads: number, t
   const twin = new SequenceModel(cfg, { seed: 5 });
   const expected = single.lossAndGrad(batch, targets);
   const H = single.config.hiddenSize;
-  const expectedNorms = normsOverTime(expected.hiddenGrads[cfg.layers - 1], batch.T, batch.B, H);
+  const expectedNorms = normsOverTime(expected.hiddenGrads[single.config.layers - 1], batch.T, batch.B, H);
   const p = parallel(twin, threads);
   for (let repeat = 0; repeat < 2; repeat++) {
     const got = p.lossAndGrad(batch, targets);
@@ -136,21 +136,17 @@ describe("DataParallel.lossAndGrad equals lossAndGrad on one thread", () => {
     const train = tokenData(400, 1, 7, 4).tokens;
     const run = (threads: number) => {
       const model = new SequenceModel(config(), { seed: 1 });
-      const optimizer = createOptimizer({ name: "adam", lr: 0.01 }, model.params.data.length, "float64");
-      const trainer = new Trainer(
+      const optimizer = createOptimizer({ name: "adam", lr: 0.01 }, model);
+      const trainer = new Trainer({
         model,
         optimizer,
-        train,
-        {
-          seqLen: 8,
-          batch: 6,
-          feed: { kind: "teacher-forcing" },
-          clip: { kind: "norm", maxNorm: 1, normType: 2 },
-          lrSchedule: () => 0.01,
-          parallel: threads > 1 ? parallel(model, threads) : null,
-        },
-        new Rng(7),
-      );
+        data: train,
+        seqLen: 8,
+        batch: 6,
+        clip: { kind: "norm", maxNorm: 1, normType: 2 },
+        parallel: threads > 1 ? parallel(model, threads) : null,
+        seed: 7,
+      });
       const losses = [0, 1, 2, 3].map(() => trainer.trainStep().loss);
       return { losses, params: model.params.data };
     };

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, ShapeError } from "../src/errors.js";
-import { oracleExposureBias, type StepModel, textExposureBias } from "../src/eval/exposure-bias.js";
+import {
+  mergeOracleExposureBias,
+  type OracleExposureBias,
+  oracleExposureBias,
+  type StepModel,
+  textExposureBias,
+} from "../src/eval/exposure-bias.js";
 import { NGramModel } from "../src/eval/ngram.js";
 import type { ModelConfig } from "../src/model/config.js";
 import { SequenceModel } from "../src/model/sequence-model.js";
@@ -175,6 +181,43 @@ describe("oracleExposureBias(model, oracle, options)", () => {
     }
     expect(r.perStepModel[0]).toBeCloseTo(expected, 12);
     expect(r.perStepOracle[0]).toBeCloseTo(expected, 12);
+  });
+
+  it("mergeOracleExposureBias(measures of 1 and 2 prefixes) equals the measure of all 3 at once", () => {
+    const stub = new OracleStub(oracle, () => 0.3);
+    const prefixes = [Int32Array.from([0, 1, 2]), Int32Array.from([3, 4, 5]), Int32Array.from([2, 3, 4])];
+    const measure = (some: Int32Array[]) =>
+      oracleExposureBias(stub, oracle, { prefixes: some, maxLength: 1, rng: new Rng(8) });
+    const merged = mergeOracleExposureBias([measure(prefixes.slice(0, 1)), measure(prefixes.slice(1))]);
+    const whole = measure(prefixes);
+    expect(merged.rollouts).toBe(3);
+    expect(merged.perStepModel[0]).toBeCloseTo(whole.perStepModel[0], 12);
+    expect(merged.accOracle[0]).toBeCloseTo(whole.accOracle[0], 12);
+    expect(merged.ratio[0]).toBeCloseTo(whole.ratio[0], 12);
+  });
+
+  it("mergeOracleExposureBias: no error on either side (0/0) gives ratio 1; error only on the model's, ∞", () => {
+    const measure = (perStepModel: number[]): OracleExposureBias => ({
+      lengths: [1, 2],
+      accModel: [],
+      accOracle: [],
+      ratio: [],
+      perStepModel,
+      perStepOracle: [0, 0],
+      rollouts: 2,
+    });
+    const merged = mergeOracleExposureBias([measure([0, 0]), measure([0, 0.5])]);
+    expect(merged.accOracle).toEqual([0, 0]);
+    expect(merged.accModel).toEqual([0, 0.25]);
+    expect(merged.ratio).toEqual([1, Number.POSITIVE_INFINITY]);
+  });
+
+  it("mergeOracleExposureBias(no measures, or of different lengths) throws a ShapeError", () => {
+    const stub = new OracleStub(oracle, () => 0.3);
+    const measure = (maxLength: number) =>
+      oracleExposureBias(stub, oracle, { count: 2, prefixLength: 3, maxLength, rng: new Rng(11) });
+    expect(() => mergeOracleExposureBias([])).toThrow(ShapeError);
+    expect(() => mergeOracleExposureBias([measure(3), measure(4)])).toThrow(/maxLength 4, measure 0 has 3/);
   });
 
   it("oracleExposureBias(bad input) throws one clear ConfigError or ShapeError", () => {

@@ -2,9 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { ModelConfig } from "../src/model/config.js";
 import { SequenceModel } from "../src/model/sequence-model.js";
 import { Rng } from "../src/random.js";
-import { checkEpsSchedule, epsAt, type FeedCounts, makeFeeder } from "../src/train/feeding.js";
+import { checkEpsSchedule, epsAt, type FeedCounts, type FeedMode, makeFeeder } from "../src/train/feeding.js";
 import { createOptimizer } from "../src/train/optimizers.js";
-import { constantLr } from "../src/train/schedules.js";
 import { Trainer } from "../src/train/trainer.js";
 import { numericGradient, relativeError } from "./helpers/gradcheck.js";
 
@@ -55,11 +54,10 @@ function streamOf(length: number, seed: number): Int32Array {
   return Int32Array.from({ length }, () => rng.int(V));
 }
 
-function trainer(feed: ConstructorParameters<typeof Trainer>[3]["feed"], seed = 1) {
+function trainer(feed: FeedMode, seed = 1) {
   const model = new SequenceModel(config, { seed });
-  const optimizer = createOptimizer({ name: "adam", lr: 0.01 }, model.params.data.length, "float64");
-  const options = { seqLen: 12, batch: 16, feed, clip: null, lrSchedule: constantLr(0.01) };
-  return new Trainer(model, optimizer, streamOf(5000, 3), options, new Rng(seed));
+  const optimizer = createOptimizer({ name: "adam", lr: 0.01 }, model);
+  return new Trainer({ model, optimizer, data: streamOf(5000, 3), seqLen: 12, batch: 16, feed, seed });
 }
 
 describe("scheduled sampling", () => {

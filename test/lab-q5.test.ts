@@ -1,12 +1,15 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { createLabContext } from "../src/lab/context.js";
-import type { TaskData } from "../src/lab/experiments/q5-task.js";
-import { q5Experiments } from "../src/lab/experiments/q5.js";
-import type { Q5aWeightsData } from "../src/lab/experiments/q5a.js";
-import { biasInterval, type Q5bHiddenData, type Q5bOutputData } from "../src/lab/experiments/q5b.js";
-import type { ClaimResult, Experiment } from "../src/lab/types.js";
-import { checkExhaustive, proveAllLengths } from "../src/lab/wired/check.js";
+import { createLabContext } from "../lab/context.js";
+import { biasInterval, hiddenTruthTables, judgeHidden, pickBias } from "../lab/q5/hidden-truth-tables.js";
+import { q5 } from "../lab/q5/index.js";
+import { judgeOutput, literalOutputs, recurrentOutput } from "../lab/q5/recurrent-output.js";
+import { sequenceAndTask } from "../lab/q5/sequence-and-task.js";
+import { judgeWeights, sequenceAndWeights } from "../lab/q5/sequence-and-weights.js";
+import { sequenceEqualTask } from "../lab/q5/sequence-equal-task.js";
+import { judgeTask } from "../lab/q5/task-experiment.js";
+import { checkExhaustive, proveAllLengths } from "../lab/wired/check.js";
+import { runWired } from "../lab/wired/net.js";
 import {
   Q5A_CORRECTED,
   Q5A_SEED,
@@ -15,18 +18,24 @@ import {
   Q5B_SEED_OUTPUT,
   q5aNetwork,
   q5bNetwork,
-} from "../src/lab/wired/networks.js";
-import { SEQUENCE_AND, SEQUENCE_EQUAL } from "../src/lab/wired/tasks.js";
+} from "../lab/wired/networks.js";
+import { solves } from "../lab/wired/summary.js";
+import { allSequences, SEQUENCE_AND, SEQUENCE_EQUAL } from "../lab/wired/tasks.js";
 
+// One quick context for the file: the checks and the learned RNNs are shared between claims, as in a lab run.
 const ctx = createLabContext({ quick: true, corpus: () => readFileSync("data/tinyshakespeare.txt", "utf8") });
 
-function run<C>(id: string, change: (data: C) => C = (d) => d): ClaimResult {
-  const e = q5Experiments.find((x) => x.id === id) as Experiment<C> | undefined;
-  if (!e) throw new Error(`no experiment ${id}`);
-  return e.run(change(structuredClone(e.data)), ctx);
-}
-// biome-ignore lint/suspicious/noExplicitAny: the tests read the JSON-able numbers of ClaimResult.data
-const data = (r: ClaimResult) => r.data as Record<string, any>;
+/** Check counts as the judges read them: wrong outputs in the exhaustive and the random check. */
+const counts = (exhaustive: number, random: number) => ({
+  exhaustive: { wrong: exhaustive },
+  random: { wrong: random },
+});
+
+describe("q5", () => {
+  it("lists the five Q5 claims in CLAIMS.md order", () => {
+    expect(q5.map((e) => e.id)).toEqual(["Q5a.task", "Q5a.weights", "Q5b.task", "Q5b.hidden", "Q5b.output"]);
+  });
+});
 
 describe("exhaustive checks over every binary sequence up to length 12", () => {
   it("checkExhaustive(Q5a corrected, 12): all 8,190 sequences right; the seed's fails first at 111", () => {
@@ -62,106 +71,175 @@ describe("exhaustive checks over every binary sequence up to length 12", () => {
   });
 });
 
+describe("judges on hand-made data", () => {
+  it("judgeTask: no mismatch and no wrong output → holds", () => {
+    expect(judgeTask({ mismatches: 0, network: counts(0, 0) })).toBe("holds");
+  });
+  it("judgeTask: one mismatch between the reference and the definition → fails", () => {
+    expect(judgeTask({ mismatches: 1, network: counts(0, 0) })).toBe("fails");
+  });
+  it("judgeTask: right on every short sequence but one wrong output on a long random one → fails", () => {
+    expect(judgeTask({ mismatches: 0, network: counts(0, 1) })).toBe("fails");
+    expect(judgeTask({ mismatches: 0, network: counts(1, 0) })).toBe("fails");
+  });
+  it("judgeWeights: the seed's network with no wrong output → holds; one wrong in either check → fails", () => {
+    expect(judgeWeights({ seed: { check: counts(0, 0) } })).toBe("holds");
+    expect(judgeWeights({ seed: { check: counts(1, 0) } })).toBe("fails");
+    expect(judgeWeights({ seed: { check: counts(0, 1) } })).toBe("fails");
+  });
+  it("judgeHidden: every reading matches → holds; one unit wrong on one pattern → fails", () => {
+    expect(judgeHidden({ readings: [{ wrongAt: [] }, { wrongAt: [] }, { wrongAt: [] }] })).toBe("holds");
+    expect(judgeHidden({ readings: [{ wrongAt: [] }, { wrongAt: [] }, { wrongAt: ["11"] }] })).toBe("fails");
+  });
+  it("judgeOutput: exact on the literal formulas and no wrong output → holds", () => {
+    expect(judgeOutput({ literalDisagreements: 0, network: counts(0, 0) })).toBe("holds");
+  });
+  it("judgeOutput: one sequence where the wired unit differs from the formulas → fails, even if it solves the task", () => {
+    expect(judgeOutput({ literalDisagreements: 1, network: counts(0, 0) })).toBe("fails");
+    expect(judgeOutput({ literalDisagreements: 0, network: counts(0, 1) })).toBe("fails");
+  });
+  it("solves: zero wrong in both checks only", () => {
+    expect(solves(counts(0, 0))).toBe(true);
+    expect(solves(counts(0, 1))).toBe(false);
+    expect(solves(counts(1, 0))).toBe(false);
+  });
+});
+
 describe("Q5a", () => {
   it("run(Q5a.task) holds: reference = definition, the corrected network solves it", () => {
-    const r = run("Q5a.task");
+    const r = sequenceAndTask.run(ctx);
     expect(r.verdict).toBe("holds");
-    expect(data(r).mismatches).toBe(0);
-    expect(data(r).network).toMatchObject({
-      wrong: 0,
-      maxLength: 12,
-      randomWrong: 0,
-      provedAllLengths: true,
+    expect(r.data.mismatches).toBe(0);
+    expect(r.data.network.exhaustive).toMatchObject({ wrong: 0, maxLength: 12 });
+    expect(r.data.network.random.wrong).toBe(0);
+    expect(r.data.network.proof.proved).toBe(true);
+    expect(r.data.examples.find((e) => e.input === "1101")).toEqual({
+      input: "1101",
+      definition: "1100",
+      reference: "1100",
+      network: "1100",
     });
   });
   it("run(Q5a.task, definition 'every input so far is 0') fails", () => {
-    const r = run<TaskData>("Q5a.task", (d) => ({ ...d, allowed: [[0]] }));
+    const r = sequenceAndTask.run(ctx, { ...sequenceAndTask.stated, allowed: [[0]] });
     expect(r.verdict).toBe("fails");
-    expect(data(r).mismatches).toBeGreaterThan(0);
+    expect(r.data.mismatches).toBeGreaterThan(0);
+    expect(r.correction).toContain("is another task");
   });
   it("run(Q5a.task, the seed's network) fails", () => {
-    const r = run<TaskData>("Q5a.task", (d) => ({ ...d, network: q5aNetwork(Q5A_SEED) }));
+    const r = sequenceAndTask.run(ctx, { ...sequenceAndTask.stated, network: q5aNetwork(Q5A_SEED) });
     expect(r.verdict).toBe("fails");
+    expect(r.correction).toContain("see Q5a.weights");
   });
   it("run(Q5a.weights) fails with counterexample 111; g = step and b3 = −1/2 is the correction", () => {
-    const r = run("Q5a.weights");
+    const r = sequenceAndWeights.run(ctx);
     expect(r.verdict).toBe("fails");
-    const d = data(r);
-    expect(d.seed).toMatchObject({ wrong: 10, outputs: 8190, counterexample: "111", wrongSequences: 512 });
-    expect(d.seed.randomWrong).toBeGreaterThan(0);
-    expect(d.candidates.map((c: { correct: boolean }) => c.correct)).toEqual([false, true, true]);
-    expect(d.candidates[0].counterexample).toBe("0");
-    expect(d.corrected).toEqual(Q5A_CORRECTED);
+    const { seed, candidates, learned, counterexampleStates } = r.data;
+    expect(seed.check.exhaustive).toMatchObject({ wrong: 10, outputs: 8190, wrongSequences: 512 });
+    expect(seed.check.exhaustive.counterexample?.text).toBe("111");
+    expect(counterexampleStates).toEqual([1, 0.5, 0, -0.5]);
+    expect(seed.check.random.wrong).toBeGreaterThan(0);
+    expect(candidates.map((c) => solves(c.check))).toEqual([false, true, true]);
+    expect(candidates[0].check.exhaustive.counterexample?.text).toBe("0");
+    expect(candidates.find((c) => solves(c.check))?.params).toEqual(Q5A_CORRECTED);
     expect(r.correction).toContain("y_t = step(1·h_t − 0.5)");
     // The RNN learned from examples solves the quick checks too.
-    expect(d.learned[0].exhaustiveWrong).toBe(0);
+    expect(learned.runs[0].exhaustive.wrong).toBe(0);
   });
   it("run(Q5a.weights, g = step and b3 = −1/2) holds; g = step alone still fails (step(0) = 1)", () => {
-    const fixed = run<Q5aWeightsData>("Q5a.weights", (d) => ({
-      ...d,
-      params: { ...d.params, g: "step", b3: -0.5 },
-    }));
+    const stated = sequenceAndWeights.stated;
+    const fixed = sequenceAndWeights.run(ctx, {
+      ...stated,
+      params: { ...stated.params, g: "step", b3: -0.5 },
+    });
     expect(fixed.verdict).toBe("holds");
     expect(fixed.correction).toBeNull();
-    const stepOnly = run<Q5aWeightsData>("Q5a.weights", (d) => ({
-      ...d,
-      params: { ...d.params, g: "step" },
-    }));
+    const stepOnly = sequenceAndWeights.run(ctx, { ...stated, params: { ...stated.params, g: "step" } });
     expect(stepOnly.verdict).toBe("fails");
-    expect(data(stepOnly).seed.counterexample).toBe("0");
+    expect(stepOnly.data.seed.check.exhaustive.counterexample?.text).toBe("0");
+    expect(stepOnly.evidence).toContain("y = step(h_t) is always 1");
   });
 });
 
 describe("Q5b", () => {
   it("run(Q5b.task) holds; with the definition 'every pair so far is 00' it fails", () => {
-    expect(run("Q5b.task").verdict).toBe("holds");
-    const r = run<TaskData>("Q5b.task", (d) => ({ ...d, allowed: [[0, 0]] }));
+    expect(sequenceEqualTask.run(ctx).verdict).toBe("holds");
+    const r = sequenceEqualTask.run(ctx, { ...sequenceEqualTask.stated, allowed: [[0, 0]] });
     expect(r.verdict).toBe("fails");
+    expect(r.data.firstMismatch).toContain("(1,1)");
   });
   it("biasInterval: h_1 = step(−m1 − m2 + b) is 'both 0' for b in [0, 1); w = [1, −1] never is", () => {
     expect(biasInterval([-1, -1], [1, 0, 0, 0])).toEqual([0, 1]);
     expect(biasInterval([1, 1], [0, 0, 0, 1])).toEqual([-2, -1]);
     expect(biasInterval([1, -1], [1, 0, 0, 0])).toBeNull();
   });
+  it("pickBias: the midpoint of a finite interval, half a unit inside a half-infinite one", () => {
+    expect(pickBias([0, 1])).toBe(0.5);
+    expect(pickBias([Number.NEGATIVE_INFINITY, 2])).toBe(1.5);
+    expect(pickBias([1, Number.POSITIVE_INFINITY])).toBe(1.5);
+  });
   it("run(Q5b.hidden) fails: b_1 = 3/2 makes h_1 a NAND; corrected b_1 = 1/2", () => {
-    const r = run("Q5b.hidden");
+    const r = hiddenTruthTables.run(ctx);
     expect(r.verdict).toBe("fails");
-    const d = data(r);
-    expect(d.readings.map((x: { wrongAt: string[] }) => x.wrongAt)).toEqual([
-      ["01", "10"],
-      [],
-      ["01", "10", "11"],
-    ]);
-    expect(d.corrected).toEqual(Q5B_CORRECTED_HIDDEN);
-    expect(d.network).toMatchObject({ correct: true, wrong: 0, provedAllLengths: true });
+    expect(r.data.readings.map((x) => x.wrongAt)).toEqual([["01", "10"], [], ["01", "10", "11"]]);
+    expect(r.data.corrected).toEqual(Q5B_CORRECTED_HIDDEN);
+    expect(r.data.correctedTablesMatch).toBe(true);
+    expect(solves(r.data.network)).toBe(true);
+    expect(r.data.network.proof.proved).toBe(true);
     expect(r.evidence).toContain("NAND");
   });
-  it("run(Q5b.hidden, b_1 = 1/2 and the other reading made consistent) holds", () => {
-    const r = run<Q5bHiddenData>("Q5b.hidden", (d) => ({
-      ...d,
-      hidden: { ...d.hidden, b: [0.5, -1.5] },
+  it("run(Q5b.hidden, b_1 = 0, the closed end of [0, 1), and the other reading made consistent) holds", () => {
+    const r = hiddenTruthTables.run(ctx, {
+      ...hiddenTruthTables.stated,
+      hidden: { ...hiddenTruthTables.stated.hidden, b: [0, -1.5] },
       alternative: { unit: 0, weights: [-1, -1], bias: 0.5 },
-    }));
+    });
     expect(r.verdict).toBe("holds");
+    expect(r.correction).toBeNull();
+  });
+  it("run(Q5b.hidden, b_1 = 1, the open end of [0, 1)) fails: step(0) = 1 fires h_1 for 01 and 10", () => {
+    const r = hiddenTruthTables.run(ctx, {
+      ...hiddenTruthTables.stated,
+      hidden: { ...hiddenTruthTables.stated.hidden, b: [1, -1.5] },
+      alternative: { unit: 0, weights: [-1, -1], bias: 0.5 },
+    });
+    expect(r.verdict).toBe("fails");
+    expect(r.data.readings[0].wrongAt).toEqual(["01", "10"]);
   });
   it("run(Q5b.output) holds on the truth-table hidden layer; the network as written outputs 1 throughout", () => {
-    const r = run("Q5b.output");
+    const r = recurrentOutput.run(ctx);
     expect(r.verdict).toBe("holds");
-    const d = data(r);
-    expect(d.y0).toBe(1);
-    expect(d.literalFormulaDisagreements).toBe(0);
-    expect(d.network).toMatchObject({ wrong: 0, randomWrong: 0, provedAllLengths: true });
-    for (const w of d.asWritten) expect(w).toMatchObject({ correct: false, counterexample: "(0,1)" });
+    expect(r.data.y0).toBe(1);
+    expect(r.data.literalDisagreements).toBe(0);
+    expect(r.data.network.exhaustive.wrong).toBe(0);
+    expect(r.data.network.random.wrong).toBe(0);
+    expect(r.data.network.proof.proved).toBe(true);
+    expect(r.data.asWritten).toHaveLength(2);
+    for (const { check } of r.data.asWritten) {
+      expect(solves(check)).toBe(false);
+      expect(check.exhaustive.counterexample?.text).toBe("(0,1)");
+    }
+    expect(r.data.trace).toEqual({ network: [1, 1, 1, 1, 0, 0], asWritten: [1, 1, 1, 1, 1, 1] });
   });
   it("run(Q5b.output, c = −1/2) fails and the grid search finds c = −3/2, c' = −1/2 among the working biases", () => {
-    const r = run<Q5bOutputData>("Q5b.output", (d) => ({ ...d, output: { ...d.output, c: -0.5 } }));
+    const stated = recurrentOutput.stated;
+    const r = recurrentOutput.run(ctx, { ...stated, output: { ...stated.output, c: -0.5 } });
     expect(r.verdict).toBe("fails");
-    expect(data(r).workingBiases).toContainEqual({ c: -1.5, cFirst: -0.5 });
-    expect(data(r).workingBiases).not.toContainEqual({ c: -0.5, cFirst: -0.5 });
+    expect(r.data.workingBiases).toContainEqual({ c: -1.5, cFirst: -0.5 });
+    expect(r.data.workingBiases).not.toContainEqual({ c: -0.5, cFirst: -0.5 });
+    expect(r.correction).toContain("e.g. the seed's c = −3/2");
   });
   it("run(Q5b.output, c' = −3/2) fails: y_1 is then always 0", () => {
-    const r = run<Q5bOutputData>("Q5b.output", (d) => ({ ...d, output: { ...d.output, cFirst: -1.5 } }));
+    const stated = recurrentOutput.stated;
+    const r = recurrentOutput.run(ctx, { ...stated, output: { ...stated.output, cFirst: -1.5 } });
     expect(r.verdict).toBe("fails");
-    expect(data(r).network.counterexample).toBe("(0,0)");
+    expect(r.data.network.exhaustive.counterexample?.text).toBe("(0,0)");
+  });
+  it("literalOutputs (the seed's two formulas) equals the wired unit with y_0 = (c' − c)/r on every length-4 pair sequence", () => {
+    const net = q5bNetwork(Q5B_CORRECTED_HIDDEN, Q5B_SEED_OUTPUT);
+    for (const seq of allSequences(2, 4))
+      expect(runWired(net, seq).outputs.map((y) => y[0])).toEqual(
+        literalOutputs(Q5B_SEED_OUTPUT, Q5B_CORRECTED_HIDDEN, seq),
+      );
   });
 });

@@ -43,7 +43,7 @@ describe("toCheckpoint / fromCheckpoint", () => {
       const optimizerConfig =
         name === "adam" ? { name, lr: 0.01 } : { name, lr: 0.1, momentum: 0.9, nesterov: true };
       const model = new SequenceModel(config, { seed: 4 });
-      const optimizer = createOptimizer(optimizerConfig, model.params.data.length, "float32");
+      const optimizer = createOptimizer(optimizerConfig, model);
       const rng = new Rng(8);
       for (let i = 0; i < 3; i++) trainStep(model, optimizer, rng);
       const bytes = encodeCheckpoint(toCheckpoint({ model, optimizer, rng, step: 3, extra: { note: "x" } }));
@@ -62,7 +62,7 @@ describe("toCheckpoint / fromCheckpoint", () => {
 
   it("fromCheckpoint of a checkpoint whose optimizer state is broken: FormatError", () => {
     const model = new SequenceModel(config);
-    const optimizer = createOptimizer({ name: "adam", lr: 0.01 }, model.params.data.length, "float32");
+    const optimizer = createOptimizer({ name: "adam", lr: 0.01 }, model);
     const ckpt = toCheckpoint({ model, optimizer, rng: new Rng(1), step: 0 });
     ckpt.optimizer = { config: { name: "adam", lr: 0.01, betas: [0.9, 0.99] }, step: 0, buffers: {} };
     expect(() => fromCheckpoint(ckpt)).toThrow(/optimizer state is invalid/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NumericError, ShapeError } from "../src/errors.js";
+import { ConfigError, NumericError, ShapeError } from "../src/errors.js";
 import type { ModelConfig } from "../src/model/config.js";
 import { SequenceModel } from "../src/model/sequence-model.js";
 import { RecurrentStack } from "../src/model/stack.js";
@@ -86,5 +86,60 @@ describe("bad input to the model gives one clear error", () => {
       /rnn.weight_hh_l0 holds 48 values, got 3/,
     );
     expect(() => model.params.value("rnn.weight_hh_l9")).toThrow(/unknown parameter 'rnn.weight_hh_l9'/);
+  });
+});
+
+describe("a model config needs only the cell, the hidden size and the input", () => {
+  it("new SequenceModel({ cell, hiddenSize, input }) fills in the defaults", () => {
+    const model = new SequenceModel({ cell: "gru", hiddenSize: 8, input: { kind: "onehot", vocabSize: 5 } });
+    expect(model.config).toEqual({
+      cell: "gru",
+      activation: "tanh",
+      straightThrough: false,
+      skip: 0,
+      hiddenSize: 8,
+      layers: 1,
+      input: { kind: "onehot", vocabSize: 5 },
+      outputSize: 5,
+      loss: "cross-entropy",
+      dtype: "float32",
+    });
+    expect(model.params.value("linear.bias")).toHaveLength(5);
+  });
+
+  it("an embedding input's readout defaults to its vocabulary; a given outputSize is kept", () => {
+    const input = { kind: "embedding", vocabSize: 7, embeddingSize: 3 } as const;
+    expect(new SequenceModel({ cell: "lstm", hiddenSize: 4, input }).config.outputSize).toBe(7);
+    expect(new SequenceModel({ cell: "lstm", hiddenSize: 4, input, outputSize: 0 }).config.outputSize).toBe(
+      0,
+    );
+  });
+
+  it.each([
+    [
+      "a dense input without outputSize",
+      { cell: "gru", hiddenSize: 4, input: { kind: "dense", size: 2 } },
+      "config.outputSize: missing; a dense input needs it (the readout's width, 0 for none)",
+    ],
+    [
+      "no hidden size",
+      { cell: "gru", input: { kind: "onehot", vocabSize: 5 } },
+      "config.hiddenSize: missing; expected a positive integer",
+    ],
+    [
+      "zero layers",
+      { cell: "gru", hiddenSize: 4, layers: 0, input: { kind: "onehot", vocabSize: 5 } },
+      "config.layers: expected a positive integer, got 0",
+    ],
+    [
+      "an unknown dtype",
+      { cell: "gru", hiddenSize: 4, dtype: "float16", input: { kind: "onehot", vocabSize: 5 } },
+      'config.dtype: expected one of float32, float64, got "float16"',
+    ],
+  ])("%s: a one-line ConfigError naming the field", (_what, options, message) => {
+    // Built from JSON-like data on purpose: these are the values the type system would reject.
+    const build = () => new SequenceModel(JSON.parse(JSON.stringify(options)));
+    expect(build).toThrow(ConfigError);
+    expect(build).toThrow(new ConfigError(message));
   });
 });

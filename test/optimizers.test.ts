@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ConfigError, ShapeError } from "../src/errors.js";
 import { setWasmPointwiseEnabled, wasmPointwiseEnabled } from "../src/kernels/pointwise-wasm.js";
+import { SequenceModel } from "../src/model/sequence-model.js";
 import { alloc, type Buf, type DType } from "../src/tensor.js";
 import { createOptimizer, type OptimizerConfig, resolveOptimizerConfig } from "../src/train/optimizers.js";
 
@@ -79,7 +80,7 @@ describe("optimizers against PyTorch's char-LM training steps", () => {
       it(`createOptimizer(${name}).step() twice matches params_after_${name}{,_2} (${file}, ${dtype})`, () => {
         const order = f.param_order;
         const values = flatParams(f.params, order, dtype);
-        const optimizer = createOptimizer(configFromTorch(f.optimizer), values.length, dtype);
+        const optimizer = createOptimizer(configFromTorch(f.optimizer), alloc(dtype, values.length));
         for (const suffix of ["", "_2"]) {
           const grads = flatParams(f[`grads_clipped${suffix}`] as TensorRecord, order, dtype);
           optimizer.step(values, grads);
@@ -156,7 +157,7 @@ const LRS = [0.1, 0.05, 0.02];
 function runThreeSteps(config: OptimizerConfig, dtype: DType = "float64"): Buf {
   const values = alloc(dtype, P0.length);
   values.set(P0);
-  const optimizer = createOptimizer(config, P0.length, dtype);
+  const optimizer = createOptimizer(config, alloc(dtype, P0.length));
   GRADS.forEach((g, t) => {
     optimizer.lr = LRS[t];
     const grads = alloc(dtype, g.length);
@@ -201,25 +202,50 @@ describe("update rules against a scalar reference over 3 steps", () => {
 
   it("createOptimizer({ name: 'adam', lr: 0.01 }).step() first moves each parameter by about lr against its gradient", () => {
     const values = Float64Array.of(1, 1, 1);
-    createOptimizer({ name: "adam", lr: 0.01 }, 3, "float64").step(values, Float64Array.of(0.5, -3, 0));
+    createOptimizer({ name: "adam", lr: 0.01 }, values).step(values, Float64Array.of(0.5, -3, 0));
     expectClose(values, [0.99, 1.01, 1], 1e-8);
   });
 
   it("createOptimizer({ name: 'sgd', momentum: 0.9, nesterov: true }).step() twice matches hand arithmetic", () => {
     const values = Float64Array.of(1);
-    const optimizer = createOptimizer({ name: "sgd", lr: 0.1, momentum: 0.9, nesterov: true }, 1, "float64");
+    const optimizer = createOptimizer({ name: "sgd", lr: 0.1, momentum: 0.9, nesterov: true }, values);
     optimizer.step(values, Float64Array.of(0.5)); // buf = 0.5, d = 0.5 + 0.45 = 0.95
     expect(values[0]).toBeCloseTo(0.905, 15);
     optimizer.step(values, Float64Array.of(0.5)); // buf = 0.95, d = 0.5 + 0.855 = 1.355
     expect(values[0]).toBeCloseTo(0.7695, 15);
   });
 
-  it("createOptimizer(adam config, n, 'float32') keeps float32 state and agrees with float64 to 1e-6", () => {
+  it("createOptimizer(adam config, float32 params) keeps float32 state and agrees with float64 to 1e-6", () => {
     const config: OptimizerConfig = { name: "adam", lr: 1, weightDecay: 0.1 };
     const single = runThreeSteps(config, "float32");
     expect(single).toBeInstanceOf(Float32Array);
     expectClose(single, runThreeSteps(config, "float64"), 1e-6);
-    expect(createOptimizer(config, 4, "float32").state().buffers.exp_avg).toBeInstanceOf(Float32Array);
+    expect(createOptimizer(config, alloc("float32", 4)).state().buffers.exp_avg).toBeInstanceOf(Float32Array);
+  });
+
+  it("createOptimizer(config, model) sizes its state from the model's parameters and dtype", () => {
+    const model = new SequenceModel({
+      cell: "gru",
+      hiddenSize: 3,
+      input: { kind: "onehot", vocabSize: 4 },
+      outputSize: 4,
+      activation: "tanh",
+      straightThrough: false,
+      skip: 0,
+      layers: 1,
+      loss: "cross-entropy",
+      dtype: "float32",
+    });
+    const state = createOptimizer({ name: "adam", lr: 0.01 }, model).state();
+    expect(state.buffers.exp_avg).toBeInstanceOf(Float32Array);
+    expect(state.buffers.exp_avg.length).toBe(model.params.data.length);
+    expect(createOptimizer({ name: "sgd", lr: 0.1 }, model.params).config.name).toBe("sgd");
+  });
+
+  it("createOptimizer(config, 12) → ConfigError naming what the target must be", () => {
+    expect(() => createOptimizer({ name: "adam", lr: 0.01 }, 12 as never)).toThrow(
+      /target must be a model, its params, or a Float32Array\/Float64Array/,
+    );
   });
 
   it.each([
@@ -303,16 +329,16 @@ describe("state() and loadState()", () => {
   for (const config of configs) {
     it(`loadState(state()) of a ${config.name} continues identically`, () => {
       const values = Float64Array.from(P0);
-      const first = createOptimizer(config, P0.length, "float64");
+      const first = createOptimizer(config, alloc("float64", P0.length));
       first.step(values, Float64Array.from(GRADS[0]));
       first.step(values, Float64Array.from(GRADS[1]));
 
       const resumedValues = values.slice();
-      const resumed = createOptimizer(config, P0.length, "float64");
+      const resumed = createOptimizer(config, alloc("float64", P0.length));
       resumed.loadState(first.state());
       expect(resumed.stepCount).toBe(2);
       const coldValues = values.slice();
-      const cold = createOptimizer(config, P0.length, "float64");
+      const cold = createOptimizer(config, alloc("float64", P0.length));
       for (const g of [GRADS[2], GRADS[0]]) {
         first.step(values, Float64Array.from(g));
         resumed.step(resumedValues, Float64Array.from(g));
@@ -324,7 +350,7 @@ describe("state() and loadState()", () => {
   }
 
   it("state() returns copies that later steps do not change", () => {
-    const optimizer = createOptimizer({ name: "adam", lr: 0.01 }, 2, "float64");
+    const optimizer = createOptimizer({ name: "adam", lr: 0.01 }, alloc("float64", 2));
     optimizer.step(Float64Array.of(1, 2), Float64Array.of(0.5, 0.5));
     const snapshot = optimizer.state();
     const expAvg = snapshot.buffers.exp_avg.slice();
@@ -335,27 +361,27 @@ describe("state() and loadState()", () => {
   });
 
   it("loadState(state with buffers of the wrong length) throws ShapeError", () => {
-    const state = createOptimizer({ name: "adam", lr: 0.01 }, 3, "float64").state();
-    expect(() => createOptimizer({ name: "adam", lr: 0.01 }, 4, "float64").loadState(state)).toThrow(
+    const state = createOptimizer({ name: "adam", lr: 0.01 }, alloc("float64", 3)).state();
+    expect(() => createOptimizer({ name: "adam", lr: 0.01 }, alloc("float64", 4)).loadState(state)).toThrow(
       ShapeError,
     );
   });
 
   it("loadState(another optimizer's state) throws ConfigError", () => {
-    const sgd = createOptimizer({ name: "sgd", lr: 0.1, momentum: 0.9 }, 3, "float64");
-    const adam = createOptimizer({ name: "adam", lr: 0.01 }, 3, "float64");
+    const sgd = createOptimizer({ name: "sgd", lr: 0.1, momentum: 0.9 }, alloc("float64", 3));
+    const adam = createOptimizer({ name: "adam", lr: 0.01 }, alloc("float64", 3));
     expect(() => adam.loadState(sgd.state())).toThrow(ConfigError);
-    const plainSgd = createOptimizer({ name: "sgd", lr: 0.1 }, 3, "float64");
+    const plainSgd = createOptimizer({ name: "sgd", lr: 0.1 }, alloc("float64", 3));
     expect(() => plainSgd.loadState(sgd.state())).toThrow(ConfigError);
   });
 
   it("loadState({ step: -1 }) throws ConfigError", () => {
-    const adam = createOptimizer({ name: "adam", lr: 0.01 }, 3, "float64");
+    const adam = createOptimizer({ name: "adam", lr: 0.01 }, alloc("float64", 3));
     expect(() => adam.loadState({ ...adam.state(), step: -1 })).toThrow(ConfigError);
   });
 
   it("step(values, grads) with a length other than the optimizer's size throws ShapeError", () => {
-    const adam = createOptimizer({ name: "adam", lr: 0.01 }, 3, "float64");
+    const adam = createOptimizer({ name: "adam", lr: 0.01 }, alloc("float64", 3));
     expect(() => adam.step(new Float64Array(3), new Float64Array(2))).toThrow(ShapeError);
     expect(() => adam.step(new Float64Array(4), new Float64Array(4))).toThrow(ShapeError);
     expect(adam.stepCount).toBe(0);

@@ -3,18 +3,17 @@ import { describe, expect, it } from "vitest";
 import { loadReportAssets, resolvePackageFile } from "../cli/report-assets.js";
 import { UserError } from "../cli/errors.js";
 import { Rng } from "../src/random.js";
+import { CLIENT_SCRIPT } from "../src/report/client.js";
+import { jsonForScript, rawHtml, scriptForInline } from "../src/report/escape.js";
 import {
-  CLIENT_SCRIPT,
-  jsonForScript,
+  buildTrainingReport,
+  type HeatmapSpec,
   type LineSpec,
-  rawHtml,
+  type ReportAssets,
   readReportData,
   renderPage,
   renderTrainingReport,
-  scriptForInline,
   TRAINING_IDS,
-  type HeatmapSpec,
-  type ReportAssets,
 } from "../src/report/index.js";
 import type { MetricRecord, TrainRecord } from "../src/train/metrics.js";
 
@@ -300,6 +299,38 @@ describe("renderTrainingReport(records, assets)", () => {
     expect((readReportData(page).figures[TRAINING_IDS.gradFlow] as HeatmapSpec).cells).toHaveLength(
       5 * (T + 1),
     );
+  });
+
+  it("renderTrainingReport(records with valTokens) labels the periodic validation loss and the final one by what each is over", () => {
+    const records = fakeRun().map((r) =>
+      r.type === "val" ? { ...r, valTokens: 1024 } : r.type === "done" ? { ...r, valTokens: 1984 } : r,
+    );
+    const page = renderTrainingReport(records, FAKE_ASSETS);
+    const loss = readReportData(page).figures[TRAINING_IDS.loss] as LineSpec;
+    expect(loss.series.map((s) => s.name)).toContain("validation (1,024 tokens)");
+    expect(page).toContain("nats/token on the full split, 1,984 tokens");
+    expect(page).toContain(
+      "The validation points are over 1,024 tokens; the final validation loss in the summary is over the full split, 1,984 tokens",
+    );
+    expect(page).toContain("with that evaluation&#39;s validation loss (over 1,024 tokens of the split).");
+  });
+
+  it("renderTrainingReport(a library user's config without feed) shows no training mode, not the input kind", () => {
+    const [run, ...rest] = fakeRun();
+    if (run.type !== "run") throw new Error("fakeRun() starts with its run record");
+    const config = {
+      model: { cell: "gru", hiddenSize: 32, input: { kind: "embedding", vocabSize: 65, embeddingSize: 16 } },
+      seqLen: 16,
+      batch: 8,
+    };
+    const report = buildTrainingReport([{ ...run, config }, ...rest]);
+    expect(report.subtitle).toBe(
+      "GRU, 32 units · tinyshakespeare.txt (characters, vocabulary 65) · started 2025-01-02 03:04 UTC",
+    );
+    const page = renderTrainingReport([{ ...run, config }, ...rest], FAKE_ASSETS);
+    expect(page).toContain('<th scope="row">input</th><td>embedding of 16</td>');
+    expect(page).not.toContain('<th scope="row">training mode</th>');
+    expect(page).not.toContain("This run: embedding");
   });
 
   it("renderTrainingReport(malformed records read from a file) skips or patches them instead of throwing", () => {

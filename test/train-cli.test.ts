@@ -3,8 +3,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { RESUMABLE } from "../cli/commands/train.js";
 import { loadCheckpointFile } from "../cli/files.js";
+import { encodeCheckpoint } from "../src/io/checkpoint.js";
 import type { MetricRecord } from "../src/train/metrics.js";
+import { parseRunConfig } from "../src/train/run-config.js";
 import { rnnlab } from "./helpers/cli.js";
 
 // `rnnlab train` end to end on a small text with a small model, so each run takes a second or two.
@@ -62,7 +65,26 @@ describe("rnnlab train", () => {
     expect(existsSync(last.report)).toBe(true);
     const count = (type: string) => metrics(out).filter((m) => m.type === type).length;
     expect(["run", "train", "val", "gradflow", "done"].map(count)).toEqual([1, 6, 3, 3, 1]);
-    expect(r.stderr).toMatch(/\[6\/6\] 100%/);
+    expect(r.stderr).toMatch(/\[6\/6 steps\] 100%/);
+  });
+
+  it("says which validation loss is which: the periodic ones over 16 batches, the final one over the full split", () => {
+    // 20,000 characters, the last 10% for validation: 2,000 tokens, 124 windows of 16 (1,984 tokens);
+    // 16 batches of 4 windows are 1,024 of them.
+    const out = join(scratch, "val-labels");
+    const r = rnnlab(["train", ...small, "--steps", "2", "--out", out, "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/step 2: val \(16 batches, 1,024 tokens\) \d\.\d{3} \|/);
+    expect(r.stderr).toMatch(/^val \(full split, 1,984 tokens\) \d\.\d{4} nats\/token/m);
+    expect(JSON.parse(r.stdout.trim().split("\n").at(-1) as string).valTokens).toBe(1984);
+    const tokens = metrics(out).map((m) =>
+      m.type === "val" || m.type === "done" ? [m.type, m.valTokens] : null,
+    );
+    expect(tokens.filter((t) => t !== null)).toEqual([
+      ["val", 1024],
+      ["done", 1984],
+    ]);
+    expect(readFileSync(join(out, "report.html"), "utf8")).toContain("the full split, 1,984 tokens");
   });
 
   it("--threads 2 splits teacher-forced batches: the losses of --threads 1 up to float32 rounding", () => {
@@ -205,6 +227,7 @@ describe("rnnlab train with bad input: one clear line, exit 2, nothing written",
   const tiny = join(scratch, "tiny.txt");
   writeFileSync(tiny, "to be or not to be");
   const lstmRun = join(scratch, "lstm-run");
+  const resumable = join(scratch, "resumable");
 
   it.each([
     ["an empty --data file", ["--data", empty], /--data '.*empty\.txt' is empty/],
@@ -236,6 +259,39 @@ describe("rnnlab train with bad input: one clear line, exit 2, nothing written",
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(message);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it("--resume with another training option names every option it accepts", () => {
+    expect(rnnlab(["train", ...small, "--steps", "2", "--out", resumable]).status).toBe(0);
+    const r = rnnlab(["train", "--resume", resumable, "--seq-len", "8"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    const accepted = RESUMABLE.map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    expect(accepted).toEqual(expect.arrayContaining(["--steps", "--minutes", "--threads", "--json"]));
+    expect(r.stderr).toContain(`only ${accepted.join(", ")} may be given with it`);
+    expect(r.stderr).toMatch(/, not --seq-len\n$/);
+    const given = ["--steps", "3", "--threads", "1", "--json", "--force"];
+    expect(given.filter((arg) => arg.startsWith("--"))).toEqual(
+      accepted.filter((flag) => flag !== "--minutes"),
+    );
+    const resumed = rnnlab(["train", "--resume", resumable, ...given]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+  });
+
+  it("--resume of a checkpoint whose stored run config was tampered with: one line naming the field", () => {
+    const tampered = join(scratch, "tampered");
+    expect(rnnlab(["train", ...small, "--steps", "2", "--out", tampered]).status).toBe(0);
+    const path = join(tampered, "checkpoint.safetensors");
+    const checkpoint = loadCheckpointFile(path);
+    const train = { ...parseRunConfig(checkpoint.extra?.train), seqLen: -5 };
+    writeFileSync(path, encodeCheckpoint({ ...checkpoint, extra: { ...checkpoint.extra, train } }));
+    const r = rnnlab(["train", "--resume", tampered, "--steps", "4"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain(
+      "the checkpoint's run config is invalid (train.seqLen: expected a positive integer, got -5); start a new run",
+    );
+    expect(loadCheckpointFile(path).step).toBe(2);
   });
 
   it("--resume with another architecture names the checkpoint's and leaves it untouched", () => {

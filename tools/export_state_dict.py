@@ -12,8 +12,15 @@ usage: export_state_dict.py OUT_DIR [--seed N]
 import argparse
 import json
 import struct
+import sys
 
-import torch
+try:
+    import torch
+except ImportError as error:  # pragma: no cover
+    sys.stderr.write("export_state_dict.py needs PyTorch, and import torch failed (%s): pip install torch "
+                     "(a CPU build is enough), or on Debian or Ubuntu: sudo apt-get install python3-torch "
+                     "libopenblas0\n" % error)
+    sys.exit(2)
 
 
 class CharModel(torch.nn.Module):

@@ -37,8 +37,10 @@ import sys
 
 try:
     import torch
-except ImportError:  # pragma: no cover
-    sys.stderr.write("make_fixtures.py needs PyTorch (import torch failed)\n")
+except ImportError as error:  # pragma: no cover
+    sys.stderr.write("make_fixtures.py needs PyTorch, and import torch failed (%s): pip install torch "
+                     "(a CPU build is enough), or on Debian or Ubuntu: sudo apt-get install python3-torch "
+                     "libopenblas0\n" % error)
     sys.exit(2)
 
 torch.set_default_dtype(torch.float64)

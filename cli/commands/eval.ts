@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { decodeCorpus } from "../../src/data/corpus.js";
+import { decodeCorpus, unigramLoss } from "../../src/data/corpus.js";
 import { sequentialBatches } from "../../src/data/windows.js";
 import { oracleExposureBias, textExposureBias } from "../../src/eval/exposure-bias.js";
 import { Rng } from "../../src/random.js";
@@ -43,6 +43,10 @@ export interface EvalResult {
   tokens: number;
   valLoss: number;
   bitsPerToken: number;
+  /** ln V: the loss of a uniform guess over the vocabulary. */
+  uniformLoss: number;
+  /** The loss of the evaluated text's own token frequencies, which ignore context. */
+  unigramLoss: number;
   exposureBias: {
     text: { positions: number[]; teacherForcedLoss: number[]; freeRunningLoss: number[]; count: number };
     oracle: {
@@ -99,6 +103,8 @@ export function evalCommand(checkpoint: string, options: EvalOptions): EvalResul
     tokens: tokens.length,
     valLoss,
     bitsPerToken: valLoss / Math.LN2,
+    uniformLoss: Math.log(tokenizer.size),
+    unigramLoss: unigramLoss(tokens, tokenizer.size),
     exposureBias: {
       text: {
         positions: text.positions,
@@ -126,6 +132,9 @@ function printResult(r: EvalResult): void {
   out(
     `validation loss ${r.valLoss.toFixed(4)} nats/token, ${r.bitsPerToken.toFixed(4)} bits/token (teacher forced)`,
   );
+  out(
+    `baselines: unigram ${r.unigramLoss.toFixed(4)} nats/token (the text's token frequencies, no context), uniform ln V = ${r.uniformLoss.toFixed(4)}`,
+  );
   const t = r.exposureBias.text;
   out(`exposure bias on the text (${t.count} windows): mean loss of the true next token`);
   out("  positions     teacher-forced   after own samples");
@@ -140,6 +149,7 @@ function printResult(r: EvalResult): void {
     const fr = mean(t.freeRunningLoss.slice(from, to));
     out(`  ${`${from + 1}-${to}`.padEnd(12)}  ${tf.toFixed(4).padStart(14)}   ${fr.toFixed(4).padStart(17)}`);
   }
+  out(freeRunningReading(r));
   const o = r.exposureBias.oracle;
   if (o) {
     out(
@@ -151,4 +161,19 @@ function printResult(r: EvalResult): void {
       );
     }
   }
+}
+
+/** One line on what the last positions' free-running loss means, against the baselines. */
+export function freeRunningReading(r: EvalResult): string {
+  const { teacherForcedLoss, freeRunningLoss } = r.exposureBias.text;
+  const tail = (xs: number[]) => xs.slice(-Math.ceil(xs.length / 2));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const tf = mean(tail(teacherForcedLoss)).toFixed(2);
+  const fr = mean(tail(freeRunningLoss));
+  const head = `reading: after its own samples the true text costs ${fr.toFixed(2)} nats/token (teacher forced ${tf})`;
+  if (fr > r.unigramLoss) {
+    const worse = fr > r.uniformLoss ? "worse than a uniform guess" : "worse than the unigram baseline";
+    return `${head}, ${worse}: once its samples leave the text, its own context misleads it more than no context would. That is exposure bias; the model's quality is the validation loss.`;
+  }
+  return `${head}, still below the unigram baseline: its own samples keep it close enough to the text that context still helps.`;
 }

@@ -1,13 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { createLabContext } from "../../src/lab/context.js";
-import { CLAIM_IDS, experiments } from "../../src/lab/experiments/index.js";
-import { buildLabReport } from "../../src/lab/report.js";
-import { runLab, selectExperiments } from "../../src/lab/run.js";
-import type { ClaimResult } from "../../src/lab/types.js";
+import { CLAIM_IDS, experiments } from "../../lab/claims.js";
+import { createLabContext } from "../../lab/context.js";
+import { buildLabReport } from "../../lab/report.js";
+import { runLab, selectExperiments } from "../../lab/run.js";
+import type { ClaimResult } from "../../lab/types.js";
 import { renderPage } from "../../src/report/page.js";
 import { UserError } from "../errors.js";
+import { verdictTable } from "../lab-table.js";
 import { writeFileAtomic } from "../files.js";
 import { createProgress } from "../progress.js";
 import { loadReportAssets } from "../report-assets.js";
@@ -45,8 +46,14 @@ function labCommand(options: LabOptions): void {
   const quick = options.quick ?? false;
   let text: string | null = null;
   const totalCost = selected.reduce((sum, e) => sum + e.cost, 0);
-  const progress = createProgress(Math.max(1, Math.round(totalCost)), ["claim"]);
+  const progress = createProgress({
+    unit: "claims",
+    total: selected.length,
+    fields: ["claim"],
+    shareOf: "the estimated time",
+  });
   let done = 0;
+  let claimsDone = 0;
   const ctx = createLabContext({
     quick,
     seed,
@@ -54,11 +61,12 @@ function labCommand(options: LabOptions): void {
       text ??= readFileSync(defaultData, "utf8");
       return text;
     },
-    progress: (message) => progress.update(Math.round(done), { claim: message.slice(0, 60) }),
+    progress: (message) => progress.update(claimsDone, { claim: message.slice(0, 60) }, done / totalCost),
   });
   const started = Date.now();
   const results = runLab(selected, ctx, (result, experiment, seconds) => {
     done += experiment.cost;
+    claimsDone++;
     progress.log(`${result.verdict.padEnd(7)} ${result.id} (${seconds.toFixed(1)} s)`);
   });
   progress.stop();
@@ -74,7 +82,7 @@ function labCommand(options: LabOptions): void {
     process.stdout.write(`${JSON.stringify(results.map(summary))}\n`);
     return;
   }
-  printTable(results);
+  process.stdout.write(verdictTable(results, selected, Math.max(60, process.stdout.columns ?? 100)));
   process.stdout.write(`\nreport: ${reportPath}\n`);
 }
 
@@ -84,18 +92,3 @@ const summary = (r: ClaimResult) => ({
   evidence: r.evidence,
   correction: r.correction,
 });
-
-function printTable(results: readonly ClaimResult[]): void {
-  const width = Math.max(...results.map((r) => r.id.length));
-  for (const r of results) {
-    process.stdout.write(
-      `${r.id.padEnd(width)}  ${r.verdict.padEnd(6)}  ${firstSentence(r.correction ?? r.evidence)}\n`,
-    );
-  }
-}
-
-function firstSentence(text: string): string {
-  const end = text.search(/\.\s/);
-  const sentence = end > 0 ? text.slice(0, end + 1) : text;
-  return sentence.length > 110 ? `${sentence.slice(0, 107)}...` : sentence;
-}

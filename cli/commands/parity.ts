@@ -55,7 +55,7 @@ export function parityCommand(
   const dtypes: DType[] = options.dtype === "both" ? ["float64", "float32"] : [options.dtype];
   const outcome = runParityFiles(files, dtypes);
   if (options.json) print(JSON.stringify(outcome));
-  else printTable(outcome, dtypes, options.summary ?? false, print);
+  else if (outcome.reports.length > 0) printTable(outcome, dtypes, options.summary ?? false, print);
   for (const e of outcome.errors) process.stderr.write(`rnnlab parity: ${e.source}: ${e.error}\n`);
   if (outcome.errors.length > 0) return 2;
   return outcome.reports.every((r) => r.ok) ? 0 : 1;
@@ -68,7 +68,7 @@ function readJson(file: string): unknown {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UserError(
-      code === "ENOENT" ? "no such file" : `cannot read (${code ?? (error as Error).message})`,
+      code === "ENOENT" ? missingFile(file) : `cannot read (${code ?? (error as Error).message})`,
     );
   }
   try {
@@ -76,6 +76,12 @@ function readJson(file: string): unknown {
   } catch (error) {
     throw new UserError(`not valid JSON (${(error as Error).message})`);
   }
+}
+
+/** A pattern the shell left as it was matched no file: most likely none was written yet. */
+function missingFile(file: string): string {
+  if (!/[*?[]/.test(file)) return "no such file";
+  return "no file matches this pattern (were the fixtures written? see tools/README.md)";
 }
 
 const cell = (error: number, ok: boolean) => `${error.toExponential(1).padStart(8)} ${ok ? "ok  " : "FAIL"}`;

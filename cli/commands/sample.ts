@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { Rng } from "../../src/random.js";
 import { sampleText } from "../../src/train/trainer.js";
 import { loadTrainedModel } from "../checkpoint-arg.js";
@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .command("sample")
     .description("generate text from a trained model (a checkpoint file or a run folder)")
     .argument("<checkpoint>", "checkpoint.safetensors or the run folder holding it")
-    .option("--prime <text>", "text to start from (default: a newline)", "\n")
+    .addOption(new Option("--prime <text>", "text to start from").default("\n", "a newline"))
     .option("--length <n>", "tokens to generate", "500")
     .option("--temperature <t>", "divide the logits by t before sampling (lower: more conservative)", "0.8")
     .option("--top-k <k>", "sample only among the k most likely tokens (0: all)", "0")

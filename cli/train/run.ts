@@ -6,6 +6,7 @@ import { sequentialBatches } from "../../src/data/windows.js";
 import { fromCheckpoint, toCheckpoint, type TrainingState } from "../../src/io/model-checkpoint.js";
 import { SequenceModel } from "../../src/model/sequence-model.js";
 import { Rng } from "../../src/random.js";
+import { formatNumber } from "../../src/report/format.js";
 import type { MetricRecord, RunRecord, TrainRecord } from "../../src/train/metrics.js";
 import { createOptimizer, type Optimizer } from "../../src/train/optimizers.js";
 import { makeLrSchedule } from "../../src/train/schedules.js";
@@ -16,11 +17,14 @@ import { createProgress } from "../progress.js";
 import { writeTrainingReport } from "./report.js";
 import { appendMetric, readMetrics, runPaths, saveCheckpoint, writeMetrics } from "./run-files.js";
 import { modelConfig, type TrainSpec } from "./spec.js";
-import { dataParallel, defaultThreads } from "../../node/threads.js";
+import { dataParallel, defaultThreads } from "../../node/index.js";
 import type { DataParallel } from "../../src/parallel/data-parallel.js";
 
 export interface TrainResult {
+  /** The final validation loss, over the whole validation split (valTokens tokens); the periodic
+   *  ones are over its first valBatches batches only. */
   valLoss: number;
+  valTokens: number;
   unigramLoss: number;
   steps: number;
   tokensPerSecond: number;
@@ -116,23 +120,22 @@ function trainLoop(
   resumed: boolean,
 ): TrainResult {
   const V = corpus.tokenizer.size;
-  const trainer = new Trainer(
-    state.model,
+  const trainer = new Trainer({
+    model: state.model,
     optimizer,
-    corpus.train,
-    {
-      seqLen: spec.seqLen,
-      batch: spec.batch,
-      feed: spec.feed,
-      clip: spec.clip,
-      lrSchedule: makeLrSchedule(spec.lrSchedule, spec.optimizer.lr),
-      parallel,
-    },
-    state.rng,
-    state.step,
-  );
+    data: corpus.train,
+    seqLen: spec.seqLen,
+    batch: spec.batch,
+    feed: spec.feed,
+    clip: spec.clip,
+    lrSchedule: makeLrSchedule(spec.lrSchedule, spec.optimizer.lr),
+    parallel,
+    rng: state.rng,
+    step: state.step,
+  });
   const baseline = unigramLoss(corpus.val, V);
   const valSet = sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
+  const valSetTokens = tokensIn(valSet);
   const records = startMetrics(paths.metrics, spec, corpus, baseline, resumed ? state.step : null);
   const log = (record: MetricRecord) => {
     records.push(record);
@@ -147,11 +150,14 @@ function trainLoop(
     writeTrainingReport(paths.report, records);
   };
 
-  // The bar counts steps under --steps and seconds under --minutes.
+  // The bar counts steps; under --minutes, its share done is the share of the time spent.
   const budgetMs = spec.steps === null ? (spec.minutes as number) * 60_000 : Number.POSITIVE_INFINITY;
   const budgetSteps = spec.steps ?? Number.POSITIVE_INFINITY;
-  const total = spec.steps ?? Math.round(budgetMs / 1000);
-  const progress = createProgress(total, ["loss", "val", "gnorm", "tok/s"]);
+  const progress = createProgress({
+    unit: "steps",
+    total: spec.steps,
+    fields: ["loss", "val", "gnorm", "tok/s"],
+  });
   const tokensPerStep = spec.seqLen * spec.batch;
   let trainMs = 0;
   let stepsRun = 0;
@@ -173,7 +179,7 @@ function trainLoop(
     if (trainer.step % spec.evalEvery === 0) {
       lastVal = evaluate(state.model, valSet);
       const sample = sampleFrom(state.model, corpus, spec, trainer.step);
-      log({ type: "val", step: trainer.step, valLoss: lastVal, sample });
+      log({ type: "val", step: trainer.step, valLoss: lastVal, valTokens: valSetTokens, sample });
       log({
         type: "gradflow",
         step: trainer.step,
@@ -181,27 +187,38 @@ function trainLoop(
         norms: Array.from(hiddenGradNorms),
       });
       progress.log(
-        `step ${trainer.step}: val loss ${lastVal.toFixed(3)} | ${JSON.stringify(sample.slice(0, 60))}`,
+        `step ${trainer.step}: val (${valSet.length} batches, ${formatNumber(valSetTokens)} tokens) ${lastVal.toFixed(3)} | ${JSON.stringify(sample.slice(0, 60))}`,
       );
       saveAll();
     }
-    const position =
-      spec.steps !== null ? trainer.step : Math.min(total, Math.round((Date.now() - started) / 1000));
-    progress.update(position, {
+    const timeShare = spec.steps === null ? (Date.now() - started) / budgetMs : undefined;
+    const values = {
       loss: figures.loss.toFixed(3),
       val: Number.isNaN(lastVal) ? "-" : lastVal.toFixed(3),
       gnorm: figures.gradNorm.toFixed(2),
       "tok/s": Math.round(tokensPerSecond),
-    });
+    };
+    progress.update(trainer.step, values, timeShare);
   }
   progress.stop();
-  const valLoss = evaluate(state.model, sequentialBatches(corpus.val, spec.seqLen, spec.batch));
+  const fullSplit = sequentialBatches(corpus.val, spec.seqLen, spec.batch);
+  const valLoss = evaluate(state.model, fullSplit);
+  const valTokens = tokensIn(fullSplit);
   const tokensPerSecond = stepsRun > 0 ? (stepsRun * tokensPerStep) / (trainMs / 1000) : 0;
   const seconds = (Date.now() - started) / 1000;
-  log({ type: "done", step: trainer.step, valLoss, unigramLoss: baseline, tokensPerSecond, seconds });
+  log({
+    type: "done",
+    step: trainer.step,
+    valLoss,
+    valTokens,
+    unigramLoss: baseline,
+    tokensPerSecond,
+    seconds,
+  });
   saveAll();
   return {
     valLoss,
+    valTokens,
     unigramLoss: baseline,
     steps: trainer.step,
     tokensPerSecond,
@@ -216,7 +233,7 @@ function trainLoop(
 function freshState(spec: TrainSpec, V: number): TrainingState {
   const rng = new Rng(spec.seed);
   const model = new SequenceModel(modelConfig(spec, V), { rng });
-  const optimizer = createOptimizer(spec.optimizer, model.params.data.length, model.config.dtype);
+  const optimizer = createOptimizer(spec.optimizer, model);
   return { model, optimizer, rng, step: 0 };
 }
 
@@ -259,4 +276,9 @@ function sampleFrom(model: SequenceModel, corpus: Corpus, spec: TrainSpec, step:
   const prime = corpus.val.subarray(0, Math.min(8, corpus.val.length));
   const tokens = sampleText(model, prime, spec.sampleLength, new Rng(spec.seed * 7919 + step));
   return corpus.tokenizer.decode(tokens);
+}
+
+/** The tokens a loss over these batches is the mean of. */
+function tokensIn(batches: readonly { T: number; B: number }[]): number {
+  return batches.reduce((sum, batch) => sum + batch.T * batch.B, 0);
 }

@@ -12,6 +12,7 @@
 
 import { ConfigError, ShapeError } from "../errors.js";
 import type { Rng } from "../random.js";
+import { klDivergence, logSoftmax } from "./divergence.js";
 import type { NGramModel } from "./ngram.js";
 import { type StepModel, TokenStepper } from "./stepper.js";
 
@@ -121,8 +122,40 @@ export function oracleExposureBias(
     rollOut(stepper, oracle, batch, L, rng, temperature, "oracle", sumOracle);
   }
   const N = prefixes.length;
-  const perStepModel = Array.from(sumModel, (s) => s / N);
-  const perStepOracle = Array.from(sumOracle, (s) => s / N);
+  return accumulate(
+    Array.from(sumModel, (s) => s / N),
+    Array.from(sumOracle, (s) => s / N),
+    N,
+  );
+}
+
+/** Several measures of the same model (same maxLength, different prefixes, e.g. in groups whose
+ *  spread gives a Monte-Carlo error) pooled into the one over all their rollouts: the per-step means
+ *  weighted by rollouts, then accumulated as oracleExposureBias does. */
+export function mergeOracleExposureBias(parts: readonly OracleExposureBias[]): OracleExposureBias {
+  if (parts.length < 1) throw new ShapeError("mergeOracleExposureBias needs at least one measure");
+  const L = parts[0].lengths.length;
+  for (const [i, part] of parts.entries())
+    if (part.lengths.length !== L)
+      throw new ShapeError(
+        `measure ${i} has maxLength ${part.lengths.length}, measure 0 has ${L}: merge equal lengths`,
+      );
+  const N = parts.reduce((sum, part) => sum + part.rollouts, 0);
+  const pooled = (pick: (part: OracleExposureBias) => number[]) =>
+    Array.from(
+      { length: L },
+      (_, t) => parts.reduce((sum, part) => sum + pick(part)[t] * part.rollouts, 0) / N,
+    );
+  return accumulate(
+    pooled((part) => part.perStepModel),
+    pooled((part) => part.perStepOracle),
+    N,
+  );
+}
+
+/** The accumulated curves and their ratio; 0/0 (no error on either side, e.g. the oracle against
+ *  itself) counts as 1, no exposure bias. */
+function accumulate(perStepModel: number[], perStepOracle: number[], rollouts: number): OracleExposureBias {
   const accModel = cumulative(perStepModel);
   const accOracle = cumulative(perStepOracle);
   const ratio = accModel.map((a, i) => {
@@ -131,13 +164,13 @@ export function oracleExposureBias(
     return a === 0 ? 1 : Number.POSITIVE_INFINITY;
   });
   return {
-    lengths: Array.from({ length: L }, (_, i) => i + 1),
+    lengths: Array.from({ length: perStepModel.length }, (_, i) => i + 1),
     accModel,
     accOracle,
     ratio,
     perStepModel,
     perStepOracle,
-    rollouts: N,
+    rollouts,
   };
 }
 
@@ -247,7 +280,7 @@ function rollOut(
       logSoftmax(logits, row, V, logq);
       const history = histories[b];
       oracle.distribution(history.subarray(Math.max(0, end - keep), end), p);
-      sums[t] += klDivergence(p, logq, V);
+      sums[t] += klDivergence(p, logq);
       const next =
         sampler === "model"
           ? sampleLogits(logits, row, V, logq, temperature, weights, rng)
@@ -260,24 +293,6 @@ function rollOut(
       offset = 0;
     }
   }
-}
-
-/** out = log softmax(logits[row..row+V)), in float64. */
-function logSoftmax(logits: ArrayLike<number>, row: number, V: number, out: Float64Array): void {
-  let max = Number.NEGATIVE_INFINITY;
-  for (let v = 0; v < V; v++) max = Math.max(max, logits[row + v]);
-  let sum = 0;
-  for (let v = 0; v < V; v++) sum += Math.exp(logits[row + v] - max);
-  const shift = max + Math.log(sum);
-  for (let v = 0; v < V; v++) out[v] = logits[row + v] - shift;
-}
-
-/** KL(p || q) = Σ p log(p / q) with q given as log q; 0 terms where p = 0; round-off below 0
- *  clamped to 0. */
-function klDivergence(p: Float64Array, logq: Float64Array, V: number): number {
-  let kl = 0;
-  for (let v = 0; v < V; v++) if (p[v] > 0) kl += p[v] * (Math.log(p[v]) - logq[v]);
-  return Math.max(0, kl);
 }
 
 /** A token from softmax(logits / temperature); `logq` is log softmax(logits) (reused at 1). */

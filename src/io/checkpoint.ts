@@ -6,7 +6,7 @@ import { ConfigError, FormatError } from "../errors.js";
 import type { ModelConfig } from "../model/config.js";
 import { modelParamSpecs } from "../model/param-shapes.js";
 import { alloc, type Buf, type DType, shapeSize, Tensor } from "../tensor.js";
-import { parseModelConfig } from "./config-schema.js";
+import { parseModelConfig } from "../model/config-schema.js";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 
 export const CHECKPOINT_FORMAT = "rnnlab-checkpoint";

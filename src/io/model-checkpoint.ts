@@ -39,11 +39,7 @@ export function fromCheckpoint(ckpt: Checkpoint, options: { dtype?: DType } = {}
   let optimizer: Optimizer | null = null;
   if (ckpt.optimizer) {
     try {
-      optimizer = createOptimizer(
-        ckpt.optimizer.config as unknown as OptimizerConfig,
-        model.params.data.length,
-        dtype,
-      );
+      optimizer = createOptimizer(ckpt.optimizer.config as unknown as OptimizerConfig, model);
       const name = optimizer.config.name;
       optimizer.loadState({ name, step: ckpt.optimizer.step, buffers: ckpt.optimizer.buffers });
     } catch (error) {

@@ -1,8 +1,9 @@
 // Pointwise activations with their derivatives. `derivative(z, y)` receives both the
 // pre-activation z and the output y = f(z), so each uses whichever form is exact and cheap.
 
-export type ActivationName = "identity" | "tanh" | "sigmoid" | "relu" | "step";
-export const activationNames: readonly ActivationName[] = ["identity", "tanh", "sigmoid", "relu", "step"];
+/** The registry of activation names: the model config's schema and the CLI's choices read it. */
+export const activationNames = ["identity", "tanh", "sigmoid", "relu", "step"] as const;
+export type ActivationName = (typeof activationNames)[number];
 
 export interface Activation {
   readonly name: ActivationName;

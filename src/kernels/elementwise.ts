@@ -4,25 +4,10 @@ import { columnSumsWasm } from "./rows-wasm.js";
 
 // Row-broadcast and reduction helpers over [rows×cols] buffers.
 
-// addRowVector and addColumnSums run on every training step over [T·B×G·H] gate blocks. Four columns
-// per iteration halve their cost in V8 (the loop's own compare, branch and bounds checks are most
-// of it); each element still gets its own load, add and store, so the results are bit for bit
-// those of the one-column loop, in float32 as in float64.
-
-/** out[r×c] += bias[c] for every row r. */
-export function addRowVector(out: Buf, bias: Buf, rows: number, cols: number): void {
-  const cols4 = cols - (cols % 4);
-  for (let row = 0; row < rows * cols; row += cols) {
-    let c = 0;
-    for (; c < cols4; c += 4) {
-      out[row + c] += bias[c];
-      out[row + c + 1] += bias[c + 1];
-      out[row + c + 2] += bias[c + 2];
-      out[row + c + 3] += bias[c + 3];
-    }
-    for (; c < cols; c++) out[row + c] += bias[c];
-  }
-}
+// addColumnSums runs on every training step over [T·B×G·H] gate blocks. Four columns per iteration
+// halve its cost in V8 (the loop's own compare, branch and bounds checks are most of it); each
+// element still gets its own load, add and store, so the results are bit for bit those of the
+// one-column loop, in float32 as in float64.
 
 /** out[r×c] = bias[c] for every row r: a bias broadcast over rows, before products add into out. */
 export function setRowVector(out: Buf, bias: Buf, rows: number, cols: number): void {
@@ -78,9 +63,4 @@ export function dot(a: Buf, b: Buf): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
   return sum;
-}
-
-export function allFinite(x: Buf): boolean {
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
-  return true;
 }

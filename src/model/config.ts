@@ -1,7 +1,8 @@
+import type { CellKind } from "../cells/index.js";
 import type { ActivationName } from "../kernels/activations.js";
 import type { DType } from "../tensor.js";
 
-export type CellKind = "rnn" | "gru" | "lstm";
+export type { CellKind } from "../cells/index.js";
 
 /** How tokens (or feature vectors) enter the first recurrent layer. */
 export type InputConfig =
@@ -9,7 +10,9 @@ export type InputConfig =
   | { kind: "onehot"; vocabSize: number }
   | { kind: "dense"; size: number };
 
-export type LossName = "cross-entropy" | "bce" | "mse";
+/** The registry of losses the readout can be trained with. */
+export const lossNames = ["cross-entropy", "bce", "mse"] as const;
+export type LossName = (typeof lossNames)[number];
 
 export interface RecurrentConfig {
   cell: CellKind;
@@ -30,6 +33,13 @@ export interface ModelConfig extends RecurrentConfig {
   loss: LossName;
   dtype: DType;
 }
+
+/** What a user gives to build a model: the cell, the hidden size and the input are required; the
+ *  rest default to activation "tanh", straightThrough false, skip 0, layers 1, loss "cross-entropy",
+ *  dtype "float32", and outputSize the vocabulary size of a token input (a dense input needs it).
+ *  parseModelConfig turns it into the ModelConfig with every field. */
+export type ModelOptions = Pick<ModelConfig, "cell" | "hiddenSize" | "input"> &
+  Partial<Omit<ModelConfig, "cell" | "hiddenSize" | "input">>;
 
 /** Parameter names follow PyTorch's nn.Embedding / nn.RNN|GRU|LSTM / nn.Linear state_dict:
  *  embedding.weight [V][E]; rnn.weight_ih_l{k} [G·H][in_k], rnn.weight_hh_l{k} [G·H][H],

@@ -1,4 +1,5 @@
 import type { Cell, CellStep } from "../cells/cell.js";
+import { StateError } from "../errors.js";
 import { addColumnSums, setRowVector } from "../kernels/elementwise.js";
 import { linearForward } from "../kernels/linear.js";
 import { matmul, matmulPacked, matmulTransA, matmulTransB, PackedOperand } from "../kernels/matmul.js";
@@ -276,7 +277,7 @@ export class RecurrentLayer {
   ): { hiddenGrads: Buf; cellGrads: Buf; inputGrad: Buf | null } {
     const ws = this.ws;
     const x = this.input;
-    if (!ws || !x) throw new Error("backward() called before forward()");
+    if (!ws || !x) throw new StateError("backward() called before forward(): run forward on the batch first");
     const { T, B } = ws;
     const H = this.hiddenSize;
     const GH = this.cell.gates * H;

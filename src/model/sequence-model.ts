@@ -1,4 +1,4 @@
-import { ConfigError, NumericError, ShapeError } from "../errors.js";
+import { ConfigError, NumericError, ShapeError, StateError } from "../errors.js";
 import {
   binaryCrossEntropyWithLogits,
   type LossValue,
@@ -8,8 +8,8 @@ import {
 import { linearBackward, linearForward } from "../kernels/linear.js";
 import { Rng } from "../random.js";
 import { alloc, type Buf } from "../tensor.js";
-import { parseModelConfig } from "../io/config-schema.js";
-import { type ModelConfig, PARAM_PREFIX } from "./config.js";
+import { type ModelConfig, type ModelOptions, PARAM_PREFIX } from "./config.js";
+import { parseModelConfig } from "./config-schema.js";
 import { initParams } from "./init.js";
 import { InputLayer } from "./input-layer.js";
 import { inputWidth, modelParamSpecs } from "./param-shapes.js";
@@ -72,11 +72,11 @@ export class SequenceModel {
    *  does, from `rng` or a generator seeded with `seed` (default 0). With `params`, the model reads
    *  its parameters from, and writes its gradients to, those buffers, as they are (a replica). */
   constructor(
-    config: ModelConfig,
+    given: ModelOptions,
     options: { seed?: number; rng?: Rng; params?: { data: Buf; grad: Buf } } = {},
   ) {
-    this.config = parseModelConfig(config);
-    config = this.config;
+    this.config = parseModelConfig(given);
+    const config = this.config;
     this.scratch = new Scratch(config.dtype);
     this.params = new Params(modelParamSpecs(config), config.dtype, options.params);
     this.stack = new RecurrentStack(config, inputWidth(config), PARAM_PREFIX.recurrent, config.dtype);
@@ -163,7 +163,8 @@ export class SequenceModel {
   backward(targets: Targets, finalGrad: Partial<StackState> | null = null): StepResult {
     const batch = this.batch;
     const top = this.top;
-    if (!batch || !top) throw new Error("backward() called before forward()");
+    if (!batch || !top)
+      throw new StateError("backward() called before forward(): run forward on the batch first");
     if (this.config.outputSize === 0)
       throw new ConfigError("this model has no readout (outputSize 0), so no loss");
     const { T, B } = batch;
@@ -208,7 +209,8 @@ export class SequenceModel {
 
   /** The outputs of the last forward (logits [T·B×O], or top hidden states without a readout). */
   forwardOutputs(): Buf {
-    if (!this.top) throw new Error("forwardOutputs() called before forward()");
+    if (!this.top)
+      throw new StateError("forwardOutputs() called before forward(): run forward on the batch first");
     return this.config.outputSize === 0 ? this.top : this.outputs;
   }
 
@@ -226,7 +228,7 @@ export class SequenceModel {
 
   /** The loss of the last forward against `targets`, without backpropagating (evaluation). */
   loss(targets: Targets): { loss: number; count: number } {
-    if (!this.batch) throw new Error("loss() called before forward()");
+    if (!this.batch) throw new StateError("loss() called before forward(): run forward on the batch first");
     if (this.config.outputSize === 0)
       throw new ConfigError("this model has no readout (outputSize 0), so no loss");
     const { loss, count } = this.computeLoss(targets, this.batch);

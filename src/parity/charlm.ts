@@ -30,7 +30,7 @@ export function runCharlm(f: CharlmFixture, dtype: DType, tolerance: number): Co
       readTensor(requireKey(f.params, spec.name, "params"), spec.shape, dtype, `params.${spec.name}`),
     );
   }
-  const optimizer = createOptimizer(optimizerConfig(f.optimizer), params.data.length, dtype);
+  const optimizer = createOptimizer(optimizerConfig(f.optimizer), model);
   const check = new Comparison(tolerance);
   for (const suffix of ["", "_2"]) {
     const tokens = tokenBuffer(requireKey(f, `tokens${suffix}`) as number[][], T, B, `tokens${suffix}`);

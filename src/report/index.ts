@@ -1,11 +1,11 @@
-// Self-contained HTML reports (pure: no Node imports, runs in a browser too).
+// rnnlab/report: self-contained HTML pages of figures and tables, the training report, and the one
+// number formatter (pure: no Node imports, runs in a browser too). The page's HTML escaping and its
+// inlined client script stay private.
 
-export { CLIENT_SCRIPT, REPORT_DATA_ID } from "./client.js";
-export { escapeHtml, type Html, isHtml, jsonForScript, rawHtml, scriptForInline, toHtml } from "./escape.js";
+export { formatNumber } from "./format.js";
 export {
   type CellValue,
   type Figure,
-  formatNumber,
   type GridColumn,
   type GridTable,
   type KeyValueTable,
@@ -33,7 +33,6 @@ export type {
 export { finiteOrNull, plotNumber } from "./spec.js";
 export {
   buildTrainingReport,
-  groupRecords,
   type RunRecords,
   renderTrainingReport,
   TRAINING_IDS,

@@ -4,6 +4,7 @@
 // inlined. Pure: imports nothing from Node.
 
 import { CLIENT_SCRIPT, REPORT_DATA_ID } from "./client.js";
+import { formatNumber } from "./format.js";
 import { escapeHtml, type Html, isHtml, jsonForScript, scriptForInline, toHtml } from "./escape.js";
 import type { PlotSpec } from "./spec.js";
 import { PAGE_CSS } from "./style.js";
@@ -100,19 +101,6 @@ const ID = /^[A-Za-z][A-Za-z0-9_-]*$/;
  * Formats a number for a table: integers, and others from 1000 rounded to integers, with thousands
  * separators; others to `digits` significant digits, in exponent form below 1e-3 and from 1e6.
  */
-export function formatNumber(v: number, digits = 4): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return groupThousands(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(digits - 1);
-  if (a >= 1000) return groupThousands(Math.round(v));
-  return String(Number(v.toPrecision(digits)));
-}
-
-function groupThousands(v: number): string {
-  const s = String(Math.abs(v)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return v < 0 ? `-${s}` : s;
-}
 
 /** An id made from a heading: lower case, runs of other characters as `-`, starting with a letter. */
 export function slug(text: string): string {

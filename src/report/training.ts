@@ -10,11 +10,12 @@ import type {
   TrainRecord,
   ValRecord,
 } from "../train/metrics.js";
+import { type RunConfigParts, runConfigParts } from "../train/run-config.js";
 import { escapeHtml, rawHtml } from "./escape.js";
+import { formatNumber } from "./format.js";
 import {
   type CellValue,
   type Figure,
-  formatNumber,
   type PageOptions,
   type ReportAssets,
   renderPage,
@@ -107,18 +108,19 @@ export function groupRecords(records: readonly MetricRecord[]): RunRecords {
 export function buildTrainingReport(records: readonly MetricRecord[]): Omit<PageOptions, "assets"> {
   const g = groupRecords(records);
   const run = g.runs[0];
+  const config = run ? runConfigParts(run.config) : {};
   const sections: Section[] = [
-    summarySection(g),
+    summarySection(g, config),
     lossSection(g),
-    gradientSection(g),
-    feedingSection(g),
+    gradientSection(g, config),
+    feedingSection(g, config),
     gradFlowSection(g),
     samplesSection(g),
   ];
   if (run) sections.push(configSection(run));
   return {
     title: "Training report",
-    subtitle: run ? subtitle(run) : "A run without its run record",
+    subtitle: run ? subtitle(run, config) : "A run without its run record",
     sections,
     footer: rawHtml(
       `Made by rnnlab from ${escapeHtml(formatNumber(records.length))} records of metrics.jsonl. ` +
@@ -136,7 +138,7 @@ export function renderTrainingReport(records: readonly MetricRecord[], assets: R
 // ---------------------------------------------------------------------------------------------------
 // Sections
 
-function summarySection(g: RunRecords): Section {
+function summarySection(g: RunRecords, config: RunConfigParts): Section {
   const run = g.runs[0];
   const lastTrain = g.train.at(-1);
   const lastVal = g.val.at(-1);
@@ -149,11 +151,12 @@ function summarySection(g: RunRecords): Section {
   const stats: Stat[] = [];
   if (valLoss !== null) {
     const below = unigram !== null && unigram > 0 ? 1 - valLoss / unigram : null;
+    const over = g.done ? fullSplitText(g.done) : periodicValText(g.val);
     stats.push({
       label: g.done ? "Final validation loss" : "Latest validation loss",
       value: valLoss.toFixed(3),
       note:
-        `nats/token · ${(valLoss / LN2).toFixed(3)} bits` +
+        `nats/token${over ? ` on ${over}` : ""} · ${(valLoss / LN2).toFixed(3)} bits` +
         (below === null
           ? ""
           : ` · ${Math.abs(below * 100).toFixed(0)}% ${below >= 0 ? "below" : "above"} unigram`),
@@ -205,7 +208,7 @@ function summarySection(g: RunRecords): Section {
     });
     const rows: [string, CellValue][] = [["started", formatDate(run.startedAt)]];
     if (g.done) rows.push(["finished after", formatDuration(g.done.seconds)]);
-    rows.push(...runSummary(run.config));
+    rows.push(...runSummary(config));
     tables.push({ kind: "kv", title: "Run", rows });
   }
   return { id: "summary", heading: "Summary", notes, stats, tables };
@@ -231,9 +234,10 @@ function lossSection(g: RunRecords): Section {
       smoothing = ` The smoothed curve is the mean over ${smoothed.window} recorded steps centred on each.`;
     }
   }
+  const periodic = periodicValText(g.val);
   if (g.val.length > 0) {
     series.push({
-      name: "validation",
+      name: periodic ? `validation (${periodic})` : "validation",
       x: g.val.map((r) => r.step),
       y: g.val.map((r) => plotNumber(r.valLoss)),
       color: "#ea580c",
@@ -244,6 +248,9 @@ function lossSection(g: RunRecords): Section {
   const caption =
     "Mean cross-entropy per token, in nats. The training loss is the batch's, on the tokens fed as the " +
     "training mode decided; the validation loss is teacher forced." +
+    (periodic && g.done?.valTokens !== undefined
+      ? ` The validation points are over ${periodic}; the final validation loss in the summary is over ${fullSplitText(g.done)}, so it differs from the last point.`
+      : "") +
     smoothing +
     (unigram === null
       ? ""
@@ -263,7 +270,7 @@ function lossSection(g: RunRecords): Section {
   return { id: "loss-section", heading: "Loss", notes, figures: [figure] };
 }
 
-function gradientSection(g: RunRecords): Section {
+function gradientSection(g: RunRecords, config: RunConfigParts): Section {
   if (g.train.length === 0) {
     return { id: "gradient-section", heading: "Gradient norm", notes: ["No training records yet."] };
   }
@@ -272,7 +279,7 @@ function gradientSection(g: RunRecords): Section {
     (r) => Number.isFinite(r.gradNorm) && r.gradNormClipped < r.gradNorm * (1 - 1e-9),
   ).length;
   const share = clipped / g.train.length;
-  const maxNorm = g.runs[0] ? clipMaxNorm(g.runs[0].config) : undefined;
+  const maxNorm = clipMaxNorm(config.clip);
   const figures: Figure[] = [
     {
       id: TRAINING_IDS.gradNorm,
@@ -328,11 +335,11 @@ function gradientSection(g: RunRecords): Section {
   return { id: "gradient-section", heading: "Gradient norm", figures };
 }
 
-function feedingSection(g: RunRecords): Section {
+function feedingSection(g: RunRecords, config: RunConfigParts): Section {
   const heading = "Ground truth fed";
   if (g.train.length === 0) return { id: "feeding-section", heading, notes: ["No training records yet."] };
   const x = g.train.map((r) => r.step);
-  const mode = g.runs[0] ? describeMode(g.runs[0].config) : undefined;
+  const mode = config.feed && describeMode(config.feed);
   return {
     id: "feeding-section",
     heading,
@@ -443,11 +450,13 @@ function samplesSection(g: RunRecords): Section {
       notes: ["No validation records yet: a sample is generated at every evaluation."],
     };
   }
+  const periodic = periodicValText(g.val);
   return {
     id: TRAINING_IDS.samples,
     heading,
     prose:
-      "What the model wrote from its own tokens at each evaluation, with that evaluation's validation loss.",
+      "What the model wrote from its own tokens at each evaluation, with that evaluation's validation loss" +
+      (periodic ? ` (over ${periodic} of the split).` : "."),
     tables: [
       {
         kind: "grid",
@@ -516,13 +525,10 @@ function ramp(f: number): string {
   return `rgb(${c.join(",")})`;
 }
 
-function subtitle(run: RunRecord): string {
-  const c = run.config;
+function subtitle(run: RunRecord, config: RunConfigParts): string {
   const parts: string[] = [];
-  const model = describeModel(c);
-  if (model) parts.push(model);
-  const mode = describeMode(c);
-  if (mode) parts.push(mode);
+  if (config.model) parts.push(describeModel(config.model));
+  if (config.feed) parts.push(describeMode(config.feed));
   const file = run.data.path.split(/[\\/]/).pop() ?? run.data.path;
   parts.push(
     `${file} (${run.data.tokenizer === "char" ? "characters" : "words"}, vocabulary ${formatNumber(run.data.vocabSize)})`,
@@ -531,123 +537,80 @@ function subtitle(run: RunRecord): string {
   return parts.join(" · ");
 }
 
-// The run record's config is `rnnlab train`'s TrainSpec (model.cell, feed.kind, clip.maxNorm, ...);
-// each value is looked up at its path there, then under its last key anywhere, so that other layouts
-// still give a summary.
+// The run record's config is read as a RunConfig (src/train/run-config.ts), field by field: a
+// field that is missing or invalid is left out of the summary (the Configuration section lists
+// the config as given).
+
+type ReportModel = NonNullable<RunConfigParts["model"]>;
+type FeedMode = NonNullable<RunConfigParts["feed"]>;
 
 /** "LSTM, 2 × 128 units" */
-function describeModel(c: Record<string, unknown>): string | undefined {
-  const cell = lookup(c, "model.cell");
-  if (typeof cell !== "string") return undefined;
-  const hidden = lookup(c, "model.hiddenSize");
-  const layers = lookup(c, "model.layers");
-  const size =
-    typeof hidden === "number"
-      ? `, ${typeof layers === "number" && layers > 1 ? `${layers} × ` : ""}${hidden} units`
-      : "";
-  return cell.toUpperCase() + size;
+function describeModel(model: ReportModel): string {
+  return `${model.cell.toUpperCase()}, ${model.layers > 1 ? `${model.layers} × ` : ""}${model.hiddenSize} units`;
 }
 
-/** "teacher forcing", "free running after 8 tokens", "scheduled sampling (linear eps, sampled)" */
-function describeMode(c: Record<string, unknown>): string | undefined {
-  const kind = lookup(c, "feed.kind") ?? lookup(c, "mode");
-  if (typeof kind !== "string") return undefined;
-  if (kind === "teacher-forcing") return "teacher forcing";
-  if (kind === "free-running") {
-    const prefix = lookup(c, "feed.prefix");
-    return typeof prefix === "number" ? `free running after ${prefix} tokens` : "free running";
+/** "one-hot", "embedding of 32" (a ModelConfig's input: also "dense of 3") */
+function describeInput(model: ReportModel): string {
+  const input = "embedding" in model ? model.embedding : model.input;
+  if (input === "onehot" || (typeof input === "object" && input.kind === "onehot")) return "one-hot";
+  if (typeof input === "number") return `embedding of ${input}`;
+  return input.kind === "embedding" ? `embedding of ${input.embeddingSize}` : `dense of ${input.size}`;
+}
+
+/** "teacher forcing", "free running after 8 tokens", "scheduled sampling (linear eps, sample)" */
+function describeMode(feed: FeedMode): string {
+  switch (feed.kind) {
+    case "teacher-forcing":
+      return "teacher forcing";
+    case "free-running":
+      return `free running after ${feed.prefix} tokens`;
+    case "scheduled-sampling":
+      return `scheduled sampling (${feed.schedule.kind} eps, ${feed.pick})`;
   }
-  if (kind === "scheduled-sampling") {
-    const schedule = lookup(c, "feed.schedule.kind");
-    const pick = lookup(c, "feed.pick");
-    const details = [
-      typeof schedule === "string" ? `${schedule} eps` : "",
-      typeof pick === "string" ? pick : "",
-    ];
-    const text = details.filter((d) => d).join(", ");
-    return text ? `scheduled sampling (${text})` : "scheduled sampling";
-  }
-  return kind;
 }
 
-/** The clipping threshold on the gradient's 2-norm, when the run clips by norm. */
-function clipMaxNorm(c: Record<string, unknown>): number | undefined {
-  const clip = getPath(c, "clip");
-  if (!isPlainObject(clip)) return undefined;
-  const { kind, maxNorm, normType } = clip as Record<string, unknown>;
-  const twoNorm = normType === undefined || normType === 2;
-  return kind === "norm" && twoNorm && typeof maxNorm === "number" && maxNorm > 0 ? maxNorm : undefined;
+/** The clipping threshold on the gradient's 2-norm, when the run clips by that norm. */
+function clipMaxNorm(clip: RunConfigParts["clip"]): number | undefined {
+  return clip?.kind === "norm" && clip.normType !== "inf" ? clip.maxNorm : undefined;
 }
 
-function runSummary(c: Record<string, unknown>): [string, CellValue][] {
+function describeClip(clip: NonNullable<RunConfigParts["clip"]> | null): string {
+  if (clip === null) return "none";
+  return clip.kind === "norm"
+    ? `by norm: ‖g‖${clip.normType === "inf" ? "∞" : "₂"} ≤ ${clip.maxNorm}`
+    : `by value: |g_i| ≤ ${clip.value}`;
+}
+
+function runSummary(c: RunConfigParts): [string, CellValue][] {
   const rows: [string, CellValue][] = [];
-  const add = (label: string, v: unknown) => {
-    if (v !== undefined && v !== null && v !== "") rows.push([label, configValue(v)]);
-  };
-  add("model", describeModel(c));
-  add("activation", lookup(c, "model.activation"));
-  const embedding = lookup(c, "model.embedding");
-  add(
-    "input",
-    embedding === "onehot"
-      ? "one-hot"
-      : typeof embedding === "number"
-        ? `embedding of ${embedding}`
-        : undefined,
-  );
-  add("training mode", describeMode(c));
-  const clip = getPath(c, "clip");
-  if (clip === null) add("clipping", "none");
-  else if (isPlainObject(clip)) {
-    const { kind, maxNorm, value, normType } = clip as Record<string, unknown>;
-    if (kind === "norm") add("clipping", `by norm: ‖g‖${normType === "inf" ? "∞" : "₂"} ≤ ${maxNorm}`);
-    else if (kind === "value") add("clipping", `by value: |g_i| ≤ ${value}`);
+  if (c.model) {
+    rows.push(["model", describeModel(c.model)]);
+    if (c.model.cell === "rnn") rows.push(["activation", c.model.activation]);
+    rows.push(["input", describeInput(c.model)]);
   }
-  const optimizer = lookup(c, "optimizer.name");
-  const lr = lookup(c, "optimizer.lr");
-  add(
-    "optimizer",
-    typeof optimizer === "string" ? `${optimizer}${typeof lr === "number" ? `, lr ${lr}` : ""}` : undefined,
-  );
-  const seqLen = lookup(c, "seqLen");
-  const batch = lookup(c, "batch");
-  if (typeof seqLen === "number" && typeof batch === "number")
-    add("batch", `${batch} sequences × ${seqLen} tokens`);
-  add("seed", lookup(c, "seed"));
+  if (c.feed) rows.push(["training mode", describeMode(c.feed)]);
+  if (c.clip !== undefined) rows.push(["clipping", describeClip(c.clip)]);
+  if (c.optimizer) rows.push(["optimizer", `${c.optimizer.name}, lr ${c.optimizer.lr}`]);
+  if (c.seqLen !== undefined && c.batch !== undefined)
+    rows.push(["batch", `${c.batch} sequences × ${c.seqLen} tokens`]);
+  if (c.seed !== undefined) rows.push(["seed", c.seed]);
   return rows;
 }
 
-/** The value at a dotted path, if any. */
-function getPath(value: unknown, path: string): unknown {
-  let v = value;
-  for (const key of path.split(".")) {
-    if (!isPlainObject(v)) return undefined;
-    v = (v as Record<string, unknown>)[key];
-  }
-  return v;
+/** "1,024 tokens", what the periodic validation losses are over (from the latest record). */
+function periodicValText(val: readonly ValRecord[]): string | undefined {
+  const tokens = val.at(-1)?.valTokens;
+  return typeof tokens === "number" ? `${formatNumber(tokens)} tokens` : undefined;
 }
 
-/** A primitive at `path`, else the first primitive under its last key anywhere in the config. */
-function lookup(c: Record<string, unknown>, path: string): unknown {
-  const v = getPath(c, path);
-  if (v !== undefined && !isPlainObject(v)) return v;
-  return findKey(c, path.split(".").pop() as string);
+/** "the full split, 1,984 tokens", what the final validation loss is over. */
+function fullSplitText(done: DoneRecord): string | undefined {
+  const tokens = done.valTokens;
+  return typeof tokens === "number" ? `the full split, ${formatNumber(tokens)} tokens` : undefined;
 }
 
-function isPlainObject(v: unknown): boolean {
+function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** The first value under `key` in a depth-first walk of nested objects. */
-function findKey(value: unknown, key: string): unknown {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  const obj = value as Record<string, unknown>;
-  if (key in obj && (typeof obj[key] !== "object" || obj[key] === null)) return obj[key];
-  for (const v of Object.values(obj)) {
-    const found = findKey(v, key);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }
 
 function configValue(v: unknown): CellValue {

@@ -12,6 +12,17 @@ export type EpsSchedule =
   | { kind: "exponential"; k: number }
   | { kind: "inverse-sigmoid"; k: number };
 
+/** The registry of eps schedules, each with its formula; the run config's schema and the CLI's
+ *  --schedule choices and help follow from it. */
+export const epsScheduleFormulas = {
+  linear: "max(min, k − c·i)",
+  exponential: "k^i",
+  "inverse-sigmoid": "k / (k + exp(i / k))",
+  constant: "eps",
+} as const satisfies Record<EpsSchedule["kind"], string>;
+
+export const epsScheduleKinds = keysOf(epsScheduleFormulas);
+
 export function epsAt(schedule: EpsSchedule, i: number): number {
   switch (schedule.kind) {
     case "constant":
@@ -49,7 +60,26 @@ export function checkEpsSchedule(s: EpsSchedule): EpsSchedule {
 export type FeedMode =
   | { kind: "teacher-forcing" }
   | { kind: "free-running"; prefix: number }
-  | { kind: "scheduled-sampling"; schedule: EpsSchedule; pick: "sample" | "argmax" };
+  | { kind: "scheduled-sampling"; schedule: EpsSchedule; pick: FeedPick };
+
+/** The registry of feed modes, each with what it feeds after step 0; the run config's schema and
+ *  the CLI's --mode choices and help follow from it. */
+export const feedModeDescriptions = {
+  "teacher-forcing": "the true token",
+  "free-running": "the model's own token after a prefix of true ones",
+  "scheduled-sampling": "the true token with probability eps_i, else the model's",
+} as const satisfies Record<FeedMode["kind"], string>;
+
+export const feedModeKinds = keysOf(feedModeDescriptions);
+
+/** How scheduled sampling picks the model's token: drawn from its softmax, or its argmax. */
+export const feedPicks = ["sample", "argmax"] as const;
+export type FeedPick = (typeof feedPicks)[number];
+
+/** A registry's names, in registration order. */
+function keysOf<K extends string>(registry: Record<K, unknown>): readonly K[] {
+  return Object.freeze(Object.keys(registry) as K[]);
+}
 
 export interface FeedCounts {
   groundTruth: number;

@@ -44,6 +44,8 @@ export interface ValRecord {
   type: "val";
   step: number;
   valLoss: number;
+  /** Tokens the loss is over: those of the split's first valBatches batches (absent in older runs). */
+  valTokens?: number;
   sample: string;
 }
 
@@ -59,7 +61,9 @@ export interface GradFlowRecord {
 export interface DoneRecord {
   type: "done";
   step: number;
+  /** Over the whole validation split, valTokens tokens (absent in older runs). */
   valLoss: number;
+  valTokens?: number;
   unigramLoss: number;
   tokensPerSecond: number;
   seconds: number;

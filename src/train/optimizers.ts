@@ -1,5 +1,6 @@
 import { ConfigError } from "../errors.js";
-import type { DType } from "../tensor.js";
+import type { Params } from "../model/params.js";
+import { type Buf, dtypeOf } from "../tensor.js";
 import { Adam } from "./optim/adam.js";
 import { resolveOptimizerConfig } from "./optim/config.js";
 import { Sgd } from "./optim/sgd.js";
@@ -20,11 +21,26 @@ export type {
   SgdConfig,
 } from "./optim/types.js";
 
-/** An optimizer for `size` parameters held in one flat buffer of `dtype`; its state has the same dtype. */
-export function createOptimizer(config: OptimizerConfig, size: number, dtype: DType): Optimizer {
-  if (!Number.isInteger(size) || size < 0) {
-    throw new ConfigError(`optimizer size must be the number of parameters (an integer >= 0), got ${size}`);
-  }
+/** What an optimizer updates: a model, its parameters, or one flat parameter buffer. */
+export type OptimizerTarget = { readonly params: Params } | Params | Buf;
+
+/** An optimizer for the target's parameters (one flat buffer); its state has the parameters' dtype. */
+export function createOptimizer(config: OptimizerConfig, target: OptimizerTarget): Optimizer {
+  const values = parameterBuffer(target);
   const resolved = resolveOptimizerConfig(config);
-  return resolved.name === "sgd" ? new Sgd(resolved, size, dtype) : new Adam(resolved, size, dtype);
+  const dtype = dtypeOf(values);
+  return resolved.name === "sgd"
+    ? new Sgd(resolved, values.length, dtype)
+    : new Adam(resolved, values.length, dtype);
+}
+
+function parameterBuffer(target: OptimizerTarget): Buf {
+  if (target instanceof Float32Array || target instanceof Float64Array) return target;
+  if (typeof target === "object" && target !== null) {
+    if ("params" in target) return target.params.data;
+    if ("data" in target) return target.data;
+  }
+  throw new ConfigError(
+    "createOptimizer(config, target): target must be a model, its params, or a Float32Array/Float64Array of parameters",
+  );
 }

@@ -52,20 +52,29 @@ export function makeLrSchedule(spec: LrScheduleSpec, baseLr: number): LrSchedule
   return spec.warmup === undefined ? inner : linearWarmup(spec.warmup, inner);
 }
 
-const SPEC_KEYS = {
+/** The registry of schedule kinds, each with the keys its spec may hold; the run config's schema
+ *  and the CLI's --lr-schedule choices follow from it. */
+export const lrScheduleKeys = {
   constant: ["kind", "warmup"],
   step: ["kind", "warmup", "stepSize", "gamma"],
   cosine: ["kind", "warmup", "totalSteps", "minLr"],
-} as const;
+} as const satisfies Record<LrScheduleSpec["kind"], readonly string[]>;
+
+export type LrScheduleKind = keyof typeof lrScheduleKeys;
+export const lrScheduleKinds: readonly LrScheduleKind[] = Object.freeze(
+  Object.keys(lrScheduleKeys) as LrScheduleKind[],
+);
+
+const isLrScheduleKind = (kind: unknown): kind is LrScheduleKind =>
+  lrScheduleKinds.some((known) => known === kind);
 
 function innerSchedule(spec: LrScheduleSpec, baseLr: number): LrSchedule {
   const kind = typeof spec === "object" && spec !== null ? spec.kind : undefined;
-  if (kind !== "constant" && kind !== "step" && kind !== "cosine") {
-    throw new ConfigError(
-      `lr schedule kind must be "constant", "step" or "cosine", got ${JSON.stringify(kind)}`,
-    );
+  if (!isLrScheduleKind(kind)) {
+    const known = lrScheduleKinds.map((k) => JSON.stringify(k)).join(", ");
+    throw new ConfigError(`lr schedule kind must be one of ${known}, got ${JSON.stringify(kind)}`);
   }
-  const allowed: readonly string[] = SPEC_KEYS[kind];
+  const allowed: readonly string[] = lrScheduleKeys[kind];
   const unknown = Object.keys(spec).find((key) => !allowed.includes(key));
   if (unknown !== undefined) {
     throw new ConfigError(

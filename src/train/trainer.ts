@@ -1,26 +1,38 @@
-import { emptyBatch, sampleWindows, type TokenBatch } from "../data/windows.js";
+import { checkWindow, emptyBatch, sampleWindows, type TokenBatch } from "../data/windows.js";
 import { ConfigError } from "../errors.js";
 import { normsOverTime } from "../model/grad-flow.js";
 import type { Batch, SequenceModel, Targets } from "../model/sequence-model.js";
 import type { DataParallel } from "../parallel/data-parallel.js";
-import type { Rng } from "../random.js";
+import { Rng } from "../random.js";
 import { clipGradNorm, clipGradValue, gradNorm, type NormType } from "../train/clip.js";
 import { epsAt, type FeedCounts, type FeedMode, makeFeeder, sampleSoftmax } from "./feeding.js";
 import type { TrainRecord } from "./metrics.js";
 import type { Optimizer } from "./optimizers.js";
-import type { LrSchedule } from "./schedules.js";
+import { constantLr, type LrSchedule } from "./schedules.js";
 
 export type ClipSpec =
-  | { kind: "norm"; maxNorm: number; normType: NormType }
+  | { kind: "norm"; maxNorm: number; normType?: NormType }
   | { kind: "value"; value: number }
   | null;
 
 export interface TrainerOptions {
+  model: SequenceModel;
+  optimizer: Optimizer;
+  /** The training token stream; windows of seqLen + 1 tokens are drawn from it at random. */
+  data: Int32Array;
   seqLen: number;
   batch: number;
-  feed: FeedMode;
-  clip: ClipSpec;
-  lrSchedule: LrSchedule;
+  /** What is fed at each step; default teacher forcing. */
+  feed?: FeedMode;
+  /** Default none. */
+  clip?: ClipSpec;
+  /** The learning rate of each update; default the optimizer's own lr, held constant. */
+  lrSchedule?: LrSchedule;
+  /** The source of all randomness; default a generator seeded with `seed` (default 0). */
+  rng?: Rng;
+  seed?: number;
+  /** Updates already taken (a resumed run); default 0. */
+  step?: number;
   /** Runs teacher-forced steps over several threads (it must wrap the trainer's model); steps
    *  that feed the model's own samples stay on the calling thread. */
   parallel?: DataParallel | null;
@@ -38,6 +50,15 @@ export type StepFigures = Omit<TrainRecord, "type" | "tokensPerSecond" | "elapse
  *  coins and samples) comes from `rng`, so a run restored with its step, parameters, optimizer
  *  state and rng state continues exactly as if it had never stopped. */
 export class Trainer {
+  readonly model: SequenceModel;
+  readonly optimizer: Optimizer;
+  readonly data: Int32Array;
+  readonly rng: Rng;
+  readonly feed: FeedMode;
+  readonly clip: ClipSpec;
+  readonly lrSchedule: LrSchedule;
+  readonly parallel: DataParallel | null;
+  step: number;
   private readonly batch: TokenBatch;
   private readonly fed: Int32Array;
   private readonly norms: Float64Array;
@@ -47,25 +68,31 @@ export class Trainer {
   private readonly stepTargets: Targets = {};
   private readonly figures: StepFigures;
 
-  constructor(
-    readonly model: SequenceModel,
-    readonly optimizer: Optimizer,
-    readonly train: Int32Array,
-    readonly options: TrainerOptions,
-    readonly rng: Rng,
-    public step = 0,
-  ) {
+  constructor(options: TrainerOptions) {
+    const { model, optimizer, data, seqLen, batch } = options;
     if (model.config.input.kind === "dense" || model.config.loss !== "cross-entropy") {
       throw new ConfigError(
         "next-token training needs a token model (embedding or one-hot input) with cross-entropy loss",
       );
     }
+    checkCount("seqLen", seqLen);
+    checkCount("batch", batch);
+    checkWindow(data.length, seqLen, "training data");
     if (options.parallel && options.parallel.model !== model) {
       throw new ConfigError("options.parallel must wrap the trainer's model");
     }
-    this.batch = emptyBatch(options.seqLen, options.batch);
-    this.fed = new Int32Array(options.seqLen * options.batch);
-    this.norms = new Float64Array(options.seqLen + 1);
+    this.model = model;
+    this.optimizer = optimizer;
+    this.data = data;
+    this.rng = options.rng ?? new Rng(options.seed ?? 0);
+    this.feed = options.feed ?? { kind: "teacher-forcing" };
+    this.clip = options.clip ?? null;
+    this.lrSchedule = options.lrSchedule ?? constantLr(optimizer.lr);
+    this.parallel = options.parallel ?? null;
+    this.step = options.step ?? 0;
+    this.batch = emptyBatch(seqLen, batch);
+    this.fed = new Int32Array(seqLen * batch);
+    this.norms = new Float64Array(seqLen + 1);
     this.figures = {
       step: 0,
       loss: 0,
@@ -80,15 +107,15 @@ export class Trainer {
 
   /** eps_i of the step about to run (1 under teacher forcing, 0 under free running). */
   eps(): number {
-    const feed = this.options.feed;
+    const feed = this.feed;
     if (feed.kind === "scheduled-sampling") return epsAt(feed.schedule, this.step);
     return feed.kind === "teacher-forcing" ? 1 : 0;
   }
 
   trainStep(): StepFigures {
-    const { model, optimizer, options } = this;
+    const { model, optimizer, feed, parallel } = this;
     const { T, B } = this.batch;
-    const batch = sampleWindows(this.train, this.rng, this.batch);
+    const batch = sampleWindows(this.data, this.rng, this.batch);
     const stepBatch = this.stepBatch;
     stepBatch.T = T;
     stepBatch.B = B;
@@ -99,10 +126,9 @@ export class Trainer {
     counts.groundTruth = counts.total = 0;
     let loss: number;
     let hiddenGradNorms: Float64Array;
-    const teacherForced =
-      options.feed.kind === "teacher-forcing" || (options.feed.kind === "scheduled-sampling" && eps >= 1);
-    if (teacherForced && options.parallel) {
-      ({ loss, hiddenGradNorms } = options.parallel.lossAndGrad(stepBatch, this.stepTargets));
+    const teacherForced = feed.kind === "teacher-forcing" || (feed.kind === "scheduled-sampling" && eps >= 1);
+    if (teacherForced && parallel) {
+      ({ loss, hiddenGradNorms } = parallel.lossAndGrad(stepBatch, this.stepTargets));
       counts.groundTruth = counts.total = (T - 1) * B;
     } else {
       model.params.zeroGrad();
@@ -113,7 +139,7 @@ export class Trainer {
       } else {
         this.fed.set(batch.tokens.subarray(0, B));
         const V = model.config.outputSize;
-        const feeder = makeFeeder(options.feed, eps, batch.tokens, B, V, this.rng, counts);
+        const feeder = makeFeeder(feed, eps, batch.tokens, B, V, this.rng, counts);
         model.forwardFeedback({ T, B, tokens: this.fed }, feeder);
       }
       const result = model.backward(this.stepTargets);
@@ -123,11 +149,11 @@ export class Trainer {
     }
     const grads = model.params.gradViews();
     const before = gradNorm(grads, 2);
-    const clip = options.clip;
-    if (clip?.kind === "norm") clipGradNorm(grads, clip.maxNorm, clip.normType);
+    const clip = this.clip;
+    if (clip?.kind === "norm") clipGradNorm(grads, clip.maxNorm, clip.normType ?? 2);
     if (clip?.kind === "value") clipGradValue(grads, clip.value);
     const after = clip ? gradNorm(grads, 2) : before;
-    const lr = options.lrSchedule(this.step);
+    const lr = this.lrSchedule(this.step);
     optimizer.lr = lr;
     optimizer.step(model.params.data, model.params.grad);
     this.step++;
@@ -180,4 +206,10 @@ export function sampleText(
     offset = 0;
   }
   return out;
+}
+
+function checkCount(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`Trainer: ${name} must be an integer >= 1, got ${value}`);
+  }
 }

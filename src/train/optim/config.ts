@@ -2,6 +2,7 @@ import { ConfigError } from "../../errors.js";
 import type {
   AdamConfig,
   OptimizerConfig,
+  OptimizerName,
   ResolvedAdamConfig,
   ResolvedOptimizerConfig,
   ResolvedSgdConfig,
@@ -10,9 +11,21 @@ import type {
 
 // PyTorch 1.13's defaults and the checks its constructors make (torch.optim.SGD, Adam, AdamW).
 
-const SGD_DEFAULTS = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
 const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
-const ADAMW_DEFAULTS = { ...ADAM_DEFAULTS, weightDecay: 0.01 };
+
+/** The registry of optimizers: each name with its defaults. A new optimizer adds its config to
+ *  types.ts (the `satisfies` below then asks for its entry here); the run config's schema and the
+ *  CLI's --optimizer choices follow. */
+export const optimizerDefaults = {
+  sgd: { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
+  adam: ADAM_DEFAULTS,
+  adamw: { ...ADAM_DEFAULTS, weightDecay: 0.01 },
+} satisfies Record<OptimizerName, object>;
+
+/** The registered names, in registration order. */
+export const optimizerNames: readonly OptimizerName[] = Object.freeze(
+  Object.keys(optimizerDefaults) as OptimizerName[],
+);
 
 /** The config with PyTorch's defaults filled in; throws ConfigError on a value PyTorch rejects. */
 export function resolveOptimizerConfig(config: SgdConfig): ResolvedSgdConfig;
@@ -26,19 +39,20 @@ export function resolveOptimizerConfig(config: OptimizerConfig): ResolvedOptimiz
     case "sgd":
       return resolveSgd(config);
     case "adam":
-      return resolveAdam(config, ADAM_DEFAULTS);
+      return resolveAdam(config, optimizerDefaults.adam);
     case "adamw":
-      return resolveAdam(config, ADAMW_DEFAULTS);
+      return resolveAdam(config, optimizerDefaults.adamw);
     default:
       throw new ConfigError(
-        `unknown optimizer ${show((config as { name: unknown }).name)}: use "sgd", "adam" or "adamw"`,
+        `unknown optimizer ${show((config as { name: unknown }).name)}: use one of ${optimizerNames.map(show).join(", ")}`,
       );
   }
 }
 
 function resolveSgd(config: SgdConfig): ResolvedSgdConfig {
-  const resolved = { ...SGD_DEFAULTS, ...withoutUndefined(config), name: "sgd" as const };
-  checkKeys(resolved, ["name", "lr", ...Object.keys(SGD_DEFAULTS)]);
+  const defaults = optimizerDefaults.sgd;
+  const resolved = { ...defaults, ...withoutUndefined(config), name: "sgd" as const };
+  checkKeys(resolved, ["name", "lr", ...Object.keys(defaults)]);
   checkNumber(resolved, "lr", 0);
   checkNumber(resolved, "momentum", 0);
   checkNumber(resolved, "dampening", Number.NEGATIVE_INFINITY);

@@ -1,0 +1,128 @@
+import { z } from "zod";
+import { cellKinds } from "../cells/index.js";
+import { ConfigError } from "../errors.js";
+import { activationNames } from "../kernels/activations.js";
+import type { DType } from "../tensor.js";
+import { type InputConfig, lossNames, type ModelConfig, type ModelOptions } from "./config.js";
+
+// The model config's schema. Every list of names comes from its registry (cells, activations,
+// losses), so a new one is accepted once it is registered there.
+
+export const integerFrom = (min: number, expected: string) =>
+  z.number({ error: expected }).int({ error: expected }).min(min, { error: expected });
+export const positiveInteger = () => integerFrom(1, "expected a positive integer");
+export const nonNegativeInteger = () => integerFrom(0, "expected a non-negative integer");
+export const oneOf = <T extends string>(values: readonly T[]) =>
+  z.enum(values, { error: `expected one of ${values.join(", ")}` });
+
+export const dtypes = ["float32", "float64"] as const satisfies readonly DType[];
+
+const skipDelay = z
+  .number({ error: "expected 0 (no skip) or an integer delay >= 2" })
+  .int({ error: "expected 0 (no skip) or an integer delay >= 2" })
+  .refine((k) => k === 0 || k >= 2, { error: "expected 0 (no skip) or an integer delay >= 2" });
+
+/** The fields of a RecurrentConfig, with their defaults, and the dtype. */
+export const recurrentFields = {
+  cell: oneOf(cellKinds),
+  activation: oneOf(activationNames).default("tanh"),
+  straightThrough: z.boolean({ error: "expected true or false" }).default(false),
+  skip: skipDelay.default(0),
+  hiddenSize: positiveInteger(),
+  layers: positiveInteger().default(1),
+  dtype: oneOf(dtypes).default("float32"),
+};
+
+/** Only the vanilla RNN has a skip term. */
+export function checkSkip(config: { cell: string; skip: number }, ctx: z.RefinementCtx): void {
+  if (config.skip > 0 && config.cell !== "rnn") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["skip"],
+      message: `got ${config.skip}, but only cell rnn has a skip term (cell is ${config.cell}); use 0`,
+    });
+  }
+}
+
+const inputSchema = z.discriminatedUnion(
+  "kind",
+  [
+    z.strictObject({
+      kind: z.literal("embedding"),
+      vocabSize: positiveInteger(),
+      embeddingSize: positiveInteger(),
+    }),
+    z.strictObject({ kind: z.literal("onehot"), vocabSize: positiveInteger() }),
+    z.strictObject({ kind: z.literal("dense"), size: positiveInteger() }),
+  ],
+  { error: "expected one of embedding, onehot, dense" },
+);
+
+export const modelConfigSchema = z
+  .strictObject(
+    {
+      ...recurrentFields,
+      input: inputSchema,
+      outputSize: nonNegativeInteger().optional(),
+      loss: oneOf(lossNames).default("cross-entropy"),
+    },
+    { error: "expected an object" },
+  )
+  .superRefine(checkSkip)
+  .superRefine((config, ctx) => {
+    if (config.outputSize === undefined && config.input.kind === "dense") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["outputSize"],
+        message: "missing; a dense input needs it (the readout's width, 0 for none)",
+      });
+    }
+  })
+  .transform((config) => ({
+    ...config,
+    outputSize: config.outputSize ?? vocabSize(config.input),
+  })) satisfies z.ZodType<ModelConfig, ModelOptions>;
+
+/** A token input's readout defaults to one logit per token. */
+function vocabSize(input: InputConfig): number {
+  return input.kind === "dense" ? 0 : input.vocabSize;
+}
+
+/** The ModelConfig of ModelOptions (or parsed JSON) with the defaults filled in, or a ConfigError
+ *  naming the first bad field, e.g. "config.hiddenSize: expected a positive integer, got -3". */
+export function parseModelConfig(json: unknown): ModelConfig {
+  return parseConfig(modelConfigSchema, json, "config");
+}
+
+/** `schema`'s parse of `json`, or a ConfigError naming the first bad field under `root`. */
+export function parseConfig<T>(schema: z.ZodType<T>, json: unknown, root: string): T {
+  const result = schema.safeParse(json, { reportInput: true });
+  if (!result.success) throw new ConfigError(describeIssue(result.error.issues[0], root));
+  return result.data;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, root: string): string {
+  const path = [root, ...issue.path.map(String)].join(".");
+  if (issue.code === "unrecognized_keys") {
+    return `${path}: unknown key ${issue.keys.map((key) => `"${key}"`).join(", ")}; remove it`;
+  }
+  // A cross-field check (a custom issue on an object) states the value in its message.
+  if (issue.code === "custom" && isRecord(issue.input)) return `${path}: ${issue.message}`;
+  let got = issue.input;
+  // A discriminated union reports the whole object; show the discriminator's value.
+  if (issue.code === "invalid_union" && issue.discriminator !== undefined && isRecord(got)) {
+    got = got[issue.discriminator];
+  }
+  return got === undefined
+    ? `${path}: missing; ${issue.message}`
+    : `${path}: ${issue.message}, got ${describe(got)}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
