@@ -3,9 +3,9 @@
 // machine load falls on both alike: rnnlab's tokens/s for each cell, hidden size and thread count,
 // and the ratio B/A with its spread over the window pairs.
 //
-//   npm run bench -- --quick                       # builds dist/bench/ for this tree (B)
-//   git worktree add /tmp/main main && (cd /tmp/main && npm ci && npm run bench -- --help >/dev/null)
-//   node bench/compare-builds.mjs /tmp/main/dist/bench dist/bench [--windows 7] [--seconds 3]
+//   npx tsc -p bench/tsconfig.json                 # builds dist/bench/ for this tree (B)
+//   git worktree add ../rnnlab-main main && (cd ../rnnlab-main && npm ci && npx tsc -p bench/tsconfig.json)
+//   node bench/compare-builds.mjs ../rnnlab-main/dist/bench dist/bench [--windows 7] [--seconds 3]
 
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -65,7 +65,11 @@ function startWorker(path, cell, hidden, threads) {
     if (reply.error) throw new Error(`${path}: ${reply.error}`);
     return reply;
   };
-  return { receive, ask, stop: () => ask({ cmd: "done" }) };
+  const stop = async () => {
+    await ask({ cmd: "done" });
+    child.stdin.end();
+  };
+  return { receive, ask, stop };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -294,6 +294,21 @@ describe("rnnlab train with bad input: one clear line, exit 2, nothing written",
     expect(loadCheckpointFile(path).step).toBe(2);
   });
 
+  it("eval of a checkpoint whose stored run config was tampered with: one line naming the field", () => {
+    const tampered = join(scratch, "tampered-eval");
+    expect(rnnlab(["train", ...small, "--steps", "2", "--out", tampered]).status).toBe(0);
+    const path = join(tampered, "checkpoint.safetensors");
+    const checkpoint = loadCheckpointFile(path);
+    const train = { ...parseRunConfig(checkpoint.extra?.train), batch: 0 };
+    writeFileSync(path, encodeCheckpoint({ ...checkpoint, extra: { ...checkpoint.extra, train } }));
+    const r = rnnlab(["eval", tampered]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain(
+      "holds an invalid run config (train.batch: expected a positive integer, got 0)",
+    );
+  });
+
   it("--resume with another architecture names the checkpoint's and leaves it untouched", () => {
     expect(rnnlab(["train", ...small, "--steps", "2", "--out", lstmRun]).status).toBe(0);
     const before = readFileSync(join(lstmRun, "checkpoint.safetensors"));
