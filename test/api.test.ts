@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 // Every entry point of package.json "exports", its names and their kinds, pinned: a change to the
 // public API shows up here as a snapshot diff, to be accepted deliberately (npx vitest -u).
 
-const exportsField: Record<string, { default: string }> = JSON.parse(
+const exportsField: Record<string, { default: string; node?: string }> = JSON.parse(
   readFileSync("package.json", "utf8"),
 ).exports;
 /** dist/src/index.js → src/index.ts */
@@ -14,11 +14,19 @@ const sourceOf = (built: string) => built.replace(/^\.\/dist\//, "").replace(/\.
 const entries = Object.entries(exportsField).map(
   ([subpath, target]) => [`rnnlab${subpath.slice(1)}`, sourceOf(target.default)] as const,
 );
-
-const program = ts.createProgram(
-  entries.map(([, file]) => file),
-  { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true },
+/** ["rnnlab", "node/main.ts", "src/index.ts"]: an entry's file for Node, and the file it must mirror. */
+const nodeEntries = Object.entries(exportsField).flatMap(([subpath, target]) =>
+  target.node
+    ? [[`rnnlab${subpath.slice(1)}`, sourceOf(target.node), sourceOf(target.default)] as const]
+    : [],
 );
+const entryFiles = [...entries.map(([, file]) => file), ...nodeEntries.map(([, file]) => file)];
+
+const program = ts.createProgram(entryFiles, {
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  noEmit: true,
+});
 const checker = program.getTypeChecker();
 
 /** "name: kind" for each export, sorted; kind is value (class, function, const) or type. */
@@ -56,10 +64,14 @@ describe("the public API", () => {
     expect(exportList(file)).toMatchSnapshot();
   });
 
+  it.each(nodeEntries)("%s under Node (%s) exports the same names as %s", (_, nodeFile, file) => {
+    expect(exportList(nodeFile)).toEqual(exportList(file));
+  });
+
   it('"rnnlab" has at most 60 runtime names and no `export *`', async () => {
     const api = await import("../src/index.js");
     expect(Object.keys(api).length).toBeLessThanOrEqual(60);
-    for (const [, file] of entries) expect(readFileSync(file, "utf8"), file).not.toMatch(/export \* from/);
+    for (const file of entryFiles) expect(readFileSync(file, "utf8"), file).not.toMatch(/export \* from/);
   });
 
   it("the runtime names match the checker's value exports", async () => {

@@ -1,0 +1,65 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { transformSync } from "esbuild";
+
+// A static server on 127.0.0.1 (a free port) for the browser tests: the prebuilt module from
+// dist/browser/, the test page, and steps.ts with its types stripped. It serves only these paths,
+// read from the repository root (where vitest runs) on each request.
+
+const here = "test/browser";
+const browserDist = "dist/browser";
+
+const routes: Record<string, { type: string; body: () => string | Buffer }> = {
+  "/page.html": { type: "text/html", body: () => readFileSync(join(here, "page.html")) },
+  "/rnnlab.js": { type: "text/javascript", body: () => readFileSync(join(browserDist, "rnnlab.js")) },
+  "/rnnlab.js.map": {
+    type: "application/json",
+    body: () => readFileSync(join(browserDist, "rnnlab.js.map")),
+  },
+  "/steps.js": {
+    type: "text/javascript",
+    body: () =>
+      transformSync(readFileSync(join(here, "steps.ts"), "utf8"), { loader: "ts", format: "esm" }).code,
+  },
+};
+
+export interface TestServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(): Promise<TestServer> {
+  const server = createServer((request, response) => {
+    const route = routes[new URL(request.url ?? "/", "http://127.0.0.1").pathname];
+    if (!route) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { "content-type": `${route.type}; charset=utf-8` }).end(route.body());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("the test server has no port");
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** One line when dist/browser/rnnlab.js is missing or older than a source under src/, else null
+ *  (test/helpers/check-build.ts checks tsc's output, not this bundle). */
+export function staleBrowserModule(): string | null {
+  const built = join(browserDist, "rnnlab.js");
+  if (!existsSync(built)) return `${built} is missing: run npm run build`;
+  const builtAt = statSync(built).mtimeMs;
+  const newer = readdirSync("src", { recursive: true, encoding: "utf8" })
+    .filter((name) => name.endsWith(".ts"))
+    .map((name) => join("src", name))
+    .find((source) => statSync(source).mtimeMs > builtAt);
+  return newer ? `${built} is older than ${newer}: run npm run build` : null;
+}
