@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { cellKinds } from "../cells/index.js";
 import { ConfigError } from "../errors.js";
 import { activationNames } from "../kernels/activations.js";
@@ -6,10 +6,13 @@ import type { DType } from "../tensor.js";
 import { type InputConfig, lossNames, type ModelConfig, type ModelOptions } from "./config.js";
 
 // The model config's schema. Every list of names comes from its registry (cells, activations,
-// losses), so a new one is accepted once it is registered there.
+// losses), so a new one is accepted once it is registered there. It is written with zod/mini, whose
+// functions tree-shake: classic zod's `z` brings every locale's messages into a page's bundle
+// (test/bundle-size.test.ts). Every message here is given, so none depends on a locale. Mini
+// schemas are zod core schemas, so classic ones (src/train/run-config.ts) take them as parts.
 
 export const integerFrom = (min: number, expected: string) =>
-  z.number({ error: expected }).int({ error: expected }).min(min, { error: expected });
+  z.int({ error: expected }).check(z.gte(min, { error: expected }));
 export const positiveInteger = () => integerFrom(1, "expected a positive integer");
 export const nonNegativeInteger = () => integerFrom(0, "expected a non-negative integer");
 export const oneOf = <T extends string>(values: readonly T[]) =>
@@ -17,24 +20,24 @@ export const oneOf = <T extends string>(values: readonly T[]) =>
 
 export const dtypes = ["float32", "float64"] as const satisfies readonly DType[];
 
+const skipDelayError = "expected 0 (no skip) or an integer delay >= 2";
 const skipDelay = z
-  .number({ error: "expected 0 (no skip) or an integer delay >= 2" })
-  .int({ error: "expected 0 (no skip) or an integer delay >= 2" })
-  .refine((k) => k === 0 || k >= 2, { error: "expected 0 (no skip) or an integer delay >= 2" });
+  .int({ error: skipDelayError })
+  .check(z.refine((k: number) => k === 0 || k >= 2, { error: skipDelayError }));
 
 /** The fields of a RecurrentConfig, with their defaults, and the dtype. */
 export const recurrentFields = {
   cell: oneOf(cellKinds),
-  activation: oneOf(activationNames).default("tanh"),
-  straightThrough: z.boolean({ error: "expected true or false" }).default(false),
-  skip: skipDelay.default(0),
+  activation: z._default(oneOf(activationNames), "tanh"),
+  straightThrough: z._default(z.boolean({ error: "expected true or false" }), false),
+  skip: z._default(skipDelay, 0),
   hiddenSize: positiveInteger(),
-  layers: positiveInteger().default(1),
-  dtype: oneOf(dtypes).default("float32"),
+  layers: z._default(positiveInteger(), 1),
+  dtype: z._default(oneOf(dtypes), "float32"),
 };
 
 /** Only the vanilla RNN has a skip term. */
-export function checkSkip(config: { cell: string; skip: number }, ctx: z.RefinementCtx): void {
+export function checkSkip(config: { cell: string; skip: number }, ctx: z.core.$RefinementCtx): void {
   if (config.skip > 0 && config.cell !== "rnn") {
     ctx.addIssue({
       code: "custom",
@@ -58,30 +61,36 @@ const inputSchema = z.discriminatedUnion(
   { error: "expected one of embedding, onehot, dense" },
 );
 
-export const modelConfigSchema = z
+const modelFields = z
   .strictObject(
     {
       ...recurrentFields,
       input: inputSchema,
-      outputSize: nonNegativeInteger().optional(),
-      loss: oneOf(lossNames).default("cross-entropy"),
+      outputSize: z.optional(nonNegativeInteger()),
+      loss: z._default(oneOf(lossNames), "cross-entropy"),
     },
     { error: "expected an object" },
   )
-  .superRefine(checkSkip)
-  .superRefine((config, ctx) => {
-    if (config.outputSize === undefined && config.input.kind === "dense") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["outputSize"],
-        message: "missing; a dense input needs it (the readout's width, 0 for none)",
-      });
-    }
-  })
-  .transform((config) => ({
+  .check(
+    z.superRefine(checkSkip),
+    z.superRefine((config, ctx) => {
+      if (config.outputSize === undefined && config.input.kind === "dense") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["outputSize"],
+          message: "missing; a dense input needs it (the readout's width, 0 for none)",
+        });
+      }
+    }),
+  );
+
+export const modelConfigSchema = z.pipe(
+  modelFields,
+  z.transform((config: z.output<typeof modelFields>) => ({
     ...config,
     outputSize: config.outputSize ?? vocabSize(config.input),
-  })) satisfies z.ZodType<ModelConfig, ModelOptions>;
+  })),
+) satisfies z.ZodMiniType<ModelConfig, ModelOptions>;
 
 /** A token input's readout defaults to one logit per token. */
 function vocabSize(input: InputConfig): number {
@@ -95,8 +104,8 @@ export function parseModelConfig(json: unknown): ModelConfig {
 }
 
 /** `schema`'s parse of `json`, or a ConfigError naming the first bad field under `root`. */
-export function parseConfig<T>(schema: z.ZodType<T>, json: unknown, root: string): T {
-  const result = schema.safeParse(json, { reportInput: true });
+export function parseConfig<T>(schema: z.core.$ZodType<T>, json: unknown, root: string): T {
+  const result = z.safeParse(schema, json, { reportInput: true });
   if (!result.success) throw new ConfigError(describeIssue(result.error.issues[0], root));
   return result.data;
 }

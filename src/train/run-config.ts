@@ -147,7 +147,7 @@ const optimizerSchema = z.unknown().transform((config, ctx) => {
   }
 }) satisfies z.ZodType<OptimizerConfig>;
 
-const warmup = nonNegativeInteger().optional();
+const warmup = z.optional(nonNegativeInteger());
 const lrScheduleSchema = z.discriminatedUnion(
   "kind",
   [
@@ -171,7 +171,7 @@ const runConfigFields = {
     .number({ error: "expected a number in (0, 1)" })
     .gt(0, { error: "expected a number in (0, 1)" })
     .lt(1, { error: "expected a number in (0, 1)" }),
-  oracle: positiveInteger().nullable(),
+  oracle: z.nullable(positiveInteger()),
   model: runModelSchema,
   seqLen: positiveInteger(),
   batch: positiveInteger(),
@@ -179,7 +179,7 @@ const runConfigFields = {
   clip: clipSchema,
   optimizer: optimizerSchema,
   lrSchedule: lrScheduleSchema,
-  steps: positiveInteger().nullable(),
+  steps: z.nullable(positiveInteger()),
   minutes: positiveNumber().nullable(),
   seed: nonNegativeInteger(),
   evalEvery: positiveInteger(),

@@ -5,8 +5,8 @@ import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 
 // A page that imports one model and one optimizer from the installed package, bundled for the
-// browser as a web developer's esbuild would (no Chromium needed). Its size is not pinned here:
-// zod is most of it, and issue 11's notes give the figures against the 150 KB target.
+// browser as a web developer's esbuild would (no Chromium needed). Its size is pinned by
+// test/bundle-size.test.ts.
 
 const scratch = mkdtempSync(join(tmpdir(), "rnnlab-bundle-"));
 mkdirSync(join(scratch, "node_modules"));
