@@ -10,8 +10,10 @@ import { GEMM_WASM_BASE64, GEMM_WASM_RELAXED_BASE64 } from "./gemm-wasm-module.j
 // the reference and the fallback where WebAssembly or its SIMD is missing.
 //
 // The module is compiled synchronously on first use from the embedded bytes, so the core needs
-// neither Node nor a bundler; lib ES2022 does not declare WebAssembly or atob, hence the minimal
-// declarations below.
+// neither Node nor a bundler; where that is refused (a page's main thread in some engines), ready()
+// (kernel-path.ts) compiles it asynchronously. Where it does not load at all, the TypeScript kernels
+// run and one console.warn line says why, once per process. lib ES2022 does not declare WebAssembly,
+// atob or console, hence the minimal declarations below.
 
 declare const WebAssembly:
   | undefined
@@ -21,6 +23,7 @@ declare const WebAssembly:
       compile(bytes: Uint8Array): Promise<object>;
     };
 declare const atob: undefined | ((data: string) => string);
+declare const console: { warn(message: string): void };
 
 interface WasmMemory {
   buffer: ArrayBuffer;
@@ -101,13 +104,39 @@ export function forgetWasmKernel(preferred: WasmVariant = "relaxed"): void {
   f64 = new Float64Array(0);
 }
 
+let fallbackReported = false;
+
+/** Says that float32 work runs the TypeScript kernels, and why: one line, the first time only. */
+function reportFallback(reason: string): void {
+  if (fallbackReported) return;
+  fallbackReported = true;
+  console.warn(`rnnlab: the WebAssembly kernels did not load (${reason}); running the TypeScript kernels`);
+}
+
+/** Why this runtime cannot load the module at all, or null. */
+function missingRuntime(): string | null {
+  if (typeof WebAssembly === "undefined") return "this runtime has no WebAssembly";
+  if (typeof atob === "undefined") return "this runtime has no atob to decode them";
+  return null;
+}
+
+/** What a failed compile says, on one line: CompileError where SIMD is not supported, RangeError
+ *  where a page's main thread refuses to compile a module this size synchronously. */
+function refusal(error: unknown, how: "synchronously" | "asynchronously"): string {
+  const hint = how === "synchronously" && error instanceof RangeError ? "; await ready() first" : "";
+  return `compiling them ${how} failed: ${String(error).split("\n")[0]}${hint}`;
+}
+
 function load(): Kernel | null {
+  const missing = missingRuntime();
+  if (missing !== null) {
+    reportFallback(missing);
+    return null;
+  }
   try {
-    if (typeof WebAssembly === "undefined" || typeof atob === "undefined") return null;
-    // Throws CompileError where SIMD is not supported (and RangeError on a page's main thread for
-    // modules over a few KB in some engines: loadWasmKernels compiles asynchronously there).
     return instantiate(compile());
-  } catch {
+  } catch (error) {
+    reportFallback(refusal(error, "synchronously"));
     return null;
   }
 }
@@ -128,25 +157,36 @@ function instantiate(module: object): Kernel {
 /** Compiles the module asynchronously and keeps it for every later product: for a page's main
  *  thread, where browsers may refuse to compile a module of this size synchronously (the kernels
  *  would then fall back to TypeScript). Anywhere else the first product loads it synchronously, so
- *  calling this is optional. Resolves to the build loaded, or null where none loads. */
+ *  calling this is optional. Resolves to the build loaded, or null where none loads. ready()
+ *  (kernel-path.ts) is the documented form: it resolves to every kernel's path. */
 export async function loadWasmKernels(): Promise<WasmVariant | null> {
   if (kernel) return variant;
-  if (typeof WebAssembly === "undefined" || typeof atob === "undefined") return null;
+  const missing = missingRuntime();
+  if (missing !== null) {
+    kernel = null;
+    reportFallback(missing);
+    return null;
+  }
+  let failure: unknown = null;
   for (const [build, base64] of [
     ["relaxed", GEMM_WASM_RELAXED_BASE64],
     ["simd", GEMM_WASM_BASE64],
   ] as const) {
     if (build === "relaxed" && !preferRelaxed) continue;
     try {
-      const module = await WebAssembly.compile(decodeBase64(base64));
+      const module = await WebAssembly!.compile(decodeBase64(base64));
+      // A product during the await may have loaded it synchronously: keep that instance (its pool
+      // holds packed operands).
+      if (kernel) return variant;
       kernel = instantiate(module);
       variant = build;
       return variant;
-    } catch {
-      // this build does not compile here: try the next
+    } catch (error) {
+      failure = error; // this build does not compile here: try the next
     }
   }
   kernel = null;
+  reportFallback(refusal(failure, "asynchronously"));
   return null;
 }
 

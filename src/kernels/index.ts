@@ -18,5 +18,6 @@ export {
   wasmGemmEnabled,
   wasmKernelVariant,
 } from "./gemm-wasm.js";
+export { type KernelPath, kernelPath, ready } from "./kernel-path.js";
 export { matmul, matmulReference, matmulTransA, matmulTransB } from "./matmul.js";
 export { setWasmPointwiseEnabled, wasmPointwiseEnabled } from "./pointwise-wasm.js";

@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { transformSync } from "esbuild";
 
 // A static server on 127.0.0.1 (a free port) for the browser tests: the prebuilt module from
-// dist/browser/, the test page, and steps.ts with its types stripped. It serves only these paths,
-// read from the repository root (where vitest runs) on each request.
+// dist/browser/, the test pages, and steps.ts and file-steps.ts with their types stripped, plus the
+// files a test names. It serves only these paths, read from the repository root (where vitest runs)
+// or the named files, on each request.
 
 const here = "test/browser";
 const browserDist = "dist/browser";
@@ -17,21 +18,29 @@ const routes: Record<string, { type: string; body: () => string | Buffer }> = {
     type: "application/json",
     body: () => readFileSync(join(browserDist, "rnnlab.js.map")),
   },
-  "/steps.js": {
-    type: "text/javascript",
-    body: () =>
-      transformSync(readFileSync(join(here, "steps.ts"), "utf8"), { loader: "ts", format: "esm" }).code,
-  },
+  "/steps.js": { type: "text/javascript", body: () => typesStripped("steps.ts") },
+  "/files.html": { type: "text/html", body: () => readFileSync(join(here, "files.html")) },
+  "/file-steps.js": { type: "text/javascript", body: () => typesStripped("file-steps.ts") },
 };
+
+function typesStripped(file: string): string {
+  return transformSync(readFileSync(join(here, file), "utf8"), { loader: "ts", format: "esm" }).code;
+}
 
 export interface TestServer {
   url: string;
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<TestServer> {
+/** Serves the fixed routes, and `files` (URL path → file path, e.g. a checkpoint in a temporary
+ *  folder) as bytes. */
+export async function startServer(files: Record<string, string> = {}): Promise<TestServer> {
   const server = createServer((request, response) => {
-    const route = routes[new URL(request.url ?? "/", "http://127.0.0.1").pathname];
+    const path = new URL(request.url ?? "/", "http://127.0.0.1").pathname;
+    const file = files[path];
+    const route =
+      routes[path] ??
+      (file === undefined ? undefined : { type: "application/octet-stream", body: () => readFileSync(file) });
     if (!route) {
       response.writeHead(404).end();
       return;
