@@ -1,7 +1,7 @@
 // Shared by the coordinator (run.ts) and the Node workers (worker.ts): the workload, the flop count,
 // the token stream and the line protocol between them. torch_bench.py mirrors all of it in Python.
 
-/** The workload of issue 5, the same for every implementation. */
+/** The benchmark's workload, the same for every implementation. */
 export const WORKLOAD = {
   vocab: 65,
   embedding: 64,

@@ -1,5 +1,5 @@
 // `npm run bench`: training throughput of rnnlab against TensorFlow.js (cpu and wasm), brain.js and
-// PyTorch on the same character-LM workload (issue 5), each implementation in its own process, windows
+// PyTorch on the same character-LM workload, each implementation in its own process, windows
 // alternating between them so drift hits all alike; plus the machine's matrix-product ceiling.
 // See bench/README.md.
 
@@ -62,7 +62,7 @@ function parseOptions(): Options {
   const cli = new Cli()
     .name("npm run bench --")
     .description(
-      "Training tokens/s of rnnlab against TensorFlow.js, brain.js and PyTorch on issue 5's workload " +
+      "Training tokens/s of rnnlab against TensorFlow.js, brain.js and PyTorch on one workload " +
         "(character LM, V=65, E=64, T=64, B=32, Adam, float32). Writes runs/bench/results.json.",
     )
     .option(
@@ -788,7 +788,7 @@ async function main(): Promise<void> {
     out.push(`flops/token ${cell} H=${hidden}: ${flopsPerToken(cell, hidden).toLocaleString("en-US")}`);
   }
   const targets = targetLines(rows, configs);
-  if (targets.length) out.push("", "issue 5 targets (rnnlab / peer):", ...targets);
+  if (targets.length) out.push("", "speed targets (rnnlab / peer):", ...targets);
   if (skipped.length) {
     out.push("", "skipped:");
     for (const s of skipped) {
