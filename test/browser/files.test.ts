@@ -1,13 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { afterAll, describe, expect, it } from "vitest";
 import * as rnnlab from "../../src/index.js";
 import { rnnlab as cli } from "../helpers/cli.js";
-import { launchChromium, skipBrowserTests } from "./chromium.js";
+import { skipBrowserTests } from "./chromium.js";
 import { type SampleOptions, sampleCheckpoint, type TrainOptions, trainCheckpoint } from "./file-steps.js";
-import { staleBrowserModule, startServer, type TestServer } from "./server.js";
+import { browserSession } from "./session.js";
 
 // Checkpoint files crossing between the CLI and a page: test/browser/files.html runs
 // file-steps.ts with dist/browser/rnnlab.js, this process runs it with src/index.ts.
@@ -28,43 +28,34 @@ const PAGE_RUN: TrainOptions = {
 };
 
 describe.skipIf(skipBrowserTests())("checkpoint files between the CLI and a page", () => {
+  // Made in setup, not here: a skipped block's body still runs, but its hooks do not.
   let scratch = "";
   let cliCheckpoint = "";
-  let browser: Browser;
-  let server: TestServer;
-  let page: Page;
-
-  // A failed setup (no Chromium in CI, a stale bundle, a failed train) fails each test with its line.
-  let setupError: Error | null = null;
-  beforeAll(async () => {
-    try {
-      const stale = staleBrowserModule();
-      if (stale !== null) throw new Error(stale);
-      scratch = mkdtempSync(join(tmpdir(), "rnnlab-files-"));
-      cliCheckpoint = join(scratch, "run", "checkpoint.safetensors");
-      trainWithCli(join(scratch, "run"));
-      server = await startServer({ "/checkpoint.safetensors": cliCheckpoint });
-      browser = await launchChromium();
-      page = await browser.newPage();
-      await page.goto(`${server.url}/files.html`);
-      await page.waitForFunction(() => "checkpointFiles" in globalThis, null, { timeout: 10_000 });
-    } catch (error) {
-      setupError = error instanceof Error ? error : new Error(String(error));
-    }
-  }, 30_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+  const session = browserSession(() => {
+    scratch = mkdtempSync(join(tmpdir(), "rnnlab-files-"));
+    cliCheckpoint = join(scratch, "run", "checkpoint.safetensors");
+    trainWithCli(join(scratch, "run"));
+    return { "/checkpoint.safetensors": cliCheckpoint };
+  });
+  afterAll(() => {
     if (scratch !== "") rmSync(scratch, { recursive: true, force: true });
   });
 
-  function readyPage(): Page {
-    if (setupError !== null) throw setupError;
-    return page;
+  /** files.html, opened once and shared by the tests. */
+  let opened: Promise<Page> | null = null;
+  function readyPage(): Promise<Page> {
+    const { browser, server } = session();
+    opened ??= (async () => {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/files.html`);
+      await page.waitForFunction(() => "checkpointFiles" in globalThis, null, { timeout: 10_000 });
+      return page;
+    })();
+    return opened;
   }
 
   it("a checkpoint written by rnnlab train loads in the page and samples the same text as Node", async () => {
-    const pageText = await readyPage().evaluate(
+    const pageText = await (await readyPage()).evaluate(
       (options) => globalThis.checkpointFiles.sampleFetched("/checkpoint.safetensors", options),
       SAMPLE,
     );
@@ -83,7 +74,7 @@ describe.skipIf(skipBrowserTests())("checkpoint files between the CLI and a page
   });
 
   it("a checkpoint trained in the page is the same safetensors file the CLI samples from", async () => {
-    const trained = await readyPage().evaluate(
+    const trained = await (await readyPage()).evaluate(
       (options) => globalThis.checkpointFiles.trainToFile(options),
       PAGE_RUN,
     );

@@ -1,7 +1,6 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, skipBrowserTests } from "./chromium.js";
-import { staleBrowserModule, startServer, type TestServer } from "./server.js";
+import { describe, expect, it } from "vitest";
+import { skipBrowserTests } from "./chromium.js";
+import { browserSession } from "./session.js";
 
 // The WebAssembly kernels of dist/browser/rnnlab.js on a page's main thread in headless Chromium:
 // ready() before the first product, kernelPath() after, and the TypeScript fallback (with its one
@@ -35,28 +34,10 @@ const script = (setup: string) => `(async () => {
 })()`;
 
 describe.skipIf(skipBrowserTests())("the WebAssembly kernels in Chromium, from a page's main thread", () => {
-  let browser: Browser;
-  let server: TestServer;
-
-  // A failed setup (no Chromium in CI, a stale bundle) fails each test with its one line.
-  let setupError: Error | null = null;
-  beforeAll(async () => {
-    try {
-      const stale = staleBrowserModule();
-      if (stale !== null) throw new Error(stale);
-      server = await startServer();
-      browser = await launchChromium();
-    } catch (error) {
-      setupError = error instanceof Error ? error : new Error(String(error));
-    }
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const session = browserSession();
 
   async function runPage(setup: string): Promise<PageRun> {
-    if (setupError !== null) throw setupError;
+    const { browser, server } = session();
     const page = await browser.newPage();
     const warnings: string[] = [];
     const pageErrors: string[] = [];

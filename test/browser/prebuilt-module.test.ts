@@ -1,9 +1,8 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as rnnlab from "../../src/index.js";
 import { wasmKernelVariant } from "../../src/kernels/index.js";
-import { launchChromium, skipBrowserTests } from "./chromium.js";
-import { staleBrowserModule, startServer, type TestServer } from "./server.js";
+import { skipBrowserTests } from "./chromium.js";
+import { browserSession } from "./session.js";
 import { type RunOptions, train } from "./steps.js";
 
 // dist/browser/rnnlab.js in headless Chromium, loaded by test/browser/page.html's module script
@@ -36,30 +35,11 @@ function thrownBy(f: () => unknown): string {
 }
 
 describe.skipIf(skipBrowserTests())("the prebuilt module in Chromium, from a plain page", () => {
-  let browser: Browser;
-  let server: TestServer;
+  const session = browserSession();
   const runs = new Map<string, Promise<PageRun>>();
-
-  // A failed setup (no Chromium in CI, a stale bundle) fails each test with its one line.
-  let setupError: Error | null = null;
-  beforeAll(async () => {
-    try {
-      const stale = staleBrowserModule();
-      if (stale !== null) throw new Error(stale);
-      server = await startServer();
-      browser = await launchChromium();
-    } catch (error) {
-      setupError = error instanceof Error ? error : new Error(String(error));
-    }
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   /** The page's run of `options` (each is loaded once and shared by the tests that read it). */
   function pageRun(options: RunOptions): Promise<PageRun> {
-    if (setupError !== null) throw setupError;
     const query = new URLSearchParams({
       cell: options.cell,
       dtype: options.dtype,
@@ -71,6 +51,7 @@ describe.skipIf(skipBrowserTests())("the prebuilt module in Chromium, from a pla
   }
 
   async function loadPage(query: string): Promise<PageRun> {
+    const { browser, server } = session();
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on("pageerror", (error) => pageErrors.push(error.message));
