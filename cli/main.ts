@@ -1,74 +1,41 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync } from "node:fs";
-import { Command, CommanderError } from "commander";
-import { enableRelaxedSimd } from "../node/relaxed-simd.js";
-import { RnnlabError } from "../src/errors.js";
-import { UserError } from "./errors.js";
+import { createRequire } from "node:module";
 
-// Each command lives in cli/commands/<name>.ts and exports register(program); one line here adds it.
-import * as importTorch from "./commands/import-torch.js";
-import * as parity from "./commands/parity.js";
-import * as evalCommand from "./commands/eval.js";
-import * as lab from "./commands/lab.js";
-import * as sample from "./commands/sample.js";
-import * as train from "./commands/train.js";
+// The `rnnlab` command (package.json "bin"). The command line's packages are optional peer
+// dependencies, which `npm install rnnlab` leaves out: check that they resolve from here, as the
+// command's own imports will, and say in one line what to install, rather than crash on
+// ERR_MODULE_NOT_FOUND. The command itself is cli/program.ts.
 
-// Before any product compiles the WebAssembly kernels: fused multiply-add on Node 20 too.
-enableRelaxedSimd();
+const PEERS = ["commander", "cli-progress", "d3", "@observablehq/plot"];
 
-const program = new Command("rnnlab")
-  .description("Recurrent neural networks you can build, run, see and check.")
-  .version(packageVersion())
-  .exitOverride()
-  .showSuggestionAfterError(true)
-  .configureOutput({ outputError: (text, write) => write(oneLine(text)) });
-
-for (const command of [train, sample, evalCommand, lab, parity, importTorch]) command.register(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  process.exitCode = reportError(error);
+const missing = PEERS.filter((pkg) => !installed(pkg));
+if (missing.length > 0) {
+  process.stderr.write(`${missingMessage(missing)}\n`);
+  process.exitCode = 1;
+} else {
+  await import("./program.js");
 }
 
-/** The version in rnnlab's package.json: the nearest one above this file (dist/cli/ when built, cli/
- *  in the sources, node_modules/rnnlab/dist/cli/ when installed). */
-function packageVersion(): string {
-  for (let dir = new URL(".", import.meta.url); ; ) {
-    const manifest = new URL("package.json", dir);
-    if (existsSync(manifest)) {
-      const { name, version } = JSON.parse(readFileSync(manifest, "utf8")) as {
-        name?: unknown;
-        version?: unknown;
-      };
-      if (name === "rnnlab" && typeof version === "string") return version;
+/** Whether `pkg` resolves from this file: its main entry ("exports" allows a require of d3 and Plot,
+ *  which are ES modules, through "default"), else its package.json. */
+function installed(pkg: string): boolean {
+  const require = createRequire(import.meta.url);
+  for (const request of [pkg, `${pkg}/package.json`]) {
+    try {
+      require.resolve(request);
+      return true;
+    } catch {
+      // not resolvable this way: try the next
     }
-    const parent = new URL("..", dir);
-    if (parent.href === dir.href) return "unknown";
-    dir = parent;
   }
+  return false;
 }
 
-/** Commander's messages as one line, in rnnlab's voice: "rnnlab: unknown option '--x' (did you mean --y?)". */
-function oneLine(text: string): string {
-  const line = text
-    .trim()
-    .replace(/^error: /, "")
-    .replace(/\s*\n\s*\(Did you mean/, " (did you mean")
-    .replace(/\n+/g, " ");
-  return `rnnlab: ${line}\n`;
-}
-
-function reportError(error: unknown): number {
-  if (error instanceof CommanderError) {
-    return error.exitCode === 0 ? 0 : 2;
-  }
-  if (error instanceof UserError || error instanceof RnnlabError) {
-    const code = error instanceof UserError ? error.exitCode : 2;
-    process.stderr.write(`rnnlab: ${error.message}\n`);
-    return code;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`rnnlab: ${message}\n`);
-  return 1;
+/** "rnnlab: the command line needs d3 and @observablehq/plot, which … : npm install d3 @observablehq/plot". */
+function missingMessage(missing: string[]): string {
+  const names =
+    missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(", ")} and ${missing.at(-1)}`;
+  const which =
+    missing.length === 1 ? "it is an optional peer dependency" : "they are optional peer dependencies";
+  return `rnnlab: the command line needs ${names}, which a library install leaves out (${which}): npm install ${missing.join(" ")}`;
 }

@@ -11,7 +11,7 @@ const LAYERS: [number, RegExp][] = [
   [1, /^src\/cells\//],
   [2, /^src\/(model|data)\//],
   [3, /^src\/(train|eval|parallel)\//],
-  [4, /^src\/(io|report|parity)\//],
+  [4, /^src\/(io|report|parity|run|worker)\//],
   [5, /^src\/index\.ts$|^node\//],
   [6, /^(lab|cli|bench)\//],
 ];
@@ -20,7 +20,7 @@ const NAMES = [
   "cells",
   "model",
   "train/eval/parallel",
-  "io/report",
+  "io/report/parity/run/worker",
   "entry points",
   "lab/cli/bench",
 ];
@@ -31,6 +31,8 @@ const ENTRY_POINTS = new Set([
   "src/kernels/index.ts",
   "src/report/index.ts",
   "src/parity/index.ts",
+  "src/worker/index.ts",
+  "src/worker/client-entry.ts",
   "node/index.ts",
 ]);
 

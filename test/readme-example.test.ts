@@ -1,21 +1,18 @@
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import { decodeCheckpoint } from "../src/io/checkpoint.js";
+import { prepareScratch, readmeExample, runInNode } from "./helpers/readme-example.js";
 
 // The README's library example, as it stands: typechecked against the built package's types, then
 // run by Node from a scratch folder whose node_modules/rnnlab is this package (dist/, built first).
 
 const repo = resolve(".");
-const block =
-  readFileSync("README.md", "utf8").match(/## The library[\s\S]*?```ts\n([\s\S]*?)```/)?.[1] ?? "";
+const block = readmeExample();
 const scratch = mkdtempSync(join(tmpdir(), "rnnlab-readme-"));
-mkdirSync(join(scratch, "node_modules"));
-symlinkSync(repo, join(scratch, "node_modules", "rnnlab"), "dir");
-symlinkSync(join(repo, "data"), join(scratch, "data"), "dir");
+prepareScratch(scratch);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("the README's library example", () => {
@@ -54,19 +51,15 @@ describe("the README's library example", () => {
   }, 60_000);
 
   it("runs: the loss falls below uniform guessing and model.ckpt holds the trained GRU", () => {
-    const js = ts.transpileModule(block, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    }).outputText;
-    writeFileSync(join(scratch, "example.mjs"), js);
-    const run = spawnSync(process.execPath, ["example.mjs"], { cwd: scratch, encoding: "utf8" });
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    const steps = [...run.stdout.matchAll(/step (\d+): loss ([\d.]+), grad norm ([\d.]+)/g)];
+    const run = runInNode(block, scratch);
+    expect(run.warned).toEqual([]);
+    const stdout = run.logged.join("\n");
+    const steps = [...stdout.matchAll(/step (\d+): loss ([\d.]+), grad norm ([\d.]+)/g)];
     expect(steps.map((m) => Number(m[1]))).toEqual([100, 200, 300]);
     const [, valLoss, uniform] =
-      run.stdout.match(/val loss ([\d.]+) nats\/char; uniform guessing: ([\d.]+)/) ?? [];
+      stdout.match(/val loss ([\d.]+) nats\/char; uniform guessing: ([\d.]+)/) ?? [];
     expect(Number(valLoss)).toBeLessThan(Number(uniform) - 0.8);
-    const ckpt = decodeCheckpoint(readFileSync(join(scratch, "model.ckpt")));
+    const ckpt = decodeCheckpoint(run.written["model.ckpt"]);
     expect(ckpt.config.cell).toBe("gru");
     expect(ckpt.step).toBe(300);
     expect(ckpt.optimizer?.config).toMatchObject({ name: "adam", lr: 3e-3 });

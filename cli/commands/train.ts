@@ -156,7 +156,7 @@ export function register(program: Command): void {
       "end with one JSON line: valLoss (over the full validation split, valTokens tokens), unigramLoss, steps, tokensPerSecond, checkpoint, report",
     );
   command.action(
-    (
+    async (
       options: TrainOptions & {
         out: string;
         resume?: string;
@@ -174,7 +174,7 @@ export function register(program: Command): void {
         );
       }
       const threads = options.threads === "auto" ? "auto" : integer(options.threads, "--threads", 1);
-      const result = runTraining(spec, out, Boolean(options.resume), threads);
+      const result = await runTraining(spec, out, Boolean(options.resume), threads);
       process.stderr.write(
         `val (full split, ${formatNumber(result.valTokens)} tokens) ${result.valLoss.toFixed(4)} nats/token (unigram ${result.unigramLoss.toFixed(4)}), ${result.steps} steps, ${Math.round(result.tokensPerSecond)} tokens/s on ${result.threads} thread(s)\n`,
       );

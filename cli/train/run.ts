@@ -1,22 +1,27 @@
 import { existsSync } from "node:fs";
 import { unigramLoss, decodeCorpus } from "../../src/data/corpus.js";
 import { Tokenizer } from "../../src/data/tokenizer.js";
-import { NGramModel } from "../../src/eval/ngram.js";
 import { sequentialBatches } from "../../src/data/windows.js";
-import { fromCheckpoint, toCheckpoint, type TrainingState } from "../../src/io/model-checkpoint.js";
-import { SequenceModel } from "../../src/model/sequence-model.js";
-import { Rng } from "../../src/random.js";
+import { fromCheckpoint, type TrainingState } from "../../src/io/model-checkpoint.js";
 import { formatNumber } from "../../src/report/format.js";
 import type { MetricRecord, RunRecord, TrainRecord } from "../../src/train/metrics.js";
-import { createOptimizer, type Optimizer } from "../../src/train/optimizers.js";
+import type { Optimizer } from "../../src/train/optimizers.js";
 import { makeLrSchedule } from "../../src/train/schedules.js";
-import { evaluate, sampleText, Trainer } from "../../src/train/trainer.js";
+import {
+  corpusFromText,
+  freshRun,
+  runCheckpoint,
+  runSample,
+  shortPart,
+  type TextCorpus,
+} from "../../src/run/text-run.js";
+import { evaluate, Trainer } from "../../src/train/trainer.js";
 import { UserError } from "../errors.js";
 import { loadCheckpointFile, readFileOrFail } from "../files.js";
 import { createProgress } from "../progress.js";
 import { writeTrainingReport } from "./report.js";
 import { appendMetric, readMetrics, runPaths, saveCheckpoint, writeMetrics } from "./run-files.js";
-import { modelConfig, type TrainSpec } from "./spec.js";
+import type { TrainSpec } from "./spec.js";
 import { dataParallel, defaultThreads } from "../../node/index.js";
 import type { DataParallel } from "../../src/parallel/data-parallel.js";
 
@@ -36,60 +41,28 @@ export interface TrainResult {
   metrics: string;
 }
 
-export interface Corpus {
-  tokenizer: Tokenizer;
-  train: Int32Array;
-  val: Int32Array;
-  /** The n-gram that generated train and val, when the run uses one. */
-  oracle: NGramModel | null;
-}
-
-/** Reads --data and tokenizes it; the vocabulary comes from the training part (or the checkpoint).
- *  With an oracle, the text the model sees is the oracle's: an n-gram fitted to all of --data
- *  generates as many tokens, seeded, so a resumed run regenerates the same text. */
-export function loadCorpus(spec: TrainSpec, stored: Tokenizer | null): Corpus {
+/** Reads --data and tokenizes it (corpusFromText); the vocabulary comes from the training part
+ *  (or the checkpoint). */
+export function loadCorpus(spec: TrainSpec, stored: Tokenizer | null): TextCorpus {
   const text = decodeCorpus(readFileOrFail(spec.data, "--data"), `--data '${spec.data}'`);
-  const chars = Array.from(text);
-  const cut = Math.round(chars.length * (1 - spec.valFraction));
-  let corpus: Corpus;
-  if (spec.oracle) {
-    const tokenizer = stored ?? Tokenizer.fromText(spec.tokenizer, text, spec.maxVocab);
-    const real = tokenizer.encode(text);
-    const oracle = NGramModel.fit(real, spec.oracle, tokenizer.size);
-    const stream = oracle.sample(real.length, new Rng(spec.seed + 104729), real.subarray(0, spec.oracle - 1));
-    const split = Math.round(stream.length * (1 - spec.valFraction));
-    corpus = { tokenizer, train: stream.subarray(0, split), val: stream.subarray(split), oracle };
-  } else {
-    const trainText = chars.slice(0, cut).join("");
-    const tokenizer = stored ?? Tokenizer.fromText(spec.tokenizer, trainText, spec.maxVocab);
-    corpus = {
-      tokenizer,
-      train: tokenizer.encode(trainText),
-      val: tokenizer.encode(chars.slice(cut).join("")),
-      oracle: null,
-    };
-  }
-  for (const [part, tokens] of [
-    ["training", corpus.train],
-    ["validation", corpus.val],
-  ] as const) {
-    if (tokens.length < spec.seqLen + 1) {
-      throw new UserError(
-        `--seq-len ${spec.seqLen} is longer than the ${part} part of --data '${spec.data}' (${tokens.length} tokens): use a shorter --seq-len or more text`,
-      );
-    }
+  const corpus = corpusFromText(spec, text, stored);
+  const short = shortPart(corpus, spec.seqLen);
+  if (short) {
+    throw new UserError(
+      `--seq-len ${spec.seqLen} is longer than the ${short.part} part of --data '${spec.data}' (${short.tokens} tokens): use a shorter --seq-len or more text`,
+    );
   }
   return corpus;
 }
 
 /** Trains until the budget is spent, evaluating, sampling and checkpointing every evalEvery steps;
  *  teacher-forced steps run on `threads` threads ("auto": defaultThreads of the batch). */
-export function runTraining(
+export async function runTraining(
   spec: TrainSpec,
   out: string,
   resume: boolean,
   threads: number | "auto" = 1,
-): TrainResult {
+): Promise<TrainResult> {
   const paths = runPaths(out);
   const started = Date.now();
   const stored = resume ? loadCheckpointFile(paths.checkpoint) : null;
@@ -98,11 +71,12 @@ export function runTraining(
     : null;
   const corpus = loadCorpus(spec, storedTokenizer);
   const V = corpus.tokenizer.size;
-  const state: TrainingState = stored ? fromCheckpoint(stored) : freshState(spec, V);
+  const state: TrainingState = stored ? fromCheckpoint(stored) : freshRun(spec, V);
   const optimizer = state.optimizer as Optimizer;
   const threadCount = threads === "auto" ? defaultThreads(spec.batch) : threads;
   const parallel = dataParallel(state.model, threadCount);
   try {
+    await parallel.ready();
     return trainLoop(spec, paths, started, corpus, state, optimizer, parallel, Boolean(stored));
   } finally {
     parallel.close();
@@ -113,7 +87,7 @@ function trainLoop(
   spec: TrainSpec,
   paths: ReturnType<typeof runPaths>,
   started: number,
-  corpus: Corpus,
+  corpus: TextCorpus,
   state: TrainingState,
   optimizer: Optimizer,
   parallel: DataParallel,
@@ -142,11 +116,8 @@ function trainLoop(
     appendMetric(paths.metrics, record);
   };
   const saveAll = () => {
-    const extra = { tokenizer: corpus.tokenizer.toJSON(), train: spec, unigramLoss: baseline };
-    saveCheckpoint(
-      paths.checkpoint,
-      toCheckpoint({ model: state.model, optimizer, rng: trainer.rng, step: trainer.step, extra }),
-    );
+    const now = { model: state.model, optimizer, rng: trainer.rng, step: trainer.step };
+    saveCheckpoint(paths.checkpoint, runCheckpoint(now, corpus, spec));
     writeTrainingReport(paths.report, records);
   };
 
@@ -178,7 +149,7 @@ function trainLoop(
     } satisfies TrainRecord);
     if (trainer.step % spec.evalEvery === 0) {
       lastVal = evaluate(state.model, valSet);
-      const sample = sampleFrom(state.model, corpus, spec, trainer.step);
+      const sample = runSample(state.model, corpus, spec, trainer.step).text ?? "";
       log({ type: "val", step: trainer.step, valLoss: lastVal, valTokens: valSetTokens, sample });
       log({
         type: "gradflow",
@@ -230,18 +201,11 @@ function trainLoop(
   };
 }
 
-function freshState(spec: TrainSpec, V: number): TrainingState {
-  const rng = new Rng(spec.seed);
-  const model = new SequenceModel(modelConfig(spec, V), { rng });
-  const optimizer = createOptimizer(spec.optimizer, model);
-  return { model, optimizer, rng, step: 0 };
-}
-
 /** A fresh metrics file, or (resuming) the old one cut back to the checkpoint's step. */
 function startMetrics(
   path: string,
   spec: TrainSpec,
-  corpus: Corpus,
+  corpus: TextCorpus,
   baseline: number,
   resumedAt: number | null,
 ): MetricRecord[] {
@@ -267,15 +231,6 @@ function startMetrics(
   };
   writeMetrics(path, [run]);
   return [run];
-}
-
-/** A free-running sample primed with the start of the validation text; its own generator, so
- *  evaluation never shifts the training stream. */
-function sampleFrom(model: SequenceModel, corpus: Corpus, spec: TrainSpec, step: number): string {
-  if (spec.sampleLength === 0) return "";
-  const prime = corpus.val.subarray(0, Math.min(8, corpus.val.length));
-  const tokens = sampleText(model, prime, spec.sampleLength, new Rng(spec.seed * 7919 + step));
-  return corpus.tokenizer.decode(tokens);
 }
 
 /** The tokens a loss over these batches is the mean of. */

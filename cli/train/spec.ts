@@ -1,7 +1,6 @@
 import { cellKinds } from "../../src/cells/index.js";
 import { ConfigError } from "../../src/errors.js";
 import { activationNames } from "../../src/kernels/activations.js";
-import type { ModelConfig } from "../../src/model/config.js";
 import { dtypes } from "../../src/model/config-schema.js";
 import {
   checkEpsSchedule,
@@ -229,17 +228,3 @@ export function specFromOptions(o: TrainOptions): TrainSpec {
 }
 
 export const DEFAULT_MINUTES = 4.5;
-
-/** The model config for a vocabulary of V tokens. */
-export function modelConfig(spec: TrainSpec, V: number): ModelConfig {
-  const { embedding, ...rest } = spec.model;
-  return {
-    ...rest,
-    input:
-      embedding === "onehot"
-        ? { kind: "onehot", vocabSize: V }
-        : { kind: "embedding", vocabSize: V, embeddingSize: embedding },
-    outputSize: V,
-    loss: "cross-entropy",
-  };
-}

@@ -8,8 +8,8 @@ import { type InputConfig, lossNames, type ModelConfig, type ModelOptions } from
 // The model config's schema. Every list of names comes from its registry (cells, activations,
 // losses), so a new one is accepted once it is registered there. It is written with zod/mini, whose
 // functions tree-shake: classic zod's `z` brings every locale's messages into a page's bundle
-// (test/browser/bundle.test.ts). Every message here is given, so none depends on a locale. Mini
-// schemas are zod core schemas, so classic ones (src/train/run-config.ts) take them as parts.
+// (test/browser/bundle.test.ts). Every message here is given, so none depends on a locale. The run
+// config's schema (src/train/run-config.ts) is built from these parts and helpers.
 
 export const integerFrom = (min: number, expected: string) =>
   z.int({ error: expected }).check(z.gte(min, { error: expected }));

@@ -45,6 +45,9 @@ import {
 export interface ShardHandle {
   post(message: ShardMessage): void;
   terminate(): void;
+  /** Calls `listener` with one line if the worker fails to load or start (optional: ready() then
+   *  waits for it to start, without a time limit). */
+  onError?(listener: (message: string) => void): void;
 }
 
 export type SpawnShard = () => ShardHandle;
@@ -94,6 +97,7 @@ export class DataParallel {
   private readonly weights: Float64Array;
   private command = 0;
   private started = false;
+  private readyPromise: Promise<void> | null = null;
   private closed = false;
   /** Reused every step, so a step allocates nothing: the result, the calling thread's shard. */
   private readonly result: ParallelStepResult = { loss: 0, count: 0, hiddenGradNorms: this.norms };
@@ -140,6 +144,31 @@ export class DataParallel {
         viewShape: { T: 0, B: 0, flags: 0 },
       });
     }
+  }
+
+  /** A DataParallel whose threads have all started: the way to create one where the calling
+   *  thread must not block before its workers run (a browser worker, whose nested workers start
+   *  only once it returns to its event loop). */
+  static async create(model: SequenceModel, spawn: SpawnShard, threads: number): Promise<DataParallel> {
+    const parallel = new DataParallel(model, spawn, threads);
+    try {
+      await parallel.ready();
+    } catch (error) {
+      parallel.close();
+      throw error;
+    }
+    return parallel;
+  }
+
+  /** Resolves once every worker has built its replica (at once for one thread); rejects with the
+   *  first start failure its host reports. No time limit: a slow start is not a failure. */
+  ready(): Promise<void> {
+    this.readyPromise ??= Promise.all(this.workers.map((w, i) => startOf(w.handle, w.control, i + 1))).then(
+      () => {
+        this.started = true;
+      },
+    );
+    return this.readyPromise;
   }
 
   lossAndGrad(batch: Batch, targets: Targets): ParallelStepResult {
@@ -266,7 +295,9 @@ export class DataParallel {
     if (!this.started) {
       const ready = Atomics.wait(c, READY, 0, START_SECONDS * 1000);
       if (ready === "timed-out") {
-        throw new Error(`thread ${index} did not start within ${START_SECONDS} s; train with one thread`);
+        throw new Error(
+          `thread ${index} did not start within ${START_SECONDS} s; create threads with await DataParallel.create() (or await ready()) before the first step, or train with one thread`,
+        );
       }
     }
     for (;;) {
@@ -323,6 +354,32 @@ export class DataParallel {
     return this.answer(loss, count);
   }
 }
+
+/** Resolves when the worker's READY word turns 1 (Atomics.waitAsync, or polling where a runtime
+ *  lacks it); rejects when its host reports that it failed to start. */
+function startOf(handle: ShardHandle, control: Int32Array, index: number): Promise<void> {
+  const started = (async () => {
+    const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+    while (Atomics.load(control, READY) === 0) {
+      const result = waitAsync?.(control, READY, 0);
+      if (result?.async) await result.value;
+      else if (!result) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  })();
+  const failed = new Promise<never>((_, reject) => {
+    handle.onError?.((message) => reject(new ConfigError(`thread ${index} failed to start: ${message}`)));
+  });
+  return Promise.race([started, failed]);
+}
+
+// Every runtime of the core has these timers; the core compiles without the DOM or Node types.
+declare function setTimeout(callback: (value?: unknown) => void, ms: number): unknown;
+
+type WaitAsync = (
+  array: Int32Array,
+  index: number,
+  value: number,
+) => { async: false; value: string } | { async: true; value: Promise<string> };
 
 /** `flag` when the field is there (with `size` entries, else a ShapeError), 0 when it is not. */
 function fieldFlag(

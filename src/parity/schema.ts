@@ -1,4 +1,5 @@
-import { z } from "zod";
+import * as z from "zod/mini";
+import { en } from "zod/locales";
 import { FormatError } from "../errors.js";
 
 // The three kinds of reference fixture (see test/fixtures/torch/README.md). Tensors are nested
@@ -11,21 +12,21 @@ const recurrentArch = z.enum(["rnn_tanh", "rnn_relu", "gru", "lstm"]);
 export const recurrentFixture = z.object({
   kind: z.literal("recurrent"),
   arch: recurrentArch,
-  num_layers: z.number().int().positive(),
-  input_size: z.number().int().positive(),
-  hidden_size: z.number().int().positive(),
-  seq_len: z.number().int().positive(),
-  batch: z.number().int().positive(),
+  num_layers: z.int().check(z.positive()),
+  input_size: z.int().check(z.positive()),
+  hidden_size: z.int().check(z.positive()),
+  seq_len: z.int().check(z.positive()),
+  batch: z.int().check(z.positive()),
   params: tensorRecord,
   x: nested,
   h0: nested,
-  c0: nested.optional(),
+  c0: z.optional(nested),
   output: nested,
   h_n: nested,
-  c_n: nested.optional(),
+  c_n: z.optional(nested),
   loss_weights_output: nested,
   loss_weights_h_n: nested,
-  loss_weights_c_n: nested.optional(),
+  loss_weights_c_n: z.optional(nested),
   loss: z.number(),
   grads: tensorRecord,
 });
@@ -46,23 +47,23 @@ const optimizer = z.discriminatedUnion("name", [
     beta2: z.number(),
     eps: z.number(),
     weight_decay: z.number(),
-    amsgrad: z.literal(false, { message: "amsgrad is not supported" }).optional(),
+    amsgrad: z.optional(z.literal(false, { error: "amsgrad is not supported" })),
   }),
 ]);
 
-const tokenGrid = z.array(z.array(z.number().int().nonnegative()));
+const tokenGrid = z.array(z.array(z.int().check(z.nonnegative())));
 const normType = z.union([z.literal(2), z.literal("inf")]);
 
 export const charlmFixture = z.object({
   kind: z.literal("charlm"),
   arch: recurrentArch,
-  V: z.number().int().positive(),
-  E: z.number().int().positive(),
-  H: z.number().int().positive(),
-  T: z.number().int().positive(),
-  B: z.number().int().positive(),
+  V: z.int().check(z.positive()),
+  E: z.int().check(z.positive()),
+  H: z.int().check(z.positive()),
+  T: z.int().check(z.positive()),
+  B: z.int().check(z.positive()),
   optimizer,
-  max_norm: z.number().positive(),
+  max_norm: z.number().check(z.positive()),
   norm_type: normType,
   param_order: z.array(z.string()),
   params: tensorRecord,
@@ -84,11 +85,11 @@ export const charlmFixture = z.object({
 
 export const clipFixture = z.object({
   kind: z.literal("clip"),
-  shapes: z.array(z.array(z.number().int().nonnegative())),
+  shapes: z.array(z.array(z.int().check(z.nonnegative()))),
   grads: z.array(nested),
   clip_grad_norm: z.array(
     z.object({
-      max_norm: z.number().positive(),
+      max_norm: z.number().check(z.positive()),
       norm_type: normType,
       total_norm: z.number(),
       clip_coef: z.number(),
@@ -96,7 +97,7 @@ export const clipFixture = z.object({
       tensors: z.array(nested),
     }),
   ),
-  clip_grad_value: z.object({ clip_value: z.number().positive(), tensors: z.array(nested) }),
+  clip_grad_value: z.object({ clip_value: z.number().check(z.positive()), tensors: z.array(nested) }),
 });
 
 export type RecurrentFixture = z.infer<typeof recurrentFixture>;
@@ -108,6 +109,7 @@ export type Fixture =
   | ({ kind: "clip" } & ClipFixture);
 
 const schemas = { recurrent: recurrentFixture, charlm: charlmFixture, clip: clipFixture } as const;
+const englishMessages = en().localeError;
 
 /** Validates a parsed fixture; throws FormatError naming the first problem (e.g. a missing key). */
 export function parseFixture(json: unknown, source = "fixture"): Fixture {
@@ -120,7 +122,9 @@ export function parseFixture(json: unknown, source = "fixture"): Fixture {
       `${source}: 'kind' must be "recurrent", "charlm" or "clip", got ${JSON.stringify(kind)}`,
     );
   }
-  const result = schemas[kind].passthrough().safeParse(json);
+  // Extra keys pass through (a fixture's other references, e.g. params_after_sgd_2); the messages are
+  // classic zod's English ones, which zod/mini leaves to a locale.
+  const result = z.safeParse(z.catchall(schemas[kind], z.unknown()), json, { error: englishMessages });
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = issue.path.join(".") || "(root)";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { TokenizerKind } from "../data/tokenizer.js";
 import { ConfigError } from "../errors.js";
 import type { ModelConfig } from "../model/config.js";
@@ -64,19 +64,30 @@ export interface RunConfig {
 export const tokenizerKinds = ["char", "word"] as const satisfies readonly TokenizerKind[];
 
 const positiveNumber = () =>
-  z.number({ error: "expected a number > 0" }).positive({ error: "expected a number > 0" });
+  z.number({ error: "expected a number > 0" }).check(z.positive({ error: "expected a number > 0" }));
 const nonNegativeNumber = () =>
-  z.number({ error: "expected a number >= 0" }).nonnegative({ error: "expected a number >= 0" });
+  z.number({ error: "expected a number >= 0" }).check(z.nonnegative({ error: "expected a number >= 0" }));
+/** Any finite number (an eps schedule's parameter: checkEpsSchedule states its range), with the
+ *  message classic zod's English locale gives, e.g. "Invalid input: expected number, received
+ *  string": zod/mini has no locale, and this schema gave that message when it used classic zod. */
+const anyNumber = () =>
+  z.number({ error: (issue) => `Invalid input: expected number, received ${typeName(issue.input)}` });
+
+/** The type's name in classic zod's English messages: "string", "array", "null", "NaN", "Infinity". */
+function typeName(value: unknown): string {
+  return typeof value === "number" ? String(value) : z.util.parsedType(value);
+}
 
 /** A refinement that runs a library check throwing ConfigError, so its rules are stated once;
  *  the issue is at `path` under the value checked. */
 function checkedBy<T>(check: (value: T) => unknown, path: string[] = []) {
-  return (value: T, ctx: z.RefinementCtx) => {
+  return (value: T, ctx: z.core.$RefinementCtx) => {
     try {
       check(value);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      ctx.addIssue({ code: "custom", path, message: error.message });
+      // A fresh path each time: zod prefixes an issue's path in place.
+      ctx.addIssue({ code: "custom", path: [...path], message: error.message });
     }
   };
 }
@@ -91,20 +102,20 @@ const runModelSchema = z
     },
     { error: "expected an object" },
   )
-  .superRefine(checkSkip) satisfies z.ZodType<RunModelConfig>;
+  .check(z.superRefine(checkSkip)) satisfies z.ZodMiniType<RunModelConfig>;
 
 const epsScheduleSchema = z
   .discriminatedUnion(
     "kind",
     [
-      z.strictObject({ kind: z.literal("constant"), eps: z.number() }),
-      z.strictObject({ kind: z.literal("linear"), k: z.number(), c: z.number(), min: z.number() }),
-      z.strictObject({ kind: z.literal("exponential"), k: z.number() }),
-      z.strictObject({ kind: z.literal("inverse-sigmoid"), k: z.number() }),
+      z.strictObject({ kind: z.literal("constant"), eps: anyNumber() }),
+      z.strictObject({ kind: z.literal("linear"), k: anyNumber(), c: anyNumber(), min: anyNumber() }),
+      z.strictObject({ kind: z.literal("exponential"), k: anyNumber() }),
+      z.strictObject({ kind: z.literal("inverse-sigmoid"), k: anyNumber() }),
     ],
     { error: `expected one of ${epsScheduleKinds.join(", ")}` },
   )
-  .superRefine(checkedBy(checkEpsSchedule)) satisfies z.ZodType<EpsSchedule>;
+  .check(z.superRefine(checkedBy(checkEpsSchedule))) satisfies z.ZodMiniType<EpsSchedule>;
 
 const feedSchema = z.discriminatedUnion(
   "kind",
@@ -118,34 +129,38 @@ const feedSchema = z.discriminatedUnion(
     }),
   ],
   { error: `expected one of ${feedModeKinds.join(", ")}` },
-) satisfies z.ZodType<FeedMode>;
+) satisfies z.ZodMiniType<FeedMode>;
 
-const clipSchema = z
-  .discriminatedUnion(
+const clipSchema = z.nullable(
+  z.discriminatedUnion(
     "kind",
     [
       z.strictObject({
         kind: z.literal("norm"),
         maxNorm: positiveNumber(),
-        normType: z.union([z.literal(2), z.literal("inf")], { error: 'expected 2 or "inf"' }).optional(),
+        normType: z.optional(z.union([z.literal(2), z.literal("inf")], { error: 'expected 2 or "inf"' })),
       }),
       z.strictObject({ kind: z.literal("value"), value: positiveNumber() }),
     ],
     { error: "expected one of norm, value (or null for no clipping)" },
-  )
-  .nullable() satisfies z.ZodType<ClipSpec>;
+  ),
+) satisfies z.ZodMiniType<ClipSpec>;
 
 /** resolveOptimizerConfig checks every key and value, with PyTorch's rules, and names the
  *  optimizers of the registry when the name is unknown. */
-const optimizerSchema = z.unknown().transform((config, ctx) => {
-  try {
-    return resolveOptimizerConfig(config as OptimizerConfig);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    ctx.addIssue({ code: "custom", message: error.message });
-    return z.NEVER;
-  }
-}) satisfies z.ZodType<OptimizerConfig>;
+const optimizerSchema = z.pipe(
+  z.unknown(),
+  z.transform((config, payload) => {
+    try {
+      return resolveOptimizerConfig(config as OptimizerConfig);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      // zod/mini's transform gets the parse payload, with no addIssue: the issue goes on its list.
+      payload.issues.push({ code: "custom", message: error.message, input: config });
+      return z.NEVER;
+    }
+  }),
+) satisfies z.ZodMiniType<OptimizerConfig>;
 
 const warmup = z.optional(nonNegativeInteger());
 const lrScheduleSchema = z.discriminatedUnion(
@@ -157,11 +172,11 @@ const lrScheduleSchema = z.discriminatedUnion(
       kind: z.literal("cosine"),
       warmup,
       totalSteps: positiveInteger(),
-      minLr: nonNegativeNumber().optional(),
+      minLr: z.optional(nonNegativeNumber()),
     }),
   ],
   { error: `expected one of ${lrScheduleKinds.join(", ")}` },
-) satisfies z.ZodType<LrScheduleSpec>;
+) satisfies z.ZodMiniType<LrScheduleSpec>;
 
 const runConfigFields = {
   data: z.string({ error: "expected a file path" }),
@@ -169,8 +184,10 @@ const runConfigFields = {
   maxVocab: integerFrom(3, "expected an integer >= 3"),
   valFraction: z
     .number({ error: "expected a number in (0, 1)" })
-    .gt(0, { error: "expected a number in (0, 1)" })
-    .lt(1, { error: "expected a number in (0, 1)" }),
+    .check(
+      z.gt(0, { error: "expected a number in (0, 1)" }),
+      z.lt(1, { error: "expected a number in (0, 1)" }),
+    ),
   oracle: z.nullable(positiveInteger()),
   model: runModelSchema,
   seqLen: positiveInteger(),
@@ -180,22 +197,22 @@ const runConfigFields = {
   optimizer: optimizerSchema,
   lrSchedule: lrScheduleSchema,
   steps: z.nullable(positiveInteger()),
-  minutes: positiveNumber().nullable(),
+  minutes: z.nullable(positiveNumber()),
   seed: nonNegativeInteger(),
   evalEvery: positiveInteger(),
   valBatches: positiveInteger(),
   sampleLength: nonNegativeInteger(),
 };
 
-export const runConfigSchema = z
-  .strictObject(runConfigFields, { error: "expected an object" })
-  .superRefine((config, ctx) => {
+export const runConfigSchema = z.strictObject(runConfigFields, { error: "expected an object" }).check(
+  z.superRefine((config, ctx) => {
     if (config.steps === null && config.minutes === null) {
       ctx.addIssue({ code: "custom", path: ["steps"], message: "steps or minutes must be set (a budget)" });
     }
     // The schedule's own checks, against the optimizer's lr (a cosine's minLr <= lr, say).
     checkedBy((c: RunConfig) => makeLrSchedule(c.lrSchedule, c.optimizer.lr), ["lrSchedule"])(config, ctx);
-  }) satisfies z.ZodType<RunConfig>;
+  }),
+) satisfies z.ZodMiniType<RunConfig>;
 
 /** A RunConfig from parsed JSON, or a ConfigError naming the first bad field under `root`, e.g.
  *  "train.model.hiddenSize: expected a positive integer, got -3". */
@@ -210,12 +227,12 @@ export type RunConfigParts = Partial<Omit<RunConfig, "model">> & { model?: RunMo
 const runConfigPartsSchema = z.object(
   Object.fromEntries(
     Object.entries({ ...runConfigFields, model: z.union([runModelSchema, modelConfigSchema]) }).map(
-      ([key, schema]) => [key, z.optional(schema).catch(undefined)],
+      ([key, schema]) => [key, z.catch(z.optional(schema), undefined)],
     ),
   ),
 );
 
 export function runConfigParts(json: unknown): RunConfigParts {
-  const result = runConfigPartsSchema.safeParse(json);
+  const result = z.safeParse(runConfigPartsSchema, json);
   return result.success ? (result.data as RunConfigParts) : {};
 }

@@ -58,6 +58,22 @@ describe('import { SequenceModel, createOptimizer } from "rnnlab" in a browser b
     expect(everything.inputs.filter((input) => input.includes("node_modules/zod/v4/classic/"))).toEqual([]);
   });
 
+  // A page's training report, and a Worker validating a training config (parseRunConfig is in no
+  // package entry, so its built file is bundled by path): both validate with zod, never classic zod.
+  it.each([
+    ["rnnlab/report", 'export * from "rnnlab/report";\n'],
+    [
+      "parseRunConfig",
+      `export { parseRunConfig } from ${JSON.stringify(resolve("dist/src/train/run-config.js"))};\n`,
+    ],
+  ])("%s bundles with zod but no classic zod and no zod locale", async (_name, contents) => {
+    const page = await bundle(contents);
+    expect(page.warnings).toEqual([]);
+    expect(page.inputs.some((input) => input.includes("node_modules/zod/"))).toBe(true);
+    expect(page.inputs.filter((input) => input.includes("node_modules/zod/v4/classic/"))).toEqual([]);
+    expect(localeMessages.filter((message) => page.text.includes(message))).toEqual([]);
+  });
+
   it("is also prebuilt as dist/browser/rnnlab.js, whose source map leads back to src/", () => {
     const module = readFileSync("dist/browser/rnnlab.js", "utf8");
     expect(module.trimEnd().endsWith("//# sourceMappingURL=rnnlab.js.map")).toBe(true);

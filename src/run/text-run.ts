@@ -1,0 +1,133 @@
+import { unigramLoss } from "../data/corpus.js";
+import { Tokenizer } from "../data/tokenizer.js";
+import { ConfigError } from "../errors.js";
+import { NGramModel } from "../eval/ngram.js";
+import type { Checkpoint } from "../io/checkpoint.js";
+import { toCheckpoint, type TrainingState } from "../io/model-checkpoint.js";
+import type { ModelConfig } from "../model/config.js";
+import { SequenceModel } from "../model/sequence-model.js";
+import { Rng } from "../random.js";
+import { createOptimizer } from "../train/optimizers.js";
+import type { RunConfig } from "../train/run-config.js";
+import { sampleText } from "../train/trainer.js";
+
+// The pieces of a `rnnlab train` run that do not touch files: the text split into tokens, the
+// model and optimizer of a fresh run, its samples and its checkpoint. The CLI and a browser
+// Worker build the same run from the same config, so the same seed gives the same run in both.
+
+export interface Corpus {
+  /** The text's tokenizer; null for a run on token arrays. */
+  tokenizer: Tokenizer | null;
+  vocabSize: number;
+  train: Int32Array;
+  val: Int32Array;
+  /** The n-gram that generated train and val, when the run uses one. */
+  oracle: NGramModel | null;
+}
+
+export type TextCorpus = Corpus & { tokenizer: Tokenizer };
+
+type CorpusSpec = Pick<RunConfig, "tokenizer" | "maxVocab" | "valFraction" | "oracle" | "seed">;
+
+/** The text tokenized and split; the vocabulary comes from the training part (or `stored`). With
+ *  an oracle, the text the model sees is the oracle's: an n-gram fitted to all of the text
+ *  generates as many tokens, seeded, so a resumed run regenerates the same text. */
+export function corpusFromText(spec: CorpusSpec, text: string, stored: Tokenizer | null): TextCorpus {
+  const chars = Array.from(text);
+  const cut = Math.round(chars.length * (1 - spec.valFraction));
+  if (spec.oracle) {
+    const tokenizer = stored ?? Tokenizer.fromText(spec.tokenizer, text, spec.maxVocab);
+    const real = tokenizer.encode(text);
+    const oracle = NGramModel.fit(real, spec.oracle, tokenizer.size);
+    const stream = oracle.sample(real.length, new Rng(spec.seed + 104729), real.subarray(0, spec.oracle - 1));
+    const split = Math.round(stream.length * (1 - spec.valFraction));
+    const [train, val] = [stream.subarray(0, split), stream.subarray(split)];
+    return { tokenizer, vocabSize: tokenizer.size, train, val, oracle };
+  }
+  const trainText = chars.slice(0, cut).join("");
+  const tokenizer = stored ?? Tokenizer.fromText(spec.tokenizer, trainText, spec.maxVocab);
+  const train = tokenizer.encode(trainText);
+  const val = tokenizer.encode(chars.slice(cut).join(""));
+  return { tokenizer, vocabSize: tokenizer.size, train, val, oracle: null };
+}
+
+/** Token ids in [0, vocabSize), split as text is: the last valFraction held out. */
+export function corpusFromTokens(
+  spec: Pick<RunConfig, "valFraction">,
+  tokens: ArrayLike<number>,
+  vocabSize: number,
+): Corpus {
+  if (!Number.isInteger(vocabSize) || vocabSize < 2) {
+    throw new ConfigError(`data.vocabSize must be an integer >= 2, got ${vocabSize}`);
+  }
+  const ids = Int32Array.from(tokens);
+  for (let i = 0; i < tokens.length; i++) {
+    if (ids[i] !== tokens[i] || ids[i] < 0 || ids[i] >= vocabSize) {
+      throw new ConfigError(
+        `data.tokens[${i}] is ${tokens[i]}, not a token id in [0, ${vocabSize}): give integers below data.vocabSize`,
+      );
+    }
+  }
+  const cut = Math.round(ids.length * (1 - spec.valFraction));
+  return { tokenizer: null, vocabSize, train: ids.subarray(0, cut), val: ids.subarray(cut), oracle: null };
+}
+
+/** The first split too short for one window of seqLen + 1 tokens, or null. */
+export function shortPart(corpus: Corpus, seqLen: number): { part: string; tokens: number } | null {
+  for (const [part, tokens] of [
+    ["training", corpus.train],
+    ["validation", corpus.val],
+  ] as const) {
+    if (tokens.length < seqLen + 1) return { part, tokens: tokens.length };
+  }
+  return null;
+}
+
+/** The model config of a run for a vocabulary of V tokens. */
+export function runModelConfig(spec: Pick<RunConfig, "model">, V: number): ModelConfig {
+  const { embedding, ...rest } = spec.model;
+  return {
+    ...rest,
+    input:
+      embedding === "onehot"
+        ? { kind: "onehot", vocabSize: V }
+        : { kind: "embedding", vocabSize: V, embeddingSize: embedding },
+    outputSize: V,
+    loss: "cross-entropy",
+  };
+}
+
+/** A fresh run's model, optimizer and generator (the model initialised from the seed). */
+export function freshRun(spec: Pick<RunConfig, "model" | "optimizer" | "seed">, V: number): TrainingState {
+  const rng = new Rng(spec.seed);
+  const model = new SequenceModel(runModelConfig(spec, V), { rng });
+  const optimizer = createOptimizer(spec.optimizer, model);
+  return { model, optimizer, rng, step: 0 };
+}
+
+/** A free-running sample primed with the start of the validation split; its own generator, so
+ *  sampling never shifts the training stream. */
+export function runSample(
+  model: SequenceModel,
+  corpus: Corpus,
+  spec: Pick<RunConfig, "seed" | "sampleLength">,
+  step: number,
+  options: { temperature?: number; length?: number } = {},
+): { tokens: Int32Array; text: string | null } {
+  const length = options.length ?? spec.sampleLength;
+  if (length === 0) return { tokens: new Int32Array(0), text: corpus.tokenizer ? "" : null };
+  const prime = corpus.val.subarray(0, Math.min(8, corpus.val.length));
+  const rng = new Rng(spec.seed * 7919 + step);
+  const tokens = sampleText(model, prime, length, rng, { temperature: options.temperature });
+  return { tokens, text: corpus.tokenizer ? corpus.tokenizer.decode(tokens) : null };
+}
+
+/** The run's checkpoint: its state, and in `extra` the tokenizer and the training options, so
+ *  `rnnlab sample`, `eval` and `--resume` need nothing else. */
+export function runCheckpoint(state: TrainingState, corpus: Corpus, spec: RunConfig): Checkpoint {
+  const baseline = unigramLoss(corpus.val, corpus.vocabSize);
+  const extra = corpus.tokenizer
+    ? { tokenizer: corpus.tokenizer.toJSON(), train: spec, unigramLoss: baseline }
+    : { train: spec, unigramLoss: baseline };
+  return toCheckpoint({ ...state, extra });
+}

@@ -1,0 +1,14 @@
+// rnnlab/client: the page's side of rnnlab/worker alone (no model code; a few kilobytes).
+
+export { TrainingClient, TrainingError, type TrainingEvents } from "./client.js";
+export type {
+  DoneInfo,
+  EvalInfo,
+  ProgressInfo,
+  RunState,
+  StartedInfo,
+  StartOptions,
+  TrainingConfig,
+  TrainingData,
+} from "./protocol.js";
+export type { WorkerLike } from "./scope.js";

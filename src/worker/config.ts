@@ -1,0 +1,74 @@
+import { ConfigError } from "../errors.js";
+import { parseRunConfig, type RunConfig } from "../train/run-config.js";
+import type { TrainingConfig, TrainingData } from "./protocol.js";
+
+// A worker's training config: `rnnlab train`'s options with its defaults (test/worker-config.test.ts
+// checks these equal the CLI's), the data given inline.
+
+export const runDefaults: Omit<RunConfig, "data"> = {
+  tokenizer: "char",
+  maxVocab: 10000,
+  valFraction: 0.1,
+  oracle: null,
+  model: {
+    cell: "lstm",
+    activation: "tanh",
+    straightThrough: false,
+    skip: 0,
+    hiddenSize: 128,
+    layers: 1,
+    dtype: "float32",
+    embedding: 32,
+  },
+  seqLen: 64,
+  batch: 32,
+  feed: { kind: "teacher-forcing" },
+  clip: { kind: "norm", maxNorm: 1, normType: 2 },
+  optimizer: { name: "adam", lr: 0.003 },
+  lrSchedule: { kind: "constant", warmup: 0 },
+  steps: null,
+  minutes: null,
+  seed: 1,
+  evalEvery: 100,
+  valBatches: 16,
+  sampleLength: 200,
+};
+
+/** The full RunConfig of a worker's config (defaults filled in, every field checked as `rnnlab
+ *  train --resume` checks a stored one), and its data. With neither steps nor minutes the run has
+ *  no budget: it trains until stopped. */
+export function resolveTrainingConfig(config: TrainingConfig): { spec: RunConfig; data: TrainingData } {
+  if (typeof config !== "object" || config === null) {
+    throw new ConfigError("the training config must be an object with at least { data: { text } }");
+  }
+  const { data, dataName, model, ...rest } = config;
+  checkData(data);
+  const merged = {
+    ...runDefaults,
+    ...rest,
+    model: { ...runDefaults.model, ...model },
+    data: dataName ?? "inline",
+  };
+  // The schema wants a budget; an open-ended run is checked with one step, then given none back.
+  const open = (merged.steps ?? null) === null && (merged.minutes ?? null) === null;
+  const spec = parseRunConfig(open ? { ...merged, steps: 1 } : merged, "config");
+  if (open) spec.steps = null;
+  return { spec, data };
+}
+
+function checkData(data: unknown): asserts data is TrainingData {
+  const shape =
+    "config.data must be { text: string } or { tokens: number[] | Int32Array, vocabSize: number }";
+  if (typeof data !== "object" || data === null) throw new ConfigError(shape);
+  if ("text" in data) {
+    if (typeof data.text !== "string" || data.text.trim() === "") {
+      throw new ConfigError("config.data.text must be a non-empty string of training text");
+    }
+    return;
+  }
+  if (!("tokens" in data) || !("vocabSize" in data)) throw new ConfigError(shape);
+  const tokens = data.tokens as { length?: unknown } | null;
+  if (typeof tokens !== "object" || tokens === null || typeof tokens.length !== "number") {
+    throw new ConfigError(shape);
+  }
+}

@@ -1,0 +1,120 @@
+import type { KernelPath } from "../kernels/kernel-path.js";
+import type { RunConfig, RunModelConfig } from "../train/run-config.js";
+
+// The messages between a page (TrainingClient) and a training Worker (serveTraining). Every message
+// carries the protocol version `v`; each side refuses another version with one clear error, so a
+// page and a worker built from different rnnlab releases fail at once instead of misreading each
+// other. Large arrays (checkpoint bytes, ‖dL/dh_t‖ over t) travel as transferables.
+
+export const PROTOCOL_VERSION = 1;
+
+/** The data of a run: a text (tokenized as `tokenizer` says) or token ids with their vocabulary. */
+export type TrainingData = { text: string } | { tokens: ArrayLike<number>; vocabSize: number };
+
+/** What `rnnlab train` takes (RunConfig), with the data inline and every other field optional
+ *  (the CLI's defaults). With neither `steps` nor `minutes`, training runs until stop(). */
+export type TrainingConfig = Partial<Omit<RunConfig, "data" | "model">> & {
+  data: TrainingData;
+  model?: Partial<RunModelConfig>;
+  /** A name for the data, stored in the checkpoint's training options (default "inline"). */
+  dataName?: string;
+};
+
+export interface StartOptions {
+  /** Threads for teacher-forced steps: "auto" (default) uses up to navigator.hardwareConcurrency
+   *  with at least 8 rows each; more than one needs a cross-origin isolated page. */
+  threads?: number | "auto";
+  /** Continue from these checkpoint bytes (a run of `rnnlab train` or of a worker) instead of
+   *  starting afresh; its model must match the config's. */
+  resume?: Uint8Array;
+  /** Start paused: nothing runs until resume() or step(). */
+  paused?: boolean;
+}
+
+export type ClientMessage = { v: number; id: number } & (
+  | { type: "start"; config: TrainingConfig; options: StartOptions }
+  | { type: "pause" }
+  | { type: "resume" }
+  | { type: "step"; count: number }
+  | { type: "stop" }
+  | { type: "set-lr"; lr: number }
+  | { type: "checkpoint" }
+  | { type: "sample"; length: number; temperature: number }
+);
+
+/** What the worker reports once training is set up. */
+export interface StartedInfo {
+  threads: number;
+  /** Why training runs on fewer threads than asked, or null. */
+  threadNote: string | null;
+  /** The kernels that run (rnnlab/kernels' kernelPath()). */
+  kernels: KernelPath;
+  vocabSize: number;
+  trainTokens: number;
+  valTokens: number;
+  parameters: number;
+  /** Cross-entropy of the validation split under its unigram frequencies (nats per token). */
+  unigramLoss: number;
+  /** Steps already taken (a resumed run). */
+  step: number;
+  /** The full training options in force, defaults filled in. */
+  config: RunConfig;
+}
+
+/** One optimizer step's figures. */
+export interface ProgressInfo {
+  step: number;
+  loss: number;
+  gradNorm: number;
+  gradNormClipped: number;
+  lr: number;
+  eps: number;
+  groundTruthFraction: number;
+  tokensPerSecond: number;
+  /** ‖dL/dh_t‖ of the top layer for t = 0..T. */
+  hiddenGradNorms: Float64Array;
+}
+
+export interface EvalInfo {
+  step: number;
+  /** Mean loss over the first valBatches batches of the validation split. */
+  valLoss: number;
+  /** A free-running sample: text when the data is text, else null (the ids are in sampleTokens). */
+  sample: string | null;
+  sampleTokens: Int32Array;
+}
+
+export type RunState = "running" | "paused" | "stopped" | "finished";
+
+export interface DoneInfo {
+  step: number;
+  /** "finished": the budget is spent; "stopped": stop() was called. */
+  reason: "finished" | "stopped";
+  /** Over the whole validation split. */
+  valLoss: number;
+  tokensPerSecond: number;
+  seconds: number;
+}
+
+export type WorkerMessage = { v: number } & (
+  | { type: "started"; id: number; info: StartedInfo }
+  | { type: "progress"; info: ProgressInfo }
+  | { type: "eval"; info: EvalInfo }
+  | { type: "state"; state: RunState }
+  | { type: "done"; info: DoneInfo }
+  | { type: "checkpoint"; id: number; bytes: Uint8Array }
+  | { type: "sample"; id: number; text: string | null; tokens: Int32Array }
+  | { type: "ack"; id: number }
+  /** `id` is the request that failed, or 0 for a failure of the run itself. */
+  | { type: "error"; id: number; name: string; message: string }
+);
+
+/** The name a training worker gives the shard workers it starts from its own script. */
+export const SHARD_WORKER_NAME = "rnnlab-shard";
+
+/** One line for a message of another protocol version (or none). */
+export function versionError(v: unknown, side: "worker" | "page"): string | null {
+  if (v === PROTOCOL_VERSION) return null;
+  const other = side === "worker" ? "page" : "worker";
+  return `the ${other} speaks rnnlab worker protocol ${String(v)}, this ${side} ${PROTOCOL_VERSION}: load the page's and the worker's rnnlab from the same version`;
+}

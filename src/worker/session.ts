@@ -1,0 +1,212 @@
+import { unigramLoss } from "../data/corpus.js";
+import { Tokenizer } from "../data/tokenizer.js";
+import { sequentialBatches, type TokenBatch } from "../data/windows.js";
+import { ConfigError } from "../errors.js";
+import { decodeCheckpoint, encodeCheckpoint } from "../io/checkpoint.js";
+import { fromCheckpoint, type TrainingState } from "../io/model-checkpoint.js";
+import { kernelPath } from "../kernels/kernel-path.js";
+import { DataParallel, type SpawnShard } from "../parallel/data-parallel.js";
+import type { Optimizer } from "../train/optimizers.js";
+import type { RunConfig } from "../train/run-config.js";
+import { makeLrSchedule } from "../train/schedules.js";
+import {
+  type Corpus,
+  corpusFromText,
+  corpusFromTokens,
+  freshRun,
+  runCheckpoint,
+  runSample,
+  shortPart,
+} from "../run/text-run.js";
+import { evaluate, Trainer } from "../train/trainer.js";
+import { resolveTrainingConfig } from "./config.js";
+import { now } from "./scope.js";
+import type { EvalInfo, ProgressInfo, StartedInfo, StartOptions, TrainingConfig } from "./protocol.js";
+
+/** Where threads come from in this worker: a spawner (null where none can start) and, when threads
+ *  are unavailable, why. */
+export interface ThreadSource {
+  spawn: SpawnShard | null;
+  maxThreads: number;
+  unavailable: string | null;
+}
+
+/** One training run inside a worker, built from a TrainingConfig as `rnnlab train` builds one from
+ *  its flags: the same seed and config give the same steps as the CLI on one thread. */
+export class TrainingSession {
+  private lrOverride: number | null = null;
+  private readonly valSet: TokenBatch[];
+  private trainMs = 0;
+  private stepsRun = 0;
+
+  private constructor(
+    public spec: RunConfig,
+    readonly corpus: Corpus,
+    readonly state: TrainingState & { optimizer: Optimizer },
+    readonly trainer: Trainer,
+    readonly parallel: DataParallel | null,
+    readonly threadNote: string | null,
+  ) {
+    this.valSet = sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
+  }
+
+  static async create(config: TrainingConfig, options: StartOptions, threads: ThreadSource) {
+    const { spec, data } = resolveTrainingConfig(config);
+    const stored = options.resume ? decodeCheckpoint(options.resume) : null;
+    const storedTokenizer = stored?.extra?.tokenizer ? Tokenizer.fromJSON(stored.extra.tokenizer) : null;
+    const corpus =
+      "text" in data
+        ? corpusFromText(spec, data.text, storedTokenizer)
+        : corpusFromTokens(spec, data.tokens, data.vocabSize);
+    const short = shortPart(corpus, spec.seqLen);
+    if (short) {
+      throw new ConfigError(
+        `seqLen ${spec.seqLen} is longer than the ${short.part} part of the data (${short.tokens} tokens): use a shorter seqLen or more data`,
+      );
+    }
+    const fresh = freshRun(spec, corpus.vocabSize);
+    const state = stored ? resumedState(fromCheckpoint(stored), fresh) : fresh;
+    const optimizer = state.optimizer as Optimizer;
+    const { count, note } = threadCount(options.threads ?? "auto", spec.batch, threads);
+    const parallel = count > 1 ? await DataParallel.create(state.model, threads.spawn!, count) : null;
+    const schedule = makeLrSchedule(spec.lrSchedule, spec.optimizer.lr);
+    const session: TrainingSession = new TrainingSession(
+      spec,
+      corpus,
+      { ...state, optimizer },
+      new Trainer({
+        model: state.model,
+        optimizer,
+        data: corpus.train,
+        seqLen: spec.seqLen,
+        batch: spec.batch,
+        feed: spec.feed,
+        clip: spec.clip,
+        lrSchedule: (step) => session.lrOverride ?? schedule(step),
+        parallel,
+        rng: state.rng,
+        step: state.step,
+      }),
+      parallel,
+      note,
+    );
+    return session;
+  }
+
+  info(): StartedInfo {
+    const { corpus, state } = this;
+    return {
+      threads: this.parallel?.threads ?? 1,
+      threadNote: this.threadNote,
+      kernels: kernelPath(),
+      vocabSize: corpus.vocabSize,
+      trainTokens: corpus.train.length,
+      valTokens: corpus.val.length,
+      parameters: state.model.params.data.length,
+      unigramLoss: unigramLoss(corpus.val, corpus.vocabSize),
+      step: this.trainer.step,
+      config: this.spec,
+    };
+  }
+
+  /** Whether the budget (steps in all, or minutes of training in this worker) is spent. */
+  finished(): boolean {
+    const { steps, minutes } = this.spec;
+    if (steps !== null) return this.trainer.step >= steps;
+    return minutes !== null && this.trainMs >= minutes * 60_000;
+  }
+
+  /** One optimizer step; its figures are the caller's (hiddenGradNorms is a copy). */
+  step(): ProgressInfo {
+    const t0 = now();
+    const { hiddenGradNorms, ...figures } = this.trainer.trainStep();
+    this.trainMs += now() - t0;
+    this.stepsRun++;
+    return { ...figures, tokensPerSecond: this.tokensPerSecond(), hiddenGradNorms: hiddenGradNorms.slice() };
+  }
+
+  tokensPerSecond(): number {
+    const tokens = this.stepsRun * this.spec.seqLen * this.spec.batch;
+    return this.trainMs > 0 ? tokens / (this.trainMs / 1000) : 0;
+  }
+
+  trainSeconds(): number {
+    return this.trainMs / 1000;
+  }
+
+  evalDue(): boolean {
+    return this.trainer.step % this.spec.evalEvery === 0;
+  }
+
+  /** The loss over the first valBatches validation batches, and a sample. */
+  evaluate(): EvalInfo {
+    const valLoss = evaluate(this.state.model, this.valSet);
+    const sample = runSample(this.state.model, this.corpus, this.spec, this.trainer.step);
+    return { step: this.trainer.step, valLoss, sample: sample.text, sampleTokens: sample.tokens };
+  }
+
+  /** The loss over the whole validation split. */
+  finalLoss(): number {
+    const { corpus, spec } = this;
+    return evaluate(this.state.model, sequentialBatches(corpus.val, spec.seqLen, spec.batch));
+  }
+
+  sample(length: number, temperature: number): { text: string | null; tokens: Int32Array } {
+    if (!Number.isInteger(length) || length < 0) {
+      throw new ConfigError(`sample length must be an integer >= 0, got ${length}`);
+    }
+    if (!(temperature > 0)) throw new ConfigError(`temperature must be > 0, got ${temperature}`);
+    return runSample(this.state.model, this.corpus, this.spec, this.trainer.step, { length, temperature });
+  }
+
+  /** Holds the learning rate at `lr` from the next step on; the checkpoint's options say so, so a
+   *  resumed run goes on with it. */
+  setLearningRate(lr: number): void {
+    if (!(Number.isFinite(lr) && lr >= 0))
+      throw new ConfigError(`learning rate must be a number >= 0, got ${lr}`);
+    this.lrOverride = lr;
+    this.spec = {
+      ...this.spec,
+      optimizer: { ...this.spec.optimizer, lr },
+      lrSchedule: { kind: "constant", warmup: 0 },
+    };
+  }
+
+  /** The run as `rnnlab train` saves it: a checkpoint the CLI samples from, evaluates and resumes. */
+  checkpoint(): Uint8Array {
+    const { model, optimizer } = this.state;
+    const now = { model, optimizer, rng: this.trainer.rng, step: this.trainer.step };
+    return encodeCheckpoint(runCheckpoint(now, this.corpus, this.spec));
+  }
+
+  close(): void {
+    this.parallel?.close();
+  }
+}
+
+/** A checkpoint's state, checked against the config's fresh model; without optimizer state, the
+ *  config's fresh optimizer. */
+function resumedState(stored: TrainingState, fresh: TrainingState): TrainingState {
+  const want = JSON.stringify(fresh.model.config);
+  const got = JSON.stringify(stored.model.config);
+  if (want !== got) {
+    throw new ConfigError(
+      `the checkpoint's model (${got}) is not the config's (${want}): resume with the same model options`,
+    );
+  }
+  return { ...stored, optimizer: stored.optimizer ?? fresh.optimizer };
+}
+
+/** Threads to train on, and why fewer than asked, if so. */
+function threadCount(
+  asked: number | "auto",
+  batch: number,
+  source: ThreadSource,
+): { count: number; note: string | null } {
+  if (asked !== "auto" && !(Number.isInteger(asked) && asked >= 1)) {
+    throw new ConfigError(`threads must be "auto" or an integer >= 1, got ${String(asked)}`);
+  }
+  const wanted = asked === "auto" ? Math.max(1, Math.min(source.maxThreads, Math.floor(batch / 8))) : asked;
+  if (wanted > 1 && source.unavailable !== null) return { count: 1, note: source.unavailable };
+  return { count: wanted, note: null };
+}
