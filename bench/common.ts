@@ -1,5 +1,8 @@
-// Shared by the coordinator (run.ts) and the Node workers (worker.ts): the workload, the flop count,
-// the token stream and the line protocol between them. torch_bench.py mirrors all of it in Python.
+// Shared by the coordinator (run.ts), the Node workers (worker.ts) and the Chromium workers
+// (browser/): the workload, the flop count, the token stream and the protocol between them.
+// torch_bench.py mirrors all of it in Python. It imports only types, so a browser worker bundles it.
+
+import type { ModelOptions } from "../src/index.js";
 
 /** The benchmark's workload, the same for every implementation. */
 export const WORKLOAD = {
@@ -16,7 +19,19 @@ export const WORKLOAD = {
 } as const;
 
 export type CellName = "rnn" | "lstm";
+
+/** One optimizer step on pool batch `i` (mod the pool); returns the step's loss (nats per target). */
+export interface Trainer {
+  step(i: number): number | Promise<number>;
+  /** library version, backend, BLAS, threads actually used... */
+  info: Record<string, string | number | boolean>;
+}
+
+/** An implementation that cannot run here (not installed, no threads): listed as skipped. */
+export class SkipError extends Error {}
 export type ImplName = "rnnlab" | "tfjs-cpu" | "tfjs-wasm" | "brainjs" | "torch";
+/** Where a row ran: a Node process (worker.ts), Python (torch_bench.py) or a Chromium page. */
+export type Runtime = "node" | "python" | "chromium";
 export const NODE_IMPLS: readonly ImplName[] = ["rnnlab", "tfjs-cpu", "tfjs-wasm", "brainjs"];
 
 /** Gate blocks per cell: the recurrent matrices are [G·H × in]. */
@@ -59,6 +74,41 @@ export function batchPool(): number[][][] {
   return batches;
 }
 
+/** rnnlab's model of the workload (seeded with WORKLOAD.seed): embedding, one tanh RNN or LSTM
+ *  layer, linear readout, softmax cross-entropy, float32. */
+export function rnnlabModel(cell: CellName, hidden: number): ModelOptions {
+  const { vocab: V, embedding: E } = WORKLOAD;
+  return {
+    cell,
+    activation: "tanh",
+    straightThrough: false,
+    skip: 0,
+    hiddenSize: hidden,
+    layers: 1,
+    input: { kind: "embedding", vocabSize: V, embeddingSize: E },
+    outputSize: V,
+    loss: "cross-entropy",
+    dtype: "float32",
+  };
+}
+
+/** The pool for rnnlab, time-major: row t·B + b of `tokens` is sequence b at step t, and of
+ *  `classes` its target (the token at step t + 1). */
+export function timeMajorPool(): { tokens: Int32Array; classes: Int32Array }[] {
+  const { batch: B, seqLen: T } = WORKLOAD;
+  return batchPool().map((seqs) => {
+    const tokens = new Int32Array(T * B);
+    const classes = new Int32Array(T * B);
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        tokens[t * B + b] = seqs[b][t];
+        classes[t * B + b] = seqs[b][t + 1];
+      }
+    }
+    return { tokens, classes };
+  });
+}
+
 // ---- protocol: the coordinator writes one JSON command per line to the worker's stdin; the worker
 // answers each with one line `@bench {json}` on stdout (anything else it prints is just logged).
 
@@ -93,7 +143,8 @@ export interface WindowResult {
   initialLoss?: number;
 }
 export interface DoneResult {
-  maxRssKiB: number;
+  /** peak resident memory of the worker's process (unknown where the platform cannot say) */
+  maxRssKiB?: number;
 }
 export type Reply = Ready | Skip | Failure | WindowResult | DoneResult;
 

@@ -21,9 +21,12 @@ import {
   type MatmulResult,
   median,
   type Ready,
+  type Runtime,
   WORKLOAD,
   type WindowResult,
 } from "./common.js";
+import { BROWSER_IMPLS, type BrowserBench, startBrowserBench } from "./browser.js";
+import { Channel } from "./channel.js";
 import { round, sig, textTable, whole } from "./report.js";
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench/bench
@@ -49,6 +52,10 @@ interface Options {
   out: string;
   tfjsApi: "minimize" | "fit";
   verbose: boolean;
+  /** Chromium rows: asked for with --browser; --quick has them where Chromium is found */
+  browser: boolean;
+  /** whether --browser was given (then a missing Chromium is the same one line, said as asked) */
+  browserAsked: boolean;
 }
 
 const ALL_IMPLS: ImplName[] = ["rnnlab", "tfjs-cpu", "tfjs-wasm", "brainjs", "torch"];
@@ -88,6 +95,12 @@ function parseOptions(): Options {
         .default("minimize"),
     )
     .option("--verbose", "pass the workers' own output through to stderr", false)
+    .option(
+      "--browser",
+      "also rnnlab (1 and 2 threads) and tfjs-wasm in headless Chromium, cross-origin isolated " +
+        "(--quick: on where Chromium is found, one row each)",
+    )
+    .option("--no-browser", "no Chromium rows, even with --quick")
     .parse();
   const o = cli.opts<Partial<Options> & { quick: boolean }>();
   const impls = (o.impls ?? ALL_IMPLS) as ImplName[];
@@ -110,6 +123,8 @@ function parseOptions(): Options {
     out: resolve(o.out ?? RESULTS),
     tfjsApi: o.tfjsApi ?? "minimize",
     verbose: o.verbose ?? false,
+    browser: o.browser ?? o.quick,
+    browserAsked: o.browser === true,
   };
   if (!(options.windows >= 1)) cli.error("--windows must be at least 1");
   return options;
@@ -117,34 +132,15 @@ function parseOptions(): Options {
 
 // ---- child processes speaking the @bench line protocol ----
 
-class Child {
+class Child extends Channel {
   private readonly proc: ChildProcess;
-  private readonly replies: unknown[] = [];
-  private waiter: { resolve: (v: unknown) => void; reject: (e: Error) => void } | null = null;
-  private readonly tail: string[] = [];
-  private closed: string | null = null;
 
-  constructor(
-    readonly label: string,
-    command: string,
-    args: string[],
-    env: NodeJS.ProcessEnv,
-    private readonly verbose: boolean,
-  ) {
+  constructor(label: string, command: string, args: string[], env: NodeJS.ProcessEnv, verbose: boolean) {
+    super(label, verbose);
     this.proc = spawn(command, args, { cwd: root, env, stdio: ["pipe", "pipe", "pipe"] });
     const onLine = (line: string) => {
-      if (line.startsWith(MARK)) {
-        const message = JSON.parse(line.slice(MARK.length)) as unknown;
-        if (this.waiter) {
-          const w = this.waiter;
-          this.waiter = null;
-          w.resolve(message);
-        } else this.replies.push(message);
-      } else {
-        this.tail.push(line);
-        if (this.tail.length > 30) this.tail.shift();
-        if (this.verbose) log(`  [${this.label}] ${line}`);
-      }
+      if (line.startsWith(MARK)) this.deliver(JSON.parse(line.slice(MARK.length)) as unknown);
+      else this.note(line);
     };
     if (this.proc.stdout) createInterface({ input: this.proc.stdout }).on("line", onLine);
     if (this.proc.stderr) createInterface({ input: this.proc.stderr }).on("line", onLine);
@@ -152,47 +148,8 @@ class Child {
     this.proc.on("close", (code, signal) => this.finish(`exited (${signal ?? `code ${code}`})`));
   }
 
-  private finish(reason: string): void {
-    if (this.closed) return;
-    this.closed = reason;
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = null;
-      w.reject(new Error(`${this.label} ${reason}${this.output()}`));
-    }
-  }
-
-  output(): string {
-    return this.tail.length ? `\n    ${this.tail.slice(-12).join("\n    ")}` : "";
-  }
-
-  /** The next message, or an error when the process ends or `timeoutMs` passes first. */
-  next(timeoutMs: number): Promise<unknown> {
-    const queued = this.replies.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    if (this.closed) return Promise.reject(new Error(`${this.label} ${this.closed}${this.output()}`));
-    return new Promise((resolvePromise, rejectPromise) => {
-      const timer = setTimeout(() => {
-        this.waiter = null;
-        this.kill();
-        rejectPromise(new Error(`${this.label}: no answer within ${Math.round(timeoutMs / 1000)} s`));
-      }, timeoutMs);
-      this.waiter = {
-        resolve: (v) => {
-          clearTimeout(timer);
-          resolvePromise(v);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          rejectPromise(e);
-        },
-      };
-    });
-  }
-
-  request(command: Command, timeoutMs: number): Promise<unknown> {
+  protected send(command: Command): void {
     this.proc.stdin?.write(`${JSON.stringify(command)}\n`);
-    return this.next(timeoutMs);
   }
 
   kill(): void {
@@ -341,12 +298,16 @@ async function runMatmul(
   return { results };
 }
 
-// ---- one config: every implementation in its own process, windows alternating ----
+// ---- one config: every implementation in its own process (or Chromium page), windows alternating ----
 
-interface Job {
+interface Planned {
   impl: ImplName;
   threads: number;
-  child?: Child;
+  runtime: Runtime;
+}
+
+interface Job extends Planned {
+  child?: Channel;
   status: "running" | "skipped" | "failed" | "dropped";
   reason?: string;
   info?: Info;
@@ -359,6 +320,7 @@ interface Job {
 
 export interface Row {
   impl: ImplName;
+  runtime: Runtime;
   cell: CellName;
   hidden: number;
   threads: number;
@@ -378,13 +340,14 @@ export interface Row {
   cpuShare: number | null;
   initialLoss: number | null;
   finalLoss: number | null;
-  /** rnnlab's median tokens/s at its best thread count over this row's */
+  /** rnnlab's median tokens/s at its best thread count (in Chromium for a Chromium row) over this row's */
   ratioRnnlab: number | null;
   info?: Info;
 }
 
 interface Skipped {
   impl: ImplName;
+  runtime?: Runtime;
   cell?: CellName;
   hidden?: number;
   threads?: number;
@@ -402,31 +365,40 @@ function rate(impl: ImplName, w: WindowResult): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** "rnnlab", or "rnnlab@chromium" for a Chromium row. */
+function implName(p: { impl: ImplName; runtime?: Runtime }): string {
+  return p.runtime === "chromium" ? `${p.impl}@chromium` : p.impl;
+}
+
+function jobName(job: Planned): string {
+  return `${implName(job)} t${job.threads}`;
+}
+
 async function runConfig(
   cell: CellName,
   hidden: number,
-  plan: { impl: ImplName; threads: number }[],
+  plan: Planned[],
   options: Options,
   tag: string,
+  browser: BrowserBench | null,
 ): Promise<Job[]> {
   const jobs: Job[] = plan.map((p) => ({ ...p, status: "running", windows: [] }));
   const timeout = 900_000; // one step of the slowest peer at H=512 can take a minute on a busy machine
   const args = ["--cell", cell, "--hidden", String(hidden)];
   for (const job of jobs) {
+    if (job.runtime === "chromium" && browser) {
+      const config = { cell, hidden, threads: job.threads, api: options.tfjsApi };
+      job.child = browser.open(job.impl, config, jobName(job), options.verbose);
+      continue;
+    }
     const extra = job.impl.startsWith("tfjs") ? ["--tfjs-api", options.tfjsApi] : [];
-    job.child = spawnWorker(
-      job.impl,
-      [...args, ...extra],
-      job.threads,
-      options,
-      `${job.impl} t${job.threads}`,
-    );
+    job.child = spawnWorker(job.impl, [...args, ...extra], job.threads, options, jobName(job));
   }
   const fail = (job: Job, status: "skipped" | "failed" | "dropped", reason: string) => {
     job.status = status;
     job.reason = reason;
     job.child?.kill();
-    log(`${tag} ${job.impl} t${job.threads}: ${status}: ${reason.split("\n")[0]}`);
+    log(`${tag} ${jobName(job)}: ${status}: ${reason.split("\n")[0]}`);
     if (status === "failed") log(reason);
   };
   const active = () => jobs.filter((j) => j.status === "running");
@@ -463,23 +435,26 @@ async function runConfig(
     job.warmup = w;
     job.initialLoss = w.initialLoss;
     log(
-      `${tag} ${job.impl} t${job.threads}: warm-up ${w.steps} step(s) in ${w.seconds.toFixed(1)} s, ` +
+      `${tag} ${jobName(job)}: warm-up ${w.steps} step(s) in ${w.seconds.toFixed(1)} s, ` +
         `initial loss ${w.initialLoss?.toFixed(4)} (ln ${WORKLOAD.vocab} = ${Math.log(WORKLOAD.vocab).toFixed(4)})`,
     );
     await sleep(150);
   }
 
-  // --quick: keep only the faster TensorFlow.js backend (by its warm-up speed).
+  // --quick: keep only the fastest TensorFlow.js row of each runtime (by its warm-up speed): of its
+  // two backends in Node, of its thread counts in Chromium.
   if (options.quick) {
-    const tfjs = active().filter((j) => j.impl.startsWith("tfjs") && j.warmup);
-    if (tfjs.length > 1) {
+    for (const runtime of ["node", "chromium"] as const) {
+      const tfjs = active().filter((j) => j.impl.startsWith("tfjs") && j.runtime === runtime && j.warmup);
+      if (tfjs.length < 2) continue;
       tfjs.sort((a, b) => rate(b.impl, b.warmup!) - rate(a.impl, a.warmup!));
+      const what = runtime === "node" ? "backend" : "thread count in Chromium";
       for (const slower of tfjs.slice(1)) {
         fail(
           slower,
           "dropped",
-          `--quick keeps the faster TensorFlow.js backend: warm-up ${whole(rate(slower.impl, slower.warmup!))} ` +
-            `tokens/s against ${tfjs[0].impl} ${whole(rate(tfjs[0].impl, tfjs[0].warmup!))}`,
+          `--quick keeps the faster TensorFlow.js ${what}: warm-up ${whole(rate(slower.impl, slower.warmup!))} ` +
+            `tokens/s against ${jobName(tfjs[0])} ${whole(rate(tfjs[0].impl, tfjs[0].warmup!))}`,
         );
       }
     }
@@ -493,7 +468,7 @@ async function runConfig(
       job.windows.push(w);
       job.finalLoss = w.loss;
       log(
-        `${tag} ${job.impl} t${job.threads}: window ${round + 1}/${options.windows}: ` +
+        `${tag} ${jobName(job)}: window ${round + 1}/${options.windows}: ` +
           `${whole(rate(job.impl, w))} ${job.impl === "brainjs" ? "chars" : "tokens"}/s (${w.steps} steps)`,
       );
       await sleep(150); // let spinning BLAS/OpenMP threads of the previous worker go idle
@@ -609,6 +584,27 @@ async function main(): Promise<void> {
   const ceilingFor = (threads: number): Ceiling | undefined =>
     openblas(threads) ?? [...ceilings].sort((a, b) => b.gflops - a.gflops)[0];
 
+  // Chromium: rnnlab and tfjs-wasm in cross-origin isolated pages (--browser, or --quick).
+  const browserImpls = BROWSER_IMPLS.filter((impl) => want(impl) && available(impl));
+  let browser: BrowserBench | null = null;
+  let browserSkipped: string | null = null;
+  if (options.browser && browserImpls.length > 0) {
+    const started = await startBrowserBench(root, browserImpls, log);
+    if ("reason" in started) browserSkipped = started.reason;
+    else {
+      browser = started;
+      log(`chromium: ${browser.version}, every page cross-origin isolated`);
+      for (const [impl, reason] of browser.unavailable) {
+        log(`chromium ${impl}: skipped: ${reason}`);
+        skipped.push({ impl, runtime: "chromium", status: "skipped", reason });
+      }
+    }
+  }
+  if (browserSkipped) log(`browser rows skipped: ${browserSkipped}`);
+  // --quick: one row each, rnnlab at 2 threads (what the isolated page is for) and tfjs-wasm at its
+  // faster thread count (by warm-up, as for its two backends in Node).
+  const browserThreads = (impl: ImplName) => (options.quick && impl === "rnnlab" ? [2] : [1, 2]);
+
   // Configs.
   const configs: { cell: CellName; hidden: number }[] = [];
   for (const cell of options.cells) for (const hidden of options.hidden) configs.push({ cell, hidden });
@@ -616,26 +612,38 @@ async function main(): Promise<void> {
   let rnnlabFailed = false;
   for (const [index, { cell, hidden }] of configs.entries()) {
     const tag = `[${index + 1}/${configs.length} ${cell} H=${hidden}]`;
-    const plan: { impl: ImplName; threads: number }[] = [];
+    const plan: Planned[] = [];
     for (const impl of options.impls) {
       if (!available(impl)) continue;
       const threadCounts =
         impl === "torch" || impl === "rnnlab" ? [1, 2] : impl === "tfjs-wasm" ? wasmThreads : [1];
-      for (const threads of threadCounts) plan.push({ impl, threads });
+      const runtime = impl === "torch" ? "python" : "node";
+      for (const threads of threadCounts) plan.push({ impl, threads, runtime });
     }
-    log(`${tag} ${plan.map((p) => `${p.impl} t${p.threads}`).join(", ")}`);
-    const jobs = await runConfig(cell, hidden, plan, options, tag);
-    // rnnlab's best thread count, as the targets take each peer's best.
-    const rnnlabRates = jobs
-      .filter((j) => j.impl === "rnnlab" && j.windows.length > 0)
-      .map((j) => median(j.windows.map((w) => rate("rnnlab", w))));
-    const rnnlabRate = rnnlabRates.length ? Math.max(...rnnlabRates) : null;
-    if (jobs.some((j) => j.impl === "rnnlab" && j.status !== "running")) rnnlabFailed = true;
+    for (const impl of browser ? browserImpls : []) {
+      if (browser?.unavailable.has(impl)) continue;
+      for (const threads of browserThreads(impl)) plan.push({ impl, threads, runtime: "chromium" });
+    }
+    log(`${tag} ${plan.map(jobName).join(", ")}`);
+    const jobs = await runConfig(cell, hidden, plan, options, tag, browser);
+    // rnnlab's best thread count, as the targets take each peer's best: in Chromium for the
+    // Chromium rows, in Node for the others.
+    const rnnlabRate = (inChromium: boolean): number | null => {
+      const rates = jobs
+        .filter(
+          (j) => j.impl === "rnnlab" && (j.runtime === "chromium") === inChromium && j.windows.length > 0,
+        )
+        .map((j) => median(j.windows.map((w) => rate("rnnlab", w))));
+      return rates.length ? Math.max(...rates) : null;
+    };
+    const failed = (j: Job) => (j.runtime === "chromium" ? j.status === "failed" : j.status !== "running");
+    if (jobs.some((j) => j.impl === "rnnlab" && failed(j))) rnnlabFailed = true;
     for (const job of jobs) {
       if (job.status !== "running" || job.windows.length === 0) {
         if (job.status !== "running") {
           skipped.push({
             impl: job.impl,
+            runtime: job.runtime,
             cell,
             hidden,
             threads: job.threads,
@@ -650,8 +658,10 @@ async function main(): Promise<void> {
       const flops = flopsPerToken(cell, hidden);
       const gflops = (tps * flops) / 1e9;
       const ceiling = ceilingFor(job.threads);
+      const mine = rnnlabRate(job.runtime === "chromium");
       rows.push({
         impl: job.impl,
+        runtime: job.runtime,
         cell,
         hidden,
         threads: job.threads,
@@ -670,16 +680,17 @@ async function main(): Promise<void> {
           : null,
         initialLoss: job.initialLoss !== undefined ? round(job.initialLoss, 5) : null,
         finalLoss: job.finalLoss !== undefined ? round(job.finalLoss, 5) : null,
-        ratioRnnlab: rnnlabRate !== null ? round(rnnlabRate / tps, 4) : null,
+        ratioRnnlab: mine !== null ? round(mine / tps, 4) : null,
         info: slimInfo(job.info),
       });
     }
   }
+  await browser?.close(); // should the run throw before this, Playwright kills Chromium on exit
 
   machine.loadAverageAtEnd = os.loadavg().map((x) => round(x, 3));
   const results = {
     date: new Date().toISOString(),
-    command: `npm run bench --${options.quick ? " --quick" : ""}`,
+    command: `npm run bench --${options.quick ? " --quick" : ""}${options.browserAsked ? " --browser" : ""}`,
     machine,
     workload: {
       ...WORKLOAD,
@@ -694,7 +705,14 @@ async function main(): Promise<void> {
       windows: options.windows,
       matmulSize: options.matmulSize,
       tfjsApi: options.tfjsApi,
+      browser: options.browser,
     },
+    browser: browser
+      ? { version: browser.version, crossOriginIsolated: true }
+      : {
+          skipped:
+            browserSkipped ?? (options.browser ? "no browser implementation asked for" : "not asked for"),
+        },
     peers: peers.map((p) => ({
       impl: p.impl,
       available: p.available,
@@ -712,6 +730,7 @@ async function main(): Promise<void> {
   // The table.
   const header = [
     "impl",
+    "runtime",
     "cell",
     "H",
     "thr",
@@ -724,9 +743,10 @@ async function main(): Promise<void> {
     "loss0",
     "rnnlab/x",
   ];
-  const right = [false, false, true, true, true, true, true, true, true, true, true, true];
+  const right = [false, false, false, true, true, true, true, true, true, true, true, true, true];
   const body = rows.map((r) => [
     r.impl,
+    r.runtime,
     r.cell,
     String(r.hidden),
     String(r.threads),
@@ -757,6 +777,8 @@ async function main(): Promise<void> {
   out.push(
     `peers: ${peers.map((p) => `${p.impl} ${p.available ? (p.version ?? "") : `skipped (${p.reason})`}`).join("; ")}`,
   );
+  if (browser) out.push(`browser: ${browser.version}, headless, each page cross-origin isolated`);
+  if (browserSkipped) out.push(`browser rows skipped: ${browserSkipped}`);
   if (torchInfo) {
     out.push(
       `torch BLAS: ${torchInfo.blas}${torchInfo.openblasConfig ? ` (${torchInfo.openblasConfig})` : ""}, ` +
@@ -784,16 +806,23 @@ async function main(): Promise<void> {
     "cpu%: the worker's CPU time over wall time in its windows (median): under 100 on a one-thread row means " +
       "other processes took CPU time from it.",
   );
+  if (browser) {
+    out.push(
+      "chromium rows: rnnlab/x is over rnnlab in Chromium; peak MiB and cpu% are the page's renderer process's.",
+    );
+  }
   for (const { cell, hidden } of configs) {
     out.push(`flops/token ${cell} H=${hidden}: ${flopsPerToken(cell, hidden).toLocaleString("en-US")}`);
   }
   const targets = targetLines(rows, configs);
   if (targets.length) out.push("", "speed targets (rnnlab / peer):", ...targets);
+  const browserTargets = browserTargetLines(rows, configs);
+  if (browserTargets.length) out.push("", "browser targets (rnnlab in Chromium / x):", ...browserTargets);
   if (skipped.length) {
     out.push("", "skipped:");
     for (const s of skipped) {
       const where = s.cell ? ` ${s.cell} H=${s.hidden} t${s.threads}` : s.threads ? ` t${s.threads}` : "";
-      out.push(`  ${s.impl}${where}: ${s.status}: ${s.reason.split("\n")[0]}`);
+      out.push(`  ${implName(s)}${where}: ${s.status}: ${s.reason.split("\n")[0]}`);
     }
   }
   out.push("", `results: ${options.out} (${Math.round((Date.now() - started) / 1000)} s)`);
@@ -805,7 +834,7 @@ async function main(): Promise<void> {
 function targetLines(rows: Row[], configs: { cell: CellName; hidden: number }[]): string[] {
   const lines: string[] = [];
   for (const { cell, hidden } of configs) {
-    const at = rows.filter((r) => r.cell === cell && r.hidden === hidden);
+    const at = rows.filter((r) => r.cell === cell && r.hidden === hidden && r.runtime !== "chromium");
     const best = (impls: ImplName[]) =>
       at.filter((r) => impls.includes(r.impl)).sort((a, b) => b.tokensPerSec - a.tokensPerSec)[0];
     const mine = best(["rnnlab"]);
@@ -819,6 +848,41 @@ function targetLines(rows: Row[], configs: { cell: CellName; hidden: number }[])
     check("vs best tfjs", best(["tfjs-cpu", "tfjs-wasm"]), 10);
     check("vs brain.js", best(["brainjs"]), 100);
     check("vs best torch", best(["torch"]), hidden <= 128 ? 1.5 : hidden <= 256 ? 1.0 : 0.7);
+    if (parts.length) lines.push(`  ${cell} H=${hidden}: ${parts.join("; ")}`);
+  }
+  return lines;
+}
+
+/** The Chromium rows against their targets: rnnlab in Chromium over rnnlab in Node at each thread
+ *  count (0.8x: the page costs at most a fifth), and rnnlab in Chromium over tfjs-wasm in Chromium,
+ *  each at its best thread count (10x). */
+function browserTargetLines(rows: Row[], configs: { cell: CellName; hidden: number }[]): string[] {
+  const lines: string[] = [];
+  const fastest = (of: Row[]) => [...of].sort((a, b) => b.tokensPerSec - a.tokensPerSec)[0];
+  const verdict = (ok: boolean) => (ok ? "met" : "not met");
+  for (const { cell, hidden } of configs) {
+    const at = rows.filter((r) => r.cell === cell && r.hidden === hidden);
+    const inChromium = (impl: ImplName) => at.filter((r) => r.impl === impl && r.runtime === "chromium");
+    const mine = inChromium("rnnlab");
+    if (mine.length === 0) continue;
+    const parts: string[] = [];
+    const vsNode: { threads: number; ratio: number }[] = [];
+    for (const r of mine) {
+      const node = at.find((n) => n.impl === "rnnlab" && n.runtime === "node" && n.threads === r.threads);
+      if (node) vsNode.push({ threads: r.threads, ratio: r.tokensPerSec / node.tokensPerSec });
+    }
+    if (vsNode.length) {
+      const each = vsNode.map((v) => `t${v.threads} ${sig(v.ratio)}x`).join(", ");
+      parts.push(`vs rnnlab in Node ${each} (target 0.8x ${verdict(vsNode.every((v) => v.ratio >= 0.8))})`);
+    }
+    const peer = fastest(inChromium("tfjs-wasm"));
+    if (peer) {
+      const best = fastest(mine);
+      const ratio = best.tokensPerSec / peer.tokensPerSec;
+      parts.push(
+        `vs tfjs-wasm in Chromium ${sig(ratio)}x (t${best.threads} over t${peer.threads}; target 10x ${verdict(ratio >= 10)})`,
+      );
+    }
     if (parts.length) lines.push(`  ${cell} H=${hidden}: ${parts.join("; ")}`);
   }
   return lines;

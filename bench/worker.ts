@@ -7,7 +7,6 @@
 
 import { createInterface } from "node:readline";
 import { Command as Cli, Option } from "commander";
-import type * as TF from "@tensorflow/tfjs";
 import {
   batchPool,
   type CellName,
@@ -17,18 +16,15 @@ import {
   type MatmulResult,
   NODE_IMPLS,
   type Reply,
+  rnnlabModel,
+  SkipError,
+  type Trainer,
+  timeMajorPool,
   WORKLOAD,
 } from "./common.js";
+import { type Tf, type TfWasm, tfjsModelTrainer, useWasmBackend } from "./tfjs-model.js";
 
-type Info = Record<string, string | number | boolean>;
-
-/** One optimizer step on pool batch `i` (mod the pool); returns the step's loss (nats per target). */
-interface Trainer {
-  step(i: number): number | Promise<number>;
-  info: Info;
-}
-
-class SkipError extends Error {}
+type Info = Trainer["info"];
 
 function send(msg: Reply | MatmulResult): void {
   process.stdout.write(`${MARK}${JSON.stringify(msg)}\n`);
@@ -53,37 +49,12 @@ async function rnnlabTrainer(cell: CellName, H: number, threads: number): Promis
   enableRelaxedSimd(); // as the CLI does, before the kernels compile
   const { SequenceModel, createOptimizer } = await import("../src/index.js");
   const { wasmKernelVariant } = await import("../src/kernels/index.js");
-  const { vocab: V, embedding: E, seqLen: T, batch: B, lr } = WORKLOAD;
-  const model = new SequenceModel(
-    {
-      cell,
-      activation: "tanh",
-      straightThrough: false,
-      skip: 0,
-      hiddenSize: H,
-      layers: 1,
-      input: { kind: "embedding", vocabSize: V, embeddingSize: E },
-      outputSize: V,
-      loss: "cross-entropy",
-      dtype: "float32",
-    },
-    { seed: WORKLOAD.seed },
-  );
+  const { seqLen: T, batch: B, lr } = WORKLOAD;
+  const model = new SequenceModel(rnnlabModel(cell, H), { seed: WORKLOAD.seed });
   const adam = createOptimizer({ name: "adam", lr }, model);
   // Batch rows split over threads (the calling one and worker_threads), as `rnnlab train` does.
   const parallel = dataParallel(model, threads);
-  // Time-major: row t·B + b is sequence b at step t.
-  const batches = batchPool().map((seqs) => {
-    const tokens = new Int32Array(T * B);
-    const classes = new Int32Array(T * B);
-    for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) {
-        tokens[t * B + b] = seqs[b][t];
-        classes[t * B + b] = seqs[b][t + 1];
-      }
-    }
-    return { tokens, classes };
-  });
+  const batches = timeMajorPool();
   return {
     info: { version: "working tree (src/index.ts)", threads, wasm: wasmKernelVariant() ?? "none" },
     step(i) {
@@ -95,61 +66,13 @@ async function rnnlabTrainer(cell: CellName, H: number, threads: number): Promis
   };
 }
 
-// ---- TensorFlow.js: tf.layers embedding + simpleRNN/lstm + dense ----
-
-type Tf = typeof TF;
-type WasmModule = typeof import("@tensorflow/tfjs-backend-wasm");
-
-/** What UnsortedSegmentSum needs of the wasm backend object. */
-interface WasmBackendLike {
-  readSync(dataId: object): ArrayLike<number>;
-  makeOutput(shape: number[], dtype: string, memoryOffset?: number, values?: Float32Array): TF.TensorInfo;
-}
-
-/** tfjs-backend-wasm 4.x has no UnsortedSegmentSum kernel, which the gradient of tf.gather (so of
- *  the embedding layer) needs: without it training fails with "Kernel 'UnsortedSegmentSum' not
- *  registered for backend 'wasm'". This is the plain scatter-add in JS (B·T·E additions per step,
- *  negligible next to the recurrent layer). */
-function registerUnsortedSegmentSum(tf: Tf): void {
-  tf.registerKernel({
-    kernelName: "UnsortedSegmentSum",
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const x = inputs.x as TF.TensorInfo;
-      const segmentIds = inputs.segmentIds as TF.TensorInfo;
-      const numSegments = (attrs as { numSegments: number }).numSegments;
-      const wasm = backend as unknown as WasmBackendLike;
-      const ids = wasm.readSync(segmentIds.dataId);
-      const values = wasm.readSync(x.dataId);
-      const width = ids.length === 0 ? 0 : values.length / ids.length;
-      const out = new Float32Array(numSegments * width);
-      for (let i = 0; i < ids.length; i++) {
-        const s = ids[i];
-        if (s < 0 || s >= numSegments) continue;
-        for (let j = 0; j < width; j++) out[s * width + j] += values[i * width + j];
-      }
-      return wasm.makeOutput(
-        [numSegments, ...x.shape.slice(segmentIds.shape.length)],
-        x.dtype,
-        undefined,
-        out,
-      );
-    },
-  });
-}
+// ---- TensorFlow.js: the backend here, the model in tfjs-model.ts (shared with Chromium) ----
 
 async function loadTf(backend: "cpu" | "wasm", threads: number): Promise<{ tf: Tf; info: Info }> {
   const tf = await importPeer<Tf>("@tensorflow/tfjs");
   const info: Info = { version: tf.version.tfjs, backend };
   if (backend === "wasm") {
-    const wasm = await importPeer<WasmModule>("@tensorflow/tfjs-backend-wasm");
-    wasm.setThreadsCount(threads);
-    registerUnsortedSegmentSum(tf);
-    if (!(await tf.setBackend("wasm"))) throw new Error("tf.setBackend('wasm') failed");
-    await tf.ready();
-    info.simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
-    info.multithread = (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) as boolean;
-    info.threads = wasm.getThreadsCount();
+    await useWasmBackend(tf, await importPeer<TfWasm>("@tensorflow/tfjs-backend-wasm"), threads, info);
   } else {
     if (!(await tf.setBackend("cpu"))) throw new Error("tf.setBackend('cpu') failed");
     await tf.ready();
@@ -172,86 +95,7 @@ async function tfjsTrainer(
         (backend === "wasm" ? " (tfjs-backend-wasm disables its threaded binary in Node)" : ""),
     );
   }
-  info.api = api;
-  const { vocab: V, embedding: E, seqLen: T, batch: B, lr } = WORKLOAD;
-  // PyTorch's initialization, as rnnlab and the torch worker have: N(0, 1) embeddings, U(±1/√H) for
-  // the recurrent and readout weights and biases. (tf.layers' default orthogonal recurrent initializer
-  // runs a QR decomposition in JS that takes minutes at H = 512 on the cpu backend.)
-  const uniform = () =>
-    tf.initializers.randomUniform({ minval: -1 / Math.sqrt(H), maxval: 1 / Math.sqrt(H) });
-  const recurrent = {
-    units: H,
-    returnSequences: true,
-    kernelInitializer: uniform(),
-    recurrentInitializer: uniform(),
-    biasInitializer: uniform(),
-  };
-  const model = tf.sequential();
-  model.add(
-    tf.layers.embedding({
-      inputDim: V,
-      outputDim: E,
-      inputLength: T,
-      embeddingsInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 1 }),
-    }),
-  );
-  model.add(
-    cell === "lstm"
-      ? // Keras' LSTM with PyTorch's gate nonlinearity (tfjs defaults to hardSigmoid).
-        tf.layers.lstm({ ...recurrent, recurrentActivation: "sigmoid" })
-      : tf.layers.simpleRNN({ ...recurrent, activation: "tanh" }),
-  );
-  model.add(
-    tf.layers.dense({
-      units: V,
-      activation: api === "fit" ? "softmax" : "linear",
-      kernelInitializer: uniform(),
-      biasInitializer: uniform(),
-    }),
-  );
-  const optimizer = tf.train.adam(lr);
-  // Batch-major [B, T] (tf.layers' layout).
-  const batches = batchPool().map((seqs) => {
-    const x = tf.tensor2d(
-      seqs.map((s) => s.slice(0, T)),
-      [B, T],
-      "int32",
-    );
-    const targets = tf.tensor2d(
-      seqs.map((s) => s.slice(1, T + 1)),
-      [B, T],
-      "int32",
-    );
-    const oneHot = tf.tidy(() => tf.oneHot(targets, V).toFloat());
-    const sparse = tf.tidy(() => targets.toFloat().expandDims(-1));
-    return { x, oneHot, sparse };
-  });
-  if (api === "fit") {
-    model.compile({ optimizer, loss: "sparseCategoricalCrossentropy" });
-    return {
-      info,
-      // trainOnBatch: fit() on one batch, without its callbacks and shuffling.
-      step: async (i) => {
-        const { x, sparse } = batches[i % batches.length];
-        return (await model.trainOnBatch(x, sparse)) as number;
-      },
-    };
-  }
-  return {
-    info,
-    step(i) {
-      const { x, oneHot } = batches[i % batches.length];
-      const cost = optimizer.minimize(
-        () =>
-          tf.losses.softmaxCrossEntropy(oneHot, model.apply(x, { training: true }) as TF.Tensor) as TF.Scalar,
-        true,
-      );
-      if (!cost) throw new Error("optimizer.minimize returned no cost");
-      const loss = cost.dataSync()[0];
-      cost.dispose();
-      return loss;
-    },
-  };
+  return tfjsModelTrainer(tf, cell, H, api, info);
 }
 
 // ---- brain.js: recurrent LSTM / RNN, one sequence at a time ----

@@ -86,7 +86,14 @@ describe.skipIf(skipBrowserTests())("a Vite app with the packed package, trainin
       .toBe(true);
     expect(errors).toEqual([]);
     // "auto" threads on a cross-origin isolated page: one per core, at least 8 of the 32 rows each.
-    const threads = Math.min(4, await page.evaluate(() => navigator.hardwareConcurrency));
+    const threads = Math.min(
+      4,
+      await page.evaluate(
+        () =>
+          (globalThis as unknown as { navigator: { hardwareConcurrency: number } }).navigator
+            .hardwareConcurrency,
+      ),
+    );
     expect(lines.filter((line) => line.endsWith(` parameters on ${threads} thread(s)`))).toHaveLength(1);
     const steps = lines
       .filter((line) => /^\d+ [\d.]+ [\d.]+$/.test(line))

@@ -1,0 +1,152 @@
+// The TensorFlow.js model of the workload, shared by the Node worker (worker.ts) and the Chromium
+// worker (browser/tfjs-worker.ts): tf.layers embedding + simpleRNN/lstm + dense, Adam, and the
+// UnsortedSegmentSum kernel tfjs-backend-wasm lacks. Takes the tf namespace as loaded by each, so
+// it imports no TensorFlow.js code itself.
+
+import type * as TF from "@tensorflow/tfjs";
+import { batchPool, type CellName, type Trainer, WORKLOAD } from "./common.js";
+
+export type Tf = typeof TF;
+export type TfWasm = typeof import("@tensorflow/tfjs-backend-wasm");
+type Info = Trainer["info"];
+
+/** Makes tfjs-backend-wasm `tf`'s backend, asking it for `threads` threads; `info` gets the threads
+ *  it actually runs (getThreadsCount) and whether it found SIMD and thread support. */
+export async function useWasmBackend(tf: Tf, wasm: TfWasm, threads: number, info: Info): Promise<void> {
+  wasm.setThreadsCount(threads);
+  registerUnsortedSegmentSum(tf);
+  if (!(await tf.setBackend("wasm"))) throw new Error("tf.setBackend('wasm') failed");
+  await tf.ready();
+  info.simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) as boolean;
+  info.multithread = (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) as boolean;
+  info.threads = wasm.getThreadsCount();
+}
+
+/** What UnsortedSegmentSum needs of the wasm backend object. */
+interface WasmBackendLike {
+  readSync(dataId: object): ArrayLike<number>;
+  makeOutput(shape: number[], dtype: string, memoryOffset?: number, values?: Float32Array): TF.TensorInfo;
+}
+
+/** tfjs-backend-wasm 4.x has no UnsortedSegmentSum kernel, which the gradient of tf.gather (so of
+ *  the embedding layer) needs: without it training fails with "Kernel 'UnsortedSegmentSum' not
+ *  registered for backend 'wasm'". This is the plain scatter-add in JS (B·T·E additions per step,
+ *  negligible next to the recurrent layer). */
+function registerUnsortedSegmentSum(tf: Tf): void {
+  tf.registerKernel({
+    kernelName: "UnsortedSegmentSum",
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const x = inputs.x as TF.TensorInfo;
+      const segmentIds = inputs.segmentIds as TF.TensorInfo;
+      const numSegments = (attrs as { numSegments: number }).numSegments;
+      const wasm = backend as unknown as WasmBackendLike;
+      const ids = wasm.readSync(segmentIds.dataId);
+      const values = wasm.readSync(x.dataId);
+      const width = ids.length === 0 ? 0 : values.length / ids.length;
+      const out = new Float32Array(numSegments * width);
+      for (let i = 0; i < ids.length; i++) {
+        const s = ids[i];
+        if (s < 0 || s >= numSegments) continue;
+        for (let j = 0; j < width; j++) out[s * width + j] += values[i * width + j];
+      }
+      return wasm.makeOutput(
+        [numSegments, ...x.shape.slice(segmentIds.shape.length)],
+        x.dtype,
+        undefined,
+        out,
+      );
+    },
+  });
+}
+
+/** The workload's model on `tf`'s current backend, trained with optimizer.minimize (or
+ *  model.trainOnBatch for `api` "fit"); `info` (what loaded) is returned with the trainer. */
+export function tfjsModelTrainer(
+  tf: Tf,
+  cell: CellName,
+  H: number,
+  api: "minimize" | "fit",
+  info: Info,
+): Trainer {
+  info.api = api;
+  const { vocab: V, embedding: E, seqLen: T, batch: B, lr } = WORKLOAD;
+  // PyTorch's initialization, as rnnlab and the torch worker have: N(0, 1) embeddings, U(±1/√H) for
+  // the recurrent and readout weights and biases. (tf.layers' default orthogonal recurrent initializer
+  // runs a QR decomposition in JS that takes minutes at H = 512 on the cpu backend.)
+  const uniform = () =>
+    tf.initializers.randomUniform({ minval: -1 / Math.sqrt(H), maxval: 1 / Math.sqrt(H) });
+  const recurrent = {
+    units: H,
+    returnSequences: true,
+    kernelInitializer: uniform(),
+    recurrentInitializer: uniform(),
+    biasInitializer: uniform(),
+  };
+  const model = tf.sequential();
+  model.add(
+    tf.layers.embedding({
+      inputDim: V,
+      outputDim: E,
+      inputLength: T,
+      embeddingsInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 1 }),
+    }),
+  );
+  model.add(
+    cell === "lstm"
+      ? // Keras' LSTM with PyTorch's gate nonlinearity (tfjs defaults to hardSigmoid).
+        tf.layers.lstm({ ...recurrent, recurrentActivation: "sigmoid" })
+      : tf.layers.simpleRNN({ ...recurrent, activation: "tanh" }),
+  );
+  model.add(
+    tf.layers.dense({
+      units: V,
+      activation: api === "fit" ? "softmax" : "linear",
+      kernelInitializer: uniform(),
+      biasInitializer: uniform(),
+    }),
+  );
+  const optimizer = tf.train.adam(lr);
+  // Batch-major [B, T] (tf.layers' layout).
+  const batches = batchPool().map((seqs) => {
+    const x = tf.tensor2d(
+      seqs.map((s) => s.slice(0, T)),
+      [B, T],
+      "int32",
+    );
+    const targets = tf.tensor2d(
+      seqs.map((s) => s.slice(1, T + 1)),
+      [B, T],
+      "int32",
+    );
+    const oneHot = tf.tidy(() => tf.oneHot(targets, V).toFloat());
+    const sparse = tf.tidy(() => targets.toFloat().expandDims(-1));
+    return { x, oneHot, sparse };
+  });
+  if (api === "fit") {
+    model.compile({ optimizer, loss: "sparseCategoricalCrossentropy" });
+    return {
+      info,
+      // trainOnBatch: fit() on one batch, without its callbacks and shuffling.
+      step: async (i) => {
+        const { x, sparse } = batches[i % batches.length];
+        return (await model.trainOnBatch(x, sparse)) as number;
+      },
+    };
+  }
+  return {
+    info,
+    step(i) {
+      const { x, oneHot } = batches[i % batches.length];
+      const cost = optimizer.minimize(
+        () =>
+          tf.losses.softmaxCrossEntropy(oneHot, model.apply(x, { training: true }) as TF.Tensor) as TF.Scalar,
+        true,
+      );
+      if (!cost) throw new Error("optimizer.minimize returned no cost");
+      const loss = cost.dataSync()[0];
+      cost.dispose();
+      return loss;
+    },
+  };
+}
