@@ -28,6 +28,10 @@ export function nodeShardSpawner(): SpawnShard {
     return {
       post: (message) => worker.postMessage(message),
       terminate: () => void worker.terminate(),
+      onError: (listener) => {
+        worker.on("error", (error) => listener(error.message));
+        worker.on("exit", (code) => listener(`it exited with code ${code}`));
+      },
     };
   };
 }

@@ -3,7 +3,8 @@ import { dataParallel } from "../node/index.js";
 import { ConfigError, NumericError, ShapeError } from "../src/errors.js";
 import { normsOverTime } from "../src/model/grad-flow.js";
 import { type Batch, SequenceModel, type Targets } from "../src/model/sequence-model.js";
-import type { DataParallel } from "../src/parallel/data-parallel.js";
+import { DataParallel, type SpawnShard } from "../src/parallel/data-parallel.js";
+import { READY } from "../src/parallel/protocol.js";
 import { Rng } from "../src/random.js";
 import type { Buf } from "../src/tensor.js";
 import { createOptimizer } from "../src/train/optimizers.js";
@@ -194,5 +195,44 @@ describe("errors", () => {
     p.close();
     p.close();
     expect(() => p.lossAndGrad({ T: 3, B: 4, tokens }, { classes })).toThrow(/after close/);
+  });
+});
+
+describe("DataParallel.create(model, spawn, threads)", () => {
+  /** A shard host that never computes: it sets READY after `delayMs`, or reports `failure`. */
+  function fakeSpawn(delayMs: number, failure: string | null = null, started = { count: 0 }): SpawnShard {
+    return () => {
+      let control: Int32Array | null = null;
+      return {
+        post: (message) => {
+          if (message.kind !== "init" || failure !== null) return;
+          control = message.control;
+          setTimeout(() => {
+            started.count++;
+            Atomics.store(control!, READY, 1);
+          }, delayMs);
+        },
+        terminate: () => {},
+        onError: (listener) => {
+          if (failure !== null) setTimeout(() => listener(failure), delayMs);
+        },
+      };
+    };
+  }
+
+  it("resolves once every thread has started, however slowly (no time limit)", async () => {
+    const model = new SequenceModel(config(), { seed: 1 });
+    const started = { count: 0 };
+    const p = await DataParallel.create(model, fakeSpawn(300, null, started), 3);
+    open.push(p);
+    expect(started.count).toBe(2);
+    expect(p.threads).toBe(3);
+  });
+
+  it("rejects with the host's one line when a thread fails to start", async () => {
+    const model = new SequenceModel(config(), { seed: 1 });
+    await expect(DataParallel.create(model, fakeSpawn(10, "could not load shard.js"), 2)).rejects.toThrow(
+      /^thread 1 failed to start: could not load shard\.js$/,
+    );
   });
 });

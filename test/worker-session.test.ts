@@ -50,7 +50,10 @@ describe("resolveTrainingConfig(config)", () => {
       /^config\.model\.hiddenSize: expected a positive integer, got -3/,
     ],
     [{ data: { text: "abc" }, sead: 1 }, /^config: unknown key "sead"; remove it/],
-    [{ data: { text: "abc" }, feed: { kind: "bogus" } }, /^config\.feed\.kind: expected one of teacher-forcing, .*got "bogus"/],
+    [
+      { data: { text: "abc" }, feed: { kind: "bogus" } },
+      /^config\.feed\.kind: expected one of teacher-forcing, .*got "bogus"/,
+    ],
     [{ data: { text: "abc" }, evalEvery: 0 }, /^config\.evalEvery: expected a positive integer, got 0/],
   ])("refuses %j with one line", (config, message) => {
     expect(() => resolveTrainingConfig(config as never)).toThrow(message);

@@ -355,16 +355,12 @@ export class DataParallel {
   }
 }
 
-/** Resolves when the worker's READY word turns 1 (Atomics.waitAsync, or polling where a runtime
- *  lacks it); rejects when its host reports that it failed to start. */
+/** Resolves when the worker's READY word turns 1, looking every 2 ms (a pending timer keeps Node's
+ *  event loop alive, where Atomics.waitAsync does not: the CLI's process would exit with code 13);
+ *  rejects when its host reports that it failed to start. */
 function startOf(handle: ShardHandle, control: Int32Array, index: number): Promise<void> {
   const started = (async () => {
-    const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
-    while (Atomics.load(control, READY) === 0) {
-      const result = waitAsync?.(control, READY, 0);
-      if (result?.async) await result.value;
-      else if (!result) await new Promise((resolve) => setTimeout(resolve, 2));
-    }
+    while (Atomics.load(control, READY) === 0) await new Promise((resolve) => setTimeout(resolve, 2));
   })();
   const failed = new Promise<never>((_, reject) => {
     handle.onError?.((message) => reject(new ConfigError(`thread ${index} failed to start: ${message}`)));
@@ -374,12 +370,6 @@ function startOf(handle: ShardHandle, control: Int32Array, index: number): Promi
 
 // Every runtime of the core has these timers; the core compiles without the DOM or Node types.
 declare function setTimeout(callback: (value?: unknown) => void, ms: number): unknown;
-
-type WaitAsync = (
-  array: Int32Array,
-  index: number,
-  value: number,
-) => { async: false; value: string } | { async: true; value: Promise<string> };
 
 /** `flag` when the field is there (with `size` entries, else a ShapeError), 0 when it is not. */
 function fieldFlag(
