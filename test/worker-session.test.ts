@@ -119,3 +119,36 @@ describe("TrainingSession.create(config)", () => {
     expect(session.info()).toMatchObject({ threads: 1, threadNote: "no threads here" });
   });
 });
+
+describe("TrainingSession.setOptions(options)", () => {
+  const base = {
+    data: { text: text.slice(0, 5000) },
+    model: { hiddenSize: 8 },
+    seqLen: 8,
+    batch: 4,
+    seed: 2,
+  };
+
+  it("clips and feeds as told from the next step on, and the checkpoint records it", async () => {
+    const changed = await TrainingSession.create(base, {}, noThreads);
+    const first = changed.step().gradNormClipped;
+    expect(first).toBeLessThanOrEqual(1 + 1e-6);
+    changed.setOptions({ clip: null });
+    const after = changed.step();
+    expect(after.gradNormClipped).toBe(after.gradNorm);
+    changed.setOptions({ feed: { kind: "free-running", prefix: 2 } });
+    expect(changed.step().groundTruthFraction).toBeLessThan(1);
+    const stored = decodeCheckpoint(changed.checkpoint()).extra?.train as Record<string, unknown>;
+    expect(stored.clip).toBeNull();
+    expect(stored.feed).toEqual({ kind: "free-running", prefix: 2 });
+    expect(changed.trainer.step).toBe(3);
+  });
+
+  it("refuses an invalid option with one line and keeps the run as it was", async () => {
+    const session = await TrainingSession.create(base, {}, noThreads);
+    expect(() => session.setOptions({ clip: { kind: "norm", maxNorm: -1 } })).toThrow(
+      /^config\.clip\.maxNorm: expected a number > 0, got -1/,
+    );
+    expect(session.spec.clip).toEqual({ kind: "norm", maxNorm: 1, normType: 2 });
+  });
+});

@@ -4,6 +4,7 @@ export { TrainingClient, TrainingError, type TrainingEvents } from "./client.js"
 export type {
   DoneInfo,
   EvalInfo,
+  LiveOptions,
   ProgressInfo,
   RunState,
   StartedInfo,

@@ -2,6 +2,7 @@ import {
   type ClientMessage,
   type DoneInfo,
   type EvalInfo,
+  type LiveOptions,
   PROTOCOL_VERSION,
   type ProgressInfo,
   type RunState,
@@ -118,6 +119,12 @@ export class TrainingClient {
   /** Holds the learning rate at `lr` from the next step on. */
   setLearningRate(lr: number): Promise<void> {
     return this.command({ type: "set-lr", lr });
+  }
+
+  /** Clips and feeds as `options` say from the next step on ({ clip: null } turns clipping off);
+   *  rejects with one line if an option is invalid. The checkpoint's options record the change. */
+  setOptions(options: LiveOptions): Promise<void> {
+    return this.command({ type: "set-options", options });
   }
 
   /** The run as a checkpoint.safetensors file's bytes. */

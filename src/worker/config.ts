@@ -49,11 +49,16 @@ export function resolveTrainingConfig(config: TrainingConfig): { spec: RunConfig
     model: { ...runDefaults.model, ...model },
     data: dataName ?? "inline",
   };
+  return { spec: checkedRunConfig(merged), data };
+}
+
+/** `config` checked as a stored run's options are, except that it may have no budget. */
+export function checkedRunConfig(config: Record<string, unknown>): RunConfig {
   // The schema wants a budget; an open-ended run is checked with one step, then given none back.
-  const open = (merged.steps ?? null) === null && (merged.minutes ?? null) === null;
-  const spec = parseRunConfig(open ? { ...merged, steps: 1 } : merged, "config");
+  const open = (config.steps ?? null) === null && (config.minutes ?? null) === null;
+  const spec = parseRunConfig(open ? { ...config, steps: 1 } : config, "config");
   if (open) spec.steps = null;
-  return { spec, data };
+  return spec;
 }
 
 function checkData(data: unknown): asserts data is TrainingData {

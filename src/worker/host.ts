@@ -116,6 +116,9 @@ class TrainingHost {
       case "set-lr":
         this.current().setLearningRate(message.lr);
         break;
+      case "set-options":
+        this.live().setOptions(message.options ?? {});
+        break;
       case "checkpoint": {
         const bytes = this.current().checkpoint();
         this.post({ type: "checkpoint", id, bytes }, [bytes.buffer]);

@@ -10,6 +10,7 @@ export {
   type ClientMessage,
   type DoneInfo,
   type EvalInfo,
+  type LiveOptions,
   PROTOCOL_VERSION,
   type ProgressInfo,
   type RunState,

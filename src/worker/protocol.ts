@@ -38,9 +38,13 @@ export type ClientMessage = { v: number; id: number } & (
   | { type: "step"; count: number }
   | { type: "stop" }
   | { type: "set-lr"; lr: number }
+  | { type: "set-options"; options: LiveOptions }
   | { type: "checkpoint" }
   | { type: "sample"; length: number; temperature: number }
 );
+
+/** The options a run can change between steps: clipping (null for none) and feeding. */
+export type LiveOptions = Partial<Pick<RunConfig, "clip" | "feed">>;
 
 /** What the worker reports once training is set up. */
 export interface StartedInfo {

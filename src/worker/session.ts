@@ -5,10 +5,11 @@ import { ConfigError } from "../errors.js";
 import { decodeCheckpoint, encodeCheckpoint } from "../io/checkpoint.js";
 import { fromCheckpoint, type TrainingState } from "../io/model-checkpoint.js";
 import { kernelPath } from "../kernels/kernel-path.js";
+import type { Rng } from "../random.js";
 import { DataParallel, type SpawnShard } from "../parallel/data-parallel.js";
 import type { Optimizer } from "../train/optimizers.js";
 import type { RunConfig } from "../train/run-config.js";
-import { makeLrSchedule } from "../train/schedules.js";
+import { type LrSchedule, makeLrSchedule } from "../train/schedules.js";
 import {
   type Corpus,
   corpusFromText,
@@ -19,7 +20,7 @@ import {
   shortPart,
 } from "../run/text-run.js";
 import { evaluate, Trainer } from "../train/trainer.js";
-import { resolveTrainingConfig } from "./config.js";
+import { checkedRunConfig, resolveTrainingConfig } from "./config.js";
 import { now } from "./scope.js";
 import type { EvalInfo, ProgressInfo, StartedInfo, StartOptions, TrainingConfig } from "./protocol.js";
 
@@ -36,6 +37,8 @@ export interface ThreadSource {
 export class TrainingSession {
   private lrOverride: number | null = null;
   private readonly valSet: TokenBatch[];
+  private readonly schedule: LrSchedule;
+  private current: Trainer;
   private trainMs = 0;
   private stepsRun = 0;
 
@@ -43,11 +46,12 @@ export class TrainingSession {
     public spec: RunConfig,
     readonly corpus: Corpus,
     readonly state: TrainingState & { optimizer: Optimizer },
-    readonly trainer: Trainer,
     readonly parallel: DataParallel | null,
     readonly threadNote: string | null,
   ) {
     this.valSet = sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
+    this.schedule = makeLrSchedule(spec.lrSchedule, spec.optimizer.lr);
+    this.current = this.makeTrainer(state.step, state.rng);
   }
 
   static async create(config: TrainingConfig, options: StartOptions, threads: ThreadSource) {
@@ -69,28 +73,41 @@ export class TrainingSession {
     const optimizer = state.optimizer as Optimizer;
     const { count, note } = threadCount(options.threads ?? "auto", spec.batch, threads);
     const parallel = count > 1 ? await DataParallel.create(state.model, threads.spawn!, count) : null;
-    const schedule = makeLrSchedule(spec.lrSchedule, spec.optimizer.lr);
-    const session: TrainingSession = new TrainingSession(
-      spec,
-      corpus,
-      { ...state, optimizer },
-      new Trainer({
-        model: state.model,
-        optimizer,
-        data: corpus.train,
-        seqLen: spec.seqLen,
-        batch: spec.batch,
-        feed: spec.feed,
-        clip: spec.clip,
-        lrSchedule: (step) => session.lrOverride ?? schedule(step),
-        parallel,
-        rng: state.rng,
-        step: state.step,
-      }),
-      parallel,
-      note,
-    );
-    return session;
+    return new TrainingSession(spec, corpus, { ...state, optimizer }, parallel, note);
+  }
+
+  /** The trainer: the run's model, optimizer and data, fed and clipped as `spec` says. */
+  get trainer(): Trainer {
+    return this.current;
+  }
+
+  private makeTrainer(step: number, rng: Rng): Trainer {
+    const { spec, corpus, state } = this;
+    return new Trainer({
+      model: state.model,
+      optimizer: state.optimizer,
+      data: corpus.train,
+      seqLen: spec.seqLen,
+      batch: spec.batch,
+      feed: spec.feed,
+      clip: spec.clip,
+      lrSchedule: (at) => this.lrOverride ?? this.schedule(at),
+      parallel: this.parallel,
+      rng,
+      step,
+    });
+  }
+
+  /** Feeds and clips as `options` say from the next step on (the rest of the run unchanged). */
+  setOptions(options: Pick<Partial<RunConfig>, "clip" | "feed">): void {
+    const { clip, feed } = options;
+    const spec = checkedRunConfig({
+      ...this.spec,
+      ...(clip === undefined ? {} : { clip }),
+      ...(feed === undefined ? {} : { feed }),
+    });
+    this.spec = spec;
+    this.current = this.makeTrainer(this.current.step, this.current.rng);
   }
 
   info(): StartedInfo {
