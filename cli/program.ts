@@ -14,6 +14,7 @@ import * as evalCommand from "./commands/eval.js";
 import * as lab from "./commands/lab.js";
 import * as sample from "./commands/sample.js";
 import * as train from "./commands/train.js";
+import * as ui from "./commands/ui.js";
 
 // Before any product compiles the WebAssembly kernels: fused multiply-add on Node 20 too.
 enableRelaxedSimd();
@@ -25,7 +26,7 @@ const program = new Command("rnnlab")
   .showSuggestionAfterError(true)
   .configureOutput({ outputError: (text, write) => write(oneLine(text)) });
 
-for (const command of [train, sample, evalCommand, lab, parity, importTorch]) command.register(program);
+for (const command of [train, sample, evalCommand, lab, parity, importTorch, ui]) command.register(program);
 
 try {
   await program.parseAsync(process.argv);

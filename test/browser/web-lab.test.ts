@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, skipBrowserTests } from "./chromium.js";
+
+// The web lab as a person uses it: `rnnlab ui --no-open` serves the built app (dist/web), and
+// headless Chromium drives it through its data-testid hooks.
+
+interface Lab {
+  url: string;
+  browser: Browser;
+  process: ChildProcess;
+}
+
+/** `rnnlab ui --no-open --port 0 --json`, its URL from the first line it prints, and Chromium. */
+async function startLab(): Promise<Lab> {
+  const child = spawn(process.execPath, ["dist/cli/main.js", "ui", "--no-open", "--port", "0", "--json"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`rnnlab ui exited with code ${code}`)));
+  });
+  const { url } = JSON.parse(firstLine) as { url: string };
+  return { url, browser: await launchChromium(), process: child };
+}
+
+/** A page of the lab that records console errors, page errors and long tasks (over 50 ms). */
+async function openLab(lab: Lab, query = ""): Promise<{ page: Page; errors: string[] }> {
+  const page = await lab.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" || message.type() === "warning") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.addInitScript(() => {
+    const tasks: number[] = [];
+    Object.assign(globalThis, { longTasks: tasks });
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) tasks.push(entry.duration);
+    }).observe({ type: "longtask" as "mark", buffered: true }); // "longtask" is not in these types
+  });
+  await page.goto(`${lab.url}${query}`);
+  return { page, errors };
+}
+
+const text = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`).textContent();
+const stepOf = async (page: Page) => Number(await text(page, "step-count"));
+
+describe.skipIf(skipBrowserTests())("the web lab's playground (rnnlab ui)", () => {
+  let lab: Lab | null = null;
+  beforeAll(async () => {
+    lab = await startLab();
+  }, 30_000);
+  afterAll(async () => {
+    await lab?.browser.close();
+    lab?.process.kill("SIGTERM");
+  });
+
+  it("trains a character model in a worker: the step count rises, the loss falls, pause and step obey", async () => {
+    const { page, errors } = await openLab(lab!, "?hidden=32&seqLen=16&batch=8");
+    await page.getByTestId("step").click();
+    await expect.poll(() => stepOf(page), { timeout: 30_000 }).toBe(1);
+    const firstLoss = Number(await text(page, "loss"));
+    await page.getByTestId("play").click();
+    await expect.poll(() => stepOf(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(300);
+    expect(Number(await text(page, "loss"))).toBeLessThan(firstLoss - 1);
+    await page.getByTestId("pause").click();
+    await expect.poll(() => page.getByTestId("step").isEnabled()).toBe(true);
+    const paused = await stepOf(page);
+    await page.waitForTimeout(300);
+    expect(await stepOf(page)).toBe(paused);
+    await page.getByTestId("step").click();
+    await expect.poll(() => stepOf(page)).toBe(paused + 1);
+    expect(await text(page, "run-info")).toMatch(/parameters · vocabulary \d+ · \d thread\(s\) · kernels/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it("never blocks the main thread for more than 100 ms during 10 s of training", async () => {
+    const { page, errors } = await openLab(lab!);
+    await page.getByTestId("play").click();
+    await expect.poll(() => stepOf(page), { timeout: 30_000 }).toBeGreaterThan(0);
+    await page.evaluate(() => (globalThis as unknown as { longTasks: number[] }).longTasks.splice(0));
+    await page.waitForTimeout(10_000);
+    const longTasks = await page.evaluate(() => (globalThis as unknown as { longTasks: number[] }).longTasks);
+    expect(longTasks.filter((duration) => duration > 100)).toEqual([]);
+    expect(await stepOf(page)).toBeGreaterThan(20);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("keeps the setup in the URL: a reload restores it, and a bad value gets a message", async () => {
+    const { page, errors } = await openLab(lab!);
+    await page.getByTestId("cell").selectOption("gru");
+    await page.getByTestId("hidden").fill("24");
+    await page.getByTestId("hidden").press("Enter");
+    await expect.poll(() => new URL(page.url()).search).toBe("?cell=gru&hidden=24");
+    await page.reload();
+    await expect.poll(() => page.getByTestId("cell").inputValue()).toBe("gru");
+    await expect.poll(() => page.getByTestId("hidden").inputValue()).toBe("24");
+    await page.goto(`${lab!.url}?hidden=abc&cell=gru`);
+    await expect
+      .poll(() => text(page, "message"))
+      .toBe("ignored ?hidden=abc: expected an integer in [1, 512]");
+    await expect.poll(() => page.getByTestId("hidden").inputValue()).toBe("64");
+    await expect.poll(() => page.getByTestId("cell").inputValue()).toBe("gru");
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+});

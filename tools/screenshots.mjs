@@ -1,0 +1,53 @@
+// Screenshots of the web lab's views for the README (docs/images/), taken in headless Chromium
+// from `rnnlab ui` as a person would see them: `npm run build`, then `npm run screenshots`.
+// CHROMIUM_PATH names another Chromium than /usr/bin/chromium.
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "docs", "images");
+
+/** Each view: its query, what to do before the shot, and the file. */
+const shots = [
+  {
+    file: "playground.png",
+    query: "?cell=lstm&hidden=64",
+    async prepare(page) {
+      await page.getByTestId("play").click();
+      await page.waitForTimeout(12_000);
+      await page.getByTestId("pause").click();
+      await page.waitForTimeout(1_000);
+    },
+  },
+];
+
+const ui = spawn(
+  process.execPath,
+  [join(root, "dist/cli/main.js"), "ui", "--no-open", "--port", "0", "--json"],
+  {
+    stdio: ["ignore", "pipe", "inherit"],
+  },
+);
+const { url } = JSON.parse(
+  await new Promise((resolve) => createInterface({ input: ui.stdout }).once("line", resolve)),
+);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+  args: process.getuid?.() === 0 ? ["--no-sandbox"] : [],
+});
+try {
+  for (const shot of shots) {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${url}${shot.query}`);
+    await shot.prepare(page);
+    await page.screenshot({ path: join(out, shot.file) });
+    process.stderr.write(`wrote docs/images/${shot.file}\n`);
+    await page.close();
+  }
+} finally {
+  await browser.close();
+  ui.kill("SIGTERM");
+}

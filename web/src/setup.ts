@@ -1,0 +1,226 @@
+import type { TrainingConfig } from "../../src/worker/client-entry.ts";
+
+// The playground's whole setup, flat, as it lives in the URL's query string: a link reproduces
+// it and a reload restores it. Each field has a default, a parser that says what it expects, and
+// whether a change can take effect in the running run (live) or needs a new one.
+
+export const cells = ["rnn", "gru", "lstm"] as const;
+export const activations = ["tanh", "relu", "sigmoid", "identity", "step"] as const;
+export const optimizers = ["adam", "adamw", "sgd"] as const;
+export const clips = ["norm", "value", "none"] as const;
+export const feeds = ["teacher-forcing", "free-running", "scheduled-sampling"] as const;
+export const schedules = ["inverse-sigmoid", "exponential", "linear", "constant"] as const;
+export const sources = ["shakespeare", "custom"] as const;
+
+export interface Setup {
+  task: "text";
+  source: (typeof sources)[number];
+  cell: (typeof cells)[number];
+  activation: (typeof activations)[number];
+  straightThrough: boolean;
+  hidden: number;
+  layers: number;
+  embedding: number;
+  skip: number;
+  seqLen: number;
+  batch: number;
+  seed: number;
+  optimizer: (typeof optimizers)[number];
+  lr: number;
+  clip: (typeof clips)[number];
+  clipAt: number;
+  feed: (typeof feeds)[number];
+  prefix: number;
+  schedule: (typeof schedules)[number];
+  k: number;
+  temperature: number;
+}
+
+export const defaults: Setup = {
+  task: "text",
+  source: "shakespeare",
+  cell: "lstm",
+  activation: "tanh",
+  straightThrough: false,
+  hidden: 64,
+  layers: 1,
+  embedding: 16,
+  skip: 0,
+  seqLen: 32,
+  batch: 16,
+  seed: 1,
+  optimizer: "adam",
+  lr: 0.003,
+  clip: "norm",
+  clipAt: 1,
+  feed: "teacher-forcing",
+  prefix: 8,
+  schedule: "inverse-sigmoid",
+  k: 100,
+  temperature: 0.8,
+};
+
+/** What k is for each eps schedule, and its default: eps_i = k/(k + exp(i/k)), k^i, 1 − k·i, k. */
+export const scheduleK: Record<Setup["schedule"], { label: string; value: number }> = {
+  "inverse-sigmoid": { label: "k in k/(k + exp(i/k))", value: 100 },
+  exponential: { label: "base k in k^i", value: 0.995 },
+  linear: { label: "decrease k in 1 − k·i", value: 0.001 },
+  constant: { label: "eps", value: 0.5 },
+};
+
+/** Fields a running run takes between steps; any other change starts a new run. */
+export const liveFields = new Set<keyof Setup>([
+  "lr",
+  "clip",
+  "clipAt",
+  "feed",
+  "prefix",
+  "schedule",
+  "k",
+  "temperature",
+]);
+
+type Parser = (text: string) => unknown;
+
+const choice =
+  (values: readonly string[]): Parser =>
+  (text) => {
+    if (!values.includes(text)) throw new Error(`expected one of ${values.join(", ")}`);
+    return text;
+  };
+const integer =
+  (min: number, max: number): Parser =>
+  (text) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`expected an integer in [${min}, ${max}]`);
+    return n;
+  };
+const positive: Parser = (text) => {
+  const x = Number(text);
+  if (!(text.trim() !== "" && Number.isFinite(x) && x > 0)) throw new Error("expected a number > 0");
+  return x;
+};
+const flag: Parser = (text) => {
+  if (text !== "true" && text !== "false") throw new Error("expected true or false");
+  return text === "true";
+};
+
+export const parsers: Record<keyof Setup, Parser> = {
+  task: choice(["text"]),
+  source: choice(sources),
+  cell: choice(cells),
+  activation: choice(activations),
+  straightThrough: flag,
+  hidden: integer(1, 512),
+  layers: integer(1, 4),
+  embedding: integer(1, 256),
+  skip: integer(0, 64),
+  seqLen: integer(2, 256),
+  batch: integer(1, 256),
+  seed: integer(0, 2 ** 31 - 1),
+  optimizer: choice(optimizers),
+  lr: positive,
+  clip: choice(clips),
+  clipAt: positive,
+  feed: choice(feeds),
+  prefix: integer(0, 256),
+  schedule: choice(schedules),
+  k: positive,
+  temperature: positive,
+};
+
+/** The setup a query string gives, and one line for each value it ignored. */
+export function setupFromQuery(query: string): { setup: Setup; problems: string[] } {
+  const params = new URLSearchParams(query);
+  const setup: Record<string, unknown> = { ...defaults };
+  const problems: string[] = [];
+  for (const [key, value] of params) {
+    if (key === "view") continue;
+    const parse = parsers[key as keyof Setup];
+    if (!parse) {
+      problems.push(`ignored ?${key}: not an option of the playground`);
+      continue;
+    }
+    try {
+      setup[key] = parse(value);
+    } catch (error) {
+      problems.push(`ignored ?${key}=${value}: ${(error as Error).message}`);
+    }
+  }
+  const checked = setup as unknown as Setup;
+  const impossible = impossibility(checked);
+  if (impossible !== null) {
+    problems.push(`${impossible}; using skip 0`);
+    checked.skip = 0;
+  }
+  return { setup: checked, problems };
+}
+
+/** Why a setup cannot train, or null. */
+export function impossibility(setup: Setup): string | null {
+  if (setup.skip === 1) return "skip must be 0 (none) or a delay >= 2";
+  if (setup.skip > 0 && setup.cell !== "rnn")
+    return `a skip connection needs the rnn cell, not ${setup.cell}`;
+  return null;
+}
+
+/** The query string of the fields that differ from the defaults (and the view). */
+export function queryOf(setup: Setup, view: string): string {
+  const params = new URLSearchParams();
+  if (view !== "playground") params.set("view", view);
+  for (const key of Object.keys(defaults) as (keyof Setup)[]) {
+    if (setup[key] !== defaults[key]) params.set(key, String(setup[key]));
+  }
+  const text = params.toString();
+  return text === "" ? "" : `?${text}`;
+}
+
+/** The worker's training config (rnnlab train's options) for this setup and text. */
+export function trainingConfig(setup: Setup, text: string): TrainingConfig {
+  return {
+    data: { text },
+    dataName: setup.source === "shakespeare" ? "tinyshakespeare.txt" : "pasted text",
+    model: {
+      cell: setup.cell,
+      activation: setup.activation,
+      straightThrough: setup.straightThrough,
+      hiddenSize: setup.hidden,
+      layers: setup.layers,
+      embedding: setup.embedding,
+      skip: setup.cell === "rnn" ? setup.skip : 0,
+    },
+    seqLen: setup.seqLen,
+    batch: setup.batch,
+    seed: setup.seed,
+    optimizer: { name: setup.optimizer, lr: setup.lr },
+    ...liveOptions(setup),
+    evalEvery: 25,
+    valBatches: 4,
+    sampleLength: 160,
+  };
+}
+
+/** The options a running run takes: clipping and feeding. */
+export function liveOptions(setup: Setup): Pick<TrainingConfig, "clip" | "feed"> {
+  const clip =
+    setup.clip === "none"
+      ? null
+      : setup.clip === "norm"
+        ? { kind: "norm" as const, maxNorm: setup.clipAt }
+        : { kind: "value" as const, value: setup.clipAt };
+  return { clip, feed: feedMode(setup) };
+}
+
+function feedMode(setup: Setup): NonNullable<TrainingConfig["feed"]> {
+  if (setup.feed === "teacher-forcing") return { kind: "teacher-forcing" };
+  if (setup.feed === "free-running") return { kind: "free-running", prefix: setup.prefix };
+  const { schedule, k } = setup;
+  const eps =
+    schedule === "linear"
+      ? { kind: "linear" as const, k: 1, c: k, min: 0 }
+      : schedule === "constant"
+        ? { kind: "constant" as const, eps: k }
+        : { kind: schedule, k };
+  return { kind: "scheduled-sampling", schedule: eps, pick: "sample" };
+}
