@@ -4,7 +4,9 @@ export { TrainingClient, TrainingError, type TrainingEvents } from "./client.js"
 export type {
   DoneInfo,
   EvalInfo,
+  GenerateOptions,
   LiveOptions,
+  LoadedInfo,
   ProgressInfo,
   RunState,
   StartedInfo,

@@ -2,7 +2,9 @@ import {
   type ClientMessage,
   type DoneInfo,
   type EvalInfo,
+  type GenerateOptions,
   type LiveOptions,
+  type LoadedInfo,
   PROTOCOL_VERSION,
   type ProgressInfo,
   type RunState,
@@ -142,6 +144,26 @@ export class TrainingClient {
     const answer = await this.request({ type: "sample", length, temperature });
     const { text, tokens } = answer as Extract<WorkerMessage, { type: "sample" }>;
     return { text, tokens };
+  }
+
+  /** Loads checkpoint bytes (of `rnnlab train` or checkpoint()) to look inside, apart from any run;
+   *  rejects with one line for a corrupt file or one without a tokenizer. */
+  async load(bytes: Uint8Array): Promise<LoadedInfo> {
+    const answer = await this.request({ type: "load", bytes });
+    return (answer as Extract<WorkerMessage, { type: "loaded" }>).info;
+  }
+
+  /** The prime and the loaded model's continuation, as `rnnlab sample` prints it. */
+  async generate(options: GenerateOptions): Promise<string> {
+    const answer = await this.request({ type: "generate", options });
+    return (answer as Extract<WorkerMessage, { type: "generated" }>).text;
+  }
+
+  /** Every hidden unit of `layer` (default the top one) after each token of `text`: states [T×H]. */
+  async activations(text: string, layer?: number): Promise<{ tokens: string[]; states: Float32Array }> {
+    const answer = await this.request({ type: "activations", text, layer });
+    const { tokens, states } = answer as Extract<WorkerMessage, { type: "activations" }>;
+    return { tokens, states };
   }
 
   /** Resolves with the next "done" event; rejects with the next run failure. */

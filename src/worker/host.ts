@@ -8,6 +8,7 @@ import {
   versionError,
   type WorkerMessage,
 } from "./protocol.js";
+import { LoadedModel } from "./inference.js";
 import { TrainingSession, type ThreadSource } from "./session.js";
 import { serveShard, workerShardSpawner } from "./shards.js";
 import { now, type ScriptUrl, type WorkerScope, workerScope, yieldToEvents } from "./scope.js";
@@ -62,6 +63,8 @@ class TrainingHost {
   private pendingSteps = 0;
   private stepRequests: number[] = [];
   private looping = false;
+  /** A checkpoint loaded to look inside (load()), apart from any training run. */
+  private loaded: LoadedModel | null = null;
 
   constructor(
     private readonly scope: WorkerScope,
@@ -124,6 +127,18 @@ class TrainingHost {
         this.post({ type: "checkpoint", id, bytes }, [bytes.buffer]);
         return;
       }
+      case "load":
+        this.loaded = LoadedModel.fromBytes(message.bytes);
+        this.post({ type: "loaded", id, info: this.loaded.info() });
+        return;
+      case "generate":
+        this.post({ type: "generated", id, text: this.inspected().generate(message.options) });
+        return;
+      case "activations": {
+        const { tokens, states } = this.inspected().activations(message.text, message.layer);
+        this.post({ type: "activations", id, tokens, states }, [states.buffer]);
+        return;
+      }
       case "sample": {
         const { text, tokens } = this.current().sample(message.length, message.temperature);
         this.post({ type: "sample", id, text, tokens }, [tokens.buffer]);
@@ -145,6 +160,11 @@ class TrainingHost {
     this.post({ type: "started", id, info: session.info() });
     this.setState(message.options?.paused ? "paused" : "running");
     this.loop();
+  }
+
+  private inspected(): LoadedModel {
+    if (!this.loaded) throw new StateError("no model loaded in this worker: call load() first");
+    return this.loaded;
   }
 
   private current(): TrainingSession {

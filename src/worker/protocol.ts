@@ -41,7 +41,30 @@ export type ClientMessage = { v: number; id: number } & (
   | { type: "set-options"; options: LiveOptions }
   | { type: "checkpoint" }
   | { type: "sample"; length: number; temperature: number }
+  | { type: "load"; bytes: Uint8Array }
+  | { type: "generate"; options: GenerateOptions }
+  | { type: "activations"; text: string; layer?: number }
 );
+
+/** A loaded checkpoint (load()), for generation and activations. */
+export interface LoadedInfo {
+  cell: string;
+  hiddenSize: number;
+  layers: number;
+  vocabSize: number;
+  tokenizer: "char" | "word";
+  step: number;
+  parameters: number;
+}
+
+export interface GenerateOptions {
+  prime: string;
+  length: number;
+  temperature: number;
+  /** Sample among the k most likely tokens only (0: all). */
+  topK: number;
+  seed: number;
+}
 
 /** The options a run can change between steps: clipping (null for none) and feeding. */
 export type LiveOptions = Partial<Pick<RunConfig, "clip" | "feed">>;
@@ -109,6 +132,10 @@ export type WorkerMessage = { v: number } & (
   | { type: "checkpoint"; id: number; bytes: Uint8Array }
   | { type: "sample"; id: number; text: string | null; tokens: Int32Array }
   | { type: "ack"; id: number }
+  | { type: "loaded"; id: number; info: LoadedInfo }
+  | { type: "generated"; id: number; text: string }
+  /** states [T×H]: h_t of the layer after each of the text's tokens. */
+  | { type: "activations"; id: number; tokens: string[]; states: Float32Array }
   /** `id` is the request that failed, or 0 for a failure of the run itself. */
   | { type: "error"; id: number; name: string; message: string }
 );

@@ -1,10 +1,11 @@
+import { modelView } from "./model-view.ts";
 import { playground } from "./playground.ts";
 import { queryOf, type Setup, setupFromQuery } from "./setup.ts";
 import "./style.css";
 
 // The web lab's shell: the views' links, the thread note, and the view the URL names (?view=).
 
-const views = { playground: "Playground" } as const;
+const views = { playground: "Playground", model: "Model" } as const;
 type View = keyof typeof views;
 
 const params = new URLSearchParams(location.search);
@@ -25,8 +26,12 @@ document.querySelector("#threads")!.textContent = crossOriginIsolated
   ? ""
   : "Not cross-origin isolated: training runs on one thread.";
 
-const { setup, problems } = setupFromQuery(location.search);
 const root = document.querySelector<HTMLElement>("#view")!;
-const save = (next: Setup) => history.replaceState(null, "", `${location.pathname}${queryOf(next, view)}`);
-playground(root, setup, save);
-if (problems.length > 0) root.querySelector('[data-testid="message"]')!.textContent = problems.join("; ");
+if (view === "model") {
+  modelView(root);
+} else {
+  const { setup, problems } = setupFromQuery(location.search);
+  const save = (next: Setup) => history.replaceState(null, "", `${location.pathname}${queryOf(next, view)}`);
+  playground(root, setup, save);
+  if (problems.length > 0) root.querySelector('[data-testid="message"]')!.textContent = problems.join("; ");
+}

@@ -245,9 +245,13 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
   }
 
   buttons.play.addEventListener("click", play);
+  // Play comes back once the worker has paused: every step it took before is shown by then.
   buttons.pause.addEventListener("click", () => {
-    setPlaying(false);
-    client.pause().catch(fail);
+    buttons.pause.disabled = true;
+    client
+      .pause()
+      .then(() => setPlaying(false))
+      .catch(fail);
   });
   buttons.step.addEventListener("click", () => {
     buttons.step.disabled = true;
