@@ -1,7 +1,9 @@
 // Screenshots of the web lab's views for the README (docs/images/), taken in headless Chromium
 // from `rnnlab ui` as a person would see them: `npm run build`, then `npm run screenshots`.
 // CHROMIUM_PATH names another Chromium than /usr/bin/chromium.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -23,6 +25,40 @@ const shots = [
     },
   },
 ];
+
+// The model view's checkpoint: a small LSTM trained for a minute by the CLI.
+const scratch = mkdtempSync(join(tmpdir(), "rnnlab-screenshots-"));
+const checkpoint = join(scratch, "checkpoint.safetensors");
+const trainFlags = [
+  "--hidden",
+  "64",
+  "--seq-len",
+  "64",
+  "--batch",
+  "32",
+  "--steps",
+  "600",
+  "--eval-every",
+  "600",
+];
+const trained = spawnSync(
+  process.execPath,
+  [join(root, "dist/cli/main.js"), "train", ...trainFlags, "--out", scratch, "--force"],
+  {
+    stdio: ["ignore", "ignore", "inherit"],
+  },
+);
+if (trained.status !== 0) throw new Error("rnnlab train failed");
+shots.push({
+  file: "model.png",
+  query: "?view=model",
+  async prepare(page) {
+    await page.getByTestId("checkpoint-file").setInputFiles(checkpoint);
+    await page.getByTestId("generate").click();
+    await page.getByTestId("show-units").click();
+    await page.waitForTimeout(2_000);
+  },
+});
 
 const ui = spawn(
   process.execPath,
@@ -50,4 +86,5 @@ try {
 } finally {
   await browser.close();
   ui.kill("SIGTERM");
+  rmSync(scratch, { recursive: true, force: true });
 }
