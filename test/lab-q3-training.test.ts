@@ -29,8 +29,8 @@ import {
   successes,
 } from "../lab/q3/skip.js";
 import { trainingSetup } from "../lab/q3/skip-measure.js";
-import { ADDING_BASELINE_MSE, addingBatch } from "../lab/tasks/adding.js";
-import { temporalOrderBatch } from "../lab/tasks/temporal-order.js";
+import { ADDING_BASELINE_MSE, addingBatch } from "../src/tasks/index.js";
+import { temporalOrderBatch } from "../src/tasks/index.js";
 import { ConfigError, NumericError, Rng } from "../src/index.js";
 
 // Q3's training claims (skip connections, clipping): the judges on hand-made data, then the whole

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 const LAYERS: [number, RegExp][] = [
   [0, /^src\/(errors|tensor|random|utf8)\.ts$|^src\/kernels\//],
   [1, /^src\/cells\//],
-  [2, /^src\/(model|data)\//],
+  [2, /^src\/(model|data|tasks)\//],
   [3, /^src\/(train|eval|parallel)\//],
   [4, /^src\/(io|report|parity|run|worker)\//],
   [5, /^src\/index\.ts$|^node\//],
@@ -18,7 +18,7 @@ const LAYERS: [number, RegExp][] = [
 const NAMES = [
   "kernels",
   "cells",
-  "model",
+  "model/data/tasks",
   "train/eval/parallel",
   "io/report/parity/run/worker",
   "entry points",
@@ -32,6 +32,7 @@ const ENTRY_POINTS = new Set([
   "src/report/index.ts",
   "src/parity/index.ts",
   "src/worker/index.ts",
+  "src/tasks/index.ts",
   "src/worker/client-entry.ts",
   "node/index.ts",
 ]);

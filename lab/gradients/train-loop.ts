@@ -13,8 +13,8 @@ import {
   type SequenceModel,
   type Targets,
 } from "../../src/index.js";
-import type { RegressionBatch } from "../tasks/adding.js";
-import type { ClassificationBatch } from "../tasks/temporal-order.js";
+import type { RegressionBatch } from "../../src/tasks/index.js";
+import type { ClassificationBatch } from "../../src/tasks/index.js";
 
 /** How gradients are clipped before each step. */
 export type ClipRule =

@@ -4,7 +4,7 @@
 
 import { clipGradNorm, clipGradValue, normsOverTime, SequenceModel } from "../../src/index.js";
 import { cosine, maxAbsEntry, median, norm2, randomMatrixWithNorm } from "../gradients/linalg.js";
-import { addingBatch } from "../tasks/adding.js";
+import { addingBatch } from "../../src/tasks/index.js";
 import type { LabContext } from "../types.js";
 
 export type ClipKind = "value" | "norm";

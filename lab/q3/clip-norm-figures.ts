@@ -4,7 +4,7 @@
 import { type Figure, plotNumber, type Table } from "../../src/report/index.js";
 import { formatNumber } from "../format.js";
 import { medianLearningCurve } from "../gradients/curves.js";
-import { ADDING_BASELINE_MSE } from "../tasks/adding.js";
+import { ADDING_BASELINE_MSE } from "../../src/tasks/index.js";
 import { type ClipCosines, THRESHOLD } from "./clip-gradients.js";
 import {
   type ClipTraining,

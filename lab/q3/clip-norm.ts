@@ -2,7 +2,7 @@
 // dimension measured); is it the better choice? Training where unclipped SGD diverges, per rule.
 
 import { formatNumber } from "../format.js";
-import { ADDING_BASELINE_MSE } from "../tasks/adding.js";
+import { ADDING_BASELINE_MSE } from "../../src/tasks/index.js";
 import { defineExperiment, type Verdict } from "../types.js";
 import {
   type ClipCosines,

@@ -5,7 +5,7 @@
 import { ConfigError, createOptimizer } from "../../src/index.js";
 import { median } from "../gradients/linalg.js";
 import { type ClipRule, evaluateRegression, trainLoop } from "../gradients/train-loop.js";
-import { ADDING_BASELINE_MSE, addingBatch } from "../tasks/adding.js";
+import { ADDING_BASELINE_MSE, addingBatch } from "../../src/tasks/index.js";
 import type { LabContext } from "../types.js";
 import { type ClipKind, EXPLODING_NORM, explodingModel, THRESHOLD } from "./clip-gradients.js";
 

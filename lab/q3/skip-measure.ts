@@ -11,7 +11,7 @@ import {
   TEMPORAL_ORDER_CLASSES,
   TEMPORAL_ORDER_SYMBOLS,
   temporalOrderBatch,
-} from "../tasks/temporal-order.js";
+} from "../../src/tasks/index.js";
 import type { LabContext } from "../types.js";
 
 /** What the seed states: M h_{t−k} with k = 2; it gives no norms, so the nets get these. */

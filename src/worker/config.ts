@@ -1,5 +1,6 @@
 import { ConfigError } from "../errors.js";
 import { parseRunConfig, type RunConfig } from "../train/run-config.js";
+import { sequenceTask, type TaskName } from "../tasks/registry.js";
 import type { TrainingConfig, TrainingData } from "./protocol.js";
 
 // A worker's training config: `rnnlab train`'s options with its defaults (test/worker-config.test.ts
@@ -35,21 +36,25 @@ export const runDefaults: Omit<RunConfig, "data"> = {
 };
 
 /** The full RunConfig of a worker's config (defaults filled in, every field checked as `rnnlab
- *  train --resume` checks a stored one), and its data. With neither steps nor minutes the run has
- *  no budget: it trains until stopped. */
-export function resolveTrainingConfig(config: TrainingConfig): { spec: RunConfig; data: TrainingData } {
+ *  train --resume` checks a stored one), and its data or task. With neither steps nor minutes the
+ *  run has no budget: it trains until stopped. */
+export function resolveTrainingConfig(
+  config: TrainingConfig,
+): { spec: RunConfig; data: TrainingData; task: null } | { spec: RunConfig; data: null; task: TaskName } {
   if (typeof config !== "object" || config === null) {
-    throw new ConfigError("the training config must be an object with at least { data: { text } }");
+    throw new ConfigError("the training config must be an object with at least { data: { text } } or { task }");
   }
-  const { data, dataName, model, ...rest } = config;
-  checkData(data);
-  const merged = {
-    ...runDefaults,
-    ...rest,
-    model: { ...runDefaults.model, ...model },
-    data: dataName ?? "inline",
-  };
-  return { spec: checkedRunConfig(merged), data };
+  const { data, dataName, model, task = "text", ...rest } = config;
+  const merged = { ...runDefaults, ...rest, model: { ...runDefaults.model, ...model } };
+  if (task === "text") {
+    checkData(data);
+    return { spec: checkedRunConfig({ ...merged, data: dataName ?? "inline" }), data, task: null };
+  }
+  sequenceTask(task); // one line naming the tasks, for an unknown one
+  if (merged.feed.kind !== "teacher-forcing") {
+    throw new ConfigError(`config.feed: a synthetic task trains by teacher forcing, got ${merged.feed.kind}`);
+  }
+  return { spec: checkedRunConfig({ ...merged, data: `task:${task}` }), data: null, task };
 }
 
 /** `config` checked as a stored run's options are, except that it may have no budget. */

@@ -9,7 +9,9 @@ import {
   type WorkerMessage,
 } from "./protocol.js";
 import { LoadedModel } from "./inference.js";
+import type { Run } from "./run.js";
 import { TrainingSession, type ThreadSource } from "./session.js";
+import { TaskSession } from "./task-session.js";
 import { serveShard, workerShardSpawner } from "./shards.js";
 import { now, type ScriptUrl, type WorkerScope, workerScope, yieldToEvents } from "./scope.js";
 
@@ -57,7 +59,7 @@ function threadSource(scope: WorkerScope, options: ServeTrainingOptions): Thread
 }
 
 class TrainingHost {
-  private session: TrainingSession | null = null;
+  private session: Run | null = null;
   private state: RunState = "stopped";
   /** Steps asked for by step() while paused, and the requests to answer once they have run. */
   private pendingSteps = 0;
@@ -155,7 +157,12 @@ class TrainingHost {
     this.session = null;
     this.setState("stopped");
     await ready();
-    const session = await TrainingSession.create(message.config, message.options ?? {}, this.threads);
+    const { config } = message;
+    const options = message.options ?? {};
+    const synthetic = typeof config?.task === "string" && config.task !== "text";
+    const session: Run = synthetic
+      ? await TaskSession.create(config, options, this.threads)
+      : await TrainingSession.create(config, options, this.threads);
     this.session = session;
     this.post({ type: "started", id, info: session.info() });
     this.setState(message.options?.paused ? "paused" : "running");
@@ -167,13 +174,13 @@ class TrainingHost {
     return this.loaded;
   }
 
-  private current(): TrainingSession {
+  private current(): Run {
     if (!this.session) throw new StateError("no run in this worker: call start() first");
     return this.session;
   }
 
   /** The current session, which must still be training. */
-  private live(): TrainingSession {
+  private live(): Run {
     const session = this.current();
     if (this.state === "finished" || this.state === "stopped") {
       throw new StateError(`the run has ${this.state}: start() a new one`);
@@ -209,7 +216,7 @@ class TrainingHost {
     }
   }
 
-  private trainStep(session: TrainingSession): void {
+  private trainStep(session: Run): void {
     const progress = session.step();
     this.post({ type: "progress", info: progress }, [progress.hiddenGradNorms.buffer]);
     if (session.evalDue()) {
@@ -227,7 +234,7 @@ class TrainingHost {
     session.close();
     const valLoss = session.finalLoss();
     const info = {
-      step: session.trainer.step,
+      step: session.steps(),
       reason,
       valLoss,
       tokensPerSecond: session.tokensPerSecond(),

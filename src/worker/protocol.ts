@@ -1,4 +1,5 @@
 import type { KernelPath } from "../kernels/kernel-path.js";
+import type { TaskName } from "../tasks/registry.js";
 import type { RunConfig, RunModelConfig } from "../train/run-config.js";
 
 // The messages between a page (TrainingClient) and a training Worker (serveTraining). Every message
@@ -14,7 +15,10 @@ export type TrainingData = { text: string } | { tokens: ArrayLike<number>; vocab
 /** What `rnnlab train` takes (RunConfig), with the data inline and every other field optional
  *  (the CLI's defaults). With neither `steps` nor `minutes`, training runs until stop(). */
 export type TrainingConfig = Partial<Omit<RunConfig, "data" | "model">> & {
-  data: TrainingData;
+  /** "text" (the default): next-token prediction on `data`; or a synthetic task of rnnlab/tasks,
+   *  whose batches the worker generates (then `data` is not used, and feeding is teacher forcing). */
+  task?: "text" | TaskName;
+  data?: TrainingData;
   model?: Partial<RunModelConfig>;
   /** A name for the data, stored in the checkpoint's training options (default "inline"). */
   dataName?: string;
@@ -80,8 +84,11 @@ export interface StartedInfo {
   trainTokens: number;
   valTokens: number;
   parameters: number;
-  /** Cross-entropy of the validation split under its unigram frequencies (nats per token). */
+  /** The loss of the best constant prediction on the validation data: the unigram entropy of a
+   *  text, the targets' variance or entropy of a task (nats per scored step). */
   unigramLoss: number;
+  /** "text" or the task's name. */
+  task: string;
   /** Steps already taken (a resumed run). */
   step: number;
   /** The full training options in force, defaults filled in. */

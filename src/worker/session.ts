@@ -21,6 +21,7 @@ import {
 } from "../run/text-run.js";
 import { evaluate, Trainer } from "../train/trainer.js";
 import { checkedRunConfig, resolveTrainingConfig } from "./config.js";
+import type { Run } from "./run.js";
 import { now } from "./scope.js";
 import type { EvalInfo, ProgressInfo, StartedInfo, StartOptions, TrainingConfig } from "./protocol.js";
 
@@ -34,7 +35,7 @@ export interface ThreadSource {
 
 /** One training run inside a worker, built from a TrainingConfig as `rnnlab train` builds one from
  *  its flags: the same seed and config give the same steps as the CLI on one thread. */
-export class TrainingSession {
+export class TrainingSession implements Run {
   private lrOverride: number | null = null;
   private readonly valSet: TokenBatch[];
   private readonly schedule: LrSchedule;
@@ -55,7 +56,8 @@ export class TrainingSession {
   }
 
   static async create(config: TrainingConfig, options: StartOptions, threads: ThreadSource) {
-    const { spec, data } = resolveTrainingConfig(config);
+    const { spec, data, task } = resolveTrainingConfig(config);
+    if (data === null) throw new ConfigError(`TrainingSession trains on text; task ${task} is a TaskSession's`);
     const stored = options.resume ? decodeCheckpoint(options.resume) : null;
     const storedTokenizer = stored?.extra?.tokenizer ? Tokenizer.fromJSON(stored.extra.tokenizer) : null;
     const corpus =
@@ -74,6 +76,11 @@ export class TrainingSession {
     const { count, note } = threadCount(options.threads ?? "auto", spec.batch, threads);
     const parallel = count > 1 ? await DataParallel.create(state.model, threads.spawn!, count) : null;
     return new TrainingSession(spec, corpus, { ...state, optimizer }, parallel, note);
+  }
+
+  /** Optimizer steps taken. */
+  steps(): number {
+    return this.current.step;
   }
 
   /** The trainer: the run's model, optimizer and data, fed and clipped as `spec` says. */
@@ -121,6 +128,7 @@ export class TrainingSession {
       valTokens: corpus.val.length,
       parameters: state.model.params.data.length,
       unigramLoss: unigramLoss(corpus.val, corpus.vocabSize),
+      task: "text",
       step: this.trainer.step,
       config: this.spec,
     };
@@ -203,7 +211,7 @@ export class TrainingSession {
 
 /** A checkpoint's state, checked against the config's fresh model; without optimizer state, the
  *  config's fresh optimizer. */
-function resumedState(stored: TrainingState, fresh: TrainingState): TrainingState {
+export function resumedState(stored: TrainingState, fresh: TrainingState): TrainingState {
   const want = JSON.stringify(fresh.model.config);
   const got = JSON.stringify(stored.model.config);
   if (want !== got) {
@@ -215,7 +223,7 @@ function resumedState(stored: TrainingState, fresh: TrainingState): TrainingStat
 }
 
 /** Threads to train on, and why fewer than asked, if so. */
-function threadCount(
+export function threadCount(
   asked: number | "auto",
   batch: number,
   source: ThreadSource,

@@ -82,6 +82,20 @@ describe.skipIf(skipBrowserTests())("the web lab's playground (rnnlab ui)", () =
     await page.close();
   }, 120_000);
 
+  it("trains the adding problem until the loss falls below the mean predictor's (1/6)", async () => {
+    const { page, errors } = await openLab(lab!, "?task=adding&hidden=32&lr=0.01&seqLen=20&batch=32");
+    expect(await page.getByTestId("task").inputValue()).toBe("adding");
+    await page.getByTestId("play").click();
+    // the latest training batch's loss, below a third of the mean predictor's
+    const below = async () => Number(await text(page, "loss")) < 1 / 18;
+    await expect.poll(below, { timeout: 90_000, interval: 250 }).toBe(true);
+    expect(await text(page, "run-info")).toMatch(/parameters · task adding · /);
+    expect(await page.locator("figure.fed").isHidden()).toBe(true);
+    await page.getByTestId("pause").click();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it("never blocks the main thread for more than 100 ms during 10 s of training", async () => {
     const { page, errors } = await openLab(lab!);
     await page.getByTestId("play").click();

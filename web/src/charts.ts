@@ -26,6 +26,7 @@ export class Charts {
   constructor(private readonly panels: Record<"loss" | "grad" | "flow" | "fed", HTMLElement>) {}
 
   reset(): void {
+    this.reference = null;
     this.steps = [];
     this.evals = [];
     this.rows = [];
@@ -81,6 +82,13 @@ export class Charts {
   ];
   private readonly dirty = this.figures.map(() => false);
   private cursor = 0;
+  private reference: { loss: number; label: string } | null = null;
+
+  /** A horizontal rule on the loss figure: the loss of the best constant prediction. */
+  baseline(loss: number, label: string): void {
+    this.reference = { loss, label };
+    this.schedule();
+  }
 
   private drawLoss(): void {
     const panel = this.panels.loss;
@@ -91,8 +99,12 @@ export class Charts {
         height: 220,
         x: { label: "step" },
         y: { label: "loss (nats/token)", grid: true },
-        color: { legend: true, domain: ["training", "validation"] },
+        color: { legend: true, domain: ["training", "validation", this.reference?.label ?? "baseline"] },
         marks: [
+          Plot.ruleY(this.reference ? [this.reference.loss] : [], {
+            stroke: () => this.reference?.label ?? "baseline",
+            strokeDasharray: "2 3",
+          }),
           Plot.lineY(thin(this.steps), { x: "step", y: "loss", stroke: () => "training" }),
           Plot.line(this.evals, { x: "step", y: "valLoss", stroke: () => "validation", marker: "dot" }),
         ],

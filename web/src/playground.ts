@@ -14,6 +14,7 @@ import {
   schedules,
   type Setup,
   sources,
+  tasks,
   trainingConfig,
 } from "./setup.ts";
 
@@ -22,13 +23,14 @@ import {
 // clipping, feeding) go to it at once; any other change resets the run.
 
 const CUSTOM_TEXT = "rnnlab.customText";
+const isText = (setup: Setup) => setup.task === "text";
 
 const groups: [string, Field[]][] = [
   [
     "Task",
     [
-      { key: "task", label: "task", kind: "select", options: ["text"] },
-      { key: "source", label: "text", kind: "select", options: sources },
+      { key: "task", label: "task", kind: "select", options: tasks },
+      { key: "source", label: "text", kind: "select", options: sources, when: isText },
     ],
   ],
   [
@@ -50,7 +52,7 @@ const groups: [string, Field[]][] = [
       },
       { key: "hidden", label: "hidden units", kind: "number", min: 1, max: 512 },
       { key: "layers", label: "layers", kind: "number", min: 1, max: 4 },
-      { key: "embedding", label: "embedding width", kind: "number", min: 1, max: 256 },
+      { key: "embedding", label: "embedding width", kind: "number", min: 1, max: 256, when: isText },
       {
         key: "skip",
         label: "skip delay k (0: none)",
@@ -75,7 +77,7 @@ const groups: [string, Field[]][] = [
         min: 0,
         when: (s) => s.clip !== "none",
       },
-      { key: "feed", label: "feeding", kind: "select", options: feeds },
+      { key: "feed", label: "feeding", kind: "select", options: feeds, when: isText },
       {
         key: "prefix",
         label: "ground-truth prefix",
@@ -130,7 +132,7 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
         <figure><figcaption>Loss</figcaption><div data-panel="loss"></div></figure>
         <figure><figcaption>Gradient norm before and after clipping</figcaption><div data-panel="grad"></div></figure>
         <figure><figcaption>‖dL/dh_t‖ over t (columns) through training (rows, newest at the bottom)</figcaption><div data-panel="flow"></div></figure>
-        <figure><figcaption>Fraction of ground-truth tokens fed</figcaption><div data-panel="fed"></div></figure>
+        <figure class="fed"><figcaption>Fraction of ground-truth tokens fed</figcaption><div data-panel="fed"></div></figure>
         <figure class="sample">
           <figcaption>
             Sample
@@ -211,10 +213,13 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
       const impossible = impossibility(setup);
       if (impossible !== null) throw new Error(impossible);
       say("");
-      const info = await client.start(trainingConfig(setup, await text()), { paused: true });
+      const source = setup.task === "text" ? await text() : null;
+      const info = await client.start(trainingConfig(setup, source), { paused: true });
+      charts.baseline(info.unigramLoss, setup.task === "text" ? "unigram" : "constant prediction");
       current = true;
       const threads = info.threadNote ? `1 thread (${info.threadNote})` : `${info.threads} thread(s)`;
-      runInfo.textContent = `${info.parameters.toLocaleString()} parameters · vocabulary ${info.vocabSize} · ${threads} · kernels ${info.kernels.gemm}`;
+      const data = info.task === "text" ? `vocabulary ${info.vocabSize}` : `task ${info.task}`;
+      runInfo.textContent = `${info.parameters.toLocaleString()} parameters · ${data} · ${threads} · kernels ${info.kernels.gemm}`;
       return info;
     })();
     started.catch(() => (started = null));
@@ -282,6 +287,13 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
     if (sample?.text != null) sampleText.textContent = sample.text;
   }
 
+  /** The parts only text has: the pasted text and the samples. */
+  function showTextParts(): void {
+    $<HTMLElement>(".custom").hidden = !isText(setup);
+    $<HTMLElement>(".sample").hidden = !isText(setup);
+    $<HTMLElement>("figure.fed").hidden = !isText(setup);
+  }
+
   const form = renderForm($(".form"), groups, (key, value) => change({ [key]: value }));
   function change(patch: Partial<Setup>): void {
     const previous = setup;
@@ -290,6 +302,7 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
     save(setup);
     form.show(setup);
     showTemperature();
+    showTextParts();
     const keys = Object.keys(patch) as (keyof Setup)[];
     if (!started) return;
     if (keys.every((key) => liveFields.has(key))) {
@@ -326,4 +339,5 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
   });
   form.show(setup);
   showTemperature();
+  showTextParts();
 }

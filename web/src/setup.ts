@@ -1,3 +1,4 @@
+import { type TaskName, taskNames } from "../../src/tasks/registry.ts";
 import type { TrainingConfig } from "../../src/worker/client-entry.ts";
 
 // The playground's whole setup, flat, as it lives in the URL's query string: a link reproduces
@@ -11,9 +12,10 @@ export const clips = ["norm", "value", "none"] as const;
 export const feeds = ["teacher-forcing", "free-running", "scheduled-sampling"] as const;
 export const schedules = ["inverse-sigmoid", "exponential", "linear", "constant"] as const;
 export const sources = ["shakespeare", "custom"] as const;
+export const tasks = ["text", ...taskNames] as const;
 
 export interface Setup {
-  task: "text";
+  task: "text" | TaskName;
   source: (typeof sources)[number];
   cell: (typeof cells)[number];
   activation: (typeof activations)[number];
@@ -107,7 +109,7 @@ const flag: Parser = (text) => {
 };
 
 export const parsers: Record<keyof Setup, Parser> = {
-  task: choice(["text"]),
+  task: choice(tasks),
   source: choice(sources),
   cell: choice(cells),
   activation: choice(activations),
@@ -177,10 +179,16 @@ export function queryOf(setup: Setup, view: string): string {
 }
 
 /** The worker's training config (rnnlab train's options) for this setup and text. */
-export function trainingConfig(setup: Setup, text: string): TrainingConfig {
+export function trainingConfig(setup: Setup, text: string | null): TrainingConfig {
+  const data =
+    setup.task === "text"
+      ? {
+          data: { text: text ?? "" },
+          dataName: setup.source === "shakespeare" ? "tinyshakespeare.txt" : "pasted text",
+        }
+      : { task: setup.task };
   return {
-    data: { text },
-    dataName: setup.source === "shakespeare" ? "tinyshakespeare.txt" : "pasted text",
+    ...data,
     model: {
       cell: setup.cell,
       activation: setup.activation,
@@ -195,6 +203,7 @@ export function trainingConfig(setup: Setup, text: string): TrainingConfig {
     seed: setup.seed,
     optimizer: { name: setup.optimizer, lr: setup.lr },
     ...liveOptions(setup),
+    ...(setup.task === "text" ? {} : { feed: { kind: "teacher-forcing" as const } }),
     evalEvery: 25,
     valBatches: 4,
     sampleLength: 160,

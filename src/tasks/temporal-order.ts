@@ -4,7 +4,8 @@
 // asked at the last step. Guessing scores ln 4 nats and 25% accuracy: beating it needs the symbol at
 // t1 carried across more than 0.8·T steps. Inputs are one-hot vectors of the 6 symbols. Pure.
 
-import { ConfigError, type Rng } from "../../src/index.js";
+import { ConfigError } from "../errors.js";
+import type { Rng } from "../random.js";
 
 export const TEMPORAL_ORDER_SYMBOLS = ["a", "b", "c", "d", "X", "Y"] as const;
 export const TEMPORAL_ORDER_CLASSES = ["XX", "XY", "YX", "YY"] as const;

@@ -6,7 +6,8 @@
 // Var(X1 + X2) = 1/6, so a network only beats that by carrying the first marked value across at
 // least T/2 steps. Pure: all randomness comes from the generator passed in.
 
-import { ConfigError, type Rng } from "../../src/index.js";
+import { ConfigError } from "../errors.js";
+import type { Rng } from "../random.js";
 
 export interface RegressionBatch {
   T: number;
