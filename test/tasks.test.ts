@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../src/random.js";
-import { type SequenceTask, sequenceTask, sequenceTasks, taskBaseline, taskNames } from "../src/tasks/index.js";
+import {
+  type SequenceTask,
+  sequenceTask,
+  sequenceTasks,
+  taskBaseline,
+  taskNames,
+} from "../src/tasks/index.js";
 import { TaskSession } from "../src/worker/task-session.js";
 
 // rnnlab/tasks: each generator's targets follow from its inputs by the task's definition, the

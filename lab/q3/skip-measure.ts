@@ -7,11 +7,7 @@ import { gradientFlow, type RnnSpec, ratioByDistance } from "../gradients/flow.j
 import { median, randomMatrixWithNorm } from "../gradients/linalg.js";
 import { sampleNet } from "../gradients/nets.js";
 import { accuracy, trainLoop } from "../gradients/train-loop.js";
-import {
-  TEMPORAL_ORDER_CLASSES,
-  TEMPORAL_ORDER_SYMBOLS,
-  temporalOrderBatch,
-} from "../../src/tasks/index.js";
+import { TEMPORAL_ORDER_CLASSES, TEMPORAL_ORDER_SYMBOLS, temporalOrderBatch } from "../../src/tasks/index.js";
 import type { LabContext } from "../types.js";
 
 /** What the seed states: M h_{t−k} with k = 2; it gives no norms, so the nets get these. */

@@ -42,7 +42,9 @@ export function resolveTrainingConfig(
   config: TrainingConfig,
 ): { spec: RunConfig; data: TrainingData; task: null } | { spec: RunConfig; data: null; task: TaskName } {
   if (typeof config !== "object" || config === null) {
-    throw new ConfigError("the training config must be an object with at least { data: { text } } or { task }");
+    throw new ConfigError(
+      "the training config must be an object with at least { data: { text } } or { task }",
+    );
   }
   const { data, dataName, model, task = "text", ...rest } = config;
   const merged = { ...runDefaults, ...rest, model: { ...runDefaults.model, ...model } };

@@ -57,7 +57,8 @@ export class TrainingSession implements Run {
 
   static async create(config: TrainingConfig, options: StartOptions, threads: ThreadSource) {
     const { spec, data, task } = resolveTrainingConfig(config);
-    if (data === null) throw new ConfigError(`TrainingSession trains on text; task ${task} is a TaskSession's`);
+    if (data === null)
+      throw new ConfigError(`TrainingSession trains on text; task ${task} is a TaskSession's`);
     const stored = options.resume ? decodeCheckpoint(options.resume) : null;
     const storedTokenizer = stored?.extra?.tokenizer ? Tokenizer.fromJSON(stored.extra.tokenizer) : null;
     const corpus =

@@ -15,7 +15,14 @@ import { createOptimizer, type Optimizer } from "../train/optimizers.js";
 import type { RunConfig } from "../train/run-config.js";
 import { type LrSchedule, makeLrSchedule } from "../train/schedules.js";
 import { checkedRunConfig, resolveTrainingConfig } from "./config.js";
-import type { EvalInfo, LiveOptions, ProgressInfo, StartedInfo, StartOptions, TrainingConfig } from "./protocol.js";
+import type {
+  EvalInfo,
+  LiveOptions,
+  ProgressInfo,
+  StartedInfo,
+  StartOptions,
+  TrainingConfig,
+} from "./protocol.js";
 import type { Run } from "./run.js";
 import { now } from "./scope.js";
 import { type ThreadSource, threadCount } from "./session.js";
@@ -51,10 +58,15 @@ export class TaskSession implements Run {
     this.norms = new Float64Array(spec.seqLen + 1);
   }
 
-  static async create(config: TrainingConfig, options: StartOptions, threads: ThreadSource): Promise<TaskSession> {
+  static async create(
+    config: TrainingConfig,
+    options: StartOptions,
+    threads: ThreadSource,
+  ): Promise<TaskSession> {
     const { spec, task: name } = resolveTrainingConfig(config);
     if (name === null) throw new ConfigError("TaskSession trains a synthetic task: give config.task");
-    if (options.resume) throw new ConfigError("resuming a synthetic task's run is not supported: start it afresh");
+    if (options.resume)
+      throw new ConfigError("resuming a synthetic task's run is not supported: start it afresh");
     const task = sequenceTask(name);
     if (spec.seqLen < task.minLength) {
       throw new ConfigError(`the ${task.title} needs seqLen >= ${task.minLength}, got ${spec.seqLen}`);
@@ -165,9 +177,14 @@ export class TaskSession implements Run {
   }
 
   setLearningRate(lr: number): void {
-    if (!(Number.isFinite(lr) && lr >= 0)) throw new ConfigError(`learning rate must be a number >= 0, got ${lr}`);
+    if (!(Number.isFinite(lr) && lr >= 0))
+      throw new ConfigError(`learning rate must be a number >= 0, got ${lr}`);
     this.lrOverride = lr;
-    this.spec = { ...this.spec, optimizer: { ...this.spec.optimizer, lr }, lrSchedule: { kind: "constant", warmup: 0 } };
+    this.spec = {
+      ...this.spec,
+      optimizer: { ...this.spec.optimizer, lr },
+      lrSchedule: { kind: "constant", warmup: 0 },
+    };
   }
 
   setOptions(options: LiveOptions): void {
@@ -209,5 +226,10 @@ export class TaskSession implements Run {
 /** The model of a task: its dense input and readout, the run's recurrent layers. */
 function taskModelConfig(spec: RunConfig, task: SequenceTask): ModelConfig {
   const { embedding: _, ...recurrent } = spec.model;
-  return { ...recurrent, input: { kind: "dense", size: task.inputSize }, outputSize: task.outputSize, loss: task.loss };
+  return {
+    ...recurrent,
+    input: { kind: "dense", size: task.inputSize },
+    outputSize: task.outputSize,
+    loss: task.loss,
+  };
 }
