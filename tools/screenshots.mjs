@@ -24,6 +24,13 @@ const shots = [
       await page.waitForTimeout(1_000);
     },
   },
+  {
+    file: "network.png",
+    query: "?view=network&preset=q5b-seed",
+    async prepare(page) {
+      await page.waitForTimeout(500);
+    },
+  },
 ];
 
 // The model view's checkpoint: a small LSTM trained for a minute by the CLI.

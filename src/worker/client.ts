@@ -207,6 +207,8 @@ export class TrainingClient {
     }
     switch (message.type) {
       case "progress":
+        for (const info of message.infos) this.emit("progress", info);
+        return;
       case "eval":
       case "done":
         this.emit(message.type, message.info);

@@ -2,6 +2,7 @@ import { ConfigError, StateError } from "../errors.js";
 import { ready } from "../kernels/kernel-path.js";
 import {
   type ClientMessage,
+  type ProgressInfo,
   PROTOCOL_VERSION,
   type RunState,
   SHARD_WORKER_NAME,
@@ -65,6 +66,9 @@ class TrainingHost {
   private pendingSteps = 0;
   private stepRequests: number[] = [];
   private looping = false;
+  /** Steps not yet reported: sent as one message before anything else is posted, or at the end
+   *  of a slice, so the page handles a few dozen messages a second, not one per step. */
+  private progress: ProgressInfo[] = [];
   /** A checkpoint loaded to look inside (load()), apart from any training run. */
   private loaded: LoadedModel | null = null;
 
@@ -212,13 +216,14 @@ class TrainingHost {
         this.trainStep(this.session);
         if (this.state === "paused" && --this.pendingSteps === 0) this.answerSteps();
       } while (now() < sliceEnd && this.state === "running");
+      this.flushProgress();
       await yieldToEvents();
     }
   }
 
   private trainStep(session: Run): void {
     const progress = session.step();
-    this.post({ type: "progress", info: progress }, [progress.hiddenGradNorms.buffer]);
+    this.progress.push(progress);
     if (session.evalDue()) {
       const info = session.evaluate();
       this.post({ type: "eval", info }, [info.sampleTokens.buffer]);
@@ -260,7 +265,16 @@ class TrainingHost {
     this.post({ type: "error", id, name, message });
   }
 
+  private flushProgress(): void {
+    if (this.progress.length === 0) return;
+    const infos = this.progress;
+    this.progress = [];
+    const transfer = infos.map((info) => info.hiddenGradNorms.buffer);
+    this.scope.postMessage({ v: PROTOCOL_VERSION, type: "progress", infos }, transfer);
+  }
+
   private post(message: Outgoing, transfer: ArrayBufferLike[] = []): void {
+    this.flushProgress();
     this.scope.postMessage({ v: PROTOCOL_VERSION, ...message }, transfer);
   }
 }

@@ -132,7 +132,8 @@ export interface DoneInfo {
 
 export type WorkerMessage = { v: number } & (
   | { type: "started"; id: number; info: StartedInfo }
-  | { type: "progress"; info: ProgressInfo }
+  /** The steps taken since the last message (one message per slice of steps, not per step). */
+  | { type: "progress"; infos: ProgressInfo[] }
   | { type: "eval"; info: EvalInfo }
   | { type: "state"; state: RunState }
   | { type: "done"; info: DoneInfo }

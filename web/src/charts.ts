@@ -6,9 +6,9 @@ import type { EvalInfo, ProgressInfo } from "../../src/worker/client-entry.ts";
 // page's main thread stays free while the worker trains.
 
 const DRAW_MS = 300;
-const MAX_POINTS = 400;
+const MAX_POINTS = 250;
 /** Rows of the ‖dL/dh_t‖ heatmap: one every `every` steps, the latest MAX_ROWS kept. */
-const MAX_ROWS = 120;
+const MAX_ROWS = 80;
 
 interface NormRow {
   step: number;
@@ -23,7 +23,11 @@ export class Charts {
   private every = 1;
   private timer: number | null = null;
 
-  constructor(private readonly panels: Record<"loss" | "grad" | "flow" | "fed", HTMLElement>) {}
+  /** Draws the empty figures at once: the axes show before training, and Plot's code is warm by the
+   *  first step. */
+  constructor(private readonly panels: Record<"loss" | "grad" | "flow" | "fed", HTMLElement>) {
+    this.schedule();
+  }
 
   reset(): void {
     this.reference = null;

@@ -1,11 +1,12 @@
 import { modelView } from "./model-view.ts";
+import { networkView } from "./network-view.ts";
 import { playground } from "./playground.ts";
 import { queryOf, type Setup, setupFromQuery } from "./setup.ts";
 import "./style.css";
 
 // The web lab's shell: the views' links, the thread note, and the view the URL names (?view=).
 
-const views = { playground: "Playground", model: "Model" } as const;
+const views = { playground: "Playground", network: "Network", model: "Model" } as const;
 type View = keyof typeof views;
 
 const params = new URLSearchParams(location.search);
@@ -29,6 +30,10 @@ document.querySelector("#threads")!.textContent = crossOriginIsolated
 const root = document.querySelector<HTMLElement>("#view")!;
 if (view === "model") {
   modelView(root);
+} else if (view === "network") {
+  const save = (preset: string) =>
+    history.replaceState(null, "", `${location.pathname}?view=network&preset=${preset}`);
+  networkView(root, params.get("preset") ?? "q5b-seed", save);
 } else {
   const { setup, problems } = setupFromQuery(location.search);
   const save = (next: Setup) => history.replaceState(null, "", `${location.pathname}${queryOf(next, view)}`);

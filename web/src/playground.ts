@@ -214,12 +214,14 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
       if (impossible !== null) throw new Error(impossible);
       say("");
       const source = setup.task === "text" ? await text() : null;
-      const info = await client.start(trainingConfig(setup, source), { paused: true });
+      // Threads as "auto" picks them (8 rows each at least), less one core left to the page.
+      const threads = Math.max(1, Math.min(navigator.hardwareConcurrency - 1, Math.floor(setup.batch / 8)));
+      const info = await client.start(trainingConfig(setup, source), { paused: true, threads });
       charts.baseline(info.unigramLoss, setup.task === "text" ? "unigram" : "constant prediction");
       current = true;
-      const threads = info.threadNote ? `1 thread (${info.threadNote})` : `${info.threads} thread(s)`;
+      const used = info.threadNote ? `1 thread (${info.threadNote})` : `${info.threads} thread(s)`;
       const data = info.task === "text" ? `vocabulary ${info.vocabSize}` : `task ${info.task}`;
-      runInfo.textContent = `${info.parameters.toLocaleString()} parameters · ${data} · ${threads} · kernels ${info.kernels.gemm}`;
+      runInfo.textContent = `${info.parameters.toLocaleString()} parameters · ${data} · ${used} · kernels ${info.kernels.gemm}`;
       return info;
     })();
     started.catch(() => (started = null));
