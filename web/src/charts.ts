@@ -102,7 +102,7 @@ export class Charts {
         width: widthOf(panel),
         height: 220,
         x: { label: "step" },
-        y: { label: "loss (nats/token)", grid: true },
+        y: { label: this.reference?.label === "unigram" ? "loss (nats/token)" : "loss", grid: true },
         color: { legend: true, domain: ["training", "validation", this.reference?.label ?? "baseline"] },
         marks: [
           Plot.ruleY(this.reference ? [this.reference.loss] : [], {
@@ -125,7 +125,7 @@ export class Charts {
         width: widthOf(panel),
         height: 220,
         x: { label: "step" },
-        y: { label: "‖gradient‖", type: "log", grid: true, tickFormat: "~g" },
+        y: { label: "‖gradient‖", type: "log", grid: true, ticks: 4, tickFormat: "~g" },
         color: { legend: true, domain: ["before clipping", "after clipping"] },
         marks: [
           Plot.lineY(steps, { x: "step", y: "gradNorm", stroke: () => "before clipping" }),
