@@ -147,15 +147,8 @@ export class Trainer {
       const H = model.config.hiddenSize;
       hiddenGradNorms = normsOverTime(result.hiddenGrads[model.config.layers - 1], T, B, H, this.norms);
     }
-    const grads = model.params.gradViews();
-    const before = gradNorm(grads, 2);
-    const clip = this.clip;
-    if (clip?.kind === "norm") clipGradNorm(grads, clip.maxNorm, clip.normType ?? 2);
-    if (clip?.kind === "value") clipGradValue(grads, clip.value);
-    const after = clip ? gradNorm(grads, 2) : before;
     const lr = this.lrSchedule(this.step);
-    optimizer.lr = lr;
-    optimizer.step(model.params.data, model.params.grad);
+    const { before, after } = clipAndUpdate(model, optimizer, this.clip, lr);
     this.step++;
     const figures = this.figures;
     figures.step = this.step;
@@ -206,6 +199,24 @@ export function sampleText(
     offset = 0;
   }
   return out;
+}
+
+/** The update after a backward pass: model.params.grad clipped as `clip` says, then one optimizer
+ *  step at `lr`; returns the gradient's 2-norm before and after clipping. */
+export function clipAndUpdate(
+  model: SequenceModel,
+  optimizer: Optimizer,
+  clip: ClipSpec,
+  lr: number,
+): { before: number; after: number } {
+  const grads = model.params.gradViews();
+  const before = gradNorm(grads, 2);
+  if (clip?.kind === "norm") clipGradNorm(grads, clip.maxNorm, clip.normType ?? 2);
+  if (clip?.kind === "value") clipGradValue(grads, clip.value);
+  const after = clip ? gradNorm(grads, 2) : before;
+  optimizer.lr = lr;
+  optimizer.step(model.params.data, model.params.grad);
+  return { before, after };
 }
 
 function checkCount(name: string, value: number): void {

@@ -9,7 +9,6 @@ import type { Rng } from "../random.js";
 import { DataParallel, type SpawnShard } from "../parallel/data-parallel.js";
 import type { Optimizer } from "../train/optimizers.js";
 import type { RunConfig } from "../train/run-config.js";
-import { type LrSchedule, makeLrSchedule } from "../train/schedules.js";
 import {
   type Corpus,
   corpusFromText,
@@ -22,7 +21,7 @@ import {
 import { evaluate, Trainer } from "../train/trainer.js";
 import { checkedRunConfig, resolveTrainingConfig } from "./config.js";
 import type { Run } from "./run.js";
-import { now } from "./scope.js";
+import { RunPace } from "./pace.js";
 import type { EvalInfo, ProgressInfo, StartedInfo, StartOptions, TrainingConfig } from "./protocol.js";
 
 /** Where threads come from in this worker: a spawner (null where none can start) and, when threads
@@ -36,12 +35,9 @@ export interface ThreadSource {
 /** One training run inside a worker, built from a TrainingConfig as `rnnlab train` builds one from
  *  its flags: the same seed and config give the same steps as the CLI on one thread. */
 export class TrainingSession implements Run {
-  private lrOverride: number | null = null;
   private readonly valSet: TokenBatch[];
-  private readonly schedule: LrSchedule;
+  private readonly pace: RunPace;
   private current: Trainer;
-  private trainMs = 0;
-  private stepsRun = 0;
 
   private constructor(
     public spec: RunConfig,
@@ -51,7 +47,7 @@ export class TrainingSession implements Run {
     readonly threadNote: string | null,
   ) {
     this.valSet = sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
-    this.schedule = makeLrSchedule(spec.lrSchedule, spec.optimizer.lr);
+    this.pace = new RunPace(spec);
     this.current = this.makeTrainer(state.step, state.rng);
   }
 
@@ -99,7 +95,7 @@ export class TrainingSession implements Run {
       batch: spec.batch,
       feed: spec.feed,
       clip: spec.clip,
-      lrSchedule: (at) => this.lrOverride ?? this.schedule(at),
+      lrSchedule: (at) => this.pace.lr(at),
       parallel: this.parallel,
       rng,
       step,
@@ -135,29 +131,22 @@ export class TrainingSession implements Run {
     };
   }
 
-  /** Whether the budget (steps in all, or minutes of training in this worker) is spent. */
   finished(): boolean {
-    const { steps, minutes } = this.spec;
-    if (steps !== null) return this.trainer.step >= steps;
-    return minutes !== null && this.trainMs >= minutes * 60_000;
+    return this.pace.finished(this.spec, this.trainer.step);
   }
 
   /** One optimizer step; its figures are the caller's (hiddenGradNorms is a copy). */
   step(): ProgressInfo {
-    const t0 = now();
-    const { hiddenGradNorms, ...figures } = this.trainer.trainStep();
-    this.trainMs += now() - t0;
-    this.stepsRun++;
+    const { hiddenGradNorms, ...figures } = this.pace.timed(() => this.trainer.trainStep());
     return { ...figures, tokensPerSecond: this.tokensPerSecond(), hiddenGradNorms: hiddenGradNorms.slice() };
   }
 
   tokensPerSecond(): number {
-    const tokens = this.stepsRun * this.spec.seqLen * this.spec.batch;
-    return this.trainMs > 0 ? tokens / (this.trainMs / 1000) : 0;
+    return this.pace.tokensPerSecond(this.spec);
   }
 
   trainSeconds(): number {
-    return this.trainMs / 1000;
+    return this.pace.seconds();
   }
 
   evalDue(): boolean {
@@ -185,17 +174,8 @@ export class TrainingSession implements Run {
     return runSample(this.state.model, this.corpus, this.spec, this.trainer.step, { length, temperature });
   }
 
-  /** Holds the learning rate at `lr` from the next step on; the checkpoint's options say so, so a
-   *  resumed run goes on with it. */
   setLearningRate(lr: number): void {
-    if (!(Number.isFinite(lr) && lr >= 0))
-      throw new ConfigError(`learning rate must be a number >= 0, got ${lr}`);
-    this.lrOverride = lr;
-    this.spec = {
-      ...this.spec,
-      optimizer: { ...this.spec.optimizer, lr },
-      lrSchedule: { kind: "constant", warmup: 0 },
-    };
+    this.spec = this.pace.setLearningRate(this.spec, lr);
   }
 
   /** The run as `rnnlab train` saves it: a checkpoint the CLI samples from, evaluates and resumes. */

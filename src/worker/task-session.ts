@@ -10,10 +10,9 @@ import { Rng } from "../random.js";
 import { sequenceTask, type TaskName, taskBaseline } from "../tasks/registry.js";
 import type { SequenceTask, TaskBatch } from "../tasks/task.js";
 import { alloc, type Buf } from "../tensor.js";
-import { clipGradNorm, clipGradValue, gradNorm } from "../train/clip.js";
 import { createOptimizer, type Optimizer } from "../train/optimizers.js";
 import type { RunConfig } from "../train/run-config.js";
-import { type LrSchedule, makeLrSchedule } from "../train/schedules.js";
+import { clipAndUpdate } from "../train/trainer.js";
 import { checkedRunConfig, resolveTrainingConfig } from "./config.js";
 import type {
   EvalInfo,
@@ -24,7 +23,7 @@ import type {
   TrainingConfig,
 } from "./protocol.js";
 import type { Run } from "./run.js";
-import { now } from "./scope.js";
+import { RunPace } from "./pace.js";
 import { type ThreadSource, threadCount } from "./session.js";
 
 // A synthetic task trained in a worker: each step draws a fresh batch from the task's generator
@@ -32,14 +31,12 @@ import { type ThreadSource, threadCount } from "./session.js";
 // for text. Validation is a fixed set of batches from a generator of its own.
 
 export class TaskSession implements Run {
-  private lrOverride: number | null = null;
-  private readonly schedule: LrSchedule;
+  private readonly pace: RunPace;
   private readonly rng: Rng;
   private readonly valSet: TaskBatch[];
   private readonly baseline: number;
   private readonly norms: Float64Array;
   private taken = 0;
-  private trainMs = 0;
 
   private constructor(
     public spec: RunConfig,
@@ -50,7 +47,7 @@ export class TaskSession implements Run {
     readonly parallel: DataParallel | null,
     readonly threadNote: string | null,
   ) {
-    this.schedule = makeLrSchedule(spec.lrSchedule, spec.optimizer.lr);
+    this.pace = new RunPace(spec);
     this.rng = new Rng(spec.seed + 1);
     const valRng = new Rng(spec.seed + 2);
     this.valSet = Array.from({ length: spec.valBatches }, () => task.batch(valRng, spec.seqLen, spec.batch));
@@ -96,7 +93,12 @@ export class TaskSession implements Run {
   }
 
   step(): ProgressInfo {
-    const t0 = now();
+    const figures = this.pace.timed(() => this.update());
+    return { ...figures, tokensPerSecond: this.tokensPerSecond() };
+  }
+
+  /** One batch: BPTT, clipping and the optimizer, as Trainer.trainStep for text. */
+  private update(): Omit<ProgressInfo, "tokensPerSecond"> {
     const { model, spec } = this;
     const batch = this.task.batch(this.rng, spec.seqLen, spec.batch);
     const { inputs, targets } = this.modelBatch(batch);
@@ -111,26 +113,17 @@ export class TaskSession implements Run {
       const top = result.hiddenGrads[model.config.layers - 1];
       hiddenGradNorms = normsOverTime(top, batch.T, batch.B, model.config.hiddenSize, this.norms);
     }
-    const grads = model.params.gradViews();
-    const before = gradNorm(grads, 2);
-    const clip = spec.clip;
-    if (clip?.kind === "norm") clipGradNorm(grads, clip.maxNorm, clip.normType ?? 2);
-    if (clip?.kind === "value") clipGradValue(grads, clip.value);
-    const after = clip ? gradNorm(grads, 2) : before;
-    const lr = this.lrOverride ?? this.schedule(this.taken);
-    this.optimizer.lr = lr;
-    this.optimizer.step(model.params.data, model.params.grad);
+    const lr = this.pace.lr(this.taken);
+    const { before, after } = clipAndUpdate(model, this.optimizer, spec.clip, lr);
     this.taken++;
-    this.trainMs += now() - t0;
+    const fed = { eps: 1, groundTruthFraction: 1 };
     return {
       step: this.taken,
       loss,
       gradNorm: before,
       gradNormClipped: after,
       lr,
-      eps: 1,
-      groundTruthFraction: 1,
-      tokensPerSecond: this.tokensPerSecond(),
+      ...fed,
       hiddenGradNorms: hiddenGradNorms.slice(),
     };
   }
@@ -140,9 +133,7 @@ export class TaskSession implements Run {
   }
 
   finished(): boolean {
-    const { steps, minutes } = this.spec;
-    if (steps !== null) return this.taken >= steps;
-    return minutes !== null && this.trainMs >= minutes * 60_000;
+    return this.pace.finished(this.spec, this.taken);
   }
 
   evalDue(): boolean {
@@ -168,23 +159,15 @@ export class TaskSession implements Run {
   }
 
   tokensPerSecond(): number {
-    const tokens = this.taken * this.spec.seqLen * this.spec.batch;
-    return this.trainMs > 0 ? tokens / (this.trainMs / 1000) : 0;
+    return this.pace.tokensPerSecond(this.spec);
   }
 
   trainSeconds(): number {
-    return this.trainMs / 1000;
+    return this.pace.seconds();
   }
 
   setLearningRate(lr: number): void {
-    if (!(Number.isFinite(lr) && lr >= 0))
-      throw new ConfigError(`learning rate must be a number >= 0, got ${lr}`);
-    this.lrOverride = lr;
-    this.spec = {
-      ...this.spec,
-      optimizer: { ...this.spec.optimizer, lr },
-      lrSchedule: { kind: "constant", warmup: 0 },
-    };
+    this.spec = this.pace.setLearningRate(this.spec, lr);
   }
 
   setOptions(options: LiveOptions): void {

@@ -30,6 +30,21 @@ async function startLab(): Promise<Lab> {
   return { url, browser: await launchChromium(), process: child };
 }
 
+/** The lab for the calling describe block: started before its tests, stopped after them; the
+ *  accessor returns it. `prepare` runs first. */
+function labSession(prepare: () => void = () => {}): () => Lab {
+  let lab: Lab | null = null;
+  beforeAll(async () => {
+    prepare();
+    lab = await startLab();
+  }, 60_000);
+  afterAll(async () => {
+    await lab?.browser.close();
+    lab?.process.kill("SIGTERM");
+  });
+  return () => lab!;
+}
+
 /** A page of the lab that records console errors, page errors and long tasks (over 50 ms). */
 async function openLab(lab: Lab, query = ""): Promise<{ page: Page; errors: string[] }> {
   const page = await lab.browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -53,17 +68,10 @@ const text = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`).t
 const stepOf = async (page: Page) => Number(await text(page, "step-count"));
 
 describe.skipIf(skipBrowserTests())("the web lab's playground (rnnlab ui)", () => {
-  let lab: Lab | null = null;
-  beforeAll(async () => {
-    lab = await startLab();
-  }, 30_000);
-  afterAll(async () => {
-    await lab?.browser.close();
-    lab?.process.kill("SIGTERM");
-  });
+  const lab = labSession();
 
   it("trains a character model in a worker: the step count rises, the loss falls, pause and step obey", async () => {
-    const { page, errors } = await openLab(lab!, "?hidden=32&seqLen=16&batch=8");
+    const { page, errors } = await openLab(lab(), "?hidden=32&seqLen=16&batch=8");
     await page.getByTestId("step").click();
     await expect.poll(() => stepOf(page), { timeout: 30_000 }).toBe(1);
     const firstLoss = Number(await text(page, "loss"));
@@ -83,7 +91,7 @@ describe.skipIf(skipBrowserTests())("the web lab's playground (rnnlab ui)", () =
   }, 120_000);
 
   it("trains the adding problem until the loss falls below the mean predictor's (1/6)", async () => {
-    const { page, errors } = await openLab(lab!, "?task=adding&hidden=32&lr=0.01&seqLen=20&batch=32");
+    const { page, errors } = await openLab(lab(), "?task=adding&hidden=32&lr=0.01&seqLen=20&batch=32");
     expect(await page.getByTestId("task").inputValue()).toBe("adding");
     await page.getByTestId("play").click();
     // the latest training batch's loss, below a third of the mean predictor's
@@ -97,7 +105,7 @@ describe.skipIf(skipBrowserTests())("the web lab's playground (rnnlab ui)", () =
   }, 120_000);
 
   it("never blocks the main thread for more than 100 ms during 10 s of training", async () => {
-    const { page, errors } = await openLab(lab!);
+    const { page, errors } = await openLab(lab());
     await page.getByTestId("play").click();
     await expect.poll(() => stepOf(page), { timeout: 30_000 }).toBeGreaterThan(0);
     await page.evaluate(() => (globalThis as unknown as { longTasks: number[] }).longTasks.splice(0));
@@ -110,7 +118,7 @@ describe.skipIf(skipBrowserTests())("the web lab's playground (rnnlab ui)", () =
   }, 60_000);
 
   it("keeps the setup in the URL: a reload restores it, and a bad value gets a message", async () => {
-    const { page, errors } = await openLab(lab!);
+    const { page, errors } = await openLab(lab());
     await page.getByTestId("cell").selectOption("gru");
     await page.getByTestId("hidden").fill("24");
     await page.getByTestId("hidden").press("Enter");
@@ -118,7 +126,7 @@ describe.skipIf(skipBrowserTests())("the web lab's playground (rnnlab ui)", () =
     await page.reload();
     await expect.poll(() => page.getByTestId("cell").inputValue()).toBe("gru");
     await expect.poll(() => page.getByTestId("hidden").inputValue()).toBe("24");
-    await page.goto(`${lab!.url}?hidden=abc&cell=gru`);
+    await page.goto(`${lab().url}?hidden=abc&cell=gru`);
     await expect
       .poll(() => text(page, "message"))
       .toBe("ignored ?hidden=abc: expected an integer in [1, 512]");
@@ -130,24 +138,20 @@ describe.skipIf(skipBrowserTests())("the web lab's playground (rnnlab ui)", () =
 });
 
 describe.skipIf(skipBrowserTests())("the web lab's model view (rnnlab ui)", () => {
-  let lab: Lab | null = null;
   let scratch = "";
-  beforeAll(async () => {
+  const lab = labSession(() => {
     scratch = mkdtempSync(join(tmpdir(), "rnnlab-model-view-"));
     const flags = ["--steps", "30", "--hidden", "32", "--seq-len", "32", "--batch", "8", "--threads", "1"];
     const trained = cli(["train", ...flags, "--out", join(scratch, "run"), "--force"]);
     if (trained.status !== 0) throw new Error(trained.stderr);
-    lab = await startLab();
-  }, 60_000);
-  afterAll(async () => {
-    await lab?.browser.close();
-    lab?.process.kill("SIGTERM");
+  });
+  afterAll(() => {
     if (scratch !== "") rmSync(scratch, { recursive: true, force: true });
   });
 
   it("loads a checkpoint of rnnlab train, generates what rnnlab sample prints, and ranks its units", async () => {
     const checkpoint = join(scratch, "run", "checkpoint.safetensors");
-    const { page, errors } = await openLab(lab!, "?view=model");
+    const { page, errors } = await openLab(lab(), "?view=model");
     await page.getByTestId("checkpoint-file").setInputFiles(checkpoint);
     await expect.poll(() => text(page, "model-info")).toMatch(/lstm, 1 × 32 units, .* trained 30 steps$/);
     await page.getByTestId("generate").click();
@@ -166,7 +170,7 @@ describe.skipIf(skipBrowserTests())("the web lab's model view (rnnlab ui)", () =
   }, 60_000);
 
   it("a corrupt file gets one line in the page and nothing in the console", async () => {
-    const { page, errors } = await openLab(lab!, "?view=model");
+    const { page, errors } = await openLab(lab(), "?view=model");
     const bytes = readFileSync(join(scratch, "run", "checkpoint.safetensors")).subarray(0, 500);
     await page
       .getByTestId("checkpoint-file")
@@ -180,17 +184,10 @@ describe.skipIf(skipBrowserTests())("the web lab's model view (rnnlab ui)", () =
 });
 
 describe.skipIf(skipBrowserTests())("the web lab's network view (rnnlab ui)", () => {
-  let lab: Lab | null = null;
-  beforeAll(async () => {
-    lab = await startLab();
-  }, 30_000);
-  afterAll(async () => {
-    await lab?.browser.close();
-    lab?.process.kill("SIGTERM");
-  });
+  const lab = labSession();
 
   it("editing Q5b's hidden bias from 3/2 to 1/2 turns its counterexample into correct on every input", async () => {
-    const { page, errors } = await openLab(lab!, "?view=network&preset=q5b-seed");
+    const { page, errors } = await openLab(lab(), "?view=network&preset=q5b-seed");
     const options = await page
       .getByTestId("preset")
       .locator("option")
