@@ -3,6 +3,7 @@
 // inlined client script stay private.
 
 export { formatNumber } from "./format.js";
+export { textHtml } from "./math.js";
 export {
   type CellValue,
   type Figure,
