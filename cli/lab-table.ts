@@ -1,7 +1,9 @@
+import { texToText } from "../lab/format.js";
 import type { ClaimResult, ExperimentInfo } from "../lab/types.js";
 
 /** The terminal's verdict table: id, verdict and title per claim; under a claim that does not hold
- *  as stated, the first sentence of its correction (or evidence), wrapped at `width`, never cut. */
+ *  as stated, the first sentence of its correction (or evidence), wrapped at `width`, never cut.
+ *  Formulas ($…$ TeX) are written as plain Unicode text. */
 export function verdictTable(
   results: readonly ClaimResult[],
   experiments: readonly ExperimentInfo[],
@@ -12,9 +14,11 @@ export function verdictTable(
   const indent = " ".repeat(idWidth + 2);
   const lines: string[] = [];
   for (const r of results) {
-    lines.push(`${r.id.padEnd(idWidth)}  ${r.verdict.padEnd(12)}  ${titles.get(r.id) ?? ""}`.trimEnd());
+    lines.push(
+      `${r.id.padEnd(idWidth)}  ${r.verdict.padEnd(12)}  ${texToText(titles.get(r.id) ?? "")}`.trimEnd(),
+    );
     if (r.verdict === "holds") continue;
-    for (const line of wrap(firstSentence(r.correction ?? r.evidence), width - indent.length)) {
+    for (const line of wrap(firstSentence(texToText(r.correction ?? r.evidence)), width - indent.length)) {
       lines.push(`${indent}${line}`);
     }
   }

@@ -185,7 +185,7 @@ describe("describe of Q1 (hand-made data)", () => {
     const data: RecurrenceData = { h: [off(evenReal, 1), off(oddBinary, 3)], y: [], printed: "net\nh\ny" };
     data.y = data.h.map((c) => off(c.case, 0, absoluteScale));
     const d = recurrence.describe(data, judgeRecurrence(data), recurrence.stated);
-    expect(d.evidence).toContain("1 of 2 disagree, e.g. x = 1 (T = 1), h_0 = 0.5");
+    expect(d.evidence).toContain("1 of 2 disagree, e.g. x = 1 (T = 1), $h_0$ = 0.5");
     expect(d.correction).toContain("recurrent weight -1");
   });
   it("closedForm.describe of a form right on even T only says it holds for even T only", () => {
@@ -256,10 +256,10 @@ describe("Q1.closed-form", () => {
     for (const g of groupResults(r.data.stated, relativeScale))
       expect(g.wrong).toBe(g.group.includes("even") ? 0 : g.cases);
     expect(r.data.found).toHaveLength(1);
-    expect(formatClosedForm(r.data.found[0])).toBe("h_T = Σ_{i=1..T} (−1)^{T−i} x_i + (−1)^{T} h_0");
+    expect(formatClosedForm(r.data.found[0])).toBe("h_T = Σ_{i=1}^T (−1)^{T−i} x_i + (−1)^T h_0");
     expect(maxError(r.data.corrected?.comparisons ?? [])).toBeLessThan(1e-12);
     expect(r.evidence).toContain("First counterexample");
-    expect(r.correction).toContain("(−1)^{T−i}");
+    expect(r.correction).toContain("(-1)^{T-i}");
   });
   it("run(Q1.closed-form, exponent T − i and (−1)^T h_0) holds", () => {
     const r = closedForm.run(ctx, {
@@ -288,7 +288,7 @@ describe("Q1.output", () => {
       condition: "even T",
     });
     expect(maxError(r.data.corrected?.comparisons ?? [])).toBeLessThan(1e-12);
-    expect(r.correction).toContain("inside σ");
+    expect(r.correction).toContain("belongs inside $\\sigma$");
   });
   it("run(Q1.output, 10·(−1)^T h_0 inside σ and (−1)^{T−i}) holds", () => {
     const r = output.run(ctx, {
@@ -320,7 +320,7 @@ describe("Q1.meaning", () => {
     expect(r.data.binary).toHaveLength(2 ** 11 - 2);
     const minHigh = Math.min(...r.data.binary.filter((b) => b.D >= 1).map((b) => b.y));
     expect(minHigh).toBeCloseTo(1 / (1 + Math.exp(-10)), 12);
-    expect(r.evidence).toContain("x_T + x_{T−2}");
+    expect(r.evidence).toContain("x_T + x_{T-2}");
   });
   it("run(Q1.meaning, counted from the first step) is partly", () => {
     const stated = structuredClone(meaning.stated);

@@ -127,7 +127,7 @@ describe("Q2.dimension", () => {
     expect(denseSlopes.memory).toBeCloseTo(1, 2);
     expect(indexSlopes.memory).toBeCloseTo(1, 2);
     expect(r.data.series.lookup).toBeLessThan(0.5);
-    expect(r.correction).toContain("column i of W_ih");
+    expect(r.correction).toContain("column i of $W_{ih}$");
     expect(r.figures?.map((f) => f.id)).toEqual(["q2-dimension-bytes", "q2-dimension-time"]);
   });
 

@@ -218,7 +218,7 @@ describe("Q3.step-jacobian", () => {
     expect(r.verdict).toBe("fails");
     expect(worstOf(r.data.errors)).toBeGreaterThan(0.2);
     expect(worstOf(r.data.corrected)).toBeLessThan(1e-12);
-    expect(r.correction).toContain("W^T diag(sigma'(z_{t+1}))");
+    expect(r.correction).toContain("W^\\top \\operatorname{diag}(\\sigma'(z_{t+1}))");
   });
 
   it("with sigma(1 - sigma) the step rule holds; with W instead of W^T only the scalar net agrees", () => {

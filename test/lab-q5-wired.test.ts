@@ -13,7 +13,7 @@ import {
   q5bOutputInitial,
 } from "../lab/wired/networks.js";
 import { parseWired } from "../lab/wired/parse.js";
-import { percent } from "../lab/wired/summary.js";
+import { equations, equationTex, percent } from "../lab/wired/summary.js";
 import {
   allSequences,
   definitionTargets,
@@ -103,6 +103,18 @@ describe("formatWired, runWired and applyActivation", () => {
       stepNote: "step(a) = 1 if a >= 0 else 0",
     });
     expect(wiredEquations(q1Network(Q1_SEED)).stepNote).toBeNull();
+  });
+  it("equations writes each unit and initial state as TeX, a unit's number joined to its time", () => {
+    expect(equations(q5bNetwork(Q5B_CORRECTED_HIDDEN, Q5B_SEED_OUTPUT), true).split("; ")).toEqual([
+      "$h_{1,t} = \\operatorname{step}(-1 \\cdot m_{1,t} - 1 \\cdot m_{2,t} + 0.5)$",
+      "$h_{2,t} = \\operatorname{step}(1 \\cdot m_{1,t} + 1 \\cdot m_{2,t} - 1.5)$",
+      "$y_t = \\operatorname{step}(1 \\cdot h_{1,t} + 1 \\cdot h_{2,t} + 1 \\cdot y_{t-1} - 1.5)$",
+      "$h_{1,0} = 0$",
+      "$h_{2,0} = 0$",
+      "$y_0 = 1$",
+    ]);
+    expect(equationTex("y_t = sigmoid(10·h_t)")).toBe("$y_t = \\sigma(10 \\cdot h_t)$");
+    expect(equationTex("h1_t = tanh(0.5·h2_{t-1})")).toBe("$h_{1,t} = \\tanh(0.5 \\cdot h_{2,t-1})$");
   });
   it("runWired returns h_0..h_T per layer and y_1..y_T", () => {
     const run = runWired(q5bNetwork(Q5B_CORRECTED_HIDDEN, Q5B_SEED_OUTPUT), pairSequence("00 11 01"));

@@ -142,7 +142,7 @@ describe("Q5a", () => {
     expect(candidates.map((c) => solves(c.check))).toEqual([false, true, true]);
     expect(candidates[0].check.exhaustive.counterexample?.text).toBe("0");
     expect(candidates.find((c) => solves(c.check))?.params).toEqual(Q5A_CORRECTED);
-    expect(r.correction).toContain("y_t = step(1·h_t − 0.5)");
+    expect(r.correction).toContain("$y_t = \\operatorname{step}(1 \\cdot h_t - 0.5)$");
     // The RNN learned from examples solves the quick checks too.
     expect(learned.runs[0].exhaustive.wrong).toBe(0);
   });
@@ -157,7 +157,7 @@ describe("Q5a", () => {
     const stepOnly = sequenceAndWeights.run(ctx, { ...stated, params: { ...stated.params, g: "step" } });
     expect(stepOnly.verdict).toBe("fails");
     expect(stepOnly.data.seed.check.exhaustive.counterexample?.text).toBe("0");
-    expect(stepOnly.evidence).toContain("y = step(h_t) is always 1");
+    expect(stepOnly.evidence).toContain("$y = \\operatorname{step}(h_t)$ is always 1");
   });
 });
 
@@ -227,7 +227,7 @@ describe("Q5b", () => {
     expect(r.verdict).toBe("fails");
     expect(r.data.workingBiases).toContainEqual({ c: -1.5, cFirst: -0.5 });
     expect(r.data.workingBiases).not.toContainEqual({ c: -0.5, cFirst: -0.5 });
-    expect(r.correction).toContain("e.g. the seed's c = −3/2");
+    expect(r.correction).toContain("e.g. the seed's $c = -3/2$");
   });
   it("run(Q5b.output, c' = −3/2) fails: y_1 is then always 0", () => {
     const stated = recurrentOutput.stated;

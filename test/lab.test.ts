@@ -58,4 +58,20 @@ describe("rnnlab lab --quick --json", () => {
     for (const id of figures) expect(html).toContain(`<figure id="${id}"`);
     expect(html).not.toMatch(/<script[^>]+src=/);
   });
+
+  it("gives report.html contents listing every claim with its verdict under its question, folded questions and a linked verdict table", () => {
+    const toc = html.slice(html.indexOf('<nav class="toc"'), html.indexOf("</nav>"));
+    const groups = toc.split('<li class="toc-group">').slice(1);
+    expect(groups.map((g) => g.match(/^<a href="#(q\d)">/)?.[1])).toEqual(["q1", "q2", "q3", "q4", "q5"]);
+    for (const { id, verdict } of results) {
+      const section = `claim-${id.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
+      const group = groups[Number(id[1]) - 1];
+      expect(group, id).toMatch(
+        new RegExp(`<a href="#${section}">[^<]+ <span class="tag tone-\\w+">${verdict}</span></a>`),
+      );
+      expect(html, id).toContain(`<td><a class="nowrap" href="#${section}">${id}</a></td>`);
+    }
+    for (const question of ["q1", "q2", "q3", "q4", "q5"])
+      expect(html).toContain(`<section id="${question}" class="fold">\n<details><summary><h2>`);
+  });
 });

@@ -54,6 +54,8 @@ interface Page {
   hosts: Map<string, FakeElement>;
   errors: unknown[][];
   resize: () => void;
+  /** The document's toggle listener (a <details> opened or closed). */
+  toggle: () => void;
   /** The options of the last Plot.pointer call (the line chart's tooltip). */
   pointer?: Record<string, unknown>;
 }
@@ -66,13 +68,20 @@ function runPage(
   const hosts = new Map(Object.keys(specs).map((id) => [id, element()]));
   const figures = [...hosts].map(([id, host]) => element(id, host));
   const dataBlock = { textContent: dataText };
-  const page: Page = { hosts, errors: [], resize: () => {} };
+  const page: Page = { hosts, errors: [], resize: () => {}, toggle: () => {} };
   const document = {
     querySelectorAll: (selector: string) => (selector === "figure[data-plot]" ? figures : []),
     getElementById: (id: string) => (id === REPORT_DATA_ID ? dataBlock : null),
     createElement: () => element(),
+    addEventListener: (type: string, listener: () => void) => {
+      if (type === "toggle") page.toggle = listener;
+    },
   };
-  const window = { addEventListener: (_: string, listener: () => void) => (page.resize = listener) };
+  const window = {
+    addEventListener: (type: string, listener: () => void) => {
+      if (type === "resize") page.resize = listener;
+    },
+  };
   const console = { error: (...values: unknown[]) => page.errors.push(values) };
   const plot = {
     ...Plot,
@@ -90,6 +99,7 @@ function runPage(
     "console",
     "setTimeout",
     "clearTimeout",
+    "location",
     CLIENT_SCRIPT,
   );
   run(
@@ -100,6 +110,7 @@ function runPage(
     console,
     (f: () => void) => f(),
     () => {},
+    { hash: "" },
   );
   return page;
 }
@@ -208,5 +219,72 @@ describe("the report page's drawing script (CLIENT_SCRIPT)", () => {
     figure.clientWidth = 900;
     page.resize();
     expect(plotted(page, "line").width).toBe(900);
+  });
+
+  it("gives an axis whose values are all integers whole-number ticks only; not one with fractions", () => {
+    const counts: PlotSpec = {
+      kind: "line",
+      series: [{ name: "rows right", x: [-1.5, 0, 1.5, 3], y: [3, 4, 1, 2] }],
+      rules: [{ axis: "x", value: 0.5 }],
+    };
+    const options = plotted(runPage({ counts }), "counts");
+    expect(options.y).toMatchObject({ ticks: [1, 2, 3, 4] });
+    expect((options.y as { tickFormat: (v: number) => string }).tickFormat(4)).toBe("4");
+    expect((options.x as { ticks?: unknown }).ticks).toBeUndefined();
+    const bars = plotted(
+      runPage({
+        b: {
+          kind: "bar",
+          bars: [
+            { label: "a", value: 3 },
+            { label: "b", value: 1 },
+          ],
+        },
+      }),
+      "b",
+    );
+    expect(bars.y).toMatchObject({ ticks: [0, 1, 2, 3] });
+    const off: PlotSpec = { ...counts, y: { integer: false } };
+    expect((plotted(runPage({ off }), "off").y as { ticks?: unknown }).ticks).toBeUndefined();
+  });
+
+  it("draws rules' lines first (dashed, lighter), then the series, then the rules' labels", () => {
+    const spec: PlotSpec = {
+      kind: "line",
+      series: [{ name: "ratio", x: [1, 2, 3], y: [1, 1, 1] }],
+      rules: [{ axis: "y", value: 1, label: "bound" }],
+    };
+    const marks = plotted(runPage({ spec }), "spec").marks as object[];
+    const kinds = marks.map((m) => m.constructor.name);
+    expect(kinds.indexOf("RuleY")).toBeGreaterThanOrEqual(0);
+    expect(kinds.indexOf("RuleY")).toBeLessThan(kinds.indexOf("Line"));
+    expect(kinds.indexOf("Text")).toBeGreaterThan(kinds.indexOf("Line"));
+    const rule = marks[kinds.indexOf("RuleY")] as { strokeDasharray?: string; strokeOpacity?: number };
+    expect(rule.strokeDasharray).toBe("4,3");
+  });
+
+  it("labels every word of a cosine heatmap, turning x labels 45° when they do not fit side by side", () => {
+    const words = Array.from({ length: 40 }, (_, i) => `word${i}`);
+    const cells = words.flatMap((x) => words.map((y) => ({ x, y, value: 0.5 })));
+    const options = plotted(runPage({ cos: { kind: "heatmap", cells } }), "cos");
+    expect(options.x).toMatchObject({ ticks: words, tickRotate: -45 });
+    expect(options.y).toMatchObject({ ticks: words });
+    expect(options.marginBottom as number).toBeGreaterThan(40);
+    const few = words.slice(0, 6).flatMap((x) => words.slice(0, 6).map((y) => ({ x, y, value: 1 })));
+    const wide = plotted(runPage({ few: { kind: "heatmap", cells: few } }), "few");
+    expect(wide.x).toMatchObject({ ticks: words.slice(0, 6) });
+    expect((wide.x as { tickRotate?: number }).tickRotate).toBeUndefined();
+  });
+
+  it("leaves a figure folded away (no width) undrawn, and draws it when a <details> opens", () => {
+    const page = runPage({ line });
+    const figure = host(page, "line");
+    figure.clientWidth = 0;
+    figure.textContent = "Drawing…";
+    page.resize();
+    expect(figure.children).toHaveLength(0);
+    figure.clientWidth = 700;
+    page.toggle();
+    expect(plotted(page, "line").width).toBe(700);
   });
 });

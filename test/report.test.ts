@@ -309,8 +309,9 @@ describe("renderTrainingReport(records, assets)", () => {
     const loss = readReportData(page).figures[TRAINING_IDS.loss] as LineSpec;
     expect(loss.series.map((s) => s.name)).toContain("validation (1,024 tokens)");
     expect(page).toContain("nats/token on the full split, 1,984 tokens");
+    expect(page).toContain("Its points are over 1,024 tokens of the split.");
     expect(page).toContain(
-      "The validation points are over 1,024 tokens; the final validation loss in the summary is over the full split, 1,984 tokens",
+      "The dark point at step 50 is the summary&#39;s final validation loss, 1.960, over the full split, 1,984 tokens",
     );
     expect(page).toContain("with that evaluation&#39;s validation loss (over 1,024 tokens of the split).");
   });
@@ -480,6 +481,75 @@ describe("renderPage(options)", () => {
     expect(page).toContain('<section id="loss-2">');
     expect(page).toContain('<section id="loss-3">');
     expect(page).toContain('<figure id="loss"');
+  });
+
+  it("renderPage(a grid table of 100 rows, visibleRows 9) shows 9 rows and folds 91 under the same columns", () => {
+    const rows = Array.from({ length: 100 }, (_, i) => [`w${i}`, i]);
+    const page = renderPage({
+      title: "t",
+      assets: FAKE_ASSETS,
+      sections: [{ heading: "h", tables: [{ kind: "grid", columns: ["word", "n"], rows, visibleRows: 9 }] }],
+    });
+    const [shown, folded] = page.split('<details class="more-rows">');
+    expect(folded).toBeDefined();
+    expect(shown.match(/<td>w\d+<\/td>/g)).toHaveLength(9);
+    expect(folded).toMatch(
+      /^<summary>Show 91 more rows<\/summary><table class="grid"><thead><tr><th scope="col">word<\/th>/,
+    );
+    expect(folded.match(/<td>w\d+<\/td>/g)).toHaveLength(91);
+    expect(folded).toContain("<td>w9</td>");
+    const all = renderPage({
+      title: "t",
+      assets: FAKE_ASSETS,
+      sections: [
+        { heading: "h", tables: [{ kind: "grid", columns: ["word", "n"], rows, visibleRows: 100 }] },
+      ],
+    });
+    expect(all).not.toContain("<details");
+  });
+
+  it("renderPage(a grid cell '2.40e-181 (vanishing)') keeps the number on one line", () => {
+    const exponents = renderPage({
+      title: "t",
+      assets: FAKE_ASSETS,
+      sections: [
+        { heading: "h", tables: [{ kind: "grid", columns: ["max"], rows: [["2.40e-181 (vanishing)"]] }] },
+      ],
+    });
+    expect(exponents).toContain('<td><span class="nowrap">2.40e-181</span> (vanishing)</td>');
+  });
+
+  it("renderPage(collapsible sections with subsections) folds them in <details> under their headings, with a nested contents", () => {
+    const page = renderPage({
+      title: "t",
+      assets: FAKE_ASSETS,
+      toc: true,
+      sections: [
+        {
+          id: "q1",
+          heading: "Question 1",
+          collapsible: "closed",
+          subsections: [
+            { id: "claim-a", heading: "Claim a", tag: { label: "holds", tone: "good" }, prose: "body a" },
+            { heading: "Claim b", collapsible: "open", figures: [{ id: "fb", title: "b", spec: line }] },
+          ],
+        },
+      ],
+    });
+    expect(page).toContain('<section id="q1" class="fold">\n<details><summary><h2>Question 1</h2></summary>');
+    expect(page).toContain(
+      '<article id="claim-a">\n<h3>Claim a <span class="tag tone-good">holds</span></h3>',
+    );
+    expect(page).toContain(
+      '<article id="claim-b" class="fold">\n<details open><summary><h3>Claim b</h3></summary>',
+    );
+    expect(page.indexOf('id="claim-a"')).toBeLessThan(page.indexOf("</details>\n</section>"));
+    const toc = page.slice(page.indexOf('<nav class="toc"'), page.indexOf("</nav>"));
+    expect(toc).toContain(
+      '<li class="toc-group"><a href="#q1">Question 1</a><ol><li><a href="#claim-a">Claim a <span',
+    );
+    expect(toc).toContain('<a href="#claim-b">Claim b</a>');
+    expect(Object.keys(readReportData(page).figures)).toEqual(["fb"]);
   });
 
   it("CLIENT_SCRIPT parses as JavaScript", () => {

@@ -25,6 +25,20 @@ const shots = [
     },
   },
   {
+    file: "lab.png",
+    query: "?view=lab",
+    async prepare(page) {
+      await page
+        .getByTestId("lab-progress-label")
+        .filter({ hasText: "25 of 25" })
+        .waitFor({ timeout: 120_000 });
+      const row = page.getByTestId("claim-Q3.bound");
+      await row.locator(".claim-toggle").click();
+      await page.waitForTimeout(1_500);
+      await row.evaluate((element) => element.scrollIntoView({ block: "start" }));
+    },
+  },
+  {
     file: "network.png",
     query: "?view=network&preset=q5b-seed",
     async prepare(page) {
@@ -63,8 +77,14 @@ shots.push({
     await page.getByTestId("checkpoint-file").setInputFiles(checkpoint);
     await page.getByTestId("generate").click();
     await page.getByTestId("show-units").click();
-    await page.waitForTimeout(2_000);
+    await page.getByTestId("span-start").fill("1");
+    await page.getByTestId("span-end").fill("5");
+    await page.getByTestId("find-units").click();
+    await page.getByTestId("position").fill("70");
+    await page.getByTestId("position").press("Enter");
+    await page.waitForTimeout(6_000);
   },
+  fullPage: true,
 });
 
 const ui = spawn(
@@ -86,7 +106,7 @@ try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${url}${shot.query}`);
     await shot.prepare(page);
-    await page.screenshot({ path: join(out, shot.file) });
+    await page.screenshot({ path: join(out, shot.file), fullPage: shot.fullPage === true });
     process.stderr.write(`wrote docs/images/${shot.file}\n`);
     await page.close();
   }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { CLAIM_IDS, experiments } from "../../lab/claims.js";
 import { createLabContext } from "../../lab/context.js";
+import { texToText } from "../../lab/format.js";
 import { buildLabReport } from "../../lab/report.js";
 import { runLab, selectExperiments } from "../../lab/run.js";
 import type { ClaimResult } from "../../lab/types.js";
@@ -29,7 +30,10 @@ export function register(program: Command): void {
     .description("settle every claim of the seed by computation: verdict table and report.html")
     .option("--only <prefix>", "only the claims whose id starts with this (e.g. Q3 or Q5b.)", "")
     .option("--quick", "smaller sweeps and fewer seeds (same verdict logic), under 90 s")
-    .option("--json", "print a JSON array: one { id, verdict, evidence, correction } per claim")
+    .option(
+      "--json",
+      "print a JSON array: one { id, verdict, evidence, correction } per claim (formulas as TeX in $…$)",
+    )
     .option("--out <dir>", "where report.html and results.json go", "runs/lab")
     .option("--seed <n>", "random seed", "1")
     .action((options: LabOptions) => labCommand(options));
@@ -61,7 +65,8 @@ function labCommand(options: LabOptions): void {
       text ??= readFileSync(defaultData, "utf8");
       return text;
     },
-    progress: (message) => progress.update(claimsDone, { claim: message.slice(0, 60) }, done / totalCost),
+    progress: (message) =>
+      progress.update(claimsDone, { claim: texToText(message).slice(0, 60) }, done / totalCost),
   });
   const started = Date.now();
   const results = runLab(selected, ctx, (result, experiment, seconds) => {

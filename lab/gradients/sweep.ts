@@ -52,7 +52,7 @@ export function gradientSweep(ctx: LabContext): Sweep {
     const runs: SweepRun[] = [];
     for (const H of sizes) {
       ctx.progress(
-        `Q3 sweep: hidden size ${H}, ||W|| from ${norms[0]} to ${norms[norms.length - 1]}, T = ${T}`,
+        `Q3 sweep: hidden size ${H}, ‖W‖ from ${norms[0]} to ${norms[norms.length - 1]}, T = ${T}`,
       );
       const rng = ctx.rng(`q3-sweep-H${H}`);
       for (const norm of norms) {
@@ -106,7 +106,7 @@ export function summarizeSweep(sweep: Sweep): SweepSummary {
 
 /** The sweep in one sentence, for the evidence. */
 export function describeSweep(s: SweepSummary): string {
-  return `${s.randomRuns} random sigmoid RNNs (hidden sizes ${s.sizes.join(", ")}; ||W||_2 = ${s.norms.join(", ")}; driven by inputs or centred at sigma's steepest point) and ${s.heldRuns} nets held at z = 0, each run ${s.T} steps with the loss on h_T only (float64 BPTT)`;
+  return `${s.randomRuns} random sigmoid RNNs (hidden sizes ${s.sizes.join(", ")}; $\\lVert W\\rVert_2$ = ${s.norms.join(", ")}; driven by inputs or centred at the sigmoid's steepest point) and ${s.heldRuns} nets held at $z = 0$, each run ${s.T} steps with the loss on $h_T$ only (float64 BPTT)`;
 }
 
 /** 1 and every `every`-th distance up to T, for plots. */

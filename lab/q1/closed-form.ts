@@ -20,7 +20,7 @@ import {
   searchClosedForms,
   TOLERANCE,
 } from "./compare.js";
-import { type ClosedForm, evalClosedForm, formatClosedForm } from "./forms.js";
+import { type ClosedForm, closedFormTex, evalClosedForm, formatClosedForm } from "./forms.js";
 
 export interface ClosedFormStated {
   network: WiredNet;
@@ -69,19 +69,19 @@ function evidence(data: ClosedFormData, stated: ClosedFormStated): string {
   const cases = data.stated.map((c) => c.case);
   const groups = groupResults(data.stated, relativeScale);
   let text =
-    `Simulated h_t = x_t − h_{t−1} (the wired network, float64) on ${cases.length} sequences, real and binary, ` +
-    `T = 1..${maxLength(cases)}, h_0 = ±U(0.1, 2), and compared ${formatClosedForm(stated.form)}: ${groupsText(groups)}. `;
+    `Simulated $h_t = x_t - h_{t-1}$ (the wired network, float64) on ${cases.length} sequences, real and binary, ` +
+    `T = 1..${maxLength(cases)}, $h_0 = \\pm U(0.1, 2)$, and compared $${closedFormTex(stated.form)}$: ${groupsText(groups)}. `;
   const wrong = data.stated.find((c) => !agrees(c, relativeScale));
   if (wrong) {
     text +=
-      `First counterexample: x = ${sequenceText(wrong.case)}, h_0 = ${formatNumber(wrong.case.h0, 3)}: the recurrence ` +
-      `gives h_${wrong.case.x.length} = ${formatNumber(wrong.simulated)}, the formula ${formatNumber(wrong.formula)}. `;
+      `First counterexample: x = ${sequenceText(wrong.case)}, $h_0$ = ${formatNumber(wrong.case.h0, 3)}: the recurrence ` +
+      `gives $h_{${wrong.case.x.length}}$ = ${formatNumber(wrong.simulated)}, the formula ${formatNumber(wrong.formula)}. `;
   }
   const n = data.found.length;
   return data.corrected
-    ? `${text}Of the 32 sign patterns (−1)^{a·i+b·T+c} x_i, (−1)^{b'·T+c'} h_0, exactly ${n === 1 ? "one" : n} ` +
-        `agree${n === 1 ? "s" : ""} with every case: ${formatClosedForm(data.corrected.form)}.`
-    : `${text}No sign pattern (−1)^{a·i+b·T+c} agrees with every case.`;
+    ? `${text}Of the 32 sign patterns $(-1)^{a i + b T + c} x_i$, $(-1)^{b' T + c'} h_0$, exactly ${n === 1 ? "one" : n} ` +
+        `agree${n === 1 ? "s" : ""} with every case: $${closedFormTex(data.corrected.form)}$.`
+    : `${text}No sign pattern $(-1)^{a i + b T + c}$ agrees with every case.`;
 }
 
 function correction(data: ClosedFormData, verdict: Verdict): string | null {
@@ -91,12 +91,12 @@ function correction(data: ClosedFormData, verdict: Verdict): string | null {
     return `No closed form of this family matches; ${condition ? `the seed's holds for ${condition}` : ""}`;
   const only =
     verdict === "partly"
-      ? `The seed's formula holds only for ${condition} (there (−1)^{T−i} = (−1)^i and (−1)^T = 1). `
+      ? `The seed's formula holds only for ${condition} (there $(-1)^{T-i} = (-1)^i$ and $(-1)^T = 1$). `
       : "";
   return (
-    `${only}In general ${formatClosedForm(data.corrected.form)}: the last input enters with +, each earlier one ` +
-    `alternates, and h_0 with sign (−1)^T. Confirmed on the same ${data.stated.length} sequences: largest |error| ` +
-    `${formatNumber(maxError(data.corrected.comparisons), 2)} (threshold ${TOLERANCE}·(1 + Σ|x_i| + |h_0|)), in all four groups.`
+    `${only}In general $${closedFormTex(data.corrected.form)}$: the last input enters with +, each earlier one ` +
+    `alternates, and $h_0$ with sign $(-1)^T$. Confirmed on the same ${data.stated.length} sequences: largest |error| ` +
+    `${formatNumber(maxError(data.corrected.comparisons), 2)} (threshold ${TOLERANCE} · $(1 + \\sum \\lvert x_i\\rvert + \\lvert h_0\\rvert)$), in all four groups.`
   );
 }
 
@@ -121,12 +121,13 @@ function traceFigure(data: ClosedFormData, stated: ClosedFormStated): Figure {
   ];
   if (data.corrected && t.corrected) {
     const name = `corrected: ${formatClosedForm(data.corrected.form)}`;
-    series.push({ name, x: ts, y: t.corrected.map(plotNumber), dots: true });
+    // Dashed: it runs exactly on the recurrence, which shows between the dashes.
+    series.push({ name, x: ts, y: t.corrected.map(plotNumber), dots: true, dashed: true });
   }
   return {
     id: "q1-closed-form-trace",
-    title: "h_t along one real sequence: the recurrence and the two closed forms",
-    caption: `x_i ~ U(−1, 1), h_0 = ${formatNumber(t.case.h0, 3)}. The seed's form meets the recurrence at even t only.`,
+    title: "$h_t$ along one real sequence: the recurrence and the two closed forms",
+    caption: `$x_i \\sim U(-1, 1)$, $h_0$ = ${formatNumber(t.case.h0, 3)}. The seed's form meets the recurrence at even $t$ only.`,
     spec: { kind: "line", x: { label: "t" }, y: { label: "h_t" }, series },
   };
 }
@@ -134,8 +135,8 @@ function traceFigure(data: ClosedFormData, stated: ClosedFormStated): Figure {
 export const closedForm = defineExperiment<ClosedFormStated, ClosedFormData>({
   id: "Q1.closed-form",
   question: "Q1",
-  title: "closed form of h_T",
-  claim: "h_T = Σ_{i=1..T} (−1)^i x_i + h_0 (the seed's final line).",
+  title: "closed form of $h_T$",
+  claim: "$h_T = \\sum_{i=1}^{T} (-1)^i x_i + h_0$ (the seed's final line).",
   stated: { network: q1Network(Q1_SEED, "Q1 (seed)"), form: { x: { i: 1, T: 0, c: 0 }, h0: { T: 0, c: 0 } } },
   cost: 0.3,
   measure(stated, ctx) {

@@ -1,6 +1,8 @@
 // The closed forms of Q1 as data: each sign is (−1) to an integer combination of i, T and a constant,
 // so a claim's formula is a few integers a test can change, and a search can enumerate the family.
 
+import { texToText } from "../format.js";
+
 /** The sign (−1)^(i·a + T·b + c) of x_i in a closed form for h_T (integers a, b, c). */
 export interface XSign {
   i: number;
@@ -58,12 +60,12 @@ export function anchoredSum(anchor: "end" | "start", x: readonly number[]): numb
   return sum;
 }
 
-/** "(−1)^{T−i}" and the like: i and T with odd coefficients (mod 2, i + T ≡ T − i); "" for +1. */
+/** "(-1)^{T-i}" and the like, in TeX: i and T with odd coefficients (mod 2, i + T ≡ T − i); "" for +1. */
 export function exponentText(terms: [number, string][], c: number): string {
   const odd = terms.filter(([k]) => parity(k) === -1).map(([, name]) => name);
-  const base = odd.length === 2 ? `${odd[1]}−${odd[0]}` : odd.join("+");
+  const base = odd.length === 2 ? `${odd[1]}-${odd[0]}` : odd.join("+");
   const withC = parity(c) === -1 ? (base ? `${base}+1` : "1") : base;
-  return withC === "" ? "" : `(−1)^{${withC}}`;
+  return withC === "" ? "" : `(-1)^{${withC}}`;
 }
 
 const xSignText = (s: XSign) =>
@@ -77,15 +79,20 @@ const xSignText = (s: XSign) =>
 const h0SignText = (s: H0Sign) => exponentText([[s.T, "T"]], s.c);
 const withSpace = (sign: string) => (sign ? `${sign} ` : "");
 
-export function formatClosedForm(form: ClosedForm): string {
-  return `h_T = Σ_{i=1..T} ${withSpace(xSignText(form.x))}x_i + ${withSpace(h0SignText(form.h0))}h_0`;
+/** The closed form in TeX (no `$`): h_T = \sum_{i=1}^{T} (-1)^{T-i} x_i + (-1)^{T} h_0. */
+export function closedFormTex(form: ClosedForm): string {
+  return `h_T = \\sum_{i=1}^{T} ${withSpace(xSignText(form.x))}x_i + ${withSpace(h0SignText(form.h0))}h_0`;
 }
 
-export function formatOutputForm(form: OutputForm): string {
-  const sum = `${form.scale}·Σ ${withSpace(xSignText(form.x))}x_i`;
-  const h0 = `${form.h0.factor}·${withSpace(h0SignText(form.h0.sign))}h_0`;
-  return form.h0.placement === "inside" ? `y_T = σ(${sum} + ${h0})` : `y_T = σ(${sum}) + ${h0}`;
+export function outputFormTex(form: OutputForm): string {
+  const sum = `${form.scale} \\cdot \\sum ${withSpace(xSignText(form.x))}x_i`;
+  const h0 = `${form.h0.factor} \\cdot ${withSpace(h0SignText(form.h0.sign))}h_0`;
+  return form.h0.placement === "inside" ? `y_T = \\sigma(${sum} + ${h0})` : `y_T = \\sigma(${sum}) + ${h0}`;
 }
+
+/** The closed form as plain text, e.g. "h_T = Σ_{i=1}^T (−1)^{T−i} x_i + (−1)^T h_0". */
+export const formatClosedForm = (form: ClosedForm) => texToText(`$${closedFormTex(form)}$`);
+export const formatOutputForm = (form: OutputForm) => texToText(`$${outputFormTex(form)}$`);
 
 /** Every sign pattern of the family, coefficients mod 2: 8 for x_i times 4 for h_0. */
 export function allClosedForms(): ClosedForm[] {

@@ -83,16 +83,16 @@ function measureBinary(network: WiredNet, s: Statement, length: number): BinaryO
 
 function statementText(s: Statement): string {
   const end = s.anchor === "end";
-  const plus = end ? "x_T + x_{T−2} + …" : "x_1 + x_3 + …";
-  const minus = end ? "x_{T−1} + x_{T−3} + …" : "x_2 + x_4 + …";
+  const plus = end ? "x_T + x_{T-2} + \\ldots" : "x_1 + x_3 + \\ldots";
+  const minus = end ? "x_{T-1} + x_{T-3} + \\ldots" : "x_2 + x_4 + \\ldots";
   const order = end
     ? "the most recent input with +, the one before with −, and so on"
     : "the first input with +, the second with −, and so on";
   return (
-    `The network computes an alternating sum: h_T = (${plus}) − (${minus}) + ${exponentText([[s.h0.T, "T"]], s.h0.c) || "+1"}·h_0, ` +
-    `counted from the ${end ? "last" : "first"} step (${order}). For binary inputs and h_0 = 0, h_T = D, the number ` +
-    "of 1s at the + positions minus the number at the − positions, and y = σ(10 h_T) is an almost hard comparison " +
-    `of the two counts: y >= ${s.high} when D >= 1, y <= ${s.low} when D <= −1, y = 1/2 on a tie.`
+    `The network computes an alternating sum: $h_T = (${plus}) - (${minus}) + ${exponentText([[s.h0.T, "T"]], s.h0.c) || "1"} \\cdot h_0$, ` +
+    `counted from the ${end ? "last" : "first"} step (${order}). For binary inputs and $h_0 = 0$, $h_T = D$, the number ` +
+    "of 1s at the + positions minus the number at the − positions, and $y = \\sigma(10 h_T)$ is an almost hard comparison " +
+    `of the two counts: $y \\ge ${s.high}$ when $D \\ge 1$, $y \\le ${s.low}$ when $D \\le -1$, $y = 1/2$ on a tie.`
   );
 }
 
@@ -103,12 +103,12 @@ function evidence(data: MeaningData, s: Statement): string {
   const minHigh = data.binary.reduce((m, b) => (b.D >= 1 ? Math.min(m, b.y) : m), 1);
   const maxLow = data.binary.reduce((m, b) => (b.D <= -1 ? Math.max(m, b.y) : m), 0);
   return (
-    `${statementText(s)} Checked: the alternating sum against the simulated h_T on the ${data.sum.length} sequences ` +
+    `${statementText(s)} Checked: the alternating sum against the simulated $h_T$ on the ${data.sum.length} sequences ` +
     `of Q1.closed-form (${groups.map((g) => `${g.group}: ${g.wrong} wrong`).join(", ")}); the comparison on all ` +
-    `${data.binary.length} binary sequences of length 1..${data.binaryLength} with h_0 = 0: ${violations.length} violations` +
+    `${data.binary.length} binary sequences of length 1..${data.binaryLength} with $h_0 = 0$: ${violations.length} violations` +
     (first ? ` (first: x = ${first.bits}: D = ${first.D}, y = ${formatNumber(first.y, 6)})` : "") +
-    `; smallest y with D >= 1: ${formatNumber(minHigh, 7)} (σ(10) = ${formatNumber(1 / (1 + Math.exp(-10)), 7)}), ` +
-    `largest with D <= −1: ${formatNumber(maxLow, 3)}.`
+    `; smallest $y$ with $D \\ge 1$: ${formatNumber(minHigh, 7)} ($\\sigma(10)$ = ${formatNumber(1 / (1 + Math.exp(-10)), 7)}), ` +
+    `largest with $D \\le -1$: ${formatNumber(maxLow, 3)}.`
   );
 }
 
@@ -116,9 +116,9 @@ function correction(data: MeaningData, verdict: Verdict): string | null {
   if (verdict === "holds") return null;
   const { condition } = judgeComparisons(data.sum, relativeScale);
   return (
-    "From the verified closed form h_T = Σ (−1)^{T−i} x_i + (−1)^T h_0: h_T = (x_T + x_{T−2} + …) − (x_{T−1} + " +
-    "x_{T−3} + …) + (−1)^T h_0, and for binary inputs with h_0 = 0 y = σ(10·D) is >= σ(10) ≈ 0.99995 when D >= 1, " +
-    `<= 1 − σ(10) ≈ 4.5e−5 when D <= −1, 1/2 when D = 0${condition ? ` (the statement as given holds for ${condition} only)` : ""}.`
+    "From the verified closed form $h_T = \\sum (-1)^{T-i} x_i + (-1)^T h_0$: $h_T = (x_T + x_{T-2} + \\ldots) - (x_{T-1} + " +
+    "x_{T-3} + \\ldots) + (-1)^T h_0$, and for binary inputs with $h_0 = 0$, $y = \\sigma(10 D)$ is $\\ge \\sigma(10) \\approx 0.99995$ when $D \\ge 1$, " +
+    `$\\le 1 - \\sigma(10) \\approx 4.5 \\cdot 10^{-5}$ when $D \\le -1$, 1/2 when $D = 0$${condition ? ` (the statement as given holds for ${condition} only)` : ""}.`
   );
 }
 
@@ -138,8 +138,8 @@ function countTable(data: MeaningData): Table {
   const L = data.binaryLength;
   return {
     kind: "grid",
-    title: `All ${2 ** L} binary sequences of length ${L} (h_0 = 0), by D = (1s at + positions) − (1s at − positions)`,
-    columns: ["D", "sequences", "y = σ(10 h_T)"],
+    title: `All ${2 ** L} binary sequences of length ${L} ($h_0 = 0$), by D = (1s at + positions) − (1s at − positions)`,
+    columns: ["D", "sequences", "$y = \\sigma(10 h_T)$"],
     rows: byD(data).map((r) => [r.D, r.count, formatNumber(r.y, 6)]),
   };
 }
@@ -148,7 +148,7 @@ function countFigure(data: MeaningData): Figure {
   return {
     id: "q1-meaning-count",
     title: `Binary sequences of length ${data.binaryLength} by count difference D, and the output y`,
-    caption: "y = σ(10 D): a tie gives 1/2, any majority at the + positions gives y ≈ 1.",
+    caption: "$y = \\sigma(10 D)$: a tie gives 1/2, any majority at the + positions gives $y \\approx 1$.",
     spec: {
       kind: "bar",
       x: { label: "D" },

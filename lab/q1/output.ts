@@ -21,7 +21,7 @@ import {
   searchClosedForms,
   TOLERANCE,
 } from "./compare.js";
-import { evalOutputForm, formatOutputForm, type OutputForm } from "./forms.js";
+import { evalOutputForm, type OutputForm, outputFormTex } from "./forms.js";
 
 export interface OutputStated {
   network: WiredNet;
@@ -55,19 +55,19 @@ function evidence(data: OutputData, stated: OutputStated): string {
   const n = values.length;
   const range = `range ${formatNumber(Math.min(...values), 3)} to ${formatNumber(Math.max(...values), 3)}`;
   let text =
-    `Ran the network (y_T = σ(10 h_T)) on the ${n} sequences of Q1.closed-form (h_0 != 0) and compared ` +
-    `${formatOutputForm(stated.output)}: ${groupsText(groupResults(data.stated, absoluteScale))}. ` +
-    `${outsideUnitInterval(data)} of ${n} of the formula's values lie outside (0, 1), where no σ(·) can be (${range}). `;
+    `Ran the network ($y_T = \\sigma(10 h_T)$) on the ${n} sequences of Q1.closed-form ($h_0 \\ne 0$) and compared ` +
+    `$${outputFormTex(stated.output)}$: ${groupsText(groupResults(data.stated, absoluteScale))}. ` +
+    `${outsideUnitInterval(data)} of ${n} of the formula's values lie outside (0, 1), where no $\\sigma(\\cdot)$ can be (${range}). `;
   const wrong = data.stated.find((c) => !agrees(c, absoluteScale));
   if (wrong) {
     text +=
-      `E.g. x = ${sequenceText(wrong.case)}, h_0 = ${formatNumber(wrong.case.h0, 3)}: the network gives ` +
+      `E.g. x = ${sequenceText(wrong.case)}, $h_0$ = ${formatNumber(wrong.case.h0, 3)}: the network gives ` +
       `y = ${formatNumber(wrong.simulated)}, the formula ${formatNumber(wrong.formula)}. `;
   }
   const zero = judgeComparisons(data.withZeroH0, absoluteScale);
-  if (zero.verdict === "holds") return `${text}With h_0 = 0 instead, the formula agrees everywhere.`;
+  if (zero.verdict === "holds") return `${text}With $h_0 = 0$ instead, the formula agrees everywhere.`;
   const how = zero.verdict === "partly" ? `agrees only for ${zero.condition}` : "still fails";
-  return `${text}With h_0 = 0 instead (where the misplaced term vanishes) it ${how}.`;
+  return `${text}With $h_0 = 0$ instead (where the misplaced term vanishes) it ${how}.`;
 }
 
 function correction(data: OutputData, verdict: Verdict): string | null {
@@ -75,8 +75,8 @@ function correction(data: OutputData, verdict: Verdict): string | null {
   if (!data.corrected) return "No corrected closed form of this family matches.";
   const only = verdict === "partly" ? `Holds only for ${judgeStatedOutput(data).condition}. ` : "";
   return (
-    `${only}y_T = σ(10 h_T) with h_T from Q1.closed-form: ${formatOutputForm(data.corrected.form)}, ` +
-    "i.e. σ(10·(Σ (−1)^{T−i} x_i + (−1)^T h_0)); 10 h_0 belongs inside σ, with sign (−1)^T. " +
+    `${only}$y_T = \\sigma(10 h_T)$ with $h_T$ from Q1.closed-form: $${outputFormTex(data.corrected.form)}$, ` +
+    "i.e. $\\sigma(10 \\cdot (\\sum (-1)^{T-i} x_i + (-1)^T h_0))$; $10 h_0$ belongs inside $\\sigma$, with sign $(-1)^T$. " +
     `Confirmed on the same ${data.stated.length} sequences: largest |error| ` +
     `${formatNumber(maxError(data.corrected.comparisons), 2)} (threshold ${TOLERANCE}).`
   );
@@ -94,7 +94,7 @@ function points(comparisons: readonly Comparison[], series: string): ScatterSpec
 function scatterFigure(data: OutputData): Figure {
   return {
     id: "q1-output-scatter",
-    title: "The seed's y_T against the network's output",
+    title: "The seed's $y_T$ against the network's output",
     caption: "Each point a sequence; a correct formula lies on the diagonal, inside (0, 1).",
     spec: {
       kind: "scatter",
@@ -112,8 +112,8 @@ function scatterFigure(data: OutputData): Figure {
 export const output = defineExperiment<OutputStated, OutputData>({
   id: "Q1.output",
   question: "Q1",
-  title: "closed form of the output y_T",
-  claim: "y_T = σ(10 · Σ_{i=1..T} (−1)^i x_i) + 10 h_0.",
+  title: "closed form of the output $y_T$",
+  claim: "$y_T = \\sigma(10 \\cdot \\sum_{i=1}^{T} (-1)^i x_i) + 10 h_0$.",
   stated: {
     network: q1Network(Q1_SEED, "Q1 (seed)"),
     output: {
@@ -148,7 +148,7 @@ export const output = defineExperiment<OutputStated, OutputData>({
   describe(data, verdict, stated) {
     const columns: [string, GroupResult[]][] = [["seed", groupResults(data.stated, absoluteScale)]];
     if (data.corrected) columns.push(["corrected", groupResults(data.corrected.comparisons, absoluteScale)]);
-    columns.push(["seed with h_0 = 0", groupResults(data.withZeroH0, absoluteScale)]);
+    columns.push(["seed with $h_0 = 0$", groupResults(data.withZeroH0, absoluteScale)]);
     return {
       evidence: evidence(data, stated),
       correction: correction(data, verdict),

@@ -58,33 +58,33 @@ function evidence(data: RecurrenceData, stated: RecurrenceStated): string {
   const d = stated.definition;
   const cases = data.h.map((c) => c.case);
   const wrong = disagreements(data);
-  const sign = d.recurrentWeight < 0 ? "−" : "+";
+  const sign = d.recurrentWeight < 0 ? "-" : "+";
   const start =
-    `Built the network as data (${data.printed.split("\n").slice(1, 3).join("; ")}) and ran it in float64 ` +
-    `(runWired) on ${cases.length} sequences (real and binary, T = 1..${maxLength(cases)}, h_0 != 0); against the ` +
-    `definition h_t = ${formatNumber(d.inputWeight)}·x_t ${sign} ${formatNumber(Math.abs(d.recurrentWeight))}·h_{t−1} ` +
-    `(${d.activation}), y = σ(${formatNumber(d.outputScale)} h_T) evaluated directly, `;
+    "Built the network as data (printed below) and ran it in float64 " +
+    `(runWired) on ${cases.length} sequences (real and binary, T = 1..${maxLength(cases)}, $h_0 \\ne 0$); against the ` +
+    `definition $h_t = ${formatNumber(d.inputWeight)} \\cdot x_t ${sign} ${formatNumber(Math.abs(d.recurrentWeight))} \\cdot h_{t-1}$ ` +
+    `(${d.activation}), $y = \\sigma(${formatNumber(d.outputScale)} h_T)$ evaluated directly, `;
   if (wrong.length === 0) {
     return (
       start +
-      `every h_T agrees to ${formatNumber(maxError(data.h), 2)} and every y_T to ${formatNumber(maxError(data.y), 2)} ` +
-      `(threshold ${TOLERANCE}·(1 + Σ|x_i| + |h_0|) and ${TOLERANCE}).`
+      `every $h_T$ agrees to ${formatNumber(maxError(data.h), 2)} and every $y_T$ to ${formatNumber(maxError(data.y), 2)} ` +
+      `(threshold ${TOLERANCE} · $(1 + \\sum \\lvert x_i\\rvert + \\lvert h_0\\rvert)$ and ${TOLERANCE}).`
     );
   }
   const first = data.h[wrong[0]];
   return (
     start +
-    `${wrong.length} of ${cases.length} disagree, e.g. x = ${sequenceText(first.case)}, h_0 = ${formatNumber(first.case.h0, 3)}: ` +
-    `the network gives h_T = ${formatNumber(first.simulated)}, the definition ${formatNumber(first.formula)}.`
+    `${wrong.length} of ${cases.length} disagree, e.g. x = ${sequenceText(first.case)}, $h_0$ = ${formatNumber(first.case.h0, 3)}: ` +
+    `the network gives $h_T$ = ${formatNumber(first.simulated)}, the definition ${formatNumber(first.formula)}.`
   );
 }
 
 export const recurrence = defineExperiment<RecurrenceStated, RecurrenceData>({
   id: "Q1.recurrence",
   question: "Q1",
-  title: "the network h_t = x_t − h_{t−1}, y = σ(10 h_T)",
+  title: "the network $h_t = x_t - h_{t-1}$, $y = \\sigma(10 h_T)$",
   claim:
-    "The network is h_t = x_t − h_{t−1} (input weight 1, recurrent weight −1, identity activation), output y = σ(10 h_T).",
+    "The network is $h_t = x_t - h_{t-1}$ (input weight 1, recurrent weight −1, identity activation), output $y = \\sigma(10 h_T)$.",
   stated: {
     definition: { inputWeight: 1, recurrentWeight: -1, activation: "identity", outputScale: 10 },
     network: q1Network(Q1_SEED, "Q1 (seed)"),
@@ -116,7 +116,7 @@ export const recurrence = defineExperiment<RecurrenceStated, RecurrenceData>({
       correction:
         verdict === "holds"
           ? null
-          : `The network must have input weight ${d.inputWeight}, recurrent weight ${d.recurrentWeight}, ${d.activation} activation and readout σ(${d.outputScale}·h_t) to be the one defined.`,
+          : `The network must have input weight ${d.inputWeight}, recurrent weight ${d.recurrentWeight}, ${d.activation} activation and readout $\\sigma(${d.outputScale} h_t)$ to be the one defined.`,
       tables: [
         {
           kind: "kv",

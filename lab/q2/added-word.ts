@@ -195,7 +195,7 @@ function evidence(data: GrowthData, stated: GrowthStated): string {
   const subject = results[stated.representation];
   const exactly = (d: number) => (d === 0 ? "exactly" : `to ${d.toExponential(1)}`);
   return (
-    `On ${describeWordModel(data.model)}, and on its exact one-hot equivalent (W_ih' = W_ih Eᵀ, [${data.foldedShape.join("×")}]; logits agree ${exactly(data.foldDiff)}), the word "${newWord}" was added (V → ${V + 1}) by building each model anew and copying the trained weights. ` +
+    `On ${describeWordModel(data.model)}, and on its exact one-hot equivalent ($W_{ih}' = W_{ih} E^\\top$, [${data.foldedShape.join("×")}]; logits agree ${exactly(data.foldDiff)}), the word "${newWord}" was added (V → ${V + 1}) by building each model anew and copying the trained weights. ` +
     `${describeGrown(results["one-hot"], V, stated.tolerance)}. ${describeGrown(results.embedding, V, stated.tolerance)}. ` +
     `The two grown models still agree on text containing "${newWord}" (max |Δ logit| ${data.grownAgree.toExponential(1)}). ` +
     `For the ${stated.representation} representation, ${subject.vectorsLengthened} of ${V} old vectors (${((100 * subject.vectorsLengthened) / V).toFixed(0)}%) changed length. ` +
@@ -206,7 +206,7 @@ function evidence(data: GrowthData, stated: GrowthStated): string {
 function correction(data: GrowthData, stated: GrowthStated): string {
   const oneHot = data.results["one-hot"];
   const subject = data.results[stated.representation];
-  return `Adding a word changes the length of every one-hot vector (${oneHot.vectorsLengthened} of ${data.V}: ${oneHot.widthBefore} → ${oneHot.widthAfter}) and of every row of W_ih, but no ${stated.representation} vector (${subject.widthBefore} → ${subject.widthAfter} entries): the embedding table gains one row of ${data.model.embeddingSize} numbers, and nothing else of the input side changes; confirmed on the trained model by the same surgery.`;
+  return `Adding a word changes the length of every one-hot vector (${oneHot.vectorsLengthened} of ${data.V}: ${oneHot.widthBefore} → ${oneHot.widthAfter}) and of every row of $W_{ih}$, but no ${stated.representation} vector (${subject.widthBefore} → ${subject.widthAfter} entries): the embedding table gains one row of ${data.model.embeddingSize} numbers, and nothing else of the input side changes; confirmed on the trained model by the same surgery.`;
 }
 
 const REPRESENTATIONS: readonly Representation[] = ["one-hot", "embedding"];

@@ -75,7 +75,7 @@ function evidence(data: SparsityData, stated: SparsityStated): string {
   return (
     `The first layer's ${stated.representation} inputs built by the library's input layer (${stated.rows} random tokens per V, and ${stated.corpus.tokens} consecutive words of the corpus) have these fractions of non-zero entries: ${densities}. ` +
     `Inputs count as sparse at most ${stated.maxDensity} non-zero: ${sparse.length} of ${data.densities.length} cases are. ` +
-    `What ignoring the sparsity costs (one-hot, timing sweep): a dense product W_ih x spends a fraction 1 − 1/V of its multiply-adds on zeros (${(100 * last.wastedFraction).toPrecision(6)}% at V = ${formatNumber(last.V)}); ` +
+    `What ignoring the sparsity costs (one-hot, timing sweep): a dense product $W_{ih} x$ spends a fraction $1 - 1/V$ of its multiply-adds on zeros (${(100 * last.wastedFraction).toPrecision(6)}% at V = ${formatNumber(last.V)}); ` +
     `measured, the dense product took ${data.waste.map((w) => `${formatNumber(w.denseMicros)} µs`).join(", ")} per token for V = ${data.waste.map((w) => formatNumber(w.V)).join(", ")}, and the column lookup that exploits the sparsity (same result) was ${data.waste.map((w) => `${formatNumber(w.speedup, 3)}×`).join(", ")} faster.`
   );
 }

@@ -134,10 +134,10 @@ function evidence(data: DimensionData, perCost: CostVerdict[], stated: Dimension
   return (
     `Measured for V = ${points.map((p) => n4(p.V)).join(", ")} (H = ${H}, E = ${E}, float32, ${data.seconds.toFixed(1)} s). ` +
     `Memory: a dense one-hot input takes ${b}·V bytes per token (${bytes(first.tokenBytes.oneHotVector)} to ${bytes(last.tokenBytes.oneHotVector)}), as an index ${bytes(first.tokenBytes.oneHotIndex)}, an embedding vector ${bytes(first.tokenBytes.embeddingVector)} at every V; ` +
-    `one-hot W_ih has H·V parameters (${n4(first.params.oneHot)} to ${n4(last.params.oneHot)}, ${bytes(last.params.oneHot * b)}), the embedding table plus its W_ih V·E + H·E (${n4(first.params.embedding)} to ${n4(last.params.embedding)}, ${bytes(last.params.embedding * b)}). ` +
-    `Time per token: the dense one-hot product W_ih x (library matmul) ${range((p) => p.micros.oneHotDense)} (log-log slope ${slope(series.dense)}); ` +
-    `the same product read as column i of W_ih ${range((p) => p.micros.oneHotIndex)} (slope ${slope(series.index)}); ` +
-    `the embedding lookup ${range((p) => p.micros.embeddingLookup)} (slope ${slope(series.lookup)}), with its H×E product ${range((p) => p.micros.embeddingLookupProduct)} (slope ${slope(series.lookupProduct)}). ` +
+    `one-hot $W_{ih}$ has $H \\cdot V$ parameters (${n4(first.params.oneHot)} to ${n4(last.params.oneHot)}, ${bytes(last.params.oneHot * b)}), the embedding table plus its $W_{ih}$ $V \\cdot E + H \\cdot E$ (${n4(first.params.embedding)} to ${n4(last.params.embedding)}, ${bytes(last.params.embedding * b)}). ` +
+    `Time per token: the dense one-hot product $W_{ih} x$ (library matmul) ${range((p) => p.micros.oneHotDense)} (log-log slope ${slope(series.dense)}); ` +
+    `the same product read as column i of $W_{ih}$ ${range((p) => p.micros.oneHotIndex)} (slope ${slope(series.index)}); ` +
+    `the embedding lookup ${range((p) => p.micros.embeddingLookup)} (slope ${slope(series.lookup)}), with its $H \\times E$ product ${range((p) => p.micros.embeddingLookupProduct)} (slope ${slope(series.lookupProduct)}). ` +
     `A cost grows with V when its log-log slope is at least ${stated.growthSlope}; for the ${stated.representation} representation: ` +
     data.slopes
       .map((s) => `${s.name}: memory slope ${slope(s.memory)}, compute slope ${slope(s.compute)}`)
@@ -154,7 +154,7 @@ function correctionOf(c: CostVerdict, data: DimensionData, stated: DimensionStat
   const listed = (ss: ImplementationSlopes[]) =>
     ss.map((s) => `${s.name} slope ${slope(s[c.cost])}`).join(", ");
   if (c.verdict === "holds" && c.cost === "memory")
-    return `Memory grows with V whatever the implementation (${listed(slopes)}): W_ih alone has H·V parameters (${bytes(last.params.oneHot * b)} at V = ${n4(last.V)}); an embedding table grows too (V·E, ${bytes(last.params.embeddingTable * b)}), H/E = ${n3(H / E)} times less, and what the embedding keeps constant is the per-token input (${bytes(last.tokenBytes.embeddingVector)} instead of ${bytes(last.tokenBytes.oneHotVector)})`;
+    return `Memory grows with V whatever the implementation (${listed(slopes)}): $W_{ih}$ alone has $H \\cdot V$ parameters (${bytes(last.params.oneHot * b)} at V = ${n4(last.V)}); an embedding table grows too ($V \\cdot E$, ${bytes(last.params.embeddingTable * b)}), H/E = ${n3(H / E)} times less, and what the embedding keeps constant is the per-token input (${bytes(last.tokenBytes.embeddingVector)} instead of ${bytes(last.tokenBytes.oneHotVector)})`;
   if (c.verdict === "holds")
     return `compute grows with V in every implementation considered (${c.growing.join(", ")})`;
   if (c.verdict !== "partly")
@@ -163,7 +163,7 @@ function correctionOf(c: CostVerdict, data: DimensionData, stated: DimensionStat
   const flat = slopes.filter((s) => !c.growing.includes(s.name));
   const why =
     c.cost === "compute"
-      ? `: W_ih e_i is column i of W_ih, so a one-hot product need not cost more than a lookup (${n4(last.micros.oneHotIndex)} µs per token at V = ${n4(last.V)} against ${n4(last.micros.oneHotDense)} µs for the dense product, and ${n4(last.micros.embeddingLookup)} µs for an embedding lookup). "Compute grows with the vocabulary" holds for the naive dense product, not for the computation itself`
+      ? `: $W_{ih} e_i$ is column i of $W_{ih}$, so a one-hot product need not cost more than a lookup (${n4(last.micros.oneHotIndex)} µs per token at V = ${n4(last.V)} against ${n4(last.micros.oneHotDense)} µs for the dense product, and ${n4(last.micros.embeddingLookup)} µs for an embedding lookup). "Compute grows with the vocabulary" holds for the naive dense product, not for the computation itself`
       : "";
   return `${c.cost} grows only for ${c.growing.join(", ")} (slope ${grows.map((s) => slope(s[c.cost])).join(", ")}), not for ${flat.map((s) => `${s.name} (slope ${slope(s[c.cost])})`).join(", ")}${why}`;
 }
@@ -180,7 +180,7 @@ function figures(points: CostPoint[], spec: CostSweepSpec): Figure[] {
     {
       id: "q2-dimension-bytes",
       title: "Bytes against vocabulary size",
-      caption: `Per token (solid): a dense one-hot vector (${b}·V bytes), the same token as an index, an embedding vector (${b}·E, E = ${spec.embeddingSize}). Parameters of the input side (dashed): one-hot W_ih (H·V, H = ${spec.hiddenSize}) against the embedding table plus its W_ih (V·E + H·E). Log-log.`,
+      caption: `Per token (solid): a dense one-hot vector ($${b} \\cdot V$ bytes), the same token as an index, an embedding vector ($${b} \\cdot E$, E = ${spec.embeddingSize}). Parameters of the input side (dashed): one-hot $W_{ih}$ ($H \\cdot V$, H = ${spec.hiddenSize}) against the embedding table plus its $W_{ih}$ ($V \\cdot E + H \\cdot E$). Log-log.`,
       spec: {
         kind: "line",
         x: { label: "vocabulary size V", log: true },
@@ -197,7 +197,7 @@ function figures(points: CostPoint[], spec: CostSweepSpec): Figure[] {
     {
       id: "q2-dimension-time",
       title: "Time per token against vocabulary size",
-      caption: `From a token to the first layer's H-wide input (H = ${spec.hiddenSize}): the one-hot vector times W_ih with the library's matmul (${spec.productRows} rows per call), the same product read as column i of W_ih (a row copy of W_ihᵀ), the embedding lookup (a row copy, E = ${spec.embeddingSize}), and the lookup followed by its H×E product. Best of several timings; log-log.`,
+      caption: `From a token to the first layer's H-wide input (H = ${spec.hiddenSize}): the one-hot vector times $W_{ih}$ with the library's matmul (${spec.productRows} rows per call), the same product read as column i of $W_{ih}$ (a row copy of $W_{ih}^\\top$), the embedding lookup (a row copy, E = ${spec.embeddingSize}), and the lookup followed by its $H \\times E$ product. Best of several timings; log-log.`,
       spec: {
         kind: "line",
         x: { label: "vocabulary size V", log: true },
@@ -219,7 +219,7 @@ function costTable(points: CostPoint[]): Table {
     title: "Measured costs per vocabulary size (µs per token)",
     columns: [
       "V",
-      "one-hot W_ih params",
+      "one-hot $W_{ih}$ params",
       "embedding params",
       "one-hot bytes/token",
       "dense product",

@@ -3,7 +3,7 @@
 
 import { type Figure, type HeatmapCell, plotNumber, slug, type Table } from "../../src/report/index.js";
 import type { LearnedVectors } from "../embeddings/neighbours.js";
-import type { SimilarityData, SimilarityStated } from "./word-distances.js";
+import { type SimilarityData, type SimilarityStated, underTrainedNote } from "./word-distances.js";
 
 const c2 = (v: number) => v.toFixed(2);
 const tableSlug = (l: LearnedVectors) => (l.parameter === "embedding.weight" ? "input" : "readout");
@@ -22,7 +22,7 @@ function neighbourFigures(data: SimilarityData, stated: SimilarityStated): Figur
         {
           id: `q2-similarity-${tableSlug(l)}-neighbours-${slug(w)}`,
           title: `Nearest neighbours of "${w}": ${l.name}`,
-          caption: `Cosine (centred ${l.parameter}) of the ${stated.neighbours} words closest to "${w}" among the ${data.wordCount - 1} other words of the vocabulary (punctuation left out). As one-hot vectors, every one of them would have cosine 0.`,
+          caption: `Cosine (centred ${l.parameter}) of the ${stated.neighbours} words closest to "${w}" among the ${data.wordCount - 1} other words of the vocabulary (punctuation left out). As one-hot vectors, every one of them would have cosine 0.${underTrainedNote(data, stated, true)}`,
           spec: {
             kind: "bar",
             horizontal: true,
@@ -50,7 +50,7 @@ export function figures(data: SimilarityData, stated: SimilarityStated): Figure[
       (l): Figure => ({
         id: `q2-similarity-${tableSlug(l)}-cosine`,
         title: `Cosine between learned ${l.name}`,
-        caption: `The same words in the trained model's ${l.parameter} (centred): graded similarities.`,
+        caption: `The same words in the trained model's ${l.parameter} (centred): graded similarities.${underTrainedNote(data, stated, true)}`,
         spec: { kind: "heatmap", cells: heatmap(data.words, l.cosines), color },
       }),
     ),

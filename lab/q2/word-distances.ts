@@ -175,8 +175,19 @@ function evidence(data: SimilarityData, stated: SimilarityStated, equal: boolean
   return (
     `${stated.representation === "one-hot" ? "One-hot" : "Learned input embedding"} vectors of ${data.words.length + data.randomWords} words (${data.words.join(", ")}, and ${data.randomWords} drawn at random from the ${wordCount} words of the ${data.vocabSize}-token vocabulary), all ${formatNumber(s.pairs)} distinct pairs: cosine from ${s.minCosine.toPrecision(4)} to ${s.maxCosine.toPrecision(4)}, distance from ${s.minDistance.toPrecision(7)} to ${s.maxDistance.toPrecision(7)}` +
     verdictText +
-    `By contrast, the word vectors of ${describeWordModel(data.model)} are graded (cosines of the centred tables; ranks among the ${wordCount - 1} other words, about ${Math.round(wordCount / 2)} expected by chance). In the ${data.learned.map((l) => describeLearned(l, wordCount)).join(". In the ")}.`
+    `By contrast, the word vectors of ${describeWordModel(data.model)} are graded (cosines of the centred tables; ranks among the ${wordCount - 1} other words, about ${Math.round(wordCount / 2)} expected by chance). In the ${data.learned.map((l) => describeLearned(l, wordCount)).join(". In the ")}.` +
+    underTrainedNote(data, stated)
   );
+}
+
+/** Quick mode trains the word model too briefly for its neighbour lists to mean anything: say so
+ *  (`brief`: the caption's version). */
+export function underTrainedNote(data: SimilarityData, stated: SimilarityStated, brief = false): string {
+  const full = stated.model.steps.full;
+  if (data.model.steps >= full) return "";
+  if (brief)
+    return ` Quick run: after ${data.model.steps} training steps these similarities are noise; the full lab trains ${full}.`;
+  return ` At ${data.model.steps} training steps (a quick run) the learned neighbours and ranks are noise, not similarity: the verdict rests on the one-hot vectors alone. The full lab (\`rnnlab lab --only Q2.similarity\`, without --quick) trains the word model for ${full} steps, enough for related words to rank near each other.`;
 }
 
 function correction(data: SimilarityData, stated: SimilarityStated): string {

@@ -178,8 +178,8 @@ export function judgeBound(data: Pick<BoundData, "checks" | "worst">): Verdict {
 function describeFormula(f: BoundFormula): string {
   const { perStep, offset } = f.exponent;
   const sign = offset > 0 ? ` + ${offset}` : ` - ${-offset}`;
-  const exp = `${perStep === 1 ? "" : `${formatNumber(perStep, 3)}·`}T${offset === 0 ? "" : sign}`;
-  return `(${formatNumber(f.constant, 3)}·|W|)^(${exp}) with |W| the ${f.norm} norm`;
+  const exp = `${perStep === 1 ? "" : `${formatNumber(perStep, 3)} \\cdot `}T${offset === 0 ? "" : sign}`;
+  return `$(${formatNumber(f.constant, 3)} \\cdot \\lvert W\\rvert)^{${exp}}$ with $\\lvert W\\rvert$ the ${f.norm} norm`;
 }
 
 function describeBound(data: BoundData, stated: BoundFormula): string {
@@ -187,27 +187,28 @@ function describeBound(data: BoundData, stated: BoundFormula): string {
   const at = (d: number) => pow10(data.byDistance.find((b) => b.d === d)?.median ?? Number.NaN);
   const q90At50 = pow10(data.byDistance.find((b) => b.d === 50)?.q90 ?? Number.NaN);
   return (
-    `On ${describeSweep(sweep)}, ||dL/dh_{T-d}|| / ||dL/dh_T|| was compared with ${describeFormula(stated)} at every distance d = 1..${sweep.T}: ` +
+    `On ${describeSweep(sweep)}, $\\lVert \\partial L/\\partial h_{T-d}\\rVert / \\lVert \\partial L/\\partial h_T\\rVert$ was compared with ${describeFormula(stated)} at every distance d = 1..${sweep.T}: ` +
     `${data.exceeded} of ${data.checks} checks exceed it (by more than a factor 1 + ${formatNumber(BOUND_SLACK, 3)}). ` +
     (worst
-      ? `The largest measured/bound is ${pow10(worst.log10Excess)} (${worst.family} net, H = ${worst.H}, ||W||_2 = ${worst.norm}, d = ${worst.d}). `
+      ? `The largest measured/bound is ${pow10(worst.log10Excess)} (${worst.family} net, H = ${worst.H}, $\\lVert W\\rVert_2$ = ${worst.norm}, d = ${worst.d}). `
       : "") +
-    `On the nets held at z = 0 (every sigma' = 1/4, W a scaled signed permutation) the largest measured/bound is ${pow10(data.heldMaxLog10)}: ` +
+    `On the nets held at $z = 0$ (every $\\sigma'$ = 1/4, $W$ a scaled signed permutation) the largest measured/bound is ${pow10(data.heldMaxLog10)}: ` +
     "there the bound is attained, so 1/4 is the sharp constant" +
     (nearlyAttained.runs
-      ? ` (${nearlyAttained.runs} random nets, ${nearlyAttained.kinds.join(", ")}, come within 1% of it too, over stretches where their z_i stay near 0). `
+      ? ` (${nearlyAttained.runs} random nets, ${nearlyAttained.kinds.join(", ")}, come within 1% of it too, over stretches where their $z_i$ stay near 0). `
       : ". ") +
     `On random nets it is loose: measured/bound has median ${at(1)} at d = 1, ${at(50)} at d = 50 (90th percentile ${q90At50}) ` +
     `and ${at(sweep.T)} at d = ${sweep.T}; per step the gradient shrinks a median ${pow10(-data.perStepLog10Median)} times more than the bound allows, ` +
-    "because sigma'(z) is below 1/4 away from z = 0 and the step Jacobians do not align."
+    "because $\\sigma'(z)$ is below 1/4 away from $z = 0$ and the step Jacobians do not align."
   );
 }
 
 export const bound = defineExperiment<BoundFormula, BoundData>({
   id: "Q3.bound",
   question: "Q3",
-  title: "The bound (|W|/4)^T on the gradient after T steps",
-  claim: "|dL/dh_0| <= |dL/dh_T| (|W|/4)^T.",
+  title: "The bound $(\\lvert W\\rvert/4)^T$ on the gradient after $T$ steps",
+  claim:
+    "$\\lvert \\partial L/\\partial h_0\\rvert \\le \\lvert \\partial L/\\partial h_T\\rvert (\\lvert W\\rvert/4)^T$.",
   stated: SEED_BOUND,
   cost: 8,
 
@@ -231,8 +232,8 @@ export const bound = defineExperiment<BoundFormula, BoundData>({
     const correction =
       verdict === "holds"
         ? null
-        : "||dL/dh_0||_2 <= ||dL/dh_T||_2 (||W||_2 / 4)^T, with ||W||_2 the spectral norm (1/4 = max sigma'): " +
-          `on the same runs ${seed.exceeded} of ${seed.checks} checks exceed it, and it is attained (measured/bound ${pow10(seed.heldMaxLog10)}) when every z_i = 0.`;
+        : "$\\lVert \\partial L/\\partial h_0\\rVert_2 \\le \\lVert \\partial L/\\partial h_T\\rVert_2 (\\lVert W\\rVert_2/4)^T$, with $\\lVert W\\rVert_2$ the spectral norm ($1/4 = \\max \\sigma'$): " +
+          `on the same runs ${seed.exceeded} of ${seed.checks} checks exceed it, and it is attained (measured/bound ${pow10(seed.heldMaxLog10)}) when every $z_i = 0$.`;
     const table: Table = {
       kind: "grid",
       title: "Measured / bound on the random nets (log10 quantiles over runs)",

@@ -12,6 +12,7 @@ import {
   failures,
   medianTestLoss,
   type RuleOutcome,
+  ruleTex,
 } from "./clip-training.js";
 
 /** Training losses above this are drawn at it in the learning curves. */
@@ -54,7 +55,7 @@ export function dimensionFigure(cosines: ClipCosines): Figure {
   return {
     id: "q3-clip-norm-dimension",
     title: "Cosine after clipping against the number of parameters",
-    caption: `Exploding tanh RNNs of hidden sizes ${norm.map((d) => d.H).join(", ")}; value clipping at ${THRESHOLD}/sqrt(n) (bounding the norm by ${THRESHOLD}) and at a tenth of the largest component; norm clipping at ${THRESHOLD}. Median over samples.`,
+    caption: `Exploding tanh RNNs of hidden sizes ${norm.map((d) => d.H).join(", ")}; value clipping at $${THRESHOLD}/\\sqrt{n}$ (bounding the norm by ${THRESHOLD}) and at a tenth of the largest component; norm clipping at ${THRESHOLD}. Median over samples.`,
     spec: {
       kind: "line",
       x: { label: "parameters n", log: true },
@@ -62,13 +63,13 @@ export function dimensionFigure(cosines: ClipCosines): Figure {
       series: [
         { name: "by norm", x: n, y: norm.map((d) => plotNumber(d.cosMatched)), dots: true },
         {
-          name: "by value, threshold 1/sqrt(n)",
+          name: "by value, threshold 1/√n",
           x: n,
           y: value.map((d) => plotNumber(d.cosMatched)),
           dots: true,
         },
         {
-          name: "by value, threshold max|g|/10",
+          name: "by value, threshold max|gᵢ|/10",
           x: n,
           y: value.map((d) => plotNumber(d.cosTenthOfMax)),
           dots: true,
@@ -85,7 +86,7 @@ export function trainingTable(training: ClipTraining): Table {
     title: "Training in the exploding setting, per clipping rule",
     columns: ["rule", "threshold", "diverged", "failed", "median test MSE", "test MSE per seed"],
     rows: training.outcomes.map((o) => [
-      o.rule,
+      ruleTex(o.rule),
       o.threshold === null ? "" : formatNumber(o.threshold, 3),
       `${divergences(o)}/${seeds}`,
       `${failures(o)}/${seeds}`,
@@ -103,12 +104,12 @@ export function dimensionTable(cosines: ClipCosines): Table {
     columns: [
       "H",
       "parameters n",
-      "||g||",
-      "growth h_T -> h_0",
-      "cos, value 1/sqrt(n)",
+      "$\\lVert g\\rVert$",
+      "growth $h_T \\to h_0$",
+      "cos, value $1/\\sqrt{n}$",
       "cos, value max/10",
-      `||g|| after value ${THRESHOLD}`,
-      `||g|| after norm ${THRESHOLD}`,
+      `$\\lVert g\\rVert$ after value ${THRESHOLD}`,
+      `$\\lVert g\\rVert$ after norm ${THRESHOLD}`,
     ],
     rows: cosines.norms.map((d, i) => [
       d.H,

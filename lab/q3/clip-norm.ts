@@ -27,6 +27,7 @@ import {
   outcomesOf,
   type RuleName,
   type RuleOutcome,
+  ruleTex,
 } from "./clip-training.js";
 
 export interface ClipNormStated {
@@ -92,11 +93,11 @@ function trainingText(training: ClipTraining): string {
     .map((o) => {
       const threshold = o.threshold === null ? "" : ` (${formatNumber(o.threshold, 2)})`;
       const loss = Number.isFinite(medianTestLoss(o)) ? `median test MSE ${mse(o)}` : "no test MSE";
-      return `${o.rule}${threshold}: ${divergences(o)}/${setup.seeds} diverged, ${failures(o)}/${setup.seeds} failed, ${loss}`;
+      return `${ruleTex(o.rule)}${threshold}: ${divergences(o)}/${setup.seeds} diverged, ${failures(o)}/${setup.seeds} failed, ${loss}`;
     })
     .join("; ");
   return (
-    `tanh RNNs (H = ${setup.H}, ${setup.n} parameters, ||W||_2 = ${setup.explodingNorm} at init) trained by SGD (lr ${setup.lr}) on the adding problem (T = ${setup.T}) for ${setup.steps} steps, ${setup.seeds} seeds per rule ` +
+    `tanh RNNs (H = ${setup.H}, ${setup.n} parameters, $\\lVert W\\rVert_2$ = ${setup.explodingNorm} at init) trained by SGD (lr ${setup.lr}) on the adding problem (T = ${setup.T}) for ${setup.steps} steps, ${setup.seeds} seeds per rule ` +
     `(diverged: non-finite, or loss above ${formatNumber(DIVERGE_FACTOR)} times the first; failed: diverged or test MSE above ${FAIL_FACTOR} times the mean predictor's ${formatNumber(ADDING_BASELINE_MSE, 3)}): ${runs}`
   );
 }
@@ -114,13 +115,13 @@ function evidence(data: ClipNormData, stated: ClipNormStated): string {
   const beats = beatenRules(training, stated);
   const betterOk = stated.rule !== stated.betterThan && beats.every((b) => b.beaten);
   return (
-    `Direction: clipping by ${stated.rule} on the real gradients of exploding tanh RNNs gives a smallest cosine of ${formatNumber(minCos, 6)} (1 - cos = ${formatNumber(1 - minCos, 3)}) with the raw gradient ` +
+    `Direction: clipping by ${stated.rule} on the real gradients of exploding tanh RNNs gives a smallest cosine of ${formatNumber(minCos, 6)} ($1 - \\cos$ = ${formatNumber(1 - minCos, 3)}) with the raw gradient ` +
     `at every threshold and dimension (n = ${dims.map((d) => d.n).join(", ")} parameters; ${keepsInEveryDimension(cosines, stated.rule) ? "kept" : "not kept"} everywhere), ` +
     `while clipping by ${other(stated.rule)} at the dimension-matched threshold gives ${otherDims.map((d) => formatNumber(d.cosMatched, 3)).join(", ")} ` +
     `(slope ${formatNumber(slope, 2)} per decade of n: ${slope < -0.05 ? "it worsens with dimension" : "no systematic loss with dimension"}). ` +
-    `Step size: after clipping at ${THRESHOLD}, the gradient's norm is ${formatNumber(smallest.normAfterNorm, 3)} by norm at every n, but by value it is ${formatNumber(smallest.normAfterValue, 3)} at n = ${smallest.n} and ${formatNumber(largest.normAfterValue, 3)} at n = ${largest.n} (up to threshold·sqrt(n)). ` +
+    `Step size: after clipping at ${THRESHOLD}, the gradient's norm is ${formatNumber(smallest.normAfterNorm, 3)} by norm at every n, but by value it is ${formatNumber(smallest.normAfterValue, 3)} at n = ${smallest.n} and ${formatNumber(largest.normAfterValue, 3)} at n = ${largest.n} (up to the threshold times $\\sqrt{n}$). ` +
     `Training: ${trainingText(training)}. ` +
-    `${stated.rule} ${betterOk ? "beats" : "does not beat"} ${stated.betterThan} clipping: ${beats.map((b) => `${b.beaten ? "better than" : "not better than"} ${b.rule}`).join(", ")} (fewer failures, or as many and a median test MSE lower by ${formatNumber(100 * LOSS_MARGIN)}%).`
+    `${stated.rule} ${betterOk ? "beats" : "does not beat"} ${stated.betterThan} clipping: ${beats.map((b) => `${b.beaten ? "better than" : "not better than"} ${ruleTex(b.rule)}`).join(", ")} (fewer failures, or as many and a median test MSE lower by ${formatNumber(100 * LOSS_MARGIN)}%).`
   );
 }
 
@@ -136,9 +137,9 @@ function correction(data: ClipNormData, stated: ClipNormStated, verdict: Verdict
     outcome(training, r),
   );
   return (
-    `Clipping by norm keeps the direction exactly (1 - cos = ${formatNumber(1 - minCos, 3)}, in every dimension measured) and bounds the step's norm by the threshold whatever the dimension, ` +
-    `whereas a value threshold t bounds it only by t·sqrt(n): with the same number (${THRESHOLD}) value clipping failed in ${failures(sameNumber)}/${seeds} runs against ${failures(norm)}/${seeds} for norm clipping ` +
-    `(no clipping: ${divergences(none)}/${seeds} diverged). But it is not better outright: with its threshold scaled to ${THRESHOLD}/sqrt(n), value clipping also prevented every divergence ` +
+    `Clipping by norm keeps the direction exactly ($1 - \\cos$ = ${formatNumber(1 - minCos, 3)}, in every dimension measured) and bounds the step's norm by the threshold whatever the dimension, ` +
+    `whereas a value threshold $t$ bounds it only by $t \\sqrt{n}$: with the same number (${THRESHOLD}) value clipping failed in ${failures(sameNumber)}/${seeds} runs against ${failures(norm)}/${seeds} for norm clipping ` +
+    `(no clipping: ${divergences(none)}/${seeds} diverged). But it is not better outright: with its threshold scaled to $${THRESHOLD}/\\sqrt{n}$, value clipping also prevented every divergence ` +
     `(${failures(matched)}/${seeds} failed) and reached a median test MSE of ${mse(matched)} against ${mse(norm)}, and its cosine does not fall with dimension. ` +
     "Norm clipping is the safer default (a threshold that means the same in any dimension, the SGD direction unchanged); which rule trains better depends on the thresholds."
   );
@@ -149,7 +150,7 @@ export const clipNorm = defineExperiment<ClipNormStated, ClipNormData>({
   question: "Q3",
   title: "Clipping by norm keeps the direction; is it the better choice?",
   claim:
-    "Clipping by norm (if ||g|| > threshold then g <- threshold * g / ||g||) keeps the direction and only changes the size; it is the better choice, also in high dimension.",
+    "Clipping by norm (if $\\lVert g\\rVert > \\theta$ then $g \\leftarrow \\theta g/\\lVert g\\rVert$, threshold $\\theta$) keeps the direction and only changes the size; it is the better choice, also in high dimension.",
   stated: { rule: "norm", keepsDirection: true, betterThan: "value", alsoHighDimension: true },
   cost: 10,
   measure: (_stated, ctx) => ({ cosines: clipCosines(ctx), training: clipTraining(ctx) }),

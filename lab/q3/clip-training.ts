@@ -23,6 +23,9 @@ export const LOSS_MARGIN = 0.1;
 export type RuleName = "none" | "norm" | "value" | "value/sqrt(n)";
 export const RULES: readonly RuleName[] = ["none", "norm", "value", "value/sqrt(n)"];
 
+/** A rule's name for the lab's text, its formula in TeX: "value/$\sqrt{n}$". */
+export const ruleTex = (rule: RuleName): string => (rule === "value/sqrt(n)" ? "value/$\\sqrt{n}$" : rule);
+
 export interface ClipRun {
   diverged: boolean;
   /** MSE on fresh sequences; null when the run diverged. */

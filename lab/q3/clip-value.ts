@@ -29,20 +29,20 @@ export function judgeClipValue(data: ClipValueData, stated: ClipValueStated): Ve
 
 function evidence(data: ClipValueData, stated: ClipValueStated): string {
   const rows = data.byThreshold[stated.rule];
-  const scale = stated.rule === "value" ? "max|g|" : "||g||";
+  const scale = stated.rule === "value" ? "$\\max_i \\lvert g_i\\rvert$" : "$\\lVert g\\rVert$";
   const tenth = rows.find((r) => r.fraction === 0.1)?.median ?? Number.NaN;
   const matched = data.byDimension.value
     .map((d) => `${formatNumber(d.cosMatched, 3)} (n = ${d.n})`)
     .join(", ");
   const valueOnly =
     stated.rule === "value"
-      ? `The cosine falls as the threshold drops below the largest component (${formatNumber(tenth, 3)} at a tenth of it) towards the sign vector's ||g||_1 / (sqrt(n) ||g||_2); ` +
-        `at the threshold 1/sqrt(n), which bounds the clipped norm by 1 as norm clipping at 1 does, it is ${matched}. `
+      ? `The cosine falls as the threshold drops below the largest component (${formatNumber(tenth, 3)} at a tenth of it) towards the sign vector's $\\lVert g\\rVert_1 / (\\sqrt{n} \\lVert g\\rVert_2)$; ` +
+        `at the threshold $1/\\sqrt{n}$, which bounds the clipped norm by 1 as norm clipping at 1 does, it is ${matched}. `
       : "";
   return (
-    `Real gradients (all parameters) of exploding tanh RNNs (||W||_2 = ${EXPLODING_NORM}; the gradient grows a median ${formatNumber(data.growth, 3)} times from h_T back to h_0 over ${GRADIENT_T} steps at H = ${data.H}), clipped by ${stated.rule} with the library's functions. ` +
+    `Real gradients (all parameters) of exploding tanh RNNs ($\\lVert W\\rVert_2$ = ${EXPLODING_NORM}; the gradient grows a median ${formatNumber(data.growth, 3)} times from $h_T$ back to $h_0$ over ${GRADIENT_T} steps at H = ${data.H}), clipped by ${stated.rule} with the library's functions. ` +
     `Cosine between clipped and raw gradient (median over samples at H = ${data.H}) at thresholds of ${scale} times ${rows.map((r) => formatNumber(r.fraction)).join(", ")}: ${rows.map((r) => formatNumber(r.median, 4)).join(", ")}; ` +
-    `smallest cosine anywhere ${formatNumber(smallestCosine(data, stated.rule), 6)} (keeping the direction means >= 1 - ${formatNumber(DIRECTION_TOLERANCE, 1)}). ` +
+    `smallest cosine anywhere ${formatNumber(smallestCosine(data, stated.rule), 6)} (keeping the direction means ≥ 1 - ${formatNumber(DIRECTION_TOLERANCE, 1)}). ` +
     valueOnly +
     "Simplicity is not measured: both rules are one pass over the gradient (library: clipGradValue, clipGradNorm)."
   );
@@ -58,10 +58,10 @@ function cosineFigure(data: ClipValueData): Figure {
   return {
     id: "q3-clip-value-cosine",
     title: "Cosine between the clipped and the raw gradient, against the threshold",
-    caption: `Gradients of exploding tanh RNNs (H = ${data.H}); threshold as a fraction of max|g_i| (value) or of ||g|| (norm); median over samples.`,
+    caption: `Gradients of exploding tanh RNNs (H = ${data.H}); threshold as a fraction of $\\max_i \\lvert g_i\\rvert$ (value) or of $\\lVert g\\rVert$ (norm); median over samples.`,
     spec: {
       kind: "line",
-      x: { label: "threshold / max|g_i| (value), threshold / ||g|| (norm)", log: true },
+      x: { label: "threshold / max|gᵢ| (value), threshold / ‖g‖ (norm)", log: true },
       y: { label: "cos(clipped, raw)", domain: [0, 1.02] },
       series: [series("value", "by value"), series("norm", "by norm")],
     },
@@ -72,7 +72,11 @@ function cosineTable(data: ClipValueData, rule: ClipKind): Table {
   return {
     kind: "grid",
     title: `Cosine after clipping by ${rule} (H = ${data.H})`,
-    columns: [`threshold / ${rule === "value" ? "max|g|" : "||g||"}`, "median cosine", "smallest cosine"],
+    columns: [
+      `threshold / ${rule === "value" ? "$\\max_i \\lvert g_i\\rvert$" : "$\\lVert g\\rVert$"}`,
+      "median cosine",
+      "smallest cosine",
+    ],
     rows: data.byThreshold[rule].map((r) => [
       formatNumber(r.fraction),
       formatNumber(r.median, 4),

@@ -110,3 +110,7 @@ export function errorTable(
     ),
   };
 }
+
+/** A step factor in TeX, for the text: the derivative σ(z)(1 − σ(z)) or the seed's σ'(z)(1 − σ'(z)). */
+export const factorTex = (factor: SigmoidFactor): string =>
+  factor === "sigma*(1-sigma)" ? "\\sigma(z)(1 - \\sigma(z))" : "\\sigma'(z)(1 - \\sigma'(z))";

@@ -3,9 +3,10 @@
 
 import { sigmoid } from "../../src/kernels/index.js";
 import { type Figure, plotNumber } from "../../src/report/index.js";
-import { formatNumber } from "../format.js";
+import { formatNumber, texToText } from "../format.js";
 import { type SigmoidFactor, sigmoidFactor } from "../gradients/jacobian.js";
 import { defineExperiment, type Verdict } from "../types.js";
+import { factorTex } from "./jacobian-suite.js";
 
 export interface MaxDerivativeClaim {
   /** The function maximized: the seed's σ(z)(1 − σ(z)). */
@@ -89,15 +90,15 @@ function curveFigure(claimedMax: number): Figure {
   for (let i = -80; i <= 80; i++) zs.push(i / 10);
   return {
     id: "q3-max-derivative-curve",
-    title: "sigma(z)(1 - sigma(z)) and the seed's sigma'(z)(1 - sigma'(z))",
+    title: "$\\sigma(z)(1 - \\sigma(z))$ and the seed's $\\sigma'(z)(1 - \\sigma'(z))$",
     caption:
-      "The derivative of the sigmoid peaks at 1/4 at z = 0; the seed's literal step factor peaks at 3/16.",
+      "The derivative of the sigmoid peaks at 1/4 at $z = 0$; the seed's literal step factor peaks at 3/16.",
     spec: {
       kind: "line",
       x: { label: "z" },
       y: { label: "factor", zero: true },
       series: CURVES.map((factor) => ({
-        name: factor,
+        name: texToText(`$${factorTex(factor)}$`),
         x: zs,
         y: zs.map((z) => plotNumber(sigmoidFactor(factor, z))),
       })),
@@ -109,8 +110,8 @@ function curveFigure(claimedMax: number): Figure {
 export const maxDerivative = defineExperiment<MaxDerivativeClaim, MaxDerivativeData>({
   id: "Q3.max-derivative",
   question: "Q3",
-  title: "The largest value of sigma(z)(1 - sigma(z))",
-  claim: "max over z of sigma(z)(1 - sigma(z)) is 1/4, at sigma(z) = 1/2.",
+  title: "The largest value of $\\sigma(z)(1 - \\sigma(z))$",
+  claim: "$\\max_z \\sigma(z)(1 - \\sigma(z))$ is 1/4, at $\\sigma(z) = 1/2$.",
   stated: { expression: "sigma*(1-sigma)", claimedMax: 0.25, claimedSigmaAtMax: 0.5 },
   cost: 0.1,
 
@@ -129,16 +130,16 @@ export const maxDerivative = defineExperiment<MaxDerivativeClaim, MaxDerivativeD
   describe(data, verdict, stated) {
     const { found, other } = data;
     const evidence =
-      `${stated.expression} evaluated on a grid of z from -${Z_RANGE} to ${Z_RANGE} (step ${formatNumber(data.step, 3)}) and refined by golden-section search: ` +
-      `maximum ${found.value.toPrecision(15)} at z = ${formatNumber(found.z, 3)}, where sigma(z) = ${data.sigmaAtMax.toPrecision(10)} ` +
-      `(claimed ${formatNumber(stated.claimedMax, 3)} at sigma(z) = ${formatNumber(stated.claimedSigmaAtMax, 3)}; ` +
+      `$${factorTex(stated.expression)}$ evaluated on a grid of $z$ from -${Z_RANGE} to ${Z_RANGE} (step ${formatNumber(data.step, 3)}) and refined by golden-section search: ` +
+      `maximum ${found.value.toPrecision(15)} at $z$ = ${formatNumber(found.z, 3)}, where $\\sigma(z)$ = ${data.sigmaAtMax.toPrecision(10)} ` +
+      `(claimed ${formatNumber(stated.claimedMax, 3)} at $\\sigma(z)$ = ${formatNumber(stated.claimedSigmaAtMax, 3)}; ` +
       `tolerances ${formatNumber(MAX_TOLERANCE, 3)} and ${formatNumber(ARGMAX_TOLERANCE, 3)}). ` +
-      `For comparison, ${other.expression} peaks at ${other.value.toPrecision(6)} (z = ${formatNumber(other.z, 3)}): the seed's step formula uses ` +
-      `sigma'(1 - sigma'), whose maximum is 3/16, yet its bound uses the 1/4 of sigma(1 - sigma), which is the right one since sigma(1 - sigma) is sigma' itself.`;
+      `For comparison, $${factorTex(other.expression)}$ peaks at ${other.value.toPrecision(6)} ($z$ = ${formatNumber(other.z, 3)}): the seed's step formula uses ` +
+      `$\\sigma'(1 - \\sigma')$, whose maximum is 3/16, yet its bound uses the 1/4 of $\\sigma(1 - \\sigma)$, which is the right one since $\\sigma(1 - \\sigma)$ is $\\sigma'$ itself.`;
     const correction =
       verdict === "holds"
         ? null
-        : `The maximum of ${stated.expression} is ${found.value.toPrecision(6)}, at z = ${formatNumber(found.z, 3)} (sigma(z) = ${data.sigmaAtMax.toPrecision(6)}), as computed above.`;
+        : `The maximum of $${factorTex(stated.expression)}$ is ${found.value.toPrecision(6)}, at $z$ = ${formatNumber(found.z, 3)} ($\\sigma(z)$ = ${data.sigmaAtMax.toPrecision(6)}), as computed above.`;
     return { evidence, correction, figures: [curveFigure(stated.claimedMax)] };
   },
 });

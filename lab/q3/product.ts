@@ -10,6 +10,7 @@ import { defineExperiment } from "../types.js";
 import {
   agreementVerdict,
   CORRECT_FACTOR,
+  factorTex,
   describeErrors,
   type ErrorsBySize,
   errorsBySize,
@@ -67,12 +68,12 @@ function describeProduct(data: ProductData, stated: ProductFormula): string {
   const powerMatrixMin = Math.min(...data.power.filter((r) => r.H > 1).map((r) => r.maxError));
   const powerScalar = data.power.find((r) => r.H === 1)?.maxError ?? Number.NaN;
   return (
-    `On the same ${data.nets} random sigmoid RNNs (H = 1, 4, 16; 30 steps; float64), dL/dh_{T-d} from the formula ` +
-    `(factor ${stated.factor}, products ${stated.form}) against BPTT, for every length d = 1..30: ${describeErrors(data.errors)}. ` +
-    `With the literal factor each step shrinks the gradient by an extra (1 - sigma'(z_i)), so the error compounds with d. ` +
-    `With the correct factor sigma(z)(1 - sigma(z)) and the products in order, W^T diag(sigma'(z_1)) ... W^T diag(sigma'(z_T)) dL/dh_T, the largest error is ${formatNumber(worstError(data.ordered), 3)}; ` +
-    `reading W^T as the T-th power after all the factors is exact for the scalar net (max ${formatNumber(powerScalar, 3)}) ` +
-    `but not for matrices (max error at least ${formatNumber(powerMatrixMin, 3)} for H > 1): diag(sigma') and W do not commute.`
+    `On the same ${data.nets} random sigmoid RNNs (H = 1, 4, 16; 30 steps; float64), $\\partial L/\\partial h_{T-d}$ from the formula ` +
+    `(factor $${factorTex(stated.factor)}$, products ${stated.form}) against BPTT, for every length d = 1..30: ${describeErrors(data.errors)}. ` +
+    `With the literal factor each step shrinks the gradient by an extra $(1 - \\sigma'(z_i))$, so the error compounds with $d$. ` +
+    `With the correct factor $\\sigma(z)(1 - \\sigma(z))$ and the products in order, $W^\\top \\operatorname{diag}(\\sigma'(z_1)) \\cdots W^\\top \\operatorname{diag}(\\sigma'(z_T)) \\partial L/\\partial h_T$, the largest error is ${formatNumber(worstError(data.ordered), 3)}; ` +
+    `reading $W^\\top$ as the $T$-th power after all the factors is exact for the scalar net (max ${formatNumber(powerScalar, 3)}) ` +
+    `but not for matrices (max error at least ${formatNumber(powerMatrixMin, 3)} for H > 1): $\\operatorname{diag}(\\sigma')$ and $W$ do not commute.`
   );
 }
 
@@ -80,7 +81,8 @@ export const product = defineExperiment<ProductFormula, ProductData>({
   id: "Q3.product",
   question: "Q3",
   title: "The gradient after T steps as a product",
-  claim: "dL/dh_0 = dL/dh_T * prod_{i=1..T} [sigma'(z_i)(1 - sigma'(z_i))] W^T.",
+  claim:
+    "$\\partial L/\\partial h_0 = \\partial L/\\partial h_T \\cdot \\prod_{i=1}^{T} [\\sigma'(z_i)(1 - \\sigma'(z_i))] W^\\top$.",
   stated: { factor: "dsigma*(1-dsigma)", form: "ordered" },
   cost: 0.2,
 
@@ -101,14 +103,14 @@ export const product = defineExperiment<ProductFormula, ProductData>({
     const correction =
       verdict === "holds"
         ? null
-        : `dL/dh_0 = W^T diag(sigma'(z_1)) W^T diag(sigma'(z_2)) ... W^T diag(sigma'(z_T)) dL/dh_T with sigma'(z) = sigma(z)(1 - sigma(z)) ` +
-          `(for a scalar h: dL/dh_0 = dL/dh_T W^T prod_i sigma(z_i)(1 - sigma(z_i))). ` +
+        : `$\\partial L/\\partial h_0 = W^\\top \\operatorname{diag}(\\sigma'(z_1)) W^\\top \\operatorname{diag}(\\sigma'(z_2)) \\cdots W^\\top \\operatorname{diag}(\\sigma'(z_T)) \\partial L/\\partial h_T$ with $\\sigma'(z) = \\sigma(z)(1 - \\sigma(z))$ ` +
+          `(for a scalar $h$: $\\partial L/\\partial h_0 = \\partial L/\\partial h_T W^\\top \\prod_i \\sigma(z_i)(1 - \\sigma(z_i))$). ` +
           `It matches BPTT on the same nets to ${formatNumber(worstError(data.ordered), 3)} for every length 1..30.` +
           (verdict === "partly" ? " As given it agrees only for the scalar net (H = 1)." : "");
     const table = errorTable(
-      "Product over d = 1..30 steps, formula against BPTT (relative error of dL/dh_{T-d})",
+      "Product over d = 1..30 steps, formula against BPTT (relative error of $\\partial L/\\partial h_{T-d}$)",
       [
-        { label: `as given: ${stated.factor}, ${stated.form}`, rows: data.errors },
+        { label: `as given: $${factorTex(stated.factor)}$, ${stated.form}`, rows: data.errors },
         { label: "correct factor, ordered", rows: data.ordered },
         { label: "correct factor, factors then W to the power T", rows: data.power },
       ],

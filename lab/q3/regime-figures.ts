@@ -13,17 +13,17 @@ const MAX_HEATMAP_FLOOR_LOG10 = -12;
 export function regimeTable({ sweep, byNorm }: RegimeData): Table {
   return {
     kind: "grid",
-    title: `Regime at distance ${sweep.T} per ||W||_2 (random nets of every size; held nets apart)`,
+    title: `Regime at distance ${sweep.T} per $\\lVert W\\rVert_2$ (random nets of every size; held nets apart)`,
     columns: [
-      "||W||_2",
+      "$\\lVert W\\rVert_2$",
       "random nets",
       "vanish",
       "marginal",
       "explode",
       "median ratio",
       "max ratio",
-      "median mean sigma'",
-      "held at z = 0",
+      "median mean $\\sigma'$",
+      "held at $z = 0$",
     ],
     rows: byNorm.map((row) => [
       row.norm,
@@ -47,14 +47,15 @@ export function regimeFigures({ sweep, byNorm, grid }: RegimeData): Figure[] {
   return [
     {
       id: "q3-regime-heatmap",
-      title: "||dL/dh_0|| / ||dL/dh_T|| over (||W||, T): median of the random nets",
-      caption: `Sigmoid RNNs of hidden sizes ${sweep.sizes.join(", ")} (${sweep.randomRuns} random nets); log colour; ratios below 1e-300 (underflow) drawn at 1e-300. Below ||W|| = 4 every net vanishes.`,
+      title:
+        "$\\lVert \\partial L/\\partial h_0\\rVert / \\lVert \\partial L/\\partial h_T\\rVert$ over $\\lVert W\\rVert$ and $T$: median of the random nets",
+      caption: `Sigmoid RNNs of hidden sizes ${sweep.sizes.join(", ")} (${sweep.randomRuns} random nets); log colour; ratios below 1e-300 (underflow) drawn at 1e-300. Below $\\lVert W\\rVert = 4$ every net vanishes.`,
       spec: {
         kind: "heatmap",
         cells: heatmapCells(grid, (c) => c.medianLog10, HEATMAP_FLOOR_LOG10),
-        x: { label: "||W||_2" },
-        y: { label: "T (steps between h_0 and the loss)" },
-        color: { label: "||dL/dh_0|| / ||dL/dh_T||", log: true, scheme: "viridis" },
+        x: { label: "‖W‖₂" },
+        y: { label: "T (steps between h₀ and the loss)" },
+        color: { label: "‖∂L/∂h₀‖ / ‖∂L/∂h_T‖", log: true, scheme: "viridis" },
         yUp: true,
       },
     },
@@ -62,13 +63,13 @@ export function regimeFigures({ sweep, byNorm, grid }: RegimeData): Figure[] {
       id: "q3-regime-heatmap-max",
       title: "The same, largest ratio over the random nets",
       caption:
-        "The worst case over the random nets (ratios below 1e-12 drawn at 1e-12): a ratio far above 1 (explosion) appears only well above ||W|| = 4, in centred nets whose units stay unsaturated; ratios near 1 are scalar centred nets sitting at a marginally stable point.",
+        "The worst case over the random nets (ratios below 1e-12 drawn at 1e-12): a ratio far above 1 (explosion) appears only well above $\\lVert W\\rVert = 4$, in centred nets whose units stay unsaturated; ratios near 1 are scalar centred nets sitting at a marginally stable point.",
       spec: {
         kind: "heatmap",
         cells: heatmapCells(grid, (c) => c.maxLog10, MAX_HEATMAP_FLOOR_LOG10),
-        x: { label: "||W||_2" },
+        x: { label: "‖W‖₂" },
         y: { label: "T" },
-        color: { label: "max ||dL/dh_0|| / ||dL/dh_T||", log: true, scheme: "viridis" },
+        color: { label: "max ‖∂L/∂h₀‖ / ‖∂L/∂h_T‖", log: true, scheme: "viridis" },
         yUp: true,
       },
     },
@@ -81,7 +82,7 @@ export function regimeFigures({ sweep, byNorm, grid }: RegimeData): Figure[] {
           label: String(row.norm),
           value: row.exploding / Math.max(1, row.runs),
         })),
-        x: { label: "||W||_2" },
+        x: { label: "‖W‖₂" },
         y: { label: "exploding", percent: true, domain: [0, 1] },
       },
     },

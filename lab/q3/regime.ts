@@ -179,32 +179,32 @@ function describeRegime(data: RegimeData, stated: RegimeClaim): string {
   const threshold = formatNumber(stated.threshold, 3);
   const claim = `below ${threshold}: ${stated.below}${stated.above ? `; above: ${stated.above}` : ""}`;
   const explosions = four.randomAbove.exploding
-    ? ` (hidden sizes ${four.explodingSizes.join(", ")}, from ||W||_2 = ${four.firstExplosionNorm}, when the centred dynamics turns chaotic)`
+    ? ` (hidden sizes ${four.explodingSizes.join(", ")}, from $\\lVert W\\rVert_2$ = ${four.firstExplosionNorm}, when the centred dynamics turns chaotic)`
     : "";
   return (
     `Classified at distance ${sweep.T} (vanishing: ratio < 1e${VANISH_LOG10}; exploding: > 1e${EXPLODE_LOG10}) on ${describeSweep(sweep)}. ` +
-    `Claim as given (${claim}): ${side(data.below, `||W||_2 < ${threshold}`)}; ${side(data.above, `||W||_2 > ${threshold}`)}. ` +
-    `Below 4 every run vanishes (largest ratio at d = ${sweep.T}: ${pow10(four.maxLog10Below)}), as the bound (||W||/4)^T forces. ` +
+    `Claim as given (${claim}): ${side(data.below, `$\\lVert W\\rVert_2 < ${threshold}$`)}; ${side(data.above, `$\\lVert W\\rVert_2 > ${threshold}$`)}. ` +
+    `Below 4 every run vanishes (largest ratio at d = ${sweep.T}: ${pow10(four.maxLog10Below)}), as the bound $(\\lVert W\\rVert/4)^T$ forces. ` +
     `Above 4, ${four.randomAbove.exploding} of ${four.randomAbove.runs} random nets explode${explosions}; ` +
-    `the rest vanish because the states saturate: their mean sigma'(z) is ${formatNumber(four.saturatedSlopeMedian, 3)} (median), so ||W|| sigma' stays below 1. ` +
-    `The nets held at z = 0 explode exactly as (||W||/4)^T for every ||W|| > 4 (${four.heldAbove.exploding} of ${four.heldAbove.runs}): explosion is possible above 4, not implied.`
+    `the rest vanish because the states saturate: their mean $\\sigma'(z)$ is ${formatNumber(four.saturatedSlopeMedian, 3)} (median), so $\\lVert W\\rVert \\sigma'$ stays below 1. ` +
+    `The nets held at $z = 0$ explode exactly as $(\\lVert W\\rVert/4)^T$ for every $\\lVert W\\rVert > 4$ (${four.heldAbove.exploding} of ${four.heldAbove.runs}): explosion is possible above 4, not implied.`
   );
 }
 
 function correctRegime({ atFour: four }: RegimeData): string {
   return (
-    `||W||_2 < 4 guarantees vanishing gradients: ||dL/dh_0|| <= ||dL/dh_T|| (||W||_2/4)^T -> 0 geometrically (here ${four.below.vanishing} of ${four.below.runs} runs below 4 vanish, none explodes), so ||W||_2 <= 4 rules explosion out. ` +
-    `||W||_2 > 4 is necessary for exploding gradients but does not imply them: of the random nets above 4, ${four.randomAbove.exploding} of ${four.randomAbove.runs} explode and ${four.randomAbove.vanishing} still vanish (saturated sigmoids), ` +
-    `while nets kept at z = 0 explode exactly as (||W||_2/4)^T (${four.heldAbove.exploding} of ${four.heldAbove.runs}). Explosion needs ||W||_2 > 4 and units that stay unsaturated along the trajectory.`
+    `$\\lVert W\\rVert_2 < 4$ guarantees vanishing gradients: $\\lVert \\partial L/\\partial h_0\\rVert \\le \\lVert \\partial L/\\partial h_T\\rVert (\\lVert W\\rVert_2/4)^T \\to 0$ geometrically (here ${four.below.vanishing} of ${four.below.runs} runs below 4 vanish, none explodes), so $\\lVert W\\rVert_2 \\le 4$ rules explosion out. ` +
+    `$\\lVert W\\rVert_2 > 4$ is necessary for exploding gradients but does not imply them: of the random nets above 4, ${four.randomAbove.exploding} of ${four.randomAbove.runs} explode and ${four.randomAbove.vanishing} still vanish (saturated sigmoids), ` +
+    `while nets kept at $z = 0$ explode exactly as $(\\lVert W\\rVert_2/4)^T$ (${four.heldAbove.exploding} of ${four.heldAbove.runs}). Explosion needs $\\lVert W\\rVert_2 > 4$ and units that stay unsaturated along the trajectory.`
   );
 }
 
 export const regime = defineExperiment<RegimeClaim, RegimeData>({
   id: "Q3.regime",
   question: "Q3",
-  title: "Which regime ||W|| below or above 4 gives",
+  title: "Which regime $\\lVert W\\rVert$ below or above 4 gives",
   claim:
-    'The seed writes "gradient exploding -> |W/4| < 1 -> |W| <= 4" (which regime does |W| < 4 guarantee, and what does |W| > 4 imply?).',
+    'The seed writes "gradient exploding → $\\lvert W/4\\rvert < 1 \\to \\lvert W\\rvert \\le 4$" (which regime does $\\lvert W\\rvert < 4$ guarantee, and what does $\\lvert W\\rvert > 4$ imply?).',
   stated: { threshold: 4, below: "exploding", above: null },
   cost: 0.2,
 

@@ -94,8 +94,8 @@ function gradientEvidence(gradient: GradientCurves, stated: SkipStated): string 
     )
     .join(", ");
   return (
-    `Gradient: ${gradient.nets} random sigmoid RNNs (H = ${gradient.hidden}, ||W||_2 = ${formatNumber(stated.weightNorm)}, inputs and biases random), each without and with M h_{t-k} (||M||_2 = ${formatNumber(stated.skipNorm)}), loss on h_T only, T = ${T}. ` +
-    `Median ||dL/dh_{T-d}|| / ||dL/dh_T|| at d = ${T}: ${pow10(none)} without skip, ${pow10(withSkip)} with delay ${stated.delay} ` +
+    `Gradient: ${gradient.nets} random sigmoid RNNs (H = ${gradient.hidden}, $\\lVert W\\rVert_2$ = ${formatNumber(stated.weightNorm)}, inputs and biases random), each without and with $M h_{t-k}$ ($\\lVert M\\rVert_2$ = ${formatNumber(stated.skipNorm)}), loss on $h_T$ only, T = ${T}. ` +
+    `Median $\\lVert \\partial L/\\partial h_{T-d}\\rVert / \\lVert \\partial L/\\partial h_T\\rVert$ at d = ${T}: ${pow10(none)} without skip, ${pow10(withSkip)} with delay ${stated.delay} ` +
     `(${gain >= 0 ? `${pow10(gain)} times larger` : `${pow10(-gain)} times smaller`}; "decays less" needs at least ${pow10(GAIN_LOG10)}). ` +
     `Per-step decay of the median (fitted over d = ${T / 2}..${T}): ${rates}. `
   );
@@ -107,7 +107,7 @@ function trainingEvidence(training: SkipTraining, stated: SkipStated): string {
     longDelay !== stated.delay ? `; delay ${longDelay} (T/5) ${successText(runOf(training, longDelay))}` : "";
   return (
     `Training: sigmoid RNNs (H = ${setup.hidden}, Adam 0.01, norm clipping 1, batch ${setup.batch}, ${setup.steps} steps) on the temporal-order problem with T = ${setup.T} ` +
-    `(the first relevant symbol ${Math.floor(setup.T / 10)} to ${Math.floor(setup.T / 5) - 1} steps in, so carried over ${setup.T - Math.floor(setup.T / 5)}+ steps; success = accuracy >= ${SUCCESS_ACCURACY} on ${setup.testSize} new sequences, chance 0.25): ` +
+    `(the first relevant symbol ${Math.floor(setup.T / 10)} to ${Math.floor(setup.T / 5) - 1} steps in, so carried over ${setup.T - Math.floor(setup.T / 5)}+ steps; success = accuracy ≥ ${SUCCESS_ACCURACY} on ${setup.testSize} new sequences, chance 0.25): ` +
     `no skip ${successText(runOf(training, 0))}; delay ${stated.delay} ${successText(runOf(training, stated.delay))}${long}.`
   );
 }
@@ -122,14 +122,14 @@ function correction(data: SkipData, stated: SkipStated, verdict: Verdict): strin
   const long = runOf(data.training, data.training.longDelay);
   const { setup, longDelay } = data.training;
   if (verdict === "fails") {
-    return `With these values the skip path gives no gain (gradient at d = ${T}: ${pow10(withSkipLog10)} against ${none}; training ${successes(skipped)} against ${successes(plain)} successes): a skip path helps only when M carries the signal (M != 0).`;
+    return `With these values the skip path gives no gain (gradient at d = ${T}: ${pow10(withSkipLog10)} against ${none}; training ${successes(skipped)} against ${successes(plain)} successes): a skip path helps only when $M$ carries the signal ($M \\ne 0$).`;
   }
   if (gradientGain(data.gradient, stated.delay) < GAIN_LOG10) {
     return `The skip path from ${stated.delay} steps back trains better (${successes(skipped)} against ${successes(plain)} successes) without making the measured gradient at d = ${T} larger by ${pow10(GAIN_LOG10)} (${pow10(withSkipLog10)} against ${none}).`;
   }
   const vanishes =
     withSkipLog10 < VANISHED_LOG10
-      ? "it still vanishes geometrically: a path over d steps crosses about d/k sigmoids, each contributing at most ||M||/4, so the rate per step only rises towards (||M||/4)^(1/k)"
+      ? "it still vanishes geometrically: a path over $d$ steps crosses about $d/k$ sigmoids, each contributing at most $\\lVert M\\rVert/4$, so the rate per step only rises towards $(\\lVert M\\rVert/4)^{1/k}$"
       : "its gain depends on the norms";
   return (
     `The skip path from k steps back makes the gradient decay less (at d = ${T}: ${pow10(withSkipLog10)} with k = ${stated.delay} against ${none} without), but ${vanishes}. ` +
@@ -142,11 +142,11 @@ function distanceFigure(gradient: GradientCurves, stated: SkipStated): Figure {
   return {
     id: "q3-skip-distance",
     title: "Gradient norm against distance, with and without a skip connection",
-    caption: `Median over ${gradient.nets} sigmoid RNNs (H = ${gradient.hidden}, ||W|| = ${formatNumber(stated.weightNorm)}, ||M|| = ${formatNumber(stated.skipNorm)}) of ||dL/dh_{T-d}|| / ||dL/dh_T||, log scale.`,
+    caption: `Median over ${gradient.nets} sigmoid RNNs (H = ${gradient.hidden}, $\\lVert W\\rVert$ = ${formatNumber(stated.weightNorm)}, $\\lVert M\\rVert$ = ${formatNumber(stated.skipNorm)}) of $\\lVert \\partial L/\\partial h_{T-d}\\rVert / \\lVert \\partial L/\\partial h_T\\rVert$, log scale.`,
     spec: {
       kind: "line",
       x: { label: "distance d" },
-      y: { label: "||dL/dh_{T-d}|| / ||dL/dh_T||", log: true },
+      y: { label: "‖∂L/∂h_{T−d}‖ / ‖∂L/∂h_T‖", log: true },
       series: gradient.curves.map((c) => ({
         name: delayName(c.delay),
         x: ds,
@@ -162,7 +162,7 @@ function trainingFigure(training: SkipTraining): Figure {
   return {
     id: "q3-skip-training",
     title: `Training on temporal order (T = ${setup.T}), with and without skip`,
-    caption: `Cross-entropy at the last step (moving average over 25 steps), median over ${setup.seeds} seeds; chance is ln 4 = 1.386.`,
+    caption: `Cross-entropy at the last step (moving average over 25 steps), median over ${setup.seeds} seeds; chance is $\\ln 4$ = 1.386.`,
     spec: {
       kind: "line",
       x: { label: "step" },
@@ -194,11 +194,11 @@ export const skip = defineExperiment<SkipStated, SkipData>({
   question: "Q3",
   title: "A skip connection from k steps back",
   claim:
-    "Adding a connection from two steps back, z_{t+2} = U x_{t+2} + W h_{t+1} + M h_t, gives the gradient a second, shorter path, so it decays less over long distances (vanishes less).",
+    "Adding a connection from two steps back, $z_{t+2} = U x_{t+2} + W h_{t+1} + M h_t$, gives the gradient a second, shorter path, so it decays less over long distances (vanishes less).",
   stated: { delay: 2, weightNorm: 3, skipNorm: 3 },
   cost: 25,
   measure(stated, ctx) {
-    ctx.progress("Q3.skip: gradient against distance with and without M h_{t-k}");
+    ctx.progress("Q3.skip: gradient against distance with and without M·h_{t−k}");
     const longDelay = Math.round(trainingSetup(ctx.quick).T / 5);
     const gradient = gradientCurves(ctx, stated, measuredDelays(stated, longDelay));
     return { gradient, training: skipTraining(ctx, stated) };

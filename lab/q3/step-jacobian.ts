@@ -11,6 +11,7 @@ import {
   AGREE_TOLERANCE,
   agreementVerdict,
   CORRECT_FACTOR,
+  factorTex,
   describeErrors,
   type ErrorsBySize,
   errorsBySize,
@@ -75,7 +76,7 @@ export const stepJacobian = defineExperiment<StepFormula, StepJacobianData>({
   question: "Q3",
   title: "One step of backpropagation through a sigmoid RNN",
   claim:
-    "With h_{t+1} = sigma(z_{t+1}), z_{t+1} = U x_{t+1} + W h_t: dL/dh_t = dL/dh_{t+1} * sigma'(z_{t+1}) (1 - sigma'(z_{t+1})) * W (the seed's literal factor).",
+    "With $h_{t+1} = \\sigma(z_{t+1})$, $z_{t+1} = U x_{t+1} + W h_t$: $\\partial L/\\partial h_t = \\partial L/\\partial h_{t+1} \\cdot \\sigma'(z_{t+1}) (1 - \\sigma'(z_{t+1})) \\cdot W$ (the seed's literal factor).",
   stated: { factor: "dsigma*(1-dsigma)", order: "gradient-first" },
   cost: 1,
 
@@ -96,22 +97,25 @@ export const stepJacobian = defineExperiment<StepFormula, StepJacobianData>({
     const correctedMax = formatNumber(worstError(data.corrected), 3);
     const ratio = data.literalOverCorrect;
     const evidence =
-      `On ${data.nets} random sigmoid RNNs (H = 1, 4, 16; ||W||_2 from 1 to 6; 30 steps; float64; loss on h_T only), ` +
-      `the formula with factor ${stated.factor} and order ${stated.order} was applied to BPTT's dL/dh_{t+1} ` +
-      `and compared with BPTT's dL/dh_t at every step (relative error; agreement means <= ${formatNumber(AGREE_TOLERANCE, 3)}): ${describeErrors(data.errors)}. ` +
-      `The seed's literal factor sigma'(z)(1 - sigma'(z)) is (1 - sigma'(z)) times the true derivative sigma'(z) = sigma(z)(1 - sigma(z)): ` +
-      `on the pre-activations these nets met, between ${formatNumber(ratio.min, 3)} and ${formatNumber(ratio.max, 3)} times it (at z = 0 it is 3/16 instead of 1/4). ` +
-      `With the factor sigma(z)(1 - sigma(z)) and the gradient multiplied first (W^T diag(sigma') dL/dh_{t+1}) the same check gives a largest error of ${correctedMax}.`;
+      `On ${data.nets} random sigmoid RNNs (H = 1, 4, 16; $\\lVert W\\rVert_2$ from 1 to 6; 30 steps; float64; loss on $h_T$ only), ` +
+      `the formula with factor $${factorTex(stated.factor)}$ and order ${stated.order} was applied to BPTT's $\\partial L/\\partial h_{t+1}$ ` +
+      `and compared with BPTT's $\\partial L/\\partial h_t$ at every step (relative error; agreement means ≤ ${formatNumber(AGREE_TOLERANCE, 3)}): ${describeErrors(data.errors)}. ` +
+      `The seed's literal factor $\\sigma'(z)(1 - \\sigma'(z))$ is $(1 - \\sigma'(z))$ times the true derivative $\\sigma'(z) = \\sigma(z)(1 - \\sigma(z))$: ` +
+      `on the pre-activations these nets met, between ${formatNumber(ratio.min, 3)} and ${formatNumber(ratio.max, 3)} times it (at $z = 0$ it is 3/16 instead of 1/4). ` +
+      `With the factor $\\sigma(z)(1 - \\sigma(z))$ and the gradient multiplied first ($W^\\top \\operatorname{diag}(\\sigma') \\partial L/\\partial h_{t+1}$) the same check gives a largest error of ${correctedMax}.`;
     const correction =
       verdict === "holds"
         ? null
-        : `dL/dh_t = W^T diag(sigma'(z_{t+1})) dL/dh_{t+1} with sigma'(z) = sigma(z)(1 - sigma(z)) (as a row vector: dL/dh_{t+1} diag(sigma(z_{t+1})(1 - sigma(z_{t+1}))) W). ` +
+        : `$\\partial L/\\partial h_t = W^\\top \\operatorname{diag}(\\sigma'(z_{t+1})) \\partial L/\\partial h_{t+1}$ with $\\sigma'(z) = \\sigma(z)(1 - \\sigma(z))$ (as a row vector: $\\partial L/\\partial h_{t+1} \\operatorname{diag}(\\sigma(z_{t+1})(1 - \\sigma(z_{t+1}))) W$). ` +
           `It matches BPTT on the same ${data.nets} nets to a relative error of at most ${correctedMax} (every hidden size).` +
           (verdict === "partly" ? " As written it agrees only for the scalar net (H = 1)." : "");
-    const table = errorTable("One step back, formula against BPTT (relative error of dL/dh_t)", [
-      { label: `as given: ${stated.factor}, ${stated.order}`, rows: data.errors },
-      { label: `${CORRECTED.factor}, ${CORRECTED.order}`, rows: data.corrected },
-    ]);
+    const table = errorTable(
+      "One step back, formula against BPTT (relative error of $\\partial L/\\partial h_t$)",
+      [
+        { label: `as given: $${factorTex(stated.factor)}$, ${stated.order}`, rows: data.errors },
+        { label: `$${factorTex(CORRECTED.factor)}$, ${CORRECTED.order}`, rows: data.corrected },
+      ],
+    );
     return { evidence, correction, tables: [table] };
   },
 });

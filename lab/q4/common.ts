@@ -11,6 +11,13 @@ export const MIN_EXCESS = 0.01;
 /** "Faster": reaching the other mode's final validation loss in at most 1/FASTER of the budget. */
 export const FASTER = 2;
 
+/** The per-step error the Q4 claims measure, in TeX: the KL from the oracle's next-token
+ *  distribution to the model's. */
+export const KL_TEX = "$\\mathrm{KL}(P_{\\text{oracle}} \\| P_{\\text{model}})$";
+/** The exposure-bias ratio (He et al. 2021): that KL accumulated over the first l generated steps,
+ *  along the model's own rollouts over along oracle continuations. */
+export const RATIO_TEX = "$\\text{acc}_{\\text{model}}(l) / \\text{acc}_{\\text{oracle}}(l)$";
+
 /** Plot-ready series (6 significant digits). */
 export function series(
   name: string,

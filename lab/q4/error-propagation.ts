@@ -5,7 +5,7 @@
 import type { Figure, Table } from "../../src/report/index.js";
 import { formatNumber } from "../format.js";
 import { type Description, defineExperiment, type LabContext, type Verdict } from "../types.js";
-import { band, series, thin, thinEvery, Z } from "./common.js";
+import { band, KL_TEX, series, thin, thinEvery, Z } from "./common.js";
 import { biasOf, ratioAt } from "./exposure.js";
 import { TEACHER_FORCING } from "./feeds.js";
 import {
@@ -130,7 +130,7 @@ function evidence(d: AccumulationData, stated: AccumulationStated): string {
   const horizon = stated.horizon === null ? `the end (d = ${D})` : `d = ${Math.min(D, stated.horizon)}`;
   return [
     `Twin rollouts of the ${setup.seeds} teacher-forced ${setup.cell.toUpperCase()} model(s) (H = ${setup.hidden}, ${setup.steps} steps on text from a ${setup.order}-gram oracle) from the same ${setup.prefixLength}-token true prefixes, ${d.pairs} pairs, sampled with common random numbers so the twins are identical until generated step ${stated.errorStep}, where one is forced to a ${stated.forced === "random" ? "random wrong" : "least likely"} token (oracle probability ${f(d.forcedProbability)} on average, against ${f(d.cleanProbability)} for the clean twin's token).`,
-    `Excess per-step KL(P_oracle || P_model) after the error, perturbed minus clean, in nats (mean ± standard error over pairs): ${blocks
+    `Excess per-step ${KL_TEX} after the error, perturbed minus clean, in nats (mean ± standard error over pairs): ${blocks
       .slice(0, 6)
       .map((b) => `d = ${blockName(b)}: ${pm(b.mean, b.se)}`)
       .join(", ")}. ${reach}`,
@@ -161,7 +161,7 @@ function figures(d: AccumulationData, stated: AccumulationStated): Figure[] {
     {
       id: "q4-accumulation-excess",
       title: "What an early error costs at each later step",
-      caption: `Per-step KL(P_oracle || P_model) along the rollout with a forced error at step ${stated.errorStep}, minus along its clean twin, against the distance d after the error (mean over ${d.pairs} pairs, dashed: ± ${Z} standard errors).`,
+      caption: `Per-step ${KL_TEX} along the rollout with a forced error at step ${stated.errorStep}, minus along its clean twin, against the distance d after the error (mean over ${d.pairs} pairs, dashed: ± ${Z} standard errors).`,
       spec: {
         kind: "line",
         x: { label: "distance after the error d (steps)", log: true },
@@ -181,7 +181,7 @@ function figures(d: AccumulationData, stated: AccumulationStated): Figure[] {
       spec: {
         kind: "line",
         x: { label: "generated step t" },
-        y: { label: "KL(P_oracle || P_model) (nats)", zero: true },
+        y: { label: "KL(P_oracle ‖ P_model) (nats)", zero: true },
         series: [
           line("own rollouts", d.perStep.own),
           line("oracle continuations", d.perStep.oracle),

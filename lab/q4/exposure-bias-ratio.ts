@@ -5,7 +5,7 @@
 import type { Figure, Table } from "../../src/report/index.js";
 import { formatNumber } from "../format.js";
 import { type Description, defineExperiment, type LabContext, type Verdict } from "../types.js";
-import { band, MIN_EXCESS, series, thin, thinEvery, Z } from "./common.js";
+import { band, KL_TEX, MIN_EXCESS, RATIO_TEX, series, thin, thinEvery, Z } from "./common.js";
 import { biasOf, ratioAt } from "./exposure.js";
 import { type FeedSpec, feedLabel } from "./feeds.js";
 import { type Q4Setup, q4Context, q4Setup } from "./setup.js";
@@ -137,9 +137,9 @@ function evidence(d: ExposureBiasData, stated: ExposureBiasStated): string {
   const r = final(d);
   return [
     `${d.perSeed.length} ${setup.cell.toUpperCase()} model(s) (H = ${setup.hidden}) trained with ${feedLabel(stated.training)} for ${setup.steps} steps on text from a known ${setup.order}-gram oracle.`,
-    `What training suggests: KL(P_oracle || P_model) on true contexts, ${pm(d.trainingKL.mean, d.trainingKL.se)} nats/char on the validation text; along oracle continuations of ${d.rollouts} true prefixes ${f(d.oraclePerStep)} per step.`,
+    `What training suggests: ${KL_TEX} on true contexts, ${pm(d.trainingKL.mean, d.trainingKL.se)} nats/char on the validation text; along oracle continuations of ${d.rollouts} true prefixes ${f(d.oraclePerStep)} per step.`,
     `At inference, fed its own samples (temperature ${stated.temperature}), ${f(d.ownPerStep)} per step over ${L} steps.`,
-    `Accumulated ratio accModel/accOracle (mean ± standard error over seeds and rollouts): ${pm(d.ratioAt10.mean, d.ratioAt10.se)} at l = ${Math.min(10, L)}, ${pm(d.ratioAtQuarter.mean, d.ratioAtQuarter.se)} at l = ${Math.max(1, Math.floor(L / 4))}, ${pm(r.mean, r.se)} at l = ${L} (per seed ${r.values.map((v) => f(v, 4)).join(", ")}); ${TREND[trend(d)]}.`,
+    `Accumulated ratio ${RATIO_TEX} (mean ± standard error over seeds and rollouts): ${pm(d.ratioAt10.mean, d.ratioAt10.se)} at l = ${Math.min(10, L)}, ${pm(d.ratioAtQuarter.mean, d.ratioAtQuarter.se)} at l = ${Math.max(1, Math.floor(L / 4))}, ${pm(r.mean, r.se)} at l = ${L} (per seed ${r.values.map((v) => f(v, 4)).join(", ")}); ${TREND[trend(d)]}.`,
     `Along training (ratio at l = ${L}): ${stagesText(d.stages)}.`,
     `Decision: a stage is worse than training suggests when the ratio at l = ${L} exceeds 1 by more than ${Z} standard errors and by more than ${MIN_EXCESS * 100} %, and not worse when it is below 1 + ${MIN_EXCESS * 100} % by more than ${Z} standard errors; holds if worse at every stage of training measured, partly if at some, fails if not worse at every one, inconclusive if none is worse and some cannot be told either way.`,
   ].join(" ");
@@ -207,8 +207,7 @@ function figures(d: ExposureBiasData, stated: ExposureBiasStated): Figure[] {
     {
       id: "q4-exposure-bias-ratio",
       title: `Exposure bias of the ${name} models`,
-      caption:
-        "accModel(l) / accOracle(l): accumulated KL(P_oracle || P_model) along the model's own rollouts over that along oracle continuations of the same prefixes (1 = no exposure bias). Thick: mean over seeds.",
+      caption: `${RATIO_TEX}: accumulated ${KL_TEX} along the model's own rollouts over that along oracle continuations of the same prefixes (1 = no exposure bias). Thick: mean over seeds.`,
       spec: {
         kind: "line",
         x: { label: "length l" },
@@ -220,7 +219,7 @@ function figures(d: ExposureBiasData, stated: ExposureBiasStated): Figure[] {
     {
       id: "q4-exposure-bias-training",
       title: "Exposure bias along training",
-      caption: `ratio(${L}) of the ${name} models at parameter snapshots (mean over seeds; dashed: ± ${Z} standard errors).`,
+      caption: `The ratio at $l = ${L}$ of the ${name} models at parameter snapshots (mean over seeds; dashed: ± ${Z} standard errors).`,
       spec: {
         kind: "line",
         x: { label: "training step" },

@@ -7,6 +7,7 @@ import {
   oracleExposureBias,
   type SequenceModel,
 } from "../../src/index.js";
+import { texToText } from "../format.js";
 import type { LabContext } from "../types.js";
 import type { Q4Context } from "./setup.js";
 import { type Estimate, estimate, se } from "./stats.js";
@@ -88,7 +89,7 @@ export function biasOf(
 ): ExposureBias[] {
   return runs.map((run) =>
     exposureBiasOf(ctx, q, `${JSON.stringify(run.feed)}:${run.seed}:${step}`, temperature, () => {
-      ctx.progress(`Q4: exposure bias of ${feedLabel(run.feed)}, seed ${run.seed}, step ${step}`);
+      ctx.progress(`Q4: exposure bias of ${texToText(feedLabel(run.feed))}, seed ${run.seed}, step ${step}`);
       return step === q.setup.steps ? run.model : modelAt(q.setup, q.data, run, step);
     }),
   );

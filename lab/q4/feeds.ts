@@ -53,7 +53,7 @@ export function resolveFeed(spec: FeedSpec, steps: number): FeedMode {
   return { kind: "scheduled-sampling", schedule: resolveSchedule(spec.schedule, steps), pick: spec.pick };
 }
 
-/** A short name for tables and legends. */
+/** A short name for the text and tables, ε in TeX (legends take it through texToText). */
 export function feedLabel(spec: FeedSpec): string {
   switch (spec.kind) {
     case "teacher-forcing":
@@ -62,13 +62,13 @@ export function feedLabel(spec: FeedSpec): string {
       return `free running (prefix ${spec.prefix})`;
     case "scheduled-sampling": {
       const s = spec.schedule;
-      const tail = s.kind === "constant" ? `eps ${s.eps}` : `to eps ${s.endEps}`;
+      const tail = s.kind === "constant" ? `$\\varepsilon = ${s.eps}$` : `to $\\varepsilon = ${s.endEps}$`;
       return `scheduled sampling, ${s.kind} ${tail}${spec.pick === "argmax" ? ", argmax" : ""}`;
     }
   }
 }
 
-/** eps_i over the budget, for the figure of the schedules. */
+/** ε_i over the budget, for the figure of the schedules. */
 export function epsCurve(spec: ScheduleSpec, steps: number): number[] {
   const schedule = resolveSchedule(spec, steps);
   return Array.from({ length: steps }, (_, i) => epsAt(schedule, i));

@@ -5,7 +5,7 @@
 import type { Figure, Table } from "../../src/report/index.js";
 import { formatNumber } from "../format.js";
 import { type Description, defineExperiment, type LabContext, type Verdict } from "../types.js";
-import { series, thin, thinEvery, Z } from "./common.js";
+import { RATIO_TEX, series, thin, thinEvery, Z } from "./common.js";
 import { biasOf, type ExposureBias, ratioAt } from "./exposure.js";
 import { epsCurve, type FeedSpec, feedLabel, type ScheduleSpec, TEACHER_FORCING } from "./feeds.js";
 import { type Q4Context, type Q4Setup, q4Context } from "./setup.js";
@@ -128,8 +128,8 @@ function evidence(d: ScheduledSamplingData, stated: ScheduledSamplingStated): st
     .join("; ");
   return [
     `${setup.seeds} seed(s) per mode, ${setup.steps} steps, the same ${setup.cell.toUpperCase()} (H = ${setup.hidden}) and oracle text; the model's token is ${stated.pick === "sample" ? "sampled from its softmax" : "its argmax"} and fed back as a constant for backpropagation.`,
-    `Teacher forcing: validation loss ${f(tf.valLoss)} nats/char, exposure-bias ratio at l = ${L} ${pm(tf.ratio.mean, tf.ratio.se)}, own-rollout error ${f(tf.ownPerStep)} per step.`,
-    `Scheduled sampling (gap = |ratio - 1|, change against teacher forcing from the same seed; validation loss as the paired difference from teacher forcing): ${rows}.`,
+    `Teacher forcing: validation loss ${f(tf.valLoss)} nats/char, exposure-bias ratio ${pm(tf.ratio.mean, tf.ratio.se)} at l = ${L}, own-rollout error ${f(tf.ownPerStep)} per step.`,
+    `Scheduled sampling (gap = $\\lvert \\text{ratio} - 1\\rvert$, change against teacher forcing from the same seed; validation loss as the paired difference from teacher forcing): ${rows}.`,
     `Decision: a schedule ${narrowing ? "narrows" : "widens"} the gap when the change is ${narrowing ? `below -${Z}` : `above ${Z}`} standard errors; holds if every schedule does${narrowing ? " without a significantly higher validation loss" : ""}, partly if some do.`,
   ].join(" ");
 }
@@ -173,13 +173,13 @@ function figures(d: ScheduledSamplingData, stated: ScheduledSamplingStated): Fig
   return [
     {
       id: "q4-scheduled-sampling-eps",
-      title: "eps_i: probability of feeding the ground truth at training step i",
+      title: "$\\varepsilon_i$: probability of feeding the ground truth at training step $i$",
       caption:
-        "Each schedule decays from 1 to its final eps at the end of the budget; teacher forcing is eps = 1 throughout.",
+        "Each schedule decays from 1 to its final $\\varepsilon$ at the end of the budget; teacher forcing is $\\varepsilon = 1$ throughout.",
       spec: {
         kind: "line",
         x: { label: "training step i" },
-        y: { label: "eps_i", domain: [0, 1] },
+        y: { label: "εᵢ", domain: [0, 1] },
         series: stated.schedules.map((s) => {
           const t = thin(stepAxis, epsCurve(s, setup.steps), epsThin);
           return series(s.kind, t.x, t.y);
@@ -205,8 +205,7 @@ function figures(d: ScheduledSamplingData, stated: ScheduledSamplingStated): Fig
     {
       id: "q4-scheduled-sampling-ratio",
       title: "Exposure-bias curves per training mode",
-      caption:
-        "accModel(l) / accOracle(l), mean over seeds: 1 = no gap between the error on true contexts and on the model's own.",
+      caption: `${RATIO_TEX}, mean over seeds: 1 = no gap between the error on true contexts and on the model's own.`,
       spec: {
         kind: "line",
         x: { label: "length l" },
@@ -256,7 +255,7 @@ export const scheduledSampling = defineExperiment<ScheduledSamplingStated, Sched
   question: "Q4",
   title: "Scheduled sampling narrows the train-inference gap",
   claim:
-    "At each step, use the ground-truth token with probability eps and the model's own prediction otherwise, with eps decaying over training by a schedule; this narrows the gap between training and inference.",
+    "At each step, use the ground-truth token with probability $\\varepsilon$ and the model's own prediction otherwise, with $\\varepsilon$ decaying over training by a schedule; this narrows the gap between training and inference.",
   stated: {
     schedules: [
       { kind: "linear", endEps: 0.5 },

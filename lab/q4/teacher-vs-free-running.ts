@@ -2,9 +2,9 @@
 // budget: what is fed, whether the loss grows along the training window, and how fast each learns.
 
 import type { Figure, Table } from "../../src/report/index.js";
-import { formatNumber } from "../format.js";
+import { formatNumber, texToText } from "../format.js";
 import { type Description, defineExperiment, type LabContext, type Verdict } from "../types.js";
-import { FASTER, series, Z } from "./common.js";
+import { FASTER, KL_TEX, series, Z } from "./common.js";
 import { type FeedSpec, feedLabel, resolveFeed, TEACHER_FORCING } from "./feeds.js";
 import { type Q4Context, type Q4Setup, q4Context } from "./setup.js";
 import { type Estimate, estimate, last, mean, meanSeries, pm, se, stepsToReach } from "./stats.js";
@@ -201,6 +201,8 @@ const ORANGE = "#ff7f0e";
 
 function figures(d: TeacherForcingData, stated: TeacherForcingStated): Figure[] {
   const alt = feedLabel(stated.alternative);
+  // Legends are drawn by the plot, not typeset: plain text.
+  const altName = texToText(alt);
   const { teacher: cTF, alternative: cAlt } = d.curves;
   const perSeed = (c: ModeCurves, name: string, color: string) =>
     c.seeds.length < 2
@@ -220,9 +222,9 @@ function figures(d: TeacherForcingData, stated: TeacherForcingStated): Figure[] 
         y: { label: "validation loss (nats/char)" },
         series: [
           series("teacher forcing", cTF.step, cTF.valLoss, { width: 2.5, color: BLUE }),
-          series(alt, cAlt.step, cAlt.valLoss, { width: 2.5, color: ORANGE }),
+          series(altName, cAlt.step, cAlt.valLoss, { width: 2.5, color: ORANGE }),
           ...perSeed(cTF, "teacher forcing", BLUE),
-          ...perSeed(cAlt, alt, ORANGE),
+          ...perSeed(cAlt, altName, ORANGE),
         ],
         rules: [{ axis: "y", value: d.oracleLoss, label: "oracle" }],
       },
@@ -230,14 +232,14 @@ function figures(d: TeacherForcingData, stated: TeacherForcingStated): Figure[] 
     {
       id: "q4-teacher-forcing-kl-curves",
       title: "KL to the oracle on true contexts during training",
-      caption: "Mean KL(P_oracle || P_model) over the validation positions, mean over seeds.",
+      caption: `Mean ${KL_TEX} over the validation positions, mean over seeds.`,
       spec: {
         kind: "line",
         x: { label: "training step" },
         y: { label: "KL (nats/char)", log: true },
         series: [
           series("teacher forcing", cTF.step, cTF.valKL, { color: BLUE }),
-          series(alt, cAlt.step, cAlt.valKL, { color: ORANGE }),
+          series(altName, cAlt.step, cAlt.valKL, { color: ORANGE }),
         ],
       },
     },
@@ -251,8 +253,8 @@ function figures(d: TeacherForcingData, stated: TeacherForcingStated): Figure[] 
         y: { label: "loss (nats)" },
         series: [
           series("teacher-forced model, fed the truth", positions, d.positionLoss.teacher),
-          series(`teacher-forced model, fed as ${alt}`, positions, d.positionLoss.ownFed),
-          series(`${alt} model`, positions, d.positionLoss.alternative, { dashed: true }),
+          series(`teacher-forced model, fed as ${altName}`, positions, d.positionLoss.ownFed),
+          series(`${altName} model`, positions, d.positionLoss.alternative, { dashed: true }),
         ],
       },
     },

@@ -13,6 +13,7 @@ import {
   SequenceModel,
   Trainer,
 } from "../../src/index.js";
+import { texToText } from "../format.js";
 import type { LabContext } from "../types.js";
 import { type FeedSpec, feedLabel, resolveFeed } from "./feeds.js";
 import { type OracleText, type Q4Context, type Q4Setup, oracleText } from "./setup.js";
@@ -58,7 +59,7 @@ export function trainedRun(ctx: LabContext, setup: Q4Setup, feed: FeedSpec, seed
   const mode = resolveFeed(feed, setup.steps);
   return ctx.shared(`q4:run:${JSON.stringify(setup)}:${JSON.stringify(mode)}:${seed}`, () => {
     const data = oracleText(ctx, setup);
-    ctx.progress(`Q4: training ${feedLabel(feed)}, seed ${seed} (${setup.steps} steps)`);
+    ctx.progress(`Q4: training ${texToText(feedLabel(feed))}, seed ${seed} (${setup.steps} steps)`);
     const model = newModel(setup, data.V, { rng: ctx.rng(`q4:init:${seed}`) });
     const trainer = new Trainer({
       model,

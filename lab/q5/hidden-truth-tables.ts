@@ -84,10 +84,16 @@ function measureHidden(stated: HiddenStated, ctx: LabContext): HiddenData {
   const { hidden, alternative: alt, truthTables } = stated;
   const readings = [
     ...hidden.W.map((w, j) =>
-      readUnit(`h_${j + 1}: w = [${w.join(", ")}], b = ${hidden.b[j]}`, j, w, hidden.b[j], truthTables[j]),
+      readUnit(
+        `$h_${j + 1}$: $w = [${w.join(", ")}]$, $b = ${hidden.b[j]}$`,
+        j,
+        w,
+        hidden.b[j],
+        truthTables[j],
+      ),
     ),
     readUnit(
-      `h_${alt.unit + 1} as also written: w = [${alt.weights.join(", ")}], b = ${alt.bias}`,
+      `$h_${alt.unit + 1}$ as also written: $w = [${alt.weights.join(", ")}]$, $b = ${alt.bias}$`,
       alt.unit,
       alt.weights,
       alt.bias,
@@ -123,17 +129,20 @@ export function judgeHidden(data: { readings: readonly { wrongAt: readonly strin
   return data.readings.every((r) => r.wrongAt.length === 0) ? "holds" : "fails";
 }
 
-const intervalText = (i: [number, number] | null) =>
-  i ? `[${Number.isFinite(i[0]) ? i[0] : "−∞"}, ${Number.isFinite(i[1]) ? i[1] : "∞"})` : "none";
+/** A half-open interval of biases as TeX ("$[0, 1)$"), or "none". */
+const intervalTex = (i: [number, number] | null) =>
+  i
+    ? `$[${Number.isFinite(i[0]) ? i[0] : "-\\infty"}, ${Number.isFinite(i[1]) ? i[1] : "\\infty"})$`
+    : "none";
 
 function describeReading(r: UnitReading): string {
   const steps = PATTERNS.map(
     (m, k) =>
-      `${m.join("")}→step(${formatNumber(r.weights[0] * m[0] + r.weights[1] * m[1] + r.bias)}) = ${r.outputs[k]}`,
+      `${m.join("")}: $\\operatorname{step}(${formatNumber(r.weights[0] * m[0] + r.weights[1] * m[1] + r.bias)}) = ${r.outputs[k]}$`,
   ).join(", ");
   return (
     `${r.label}: ${steps}; truth table ${r.table.join("")} — ${r.wrongAt.length === 0 ? "matches" : `wrong at ${r.wrongAt.join(", ")}`}; ` +
-    `biases that would match with these weights: ${intervalText(r.biasInterval)}.`
+    `biases that would match with these weights: ${intervalTex(r.biasInterval)}.`
   );
 }
 
@@ -141,10 +150,10 @@ function describeEvidence(data: HiddenData): string {
   const first = data.readings[0];
   const nand =
     first.wrongAt.length > 0 && first.outputs.join("") === "1110"
-      ? " With b_1 = 3/2, h_1 computes NAND (not both 1), not NOR (both 0)."
+      ? " With $b_1 = 3/2$, $h_1$ computes NAND (not both 1), not NOR (both 0)."
       : "";
   const none = data.readings.some((r) => !r.biasInterval)
-    ? " With w = [1, −1] no bias gives both-0: 10 has the largest pre-activation of the four, so it cannot be 0 while 00 is 1."
+    ? " With $w = [1, -1]$ no bias gives both-0: 10 has the largest pre-activation of the four, so it cannot be 0 while 00 is 1."
     : "";
   return `${data.readings.map(describeReading).join(" ")}${nand}${none}`;
 }
@@ -155,10 +164,10 @@ function describeCorrection(data: HiddenData, verdict: Verdict, units: number): 
   const fixes = data.readings
     .slice(0, units)
     .filter((r) => r.wrongAt.length > 0)
-    .map((r) => `b_${r.unit + 1} = ${b[r.unit]} (any b_${r.unit + 1} in ${intervalText(r.biasInterval)})`);
+    .map((r) => `$b_${r.unit + 1} = ${b[r.unit]}$ (any $b_${r.unit + 1}$ in ${intervalTex(r.biasInterval)})`);
   return (
-    `W = [[${W.map((w) => w.join(", ")).join("], [")}]] with ${fixes.join(", ") || "the same biases"}, b = [${b.join(", ")}]: ` +
-    `h_1 = step(−m1 − m2 + ${b[0]}) is 1 only for 00 and h_2 = step(m1 + m2 ${b[1] < 0 ? "−" : "+"} ${Math.abs(b[1])}) only for 11 ` +
+    `$W = [[${W.map((w) => w.join(", ")).join("], [")}]]$ with ${fixes.join(", ") || "the same biases"}, $b = [${b.join(", ")}]$: ` +
+    `$h_1 = \\operatorname{step}(-m_1 - m_2 + ${b[0]})$ is 1 only for 00 and $h_2 = \\operatorname{step}(m_1 + m_2 ${b[1] < 0 ? "-" : "+"} ${Math.abs(b[1])})$ only for 11 ` +
     `(${data.correctedTablesMatch ? "both truth tables match" : "the truth tables still do not match"}). With the seed's output unit on top, the network then solves the task: ` +
     `${describeCheck(data.network, 2)}.`
   );
@@ -170,9 +179,9 @@ function unitsTable(data: HiddenData): Table {
     kind: "grid",
     title: "The hidden units on the four input pairs",
     columns: [
-      "m1 m2",
+      "$m_1\\,m_2$",
       ...data.readings.map((r) => r.label),
-      ...b.map((bj, j) => `corrected h_${j + 1} (b = ${bj})`),
+      ...b.map((bj, j) => `corrected $h_${j + 1}$ $(b = ${bj})$`),
     ],
     rows: PATTERNS.map((m, k) => [
       m.join(" "),
@@ -188,19 +197,19 @@ function biasFigure(data: HiddenData, stated: HiddenStated): Figure {
   const { biases, matrixForm, alternative } = data.biasSweep;
   return {
     id: "q5b-hidden-bias",
-    title: "Truth-table rows h_1 gets right, against its bias",
-    caption: `h_1 = step(w·m + b_1) against "both 0" (00→1, else 0). All four rows need b_1 in ${intervalText(data.readings[0].biasInterval)} with w = [${stated.hidden.W[0].join(", ")}].`,
+    title: "Truth-table rows $h_1$ gets right, against its bias",
+    caption: `$h_1 = \\operatorname{step}(w \\cdot m + b_1)$ against "both 0" (00→1, else 0). All four rows need $b_1$ in ${intervalTex(data.readings[0].biasInterval)} with $w = [${stated.hidden.W[0].join(", ")}]$.`,
     spec: {
       kind: "line",
-      x: { label: "b_1" },
+      x: { label: "b₁" },
       y: { label: "rows right (of 4)", domain: [0, 4] },
       series: [
         { name: `w = [${stated.hidden.W[0].join(", ")}]`, x: biases, y: matrixForm },
         { name: `w = [${stated.alternative.weights.join(", ")}]`, x: biases, y: alternative, dashed: true },
       ],
       rules: [
-        { axis: "x", value: stated.hidden.b[0], label: `seed b_1 = ${stated.hidden.b[0]}` },
-        { axis: "x", value: data.corrected.b[0], label: `corrected b_1 = ${data.corrected.b[0]}` },
+        { axis: "x", value: stated.hidden.b[0], label: `seed b₁ = ${stated.hidden.b[0]}` },
+        { axis: "x", value: data.corrected.b[0], label: `corrected b₁ = ${data.corrected.b[0]}` },
       ],
     },
   };
@@ -209,9 +218,9 @@ function biasFigure(data: HiddenData, stated: HiddenStated): Figure {
 export const hiddenTruthTables = defineExperiment<HiddenStated, HiddenData>({
   id: "Q5b.hidden",
   question: "Q5",
-  title: "the hidden step units h_1 (both 0) and h_2 (both 1)",
+  title: "the hidden step units $h_1$ (both 0) and $h_2$ (both 1)",
   claim:
-    'h(t) = step(W m(t) + b) with W = [[−1, −1], [1, 1]], b = [3/2, −3/2]; h_1 detects "both 0" (00→1, 01→0, 10→0, 11→0) and h_2 "both 1" (00→0, 01→0, 10→0, 11→1). The seed also writes w11 = 1, w12 = −1, b1 = 3/2 for h_1.',
+    '$h(t) = \\operatorname{step}(W m(t) + b)$ with $W = [[-1, -1], [1, 1]]$, $b = [3/2, -3/2]$; $h_1$ detects "both 0" (00→1, 01→0, 10→0, 11→0) and $h_2$ "both 1" (00→0, 01→0, 10→0, 11→1). The seed also writes $w_{11} = 1$, $w_{12} = -1$, $b_1 = 3/2$ for $h_1$.',
   stated: {
     hidden: Q5B_SEED_HIDDEN,
     alternative: { unit: 0, weights: [1, -1], bias: 3 / 2 },

@@ -143,7 +143,7 @@ function describeAsWritten(data: OutputData): string {
   ).length;
   if (alwaysOne > 0)
     each.push(
-      `${alwaysOne === data.asWritten.length ? "Both" : "It"} output${alwaysOne === 1 ? "s" : ""} 1 on every sequence: their h_1 fires for 01 and 10 too (see Q5b.hidden), so v·h(t) >= 1 for every pair and y_t = y_{t−1} = 1.`,
+      `${alwaysOne === data.asWritten.length ? "Both" : "It"} output${alwaysOne === 1 ? "s" : ""} 1 on every sequence: their $h_1$ fires for 01 and 10 too (see Q5b.hidden), so $v \\cdot h(t) \\ge 1$ for every pair and $y_t = y_{t-1} = 1$.`,
     );
   return each.join(" ");
 }
@@ -151,9 +151,9 @@ function describeAsWritten(data: OutputData): string {
 function describeEvidence(data: OutputData, o: Q5bOutput): string {
   const literal = data.literalDisagreements === 0 ? "exactly" : `not (${data.literalDisagreements} differ)`;
   return (
-    `The output unit as one recurrent step unit with y_0 = (c' − c)/r = ${formatNumber(data.y0)} (so r·y_0 + c = c' at t = 1); on all ${formatNumber(4 ** data.literalLength)} pair sequences ` +
+    `The output unit as one recurrent step unit with $y_0 = (c' - c)/r$ = ${formatNumber(data.y0)} (so $r y_0 + c = c'$ at $t = 1$); on all ${formatNumber(4 ** data.literalLength)} pair sequences ` +
     `of length ${data.literalLength} it gives ${literal} the seed's two formulas taken literally. ` +
-    `On a hidden layer that computes the seed's truth tables (h_1 both 0, h_2 both 1: v·h(t) = 1 iff m1 = m2), y_t = step(v·h(t) + ${o.r}·y_{t−1} ${o.c < 0 ? "−" : "+"} ${Math.abs(o.c)}) ` +
+    `On a hidden layer that computes the seed's truth tables ($h_1$ both 0, $h_2$ both 1: $v \\cdot h(t) = 1$ iff $m_1 = m_2$), $y_t = \\operatorname{step}(v \\cdot h(t) + ${o.r} \\cdot y_{t-1} ${o.c < 0 ? "-" : "+"} ${Math.abs(o.c)})$ ` +
     `is checked on ${describeCheck(data.network, 2)}. ${describeAsWritten(data)} ${describeLearned(data.learned, 2)}`
   );
 }
@@ -164,11 +164,11 @@ function describeCorrection(data: OutputData, verdict: Verdict, o: Q5bOutput): s
   const seed = Q5B_SEED_OUTPUT;
   const seedWorks = grid.some((g) => g.c === seed.c && g.cFirst === seed.cFirst);
   if (grid.length === 0)
-    return `No (c, c') on a grid of halves solves the task with v = [${o.v.join(", ")}], r = ${o.r}; the seed's v = [1, 1], r = 1, c = −3/2, c' = −1/2 does.`;
+    return `No $(c, c')$ on a grid of halves solves the task with $v = [${o.v.join(", ")}]$, $r = ${o.r}$; the seed's $v = [1, 1]$, $r = 1$, $c = -3/2$, $c' = -1/2$ does.`;
   return (
-    `With v = [${o.v.join(", ")}] and r = ${o.r}, these (c, c') on a grid of halves solve the task (all pairs up to length ${WORKING_BIAS_LENGTH}): ` +
+    `With $v = [${o.v.join(", ")}]$ and $r = ${o.r}$, these $(c, c')$ on a grid of halves solve the task (all pairs up to length ${WORKING_BIAS_LENGTH}): ` +
     grid.map((g) => `(${g.c}, ${g.cFirst})`).join(", ") +
-    (seedWorks ? `; e.g. the seed's c = −3/2, c' = −1/2.` : ".")
+    (seedWorks ? `; e.g. the seed's $c = -3/2$, $c' = -1/2$.` : ".")
   );
 }
 
@@ -187,19 +187,19 @@ function outputFigures(data: OutputData): Figure[] {
     ),
     ...learnedFigures("q5b-output", data.learned, [
       ...data.asWritten.map((h, k) => ({
-        name: `as written (${k === 0 ? "matrix" : "alt. h_1"})`,
+        name: `as written (${k === 0 ? "matrix" : "alt. h₁"})`,
         random: h.check.random,
       })),
       { name: "corrected hidden + seed output", random: data.network.random },
     ]),
     {
       id: "q5b-output-trace",
-      title: "y_t along (0,0)(1,1)(0,0)(1,1)(0,1)(0,0)",
-      caption: "The pairs agree for four steps, then differ: y must drop to 0 and stay there.",
+      title: "$y_t$ along (0,0)(1,1)(0,0)(1,1)(0,1)(0,0)",
+      caption: "The pairs agree for four steps, then differ: $y$ must drop to 0 and stay there.",
       spec: {
         kind: "line",
         x: { label: "t" },
-        y: { label: "y_t", domain: [-0.1, 1.1] },
+        y: { label: "yₜ", domain: [-0.1, 1.1] },
         series: [
           {
             name: "truth-table hidden layer + seed output",
@@ -227,15 +227,15 @@ function outputFigures(data: OutputData): Figure[] {
 export const recurrentOutput = defineExperiment<OutputStated, OutputData>({
   id: "Q5b.output",
   question: "Q5",
-  title: "the recurrent output unit y_t",
+  title: "the recurrent output unit $y_t$",
   claim:
-    "y_t = step(v · h(t) + r y_{t−1} + c) for t >= 2 with v = [1, 1], r = 1, c = −3/2; and y_1 = step(v · h(1) + c') with c' = −1/2.",
+    "$y_t = \\operatorname{step}(v \\cdot h(t) + r y_{t-1} + c)$ for $t \\ge 2$ with $v = [1, 1]$, $r = 1$, $c = -3/2$; and $y_1 = \\operatorname{step}(v \\cdot h(1) + c')$ with $c' = -1/2$.",
   stated: {
     output: Q5B_SEED_OUTPUT,
     hidden: Q5B_CORRECTED_HIDDEN,
     literalHidden: [
-      { label: "seed, W = [[−1, −1], [1, 1]], b = [3/2, −3/2]", hidden: Q5B_SEED_HIDDEN },
-      { label: "seed, h_1 with w11 = 1, w12 = −1, b1 = 3/2", hidden: Q5B_SEED_HIDDEN_ALT },
+      { label: "seed, $W = [[-1, -1], [1, 1]]$, $b = [3/2, -3/2]$", hidden: Q5B_SEED_HIDDEN },
+      { label: "seed, $h_1$ with $w_{11} = 1$, $w_{12} = -1$, $b_1 = 3/2$", hidden: Q5B_SEED_HIDDEN_ALT },
     ],
   },
   cost: 8,

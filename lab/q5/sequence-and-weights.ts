@@ -75,7 +75,7 @@ export function judgeWeights(data: { seed: { check: CheckCounts } }): Verdict {
 }
 
 const describeParams = (p: Q5aParams) =>
-  `g = ${p.g}, w1 = ${p.w1}, w2 = ${p.w2}, b2 = ${p.b2}, h_0 = ${p.h0}, f = ${p.f}, w3 = ${p.w3}, b3 = ${p.b3}`;
+  `$g = \\operatorname{${p.g}}$, $w_1 = ${p.w1}$, $w_2 = ${p.w2}$, $b_2 = ${p.b2}$, $h_0 = ${p.h0}$, $f = \\operatorname{${p.f}}$, $w_3 = ${p.w3}$, $b_3 = ${p.b3}$`;
 
 /** The first candidate that solves the task: the correction. */
 const correctedOf = (data: WeightsData) => data.candidates.find((c) => solves(c.check)) ?? null;
@@ -89,11 +89,11 @@ function describeCounterexample(data: WeightsData): string {
   const last = h.length - 1;
   const drift =
     p.g === "identity" && cex.text === "1".repeat(last)
-      ? `: with g the identity h_t does not saturate at 1 but moves by w1 + (w2 − 1)·h + b2 = ${formatNumber(p.w1 + (p.w2 - 1) * h[last - 1] + p.b2)} per 1`
+      ? `: with $g$ the identity $h_t$ does not saturate at 1 but moves by $w_1 + (w_2 - 1) h + b_2$ = ${formatNumber(p.w1 + (p.w2 - 1) * h[last - 1] + p.b2)} per 1`
       : "";
   return (
-    `Along ${cex.text} the state is h = ${h.map((v) => formatNumber(v)).join(", ")} (h_0 first), so y_${last} = ` +
-    `${p.f}(w3·h_${last} + b3) = ${p.f}(${formatNumber(p.w3 * h[last] + p.b3)}) = ${cex.got} where the task wants ${cex.expected}${drift}. `
+    `Along ${cex.text} the state is $h$ = ${h.map((v) => formatNumber(v)).join(", ")} ($h_0$ first), so ` +
+    `$y_{${last}} = \\operatorname{${p.f}}(w_3 h_{${last}} + b_3) = \\operatorname{${p.f}}(${formatNumber(p.w3 * h[last] + p.b3)}) = ${cex.got}$ where the task wants ${cex.expected}${drift}. `
   );
 }
 
@@ -109,7 +109,7 @@ function describeEvidence(data: WeightsData): string {
         const alwaysOne = c.change.g === "step" && c.params.b3 === 0;
         return (
           `Candidate "${c.label}" fails too: shortest counterexample ${c.check.exhaustive.counterexample?.text ?? "(random)"}, ` +
-          `${percent(c.check.exhaustive.errorRate)} of outputs wrong${alwaysOne ? " (h_t is 0 or 1 and step(0) = 1, so y = step(h_t) is always 1)" : ""}. `
+          `${percent(c.check.exhaustive.errorRate)} of outputs wrong${alwaysOne ? " ($h_t$ is 0 or 1 and $\\operatorname{step}(0) = 1$, so $y = \\operatorname{step}(h_t)$ is always 1)" : ""}. `
         );
       })
       .join("") +
@@ -161,8 +161,8 @@ function candidateTable(data: WeightsData): Table {
 function traceSeries(name: string, trace: WiredRun) {
   const x = TRACE_INPUT.map((_, k) => k + 1);
   return [
-    { name: `${name} h_t`, x, y: trace.states[0].slice(1).map((h) => plotNumber(h[0])), dots: true },
-    { name: `${name} y_t`, x, y: trace.outputs.map((y) => plotNumber(y[0])), dashed: true },
+    { name: `${name} hₜ`, x, y: trace.states[0].slice(1).map((h) => plotNumber(h[0])), dots: true },
+    { name: `${name} yₜ`, x, y: trace.outputs.map((y) => plotNumber(y[0])), dashed: true },
   ];
 }
 
@@ -179,11 +179,11 @@ function weightsFigures(data: WeightsData): Figure[] {
       id: "q5a-weights-trace",
       title: "The hidden state along 11111011",
       caption:
-        "With g the identity h_t falls below 0 after three 1s; with g = step it stays 1 until the first 0.",
+        "With $g$ the identity $h_t$ falls below 0 after three 1s; with $g = \\operatorname{step}$ it stays 1 until the first 0, and the corrected $y_t$ (dashed) runs on it.",
       spec: {
         kind: "line",
         x: { label: "t" },
-        y: { label: "h_t and y_t" },
+        y: { label: "hₜ and yₜ" },
         series: [
           ...traceSeries("seed", data.seed.trace),
           ...(corrected ? traceSeries("corrected", corrected.trace) : []),
@@ -218,14 +218,18 @@ export const sequenceAndWeights = defineExperiment<WeightsStated, WeightsData>({
   question: "Q5",
   title: "the seed's weights for the sequence AND",
   claim:
-    'h_t = g(w1 x_t + w2 h_{t−1} + b2), y_t = f(w3 h_t + b3), with h_0 = 1, w1 = w2 = 1, b2 = −3/2, f = step, w3 = 1, b3 = 0, and g the identity (the seed\'s words: "g(n) = n").',
+    "$h_t = g(w_1 x_t + w_2 h_{t-1} + b_2)$, $y_t = f(w_3 h_t + b_3)$, with $h_0 = 1$, $w_1 = w_2 = 1$, $b_2 = -3/2$, $f = \\operatorname{step}$, $w_3 = 1$, $b_3 = 0$, and $g$ the identity (the seed's words: $g(n) = n$).",
   stated: {
     params: Q5A_SEED,
     candidates: [
-      { label: "g = step (h_t = x_t AND h_{t−1}, as the seed intends)", change: { g: "step" } },
-      { label: "g = step and b3 = −1/2", change: { g: "step", b3: Q5A_CORRECTED.b3 } },
       {
-        label: "g kept the identity, b2 = −1, b3 = −1/2 (h_t = h_0 − number of 0s so far)",
+        label: "$g = \\operatorname{step}$ ($h_t = x_t \\text{ AND } h_{t-1}$, as the seed intends)",
+        change: { g: "step" },
+      },
+      { label: "$g = \\operatorname{step}$ and $b_3 = -1/2$", change: { g: "step", b3: Q5A_CORRECTED.b3 } },
+      {
+        label:
+          "$g$ kept the identity, $b_2 = -1$, $b_3 = -1/2$ ($h_t$ is $h_0$ minus the number of 0s so far)",
         change: { b2: -1, b3: -1 / 2 },
       },
     ],

@@ -8,7 +8,7 @@ export const sequenceEqualTask = taskExperiment({
   id: "Q5b.task",
   title: "the two-sequence equality task",
   claim:
-    "Two binary input sequences m1, m2; the output y_t is 1 exactly when the two sequences agree at every step 1..t.",
+    "Two binary input sequences $m_1$, $m_2$; the output $y_t$ is 1 exactly when the two sequences agree at every step 1..t.",
   task: SEQUENCE_EQUAL,
   stated: {
     allowed: [

@@ -97,7 +97,7 @@ function describeTask(task: BinaryTask, data: TaskData, verdict: Verdict, stated
   const allowed = stated.allowed.map((a) => a.join("")).join(" or ");
   const net = data.network.net;
   const evidence =
-    `Definition, literally: y_t = 1 iff every input so far is ${allowed}. The reference implementation (${task.description}, ` +
+    `Definition, literally: $y_t = 1$ iff every input so far is ${allowed}. The reference implementation (${task.definition}, ` +
     `a two-state automaton) against it on all ${formatNumber(data.sequences)} ${task.inputSize === 1 ? "sequences" : "pairs of sequences"} ` +
     `of length ${data.definitionLength} (so every prefix): ${data.mismatches} disagree${data.firstMismatch ? ` (first: ${data.firstMismatch})` : ""}. ` +
     `The hand-wired network ${net.name} (${equations(net, true)}) on the reference: ${describeCheck(data.network, task.inputSize)}.`;
@@ -106,7 +106,7 @@ function describeTask(task: BinaryTask, data: TaskData, verdict: Verdict, stated
     verdict === "holds"
       ? null
       : data.mismatches > 0
-        ? `The task as the seed states it is y_t = 1 iff every input so far is ${intended}; ` +
+        ? `The task as the seed states it is $y_t = 1$ iff every input so far is ${intended}; ` +
           `the definition given (every input so far is ${allowed}) is another task.`
         : `${net.name} does not solve the task: see Q5${task.inputSize === 1 ? "a.weights" : "b.hidden and Q5b.output"} for the weights that do.`;
   const examples: Table = {

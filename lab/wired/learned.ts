@@ -69,8 +69,8 @@ export function describeLearned(l: Learned, width: TaskWidth): string {
   const each = l.runs
     .map(
       (r) =>
-        `seed ${r.seed}: final BCE ${formatNumber(r.finalLoss, 2)}, ${formatNumber(r.exhaustive.wrong)} wrong of ${formatNumber(r.exhaustive.outputs)} exhaustive outputs (length <= ${r.exhaustive.maxLength}), ` +
-        `${percent(r.random.errorRate)} wrong on length ${r.random.length}, mean |h| ${formatNumber(r.saturation, 2)}`,
+        `seed ${r.seed}: final BCE ${formatNumber(r.finalLoss, 2)}, ${formatNumber(r.exhaustive.wrong)} wrong of ${formatNumber(r.exhaustive.outputs)} exhaustive outputs (length ≤ ${r.exhaustive.maxLength}), ` +
+        `${percent(r.random.errorRate)} wrong on length ${r.random.length}, mean $\\lvert h\\rvert$ ${formatNumber(r.saturation, 2)}`,
     )
     .join("; ");
   const drift = l.runs.filter((r) => r.exhaustive.wrong === 0 && r.random.wrong > 0).length;

@@ -88,14 +88,14 @@ export const percent = (v: number): string => `${formatNumber(100 * v, v > 0.999
 
 export function describeExhaustive(r: ExhaustiveReport, width: TaskWidth): string {
   const kind = width === 1 ? "binary sequences" : "pairs of binary sequences";
-  const base = `all ${formatNumber(r.outputs)} ${kind} of length 1..${r.maxLength} (every output y_t of every one)`;
+  const base = `all ${formatNumber(r.outputs)} ${kind} of length 1..${r.maxLength} (every output $y_t$ of every one)`;
   const c = r.counterexample;
   if (r.wrong === 0 || c === null) return `${base}: no wrong output`;
   const full = (2 ** width) ** r.maxLength;
   return (
     `${base}: ${formatNumber(r.wrong)} wrong outputs (${percent(r.errorRate)}); ${formatNumber(r.wrongSequences)} of the ${formatNumber(full)} ` +
     `sequences of length ${r.maxLength} (${percent(r.wrongSequenceRate)}) have at least one; shortest counterexample ${c.text}: ` +
-    `y_${c.inputs.length} = ${formatNumber(c.got)}, expected ${c.expected} (outputs ${c.outputs.join("")})`
+    `$y_{${c.inputs.length}}$ = ${formatNumber(c.got)}, expected ${c.expected} (outputs ${c.outputs.join("")})`
   );
 }
 
@@ -118,10 +118,26 @@ export function describeCheck(c: NetCheck, width: TaskWidth): string {
   return `${describeExhaustive(c.exhaustive, width)}; ${describeRandom(c.random)}; ${describeProof(c.proof)}`;
 }
 
-/** The network's unit equations on one line, then (when asked) its initial states. */
+/** The network's unit equations on one line, then (when asked) its initial states, each a TeX formula. */
 export function equations(net: WiredNet, withInitial = false): string {
   const { units, initial } = wiredEquations(net);
-  return [...units, ...(withInitial ? [initial] : [])].join("; ");
+  return [...units, ...(withInitial ? initial.split(", ") : [])].map(equationTex).join("; ");
+}
+
+/** One printed equation ("h1_t = step(1·m1_t − 1.5)") as TeX ("$h_{1,t} = \operatorname{step}(1 \cdot m_{1,t} - 1.5)$"):
+ *  a numbered name's number joins its time subscript, so that h1_t reads as the $h_1$ of the text. */
+export function equationTex(line: string): string {
+  const tex = line
+    .replace(
+      /\b([a-z])(\d+)_(?:\{([^}]*)\}|(\w))/g,
+      (_, name, k, braced, single) => `${name}_{${k},${braced ?? single}}`,
+    )
+    .replace(/·/g, " \\cdot ")
+    .replace(/−/g, "-")
+    .replace(/\bstep\(/g, "\\operatorname{step}(")
+    .replace(/\bsigmoid\(/g, "\\sigma(")
+    .replace(/\btanh\(/g, "\\tanh(");
+  return `$${tex}$`;
 }
 
 /** Fraction of length-t sequences whose y_t is wrong, t = 1..L, as a line series. */
@@ -140,11 +156,11 @@ export function errorFigure(id: string, title: string, series: ReturnType<typeof
     id,
     title,
     caption:
-      "Over all input sequences of each length t: the fraction whose output y_t is wrong. Log scale: a network with no wrong output draws no line.",
+      "Over all input sequences of each length $t$: the fraction whose output $y_t$ is wrong. Log scale: a network with no wrong output draws no line.",
     spec: {
       kind: "line",
       x: { label: "sequence length t" },
-      y: { label: "wrong y_t (fraction)", log: true },
+      y: { label: "wrong yₜ (fraction)", log: true },
       series,
     },
   };

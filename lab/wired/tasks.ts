@@ -9,7 +9,10 @@ export type TaskWidth = 1 | 2;
 
 export interface BinaryTask {
   id: string;
+  /** The task in plain text (the web lab shows it as is). */
   description: string;
+  /** The same in the lab's text: formulas as TeX in `$…$`. */
+  definition: string;
   /** Width of x_t (1 for the sequence AND, 2 for the pair of sequences m1, m2). */
   inputSize: TaskWidth;
   /** The automaton: its state before any input, its next state, and y_t read from the state. */
@@ -43,6 +46,7 @@ export function definitionTargets(
 export const SEQUENCE_AND: BinaryTask = {
   id: "sequence-and",
   description: "y_t = 1 iff x_1 = … = x_t = 1",
+  definition: "$y_t = 1$ iff $x_1 = \\ldots = x_t = 1$",
   inputSize: 1,
   start: 1,
   next: (state, x, o) => (state === 1 && x[o] === 1 ? 1 : 0),
@@ -56,6 +60,7 @@ export const SEQUENCE_AND: BinaryTask = {
 export const SEQUENCE_EQUAL: BinaryTask = {
   id: "sequence-equal",
   description: "y_t = 1 iff m1_i = m2_i for every i <= t",
+  definition: "$y_t = 1$ iff $m_{1,i} = m_{2,i}$ for every $i \\le t$",
   inputSize: 2,
   start: 1,
   next: (state, x, o) => (state === 1 && x[o] === x[o + 1] ? 1 : 0),

@@ -1,7 +1,9 @@
 // rnnlab/report: self-contained HTML pages of figures and tables, the training report, and the one
-// number formatter (pure: no Node imports, runs in a browser too). The page's HTML escaping and its
-// inlined client script stay private.
+// number formatter (pure: no Node imports, runs in a browser too). Text is escaped as it goes into a
+// page (its `$…$` formulas typeset by textHtml); rawHtml marks HTML to insert as is. The inlined
+// client script stays private.
 
+export { type Html, rawHtml } from "./escape.js";
 export { formatNumber } from "./format.js";
 export { textHtml } from "./math.js";
 export {

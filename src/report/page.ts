@@ -5,9 +5,11 @@
 
 import { CLIENT_SCRIPT, REPORT_DATA_ID } from "./client.js";
 import { formatNumber } from "./format.js";
-import { escapeHtml, type Html, isHtml, jsonForScript, scriptForInline, toHtml } from "./escape.js";
+import { escapeHtml, type Html, isHtml, jsonForScript, scriptForInline } from "./escape.js";
+import { textHtml } from "./math.js";
 import type { PlotSpec } from "./spec.js";
 import { PAGE_CSS } from "./style.js";
+import { renderTable } from "./table.js";
 
 /** The library sources inlined in the page: d3 7's and Observable Plot 0.6's UMD bundles. */
 export interface ReportAssets {
@@ -48,6 +50,8 @@ export interface GridTable {
   title?: string;
   columns: (string | GridColumn)[];
   rows: CellValue[][];
+  /** Show the first n rows; the rest fold into a `<details>` ("Show 91 more rows") under the same columns. */
+  visibleRows?: number;
 }
 
 export type Table = KeyValueTable | GridTable;
@@ -63,9 +67,9 @@ export interface Stat {
 }
 
 /**
- * A section of the page, rendered in this order: heading, prose, notes, stats, tables, figures.
- * Text given as a string is escaped (a string of prose is split into paragraphs at blank lines);
- * Html (rawHtml) is inserted as is.
+ * A section of the page, rendered in this order: heading, prose, notes, stats, tables, figures,
+ * subsections. Text given as a string is escaped, its `$…$` spans typeset as TeX (textHtml; a string
+ * of prose is split into paragraphs at blank lines); Html (rawHtml) is inserted as is.
  */
 export interface Section {
   /** The section element's id (default: made from the heading). */
@@ -77,6 +81,14 @@ export interface Section {
   stats?: Stat[];
   tables?: Table[];
   figures?: Figure[];
+  /** The body folds under its heading (a `<details>`), open or closed at first; by default it does not fold. */
+  collapsible?: "open" | "closed";
+  /** Sections inside this one, after its own content, with headings a level down (h3, then h4). */
+  subsections?: Section[];
+  /** A short label after the heading and its link in the contents, e.g. a verdict. */
+  tag?: { label: string; tone?: Stat["tone"] };
+  /** The section's link text in the contents (default: the heading). */
+  tocLabel?: string;
 }
 
 export interface PageOptions {
@@ -97,11 +109,6 @@ export interface ReportData {
 
 const ID = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
-/**
- * Formats a number for a table: integers, and others from 1000 rounded to integers, with thousands
- * separators; others to `digits` significant digits, in exponent form below 1e-3 and from 1e6.
- */
-
 /** An id made from a heading: lower case, runs of other characters as `-`, starting with a letter. */
 export function slug(text: string): string {
   const s = text
@@ -112,57 +119,23 @@ export function slug(text: string): string {
   return /^[a-z]/.test(s) ? s : `s-${s || "section"}`;
 }
 
-function cellHtml(value: CellValue): string {
-  if (value === null || value === undefined) return "";
-  if (typeof value === "number") return escapeHtml(formatNumber(value));
-  if (typeof value === "string") return escapeHtml(value);
-  if (isHtml(value)) return value.html;
-  return `<pre class="pre">${escapeHtml(value.pre)}</pre>`;
-}
-
-function renderTable(table: Table): string {
-  const title = table.title ? `<caption>${escapeHtml(table.title)}</caption>` : "";
-  if (table.kind === "kv") {
-    const rows = table.rows
-      .map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${cellHtml(v)}</td></tr>`)
-      .join("\n");
-    return `<table class="kv">${title}<tbody>\n${rows}\n</tbody></table>`;
-  }
-  const columns = table.columns.map((c) => (typeof c === "string" ? { label: c } : c));
-  const colgroup = columns.some((c) => c.width)
-    ? `<colgroup>${columns.map((c) => (c.width ? `<col style="width:${escapeHtml(c.width)}">` : "<col>")).join("")}</colgroup>`
-    : "";
-  const head = columns
-    .map((c) => `<th scope="col"${alignAttr(c.align)}>${escapeHtml(c.label)}</th>`)
-    .join("");
-  const body = table.rows
-    .map((row) => {
-      const cells = row.map((v, i) => {
-        const align = columns[i]?.align ?? (typeof v === "number" ? "right" : undefined);
-        return `<td${alignAttr(align)}>${cellHtml(v)}</td>`;
-      });
-      return `<tr>${cells.join("")}</tr>`;
-    })
-    .join("\n");
-  return `<table class="grid">${title}${colgroup}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
-}
-
-function alignAttr(align: "left" | "right" | undefined): string {
-  return align === "right" ? ' class="num"' : "";
-}
-
 function renderStat(stat: Stat): string {
-  const value = typeof stat.value === "number" ? formatNumber(stat.value) : stat.value;
-  const note = stat.note ? `<div class="stat-note">${escapeHtml(stat.note)}</div>` : "";
-  return `<div class="stat tone-${stat.tone ?? "neutral"}"><div class="stat-label">${escapeHtml(stat.label)}</div><div class="stat-value">${escapeHtml(value)}</div>${note}</div>`;
+  const value = typeof stat.value === "number" ? formatNumber(stat.value) : textHtml(stat.value);
+  const note = stat.note ? `<div class="stat-note">${textHtml(stat.note)}</div>` : "";
+  return `<div class="stat tone-${stat.tone ?? "neutral"}"><div class="stat-label">${textHtml(stat.label)}</div><div class="stat-value">${value}</div>${note}</div>`;
+}
+
+/** Text with `$…$` formulas typeset, or Html as is. */
+function richHtml(content: string | Html): string {
+  return isHtml(content) ? content.html : textHtml(content);
 }
 
 function renderFigure(figure: Figure): string {
   const caption =
-    figure.caption === undefined ? "" : ` <span class="caption">${toHtml(figure.caption)}</span>`;
+    figure.caption === undefined ? "" : ` <span class="caption">${richHtml(figure.caption)}</span>`;
   return [
     `<figure id="${figure.id}" class="fig" data-plot="${escapeHtml(figure.spec.kind)}">`,
-    `<figcaption><span class="fig-title">${escapeHtml(figure.title)}</span>${caption}</figcaption>`,
+    `<figcaption><span class="fig-title">${textHtml(figure.title)}</span>${caption}</figcaption>`,
     `<div class="plot"><p class="plot-pending">Drawing…</p></div>`,
     "</figure>",
   ].join("\n");
@@ -179,24 +152,76 @@ function paragraphs(prose: Section["prose"]): string {
             .split(/\n\s*\n/)
             .map((s) => s.trim())
             .filter((s) => s.length > 0)
-            .map((s) => `<p>${escapeHtml(s)}</p>`),
+            .map((s) => `<p>${textHtml(s)}</p>`),
     )
     .join("\n");
 }
 
-function renderSection(section: Section, id: string): string {
-  const out = [`<section id="${id}">`, `<h2>${escapeHtml(section.heading)}</h2>`];
+/** The heading's text (or another) and the section's tag, if any. */
+function headingHtml(section: Section, text = section.heading): string {
+  const tag = section.tag
+    ? ` <span class="tag tone-${section.tag.tone ?? "neutral"}">${textHtml(section.tag.label)}</span>`
+    : "";
+  return `${textHtml(text)}${tag}`;
+}
+
+/** A section: heading (h2, h3 in a section, h4 below), body, subsections; all in a <details> when collapsible. */
+function renderSection(section: Section, ids: Map<Section, string>, level: number): string {
+  const heading = `<h${level}>${headingHtml(section)}</h${level}>`;
+  const body: string[] = [];
   const prose = paragraphs(section.prose);
-  if (prose) out.push(`<div class="prose">${prose}</div>`);
-  for (const note of section.notes ?? []) out.push(`<p class="note">${toHtml(note)}</p>`);
-  if (section.stats?.length) out.push(`<div class="stats">${section.stats.map(renderStat).join("")}</div>`);
+  if (prose) body.push(`<div class="prose">${prose}</div>`);
+  for (const note of section.notes ?? []) body.push(`<p class="note">${richHtml(note)}</p>`);
+  if (section.stats?.length) body.push(`<div class="stats">${section.stats.map(renderStat).join("")}</div>`);
   const tables = section.tables ?? [];
   const kv = tables.filter((t) => t.kind === "kv");
-  if (kv.length > 0) out.push(`<div class="kv-tables">${kv.map(renderTable).join("\n")}</div>`);
-  for (const t of tables) if (t.kind === "grid") out.push(`<div class="table-wrap">${renderTable(t)}</div>`);
-  for (const f of section.figures ?? []) out.push(renderFigure(f));
-  out.push("</section>");
-  return out.join("\n");
+  if (kv.length > 0) body.push(`<div class="kv-tables">${kv.map(renderTable).join("\n")}</div>`);
+  for (const t of tables) if (t.kind === "grid") body.push(renderTable(t));
+  for (const f of section.figures ?? []) body.push(renderFigure(f));
+  for (const sub of section.subsections ?? []) body.push(renderSection(sub, ids, Math.min(4, level + 1)));
+  const id = ids.get(section) as string;
+  const tag = level === 2 ? "section" : "article";
+  if (!section.collapsible) return [`<${tag} id="${id}">`, heading, ...body, `</${tag}>`].join("\n");
+  const open = section.collapsible === "open" ? " open" : "";
+  return [
+    `<${tag} id="${id}" class="fold">`,
+    `<details${open}><summary>${heading}</summary>`,
+    ...body,
+    "</details>",
+    `</${tag}>`,
+  ].join("\n");
+}
+
+/** Links to the sections, and under each its subsections'. */
+function renderToc(sections: Section[], ids: Map<Section, string>): string {
+  const item = (s: Section): string => {
+    const subs = s.subsections?.length ? `<ol>${s.subsections.map(item).join("")}</ol>` : "";
+    const cls = subs ? ' class="toc-group"' : "";
+    return `<li${cls}><a href="#${ids.get(s)}">${headingHtml(s, s.tocLabel)}</a>${subs}</li>`;
+  };
+  return `<nav class="toc" aria-label="Contents"><ol>${sections.map(item).join("")}</ol></nav>`;
+}
+
+/**
+ * Every section's id, subsections included: the given ids first, then ids made from the headings,
+ * distinct from every other id of the page (figures' included). Throws on an invalid or repeated id.
+ */
+function sectionIds(sections: Section[]): { ids: Map<Section, string>; figures: Record<string, PlotSpec> } {
+  const taken = new Set<string>();
+  const claim = (id: string, what: string): string => {
+    if (!ID.test(id)) throw new Error(`${what} id '${id}' must be a letter then letters, digits, '-' or '_'`);
+    if (taken.has(id)) throw new Error(`${what} id '${id}' is used twice in the page`);
+    taken.add(id);
+    return id;
+  };
+  const all = allSections(sections);
+  const figures: Record<string, PlotSpec> = {};
+  for (const s of all) {
+    if (s.id !== undefined) claim(s.id, "section");
+    for (const f of s.figures ?? []) figures[claim(f.id, "figure")] = f.spec;
+  }
+  const ids = new Map(all.map((s) => [s, s.id ?? claim(uniqueSlug(s.heading, taken), "section")]));
+  return { ids, figures };
 }
 
 /**
@@ -205,26 +230,11 @@ function renderSection(section: Section, id: string): string {
  */
 export function renderPage(options: PageOptions): string {
   const { title, subtitle, sections, assets, footer } = options;
-  const ids = new Set<string>();
-  const claim = (id: string, what: string): string => {
-    if (!ID.test(id)) throw new Error(`${what} id '${id}' must be a letter then letters, digits, '-' or '_'`);
-    if (ids.has(id)) throw new Error(`${what} id '${id}' is used twice in the page`);
-    ids.add(id);
-    return id;
-  };
-  const figures: Record<string, PlotSpec> = {};
-  for (const s of sections) {
-    if (s.id !== undefined) claim(s.id, "section");
-    for (const f of s.figures ?? []) figures[claim(f.id, "figure")] = f.spec;
-  }
-  // Sections without an id get one made from the heading, distinct from every other id.
-  const sectionIds = sections.map((s) => s.id ?? claim(uniqueSlug(s.heading, ids), "section"));
+  const { ids, figures } = sectionIds(sections);
   const data: ReportData = { figures };
   const toc = options.toc ?? sections.length >= 4;
-  const nav = toc
-    ? `<nav class="toc"><ol>${sections.map((s, i) => `<li><a href="#${sectionIds[i]}">${escapeHtml(s.heading)}</a></li>`).join("")}</ol></nav>`
-    : "";
-  const body = sections.map((s, i) => renderSection(s, sectionIds[i])).join("\n\n");
+  const nav = toc ? renderToc(sections, ids) : "";
+  const body = sections.map((s) => renderSection(s, ids, 2)).join("\n\n");
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -240,13 +250,13 @@ ${PAGE_CSS}
 <body>
 <main>
 <header class="page-header">
-<h1>${escapeHtml(title)}</h1>
-${subtitle === undefined ? "" : `<p class="subtitle">${toHtml(subtitle)}</p>`}
+<h1>${textHtml(title)}</h1>
+${subtitle === undefined ? "" : `<p class="subtitle">${richHtml(subtitle)}</p>`}
 </header>
 <noscript><p class="note">The plots are drawn by JavaScript, which is turned off: the text and tables below are complete, and every plot's data is embedded in this file as JSON.</p></noscript>
 ${nav}
 ${body}
-${footer === undefined ? "" : `<footer>${toHtml(footer)}</footer>`}
+${footer === undefined ? "" : `<footer>${richHtml(footer)}</footer>`}
 </main>
 <script type="application/json" id="${REPORT_DATA_ID}">${jsonForScript(data)}</script>
 <script>${scriptForInline(assets.d3)}</script>
@@ -255,6 +265,10 @@ ${footer === undefined ? "" : `<footer>${toHtml(footer)}</footer>`}
 </body>
 </html>
 `;
+}
+
+function allSections(sections: Section[]): Section[] {
+  return sections.flatMap((s) => [s, ...allSections(s.subsections ?? [])]);
 }
 
 function uniqueSlug(heading: string, taken: Set<string>): string {

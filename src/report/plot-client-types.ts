@@ -6,6 +6,11 @@ export interface PageElement {
   className: string;
   textContent: string | null;
   readonly clientWidth: number;
+  readonly tagName: string;
+  readonly parentElement: PageElement | null;
+  scrollIntoView(): void;
+  /** False inside a closed <details> (absent from older browsers). */
+  checkVisibility?(): boolean;
   querySelector(selector: string): PageElement | null;
   getAttribute(name: string): string | null;
   setAttribute(name: string, value: string): void;
@@ -29,6 +34,8 @@ export interface PlotOptions {
   width: number;
   height: number;
   marginLeft: number;
+  marginTop: number;
+  marginBottom: number;
   x: PlotScale;
   y: PlotScale;
   fx?: PlotScale;

@@ -18,10 +18,14 @@ type MarkMaker = (data: unknown[], options?: MarkOptions) => PlotMark;
 declare const Plot: {
   plot(options: PlotOptions): PageElement;
   pointer(options: MarkOptions): MarkOptions;
-} & Record<"line" | "dot" | "text" | "ruleX" | "ruleY" | "tip" | "cell" | "barX" | "barY", MarkMaker>;
+} & Record<
+  "line" | "dot" | "text" | "ruleX" | "ruleY" | "tip" | "cell" | "raster" | "barX" | "barY",
+  MarkMaker
+>;
 declare const d3: {
   format(specifier: string): (v: number) => string;
   ticks(start: number, stop: number, count: number): number[];
+  nice(start: number, stop: number, count: number): [number, number];
   extent(values: number[]): [number, number] | [undefined, undefined];
   min<T>(data: T[], value: (d: T) => number): number | undefined;
 };
@@ -29,8 +33,10 @@ declare const document: {
   querySelectorAll(selector: string): ArrayLike<PageElement>;
   getElementById(id: string): PageElement | null;
   createElement(tag: string): PageElement;
+  addEventListener(type: "toggle", listener: () => void, capture: boolean): void;
 };
-declare const window: { addEventListener(type: "resize", listener: () => void): void };
+declare const window: { addEventListener(type: "resize" | "hashchange", listener: () => void): void };
+declare const location: { hash: string };
 declare const console: { error(...values: unknown[]): void };
 declare function setTimeout(f: () => void, ms: number): number;
 declare function clearTimeout(id: number): void;
@@ -54,17 +60,37 @@ export function drawReport(dataId: string): void {
   const draw = () => {
     for (const figure of figures) drawFigure(figure, data.figures[figure.id]);
   };
-  draw();
+  const show = () => {
+    // Open the target's folds, draw what that reveals, then scroll: the figures above it have their height.
+    const target = openTarget();
+    draw();
+    target?.scrollIntoView();
+  };
+  show();
   let timer = 0;
   window.addEventListener("resize", () => {
     clearTimeout(timer);
     timer = setTimeout(draw, 150);
   });
+  // A folded section's figures are drawn when it opens (toggle does not bubble, so capture it).
+  document.addEventListener("toggle", draw, true);
+  window.addEventListener("hashchange", show);
 }
 
-/** Draws one figure at its column's width, unless it already is; a failure shows in its place. */
+/** Opens the folded sections around the element the URL's #fragment names, and returns that element. */
+export function openTarget(): PageElement | null {
+  const id = decodeURIComponent(location.hash.slice(1));
+  const target = id ? document.getElementById(id) : null;
+  for (let node = target; node; node = node.parentElement)
+    if (node.tagName === "DETAILS") node.setAttribute("open", "");
+  return target;
+}
+
+/** Draws one figure at its column's width, unless it already is or is folded away (in a closed
+ *  <details>: no width, or, in Chromium, laid out but hidden); a failure shows in its place. */
 export function drawFigure(figure: PageElement, spec: PlotSpec | undefined): void {
   const host = figure.querySelector(".plot") as PageElement;
+  if (host.clientWidth === 0 || host.checkVisibility?.() === false) return;
   const width = Math.max(300, Math.floor(host.clientWidth));
   if (host.getAttribute("data-width") === String(width)) return;
   host.setAttribute("data-width", String(width));
@@ -216,26 +242,72 @@ export function bandTicks<T>(values: T[], max: number): T[] {
   return thin(values, max);
 }
 
-export function ruleMarks(rules: RuleSpec[] | undefined, ylog?: boolean, xlog?: boolean): PlotMark[] {
-  const marks: PlotMark[] = [];
-  for (const r of rules ?? []) {
-    const color = r.color ?? "#6b7280";
-    const vertical = r.axis === "x";
-    if (!Number.isFinite(plotValue(r.value, vertical ? xlog : ylog))) continue;
-    const rule = { stroke: color, strokeDasharray: "4,3" };
-    marks.push(vertical ? Plot.ruleX([r.value], rule) : Plot.ruleY([r.value], rule));
-    if (!r.label) continue;
-    const text = () => r.label;
-    const at = (d: number) => d;
-    const label = vertical
-      ? { x: at, text, frameAnchor: "top", textAnchor: "start", dx: 4, dy: 4, fill: color }
-      : { y: at, text, frameAnchor: "right", textAnchor: "end", dy: -7, fill: color, ...halo() };
-    marks.push(Plot.text([r.value], label));
-  }
-  return marks;
+/** The rules' lines, dashed and lighter, to draw before the data so that no series hides under them. */
+export function ruleLines(rules: RuleSpec[] | undefined, ylog?: boolean, xlog?: boolean): PlotMark[] {
+  return drawnRules(rules, ylog, xlog).map((r) => {
+    const rule = { stroke: r.color ?? "#6b7280", strokeDasharray: "4,3", strokeOpacity: 0.75 };
+    return r.axis === "x" ? Plot.ruleX([r.value], rule) : Plot.ruleY([r.value], rule);
+  });
 }
 
-/** A white outline behind text drawn over lines. */
+/** The rules' labels, drawn after the data (with a halo, so a line under one stays readable). */
+export function ruleLabels(rules: RuleSpec[] | undefined, ylog?: boolean, xlog?: boolean): PlotMark[] {
+  return drawnRules(rules, ylog, xlog)
+    .filter((r) => r.label)
+    .map((r) => {
+      const fill = r.color ?? "#6b7280";
+      const text = () => r.label;
+      const at = (d: number) => d;
+      const label =
+        r.axis === "x"
+          ? { x: at, text, frameAnchor: "top", textAnchor: "start", dx: 4, dy: 4, fill, ...halo() }
+          : { y: at, text, frameAnchor: "right", textAnchor: "end", dy: -7, fill, ...halo() };
+      return Plot.text([r.value], label);
+    });
+}
+
+/** The rules that fall on the scale (a log scale has no place for a non-positive value). */
+export function drawnRules(rules: RuleSpec[] | undefined, ylog?: boolean, xlog?: boolean): RuleSpec[] {
+  return (rules ?? []).filter((r) => Number.isFinite(plotValue(r.value, r.axis === "x" ? xlog : ylog)));
+}
+
+/** Ticks at whole numbers only, for an axis whose values are all integers (counts, steps, sizes), so
+ *  that no tick sits at 1.5; null when some value is not an integer, or for an empty extent. */
+export function integerTicks(values: number[], max: number, nice = false): number[] | null {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0 || !finite.every((v) => Number.isInteger(v))) return null;
+  const extent = d3.extent(finite) as [number, number];
+  // A nice scale's domain reaches past the values to round numbers: so do its ticks.
+  const [lo, hi] = nice ? d3.nice(extent[0], extent[1], Math.max(2, max)) : extent;
+  const ticks = d3.ticks(lo, hi, Math.max(2, max)).filter((v) => Number.isInteger(v));
+  if (ticks.length >= 2 || lo === hi) return ticks.length ? ticks : [lo];
+  return [lo, hi];
+}
+
+/** Gives each linear axis whose values (points, rules, 0 when the axis includes it) are all integers
+ *  integer ticks; AxisSpec.integer forces it (true) or turns it off (false). */
+export function integerAxes(
+  o: PlotOptions,
+  spec: { x?: AxisSpec; y?: AxisSpec; rules?: RuleSpec[] },
+  points: Partial<Record<"x" | "y", number>>[],
+): void {
+  for (const k of ["x", "y"] as const) {
+    const axis = spec[k] ?? {};
+    if (axis.log || axis.percent || axis.integer === false) continue;
+    const values = points.map((d) => d[k] ?? Number.NaN);
+    for (const r of spec.rules ?? []) if ((r.axis === "x") === (k === "x")) values.push(r.value);
+    if (axis.zero) values.push(0);
+    if (axis.domain) values.push(Math.ceil(axis.domain[0]), Math.floor(axis.domain[1]));
+    const rounded = axis.integer ? values.map((v) => Math.round(v)) : values;
+    const max = k === "x" ? Math.floor(o.width / 80) : Math.floor(o.height / 40);
+    const ticks = integerTicks(rounded, max, !axis.domain && !!o[k].nice);
+    if (!ticks) continue;
+    o[k].ticks = ticks;
+    o[k].tickFormat = tickLabel;
+  }
+}
+
+/** A white outline behind text drawn over lines (the page's background colour in a dark scheme, by CSS). */
 export function halo(): MarkOptions {
   return { stroke: "white", strokeWidth: 3, paintOrder: "stroke" };
 }
@@ -279,7 +351,8 @@ export function basePlot(spec: { x?: AxisSpec; y?: AxisSpec }, width: number, he
     height,
     marginLeft: 56,
     marginRight: 16,
-    marginTop: 20,
+    // Room above the top tick label for the y axis's title, which Plot writes at the top-left corner.
+    marginTop: 30,
     marginBottom: 40,
     style: { fontSize: "12px", fontFamily: "inherit", background: "transparent", overflow: "visible" },
     x: axisScale(spec.x, false, false),
@@ -308,7 +381,13 @@ export function lineFigure(spec: LineSpec, width: number): PageElement {
     if (s.dots || ok.length === 1)
       marks.push(Plot.dot(ok, { x: "x", y: "y", fill: stroke, r: 3, stroke: "white", strokeWidth: 1 }));
   }
-  marks = marks.concat(ruleMarks(spec.rules, yl, xl), logAxes(o, spec, all));
+  marks = [
+    ...ruleLines(spec.rules, yl, xl),
+    ...marks,
+    ...ruleLabels(spec.rules, yl, xl),
+    ...logAxes(o, spec, all),
+  ];
+  integerAxes(o, spec, all);
   const xlab = spec.x?.label || "x";
   const ylab = spec.y?.label || "y";
   const title = (d: Point) => `${d.series}\n${xlab} ${tickLabel(d.x)}\n${ylab} ${tickLabel(d.y)}`;
@@ -326,19 +405,36 @@ export function heatmapFigure(spec: HeatmapSpec, width: number): PageElement {
     .filter((d) => Number.isFinite(d.value));
   const xs = distinct(spec.cells.map((d) => d.x));
   const ys = distinct(spec.cells.map((d) => d.y));
-  const height = spec.height || Math.max(200, Math.min(480, ys.length * 12)) + 60;
-  const o = basePlot(spec, width, height);
-  const band = (values: unknown[], label: string | undefined, max: number): PlotScale => ({
+  const o = basePlot(spec, width, spec.height || Math.max(200, Math.min(480, ys.length * 12)) + 60);
+  if (
+    cells.length > 1000 &&
+    xs.every((v) => typeof v === "number") &&
+    ys.every((v) => typeof v === "number")
+  ) {
+    return rasterHeatmap(
+      spec,
+      o,
+      cells as { x: number; y: number; value: number }[],
+      xs as number[],
+      ys as number[],
+    );
+  }
+  const yLabels = bandLabels(ys, o.height - 60, "y");
+  o.marginLeft = Math.max(o.marginLeft, yLabels.margin);
+  const xLabels = bandLabels(xs, width - o.marginLeft - 16, "x");
+  // Rotated labels take their room below the cells, which keep their height.
+  o.marginBottom += xLabels.margin;
+  o.height += xLabels.margin;
+  o.x = { type: "band", padding: 0, domain: xs, label: spec.x?.label || null, ...xLabels.scale };
+  o.y = {
     type: "band",
     padding: 0,
-    domain: values,
-    label: label || null,
-    ticks: bandTicks(values, max),
-    tickFormat: tickLabel,
-  });
-  o.x = band(xs, spec.x?.label, Math.floor((width - 80) / 56));
-  o.y = band(ys, spec.y?.label, Math.floor((height - 60) / 18));
-  if (spec.yUp) o.y.domain = ys.slice().reverse();
+    domain: spec.yUp ? ys.slice().reverse() : ys,
+    label: spec.y?.label || null,
+  };
+  Object.assign(o.y, yLabels.scale);
+  const fontSize = Math.min(xLabels.fontSize, yLabels.fontSize);
+  o.style = { ...(o.style as object), fontSize: `${fontSize}px` };
   const legendWidth = Math.min(360, width - 20);
   const scheme = c.scheme ?? "viridis";
   const label = c.label || null;
@@ -349,6 +445,89 @@ export function heatmapFigure(spec: HeatmapSpec, width: number): PageElement {
   const tip = { format: { x: tickLabel, y: tickLabel, fill: tickLabel } };
   o.marks = [Plot.cell(cells, { x: "x", y: "y", fill: "value", inset: 0, tip })];
   return Plot.plot(o);
+}
+
+/** A heatmap of many numeric cells as one image (a rect per cell takes ~40 µs, too long past a few
+ *  thousand): one pixel per smallest step between cells, so an evenly spaced grid fills every pixel
+ *  and a missing column stays blank, on linear axes that reach half a step past the outer cells. */
+export function rasterHeatmap(
+  spec: HeatmapSpec,
+  o: PlotOptions,
+  cells: { x: number; y: number; value: number }[],
+  xs: number[],
+  ys: number[],
+): PageElement {
+  const c = spec.color ?? {};
+  const step = (v: number[]) => {
+    let gap = Number.POSITIVE_INFINITY;
+    for (let i = 1; i < v.length; i++) gap = Math.min(gap, v[i] - v[i - 1]);
+    return Number.isFinite(gap) ? Math.max(gap, (v[v.length - 1] - v[0]) / 2000) : 1;
+  };
+  const [dx, dy] = [step(xs), step(ys)];
+  const [x1, x2] = [xs[0] - dx / 2, xs[xs.length - 1] + dx / 2];
+  const [y1, y2] = [ys[0] - dy / 2, ys[ys.length - 1] + dy / 2];
+  o.x = { type: "linear", domain: [x1, x2], label: spec.x?.label || null, tickFormat: tickLabel };
+  o.y = {
+    type: "linear",
+    domain: [y1, y2],
+    label: spec.y?.label || null,
+    reverse: !spec.yUp,
+    tickFormat: tickLabel,
+  };
+  const [lo, hi] = d3.extent(cells.map((d) => d.value));
+  const ticks = c.log && lo !== undefined && hi !== undefined ? logTicks(lo, hi, 6) : 5;
+  const tickFormat = c.log ? logTickLabel : tickLabel;
+  const label = c.label || null;
+  const legendWidth = Math.min(360, o.width - 20);
+  o.color = {
+    type: c.log ? "log" : "linear",
+    scheme: c.scheme ?? "viridis",
+    legend: true,
+    label,
+    tickFormat,
+    ticks,
+    width: legendWidth,
+  };
+  const grid = { width: Math.round((x2 - x1) / dx), height: Math.round((y2 - y1) / dy), x1, x2, y1, y2 };
+  o.marks = [
+    Plot.raster(cells, { x: "x", y: "y", fill: "value", ...grid, imageRendering: "pixelated" }),
+    Plot.tip(
+      cells,
+      Plot.pointer({
+        x: "x",
+        y: "y",
+        fill: "value",
+        format: { x: tickLabel, y: tickLabel, fill: tickLabel },
+      }),
+    ),
+  ];
+  return Plot.plot(o);
+}
+
+/**
+ * The tick labels of a heatmap's band axis over `length` pixels. Words (any value not a number) are
+ * all labelled where a band is at least a line of small text high (on x, turned 45° when they do not
+ * fit side by side), with the margin that takes; numbers (positions, steps) at round values (bandTicks).
+ */
+export function bandLabels(
+  values: unknown[],
+  length: number,
+  k: "x" | "y",
+): { scale: PlotScale; fontSize: number; margin: number } {
+  const band = length / Math.max(1, values.length);
+  const words = values.some((v) => typeof v !== "number");
+  if (!words || band < 9) {
+    const max = k === "x" ? Math.floor(length / 56) : Math.floor(length / 18);
+    return { scale: { ticks: bandTicks(values, max), tickFormat: tickLabel }, fontSize: 12, margin: 0 };
+  }
+  const fontSize = band >= 14 ? 12 : band >= 11 ? 11 : 10;
+  const longest = Math.max(...values.map((v) => tickLabel(v).length)) * fontSize * 0.6;
+  const scale: PlotScale = { ticks: values, tickFormat: tickLabel };
+  if (k === "y") return { scale, fontSize, margin: Math.ceil(longest) + 14 };
+  if (longest <= band - 4) return { scale, fontSize, margin: 0 };
+  // Turned 45°, a label of length w reaches w·sin 45° down from its tick.
+  const margin = Math.max(0, Math.ceil(longest * Math.SQRT1_2) - 12);
+  return { scale: { ...scale, tickRotate: -45 }, fontSize, margin };
 }
 
 /** Bars from 0 (on a log scale, from the power of ten at or below the smallest value); with groups,
@@ -386,6 +565,7 @@ export function barFigure(spec: BarSpec, width: number): PageElement {
     o[c] = { type: "band", domain: labels, label, padding: 0.2 };
   }
   if (h) o.marginLeft = 120;
+  if (!log) integerAxes(o, { [v]: spec[v] }, [...ok.map((r) => ({ [v]: r.value })), { [v]: 0 }]);
   o.marks = [h ? Plot.barX(rows, opts) : Plot.barY(rows, opts)];
   if (!log) o.marks.push(h ? Plot.ruleX([0]) : Plot.ruleY([0]));
   if (log) {
@@ -414,8 +594,16 @@ export function scatterFigure(spec: ScatterSpec, width: number): PageElement {
   o.marks = [Plot.dot(pts, { x: "x", y: "y", stroke: grouped ? "series" : palette(0), r: 3.5, tip: true })];
   const labelled = pts.filter((p) => p.label != null && p.label !== "");
   if (labelled.length)
-    o.marks.push(Plot.text(labelled, { x: "x", y: "y", text: "label", dy: -9, fill: "#374151", ...halo() }));
-  o.marks = o.marks.concat(ruleMarks(spec.rules, yl, xl), logAxes(o, spec, pts));
+    o.marks.push(
+      Plot.text(labelled, { x: "x", y: "y", text: "label", dy: -9, fill: "currentColor", ...halo() }),
+    );
+  o.marks = [
+    ...ruleLines(spec.rules, yl, xl),
+    ...o.marks,
+    ...ruleLabels(spec.rules, yl, xl),
+    ...logAxes(o, spec, pts),
+  ];
+  integerAxes(o, spec, pts);
   if (grouped) o.color = { legend: true, range: paletteColors() };
   return Plot.plot(o);
 }

@@ -10,6 +10,8 @@ export interface AxisSpec {
   zero?: boolean;
   /** The values are fractions, shown as percentages (0.25 as 25, "(%)" added to the label); domain stays in fractions. */
   percent?: boolean;
+  /** Ticks at whole numbers only. By default so when every value on the axis is an integer; false turns it off. */
+  integer?: boolean;
 }
 
 /** One named series of a line chart, as columns: x[i], y[i] (null = a gap). */

@@ -11,6 +11,15 @@ export const PAGE_CSS = `:root {
   --good: #15803d;
   --bad: #b91c1c;
   --warn: #b45309;
+  --head: #fafafa;
+  --chip: #f3f4f6;
+  --good-bg: #dcfce7;
+  --bad-bg: #fee2e2;
+  --warn-bg: #fef3c7;
+  --note-bg: #fffbeb;
+  --note-line: #fde68a;
+  --note-fg: #78350f;
+  color-scheme: light dark;
   --mono: ui-monospace, SFMono-Regular, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace;
 }
 * { box-sizing: border-box; }
@@ -42,16 +51,54 @@ code, pre { font-family: var(--mono); font-size: 13px; }
 .note {
   margin: 0 0 14px;
   padding: 10px 14px;
-  background: #fffbeb;
-  border: 1px solid #fde68a;
+  background: var(--note-bg);
+  border: 1px solid var(--note-line);
   border-radius: 8px;
-  color: #78350f;
+  color: var(--note-fg);
   font-size: 14px;
 }
 .toc { margin: -8px 0 32px; font-size: 14px; }
 .toc ol { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 6px 18px; }
-.toc li { counter-increment: toc; }
-.toc li::before { content: counter(toc) ". "; color: var(--faint); }
+.toc > ol > li { counter-increment: toc; }
+.toc > ol > li::before { content: counter(toc) ". "; color: var(--faint); }
+.toc li.toc-group { flex-basis: 100%; margin-top: 6px; }
+.toc li.toc-group > a { font-weight: 600; }
+.toc li.toc-group > ol { margin: 4px 0 2px 1.4em; gap: 4px 16px; }
+.tag {
+  display: inline-block;
+  margin-left: 6px;
+  padding: 0 7px;
+  border-radius: 999px;
+  font-size: 12px;
+  font-weight: 600;
+  line-height: 1.6;
+  vertical-align: 0.1em;
+  color: var(--muted);
+  background: var(--chip);
+}
+.tag.tone-good { color: var(--good); background: var(--good-bg); }
+.tag.tone-bad { color: var(--bad); background: var(--bad-bg); }
+.tag.tone-warn { color: var(--warn); background: var(--warn-bg); }
+article { margin: 0 0 36px; }
+h3 { font-size: 16.5px; margin: 28px 0 12px; padding-bottom: 6px; border-bottom: 1px dashed var(--line); }
+h4 { font-size: 15px; margin: 20px 0 10px; }
+.fold > details > summary { cursor: pointer; list-style: none; }
+.fold > details > summary::-webkit-details-marker { display: none; }
+.fold > details > summary > :is(h2, h3, h4)::before {
+  content: "▸";
+  display: inline-block;
+  width: 1.1em;
+  color: var(--faint);
+  transition: transform 0.15s;
+}
+.fold > details[open] > summary > :is(h2, h3, h4)::before { transform: rotate(90deg); }
+.fold > details:not([open]) > summary > h2 { margin-bottom: 0; }
+section.fold { margin-bottom: 24px; }
+details.more-rows { border-top: 1px solid var(--line); }
+details.more-rows > summary { cursor: pointer; padding: 8px 12px; font-size: 13.5px; color: var(--accent); }
+
+math { font-size: 1.08em; }
+.tex-error { font-family: var(--mono); font-size: 0.92em; color: var(--bad); }
 .stats {
   display: grid;
   grid-template-columns: repeat(auto-fit, minmax(150px, 1fr));
@@ -105,17 +152,21 @@ table.grid thead th {
   color: var(--muted);
   text-transform: uppercase;
   letter-spacing: 0.05em;
-  background: #fafafa;
-  white-space: nowrap;
+  background: var(--head);
+  vertical-align: bottom;
 }
 table.grid tbody tr:last-child td { border-bottom: 0; }
-td.num, th.num { text-align: right; white-space: nowrap; }
+td.num, th.num { text-align: right; }
+td.num { white-space: nowrap; }
+table.grid td { overflow-wrap: break-word; }
+.nowrap { white-space: nowrap; }
+math, .tag { text-transform: none; letter-spacing: normal; white-space: nowrap; }
 pre.pre {
   margin: 0;
   white-space: pre-wrap;
   overflow-wrap: anywhere;
   line-height: 1.45;
-  color: #111827;
+  color: var(--fg);
 }
 figure.fig {
   margin: 0 0 20px;
@@ -134,6 +185,30 @@ figure.fig figcaption { margin: 0 0 10px; font-size: 14px; color: var(--muted); 
 .plot-pending { color: var(--faint); font-size: 13px; }
 .plot-error { color: var(--bad); font-size: 14px; }
 footer { margin-top: 48px; padding-top: 14px; border-top: 1px solid var(--line); color: var(--faint); font-size: 13px; }
+@media (prefers-color-scheme: dark) {
+  :root {
+    --fg: #e5e7eb;
+    --muted: #9ca3af;
+    --faint: #6b7280;
+    --line: #374151;
+    --bg: #111418;
+    --card: #1a1e24;
+    --accent: #60a5fa;
+    --good: #4ade80;
+    --bad: #f87171;
+    --warn: #fbbf24;
+    --head: #21262d;
+    --chip: #2a2f37;
+    --good-bg: #14361f;
+    --bad-bg: #3f1d1d;
+    --warn-bg: #3a2c0f;
+    --note-bg: #2a2410;
+    --note-line: #5c4a1a;
+    --note-fg: #fcd34d;
+  }
+  /* Plot writes halos and dot outlines as white presentation attributes, which CSS overrides. */
+  .plot svg [stroke="white"] { stroke: var(--card); }
+}
 @media print {
   body { background: white; }
   figure.fig, .stat, .table-wrap, table.kv { break-inside: avoid; }

@@ -22,7 +22,19 @@ import {
   type Section,
   type Stat,
 } from "./page.js";
-import { finiteOrNull, type HeatmapCell, type LineSeries, plotNumber } from "./spec.js";
+import { finiteOrNull, plotNumber } from "./spec.js";
+import {
+  allGroundTruth,
+  clipMaxNorm,
+  clippedSteps,
+  gradFlowProfileSpec,
+  gradFlowSpec,
+  gradNormSpec,
+  groundTruthSpec,
+  lossFigure,
+  trainingLossEnd,
+  type ValPoint,
+} from "./training-figures.js";
 
 /** The ids of the training report's figures and of its samples section. */
 export const TRAINING_IDS = {
@@ -111,7 +123,7 @@ export function buildTrainingReport(records: readonly MetricRecord[]): Omit<Page
   const config = run ? runConfigParts(run.config) : {};
   const sections: Section[] = [
     summarySection(g, config),
-    lossSection(g),
+    lossSection(g, config),
     gradientSection(g, config),
     feedingSection(g, config),
     gradFlowSection(g),
@@ -156,7 +168,7 @@ function summarySection(g: RunRecords, config: RunConfigParts): Section {
       label: g.done ? "Final validation loss" : "Latest validation loss",
       value: valLoss.toFixed(3),
       note:
-        `nats/token${over ? ` on ${over}` : ""} · ${(valLoss / LN2).toFixed(3)} bits` +
+        `nats/token${over ? ` on ${over}` : ""}, held out from training · ${(valLoss / LN2).toFixed(3)} bits` +
         (below === null
           ? ""
           : ` · ${Math.abs(below * 100).toFixed(0)}% ${below >= 0 ? "below" : "above"} unigram`),
@@ -164,6 +176,15 @@ function summarySection(g: RunRecords, config: RunConfigParts): Section {
     });
   } else {
     stats.push({ label: "Validation loss", value: "–", note: "not evaluated yet" });
+  }
+  const trainEnd = trainingLossEnd(g.train);
+  if (trainEnd !== null) {
+    const over = trainEnd.points === 1 ? "the last step" : `the last ${trainEnd.points} steps`;
+    stats.push({
+      label: "Training loss at the end",
+      value: trainEnd.value.toFixed(3),
+      note: `nats/token on training batches, mean of ${over}: where the smoothed curve ends`,
+    });
   }
   stats.push({
     label: "Unigram loss",
@@ -214,7 +235,7 @@ function summarySection(g: RunRecords, config: RunConfigParts): Section {
   return { id: "summary", heading: "Summary", notes, stats, tables };
 }
 
-function lossSection(g: RunRecords): Section {
+function lossSection(g: RunRecords, config: RunConfigParts): Section {
   const unigram = finiteOrNull(g.done?.unigramLoss ?? g.runs[0]?.unigramLoss);
   const notes: string[] = [];
   if (g.train.length === 0 && g.val.length === 0) {
@@ -222,64 +243,61 @@ function lossSection(g: RunRecords): Section {
     return { id: "loss-section", heading: "Loss", notes };
   }
   if (g.val.length === 0) notes.push("No validation records yet: only the training loss is shown.");
-  const series: LineSeries[] = [];
-  let smoothing = "";
-  if (g.train.length > 0) {
-    const x = g.train.map((r) => r.step);
-    const y = g.train.map((r) => plotNumber(r.loss));
-    series.push({ name: "training", x, y, color: "#93b4f5", width: 1 });
-    if (g.train.length >= 20) {
-      const smoothed = smooth(y);
-      series.push({ name: "training (smoothed)", x, y: smoothed.values, color: "#2563eb", width: 2.25 });
-      smoothing = ` The smoothed curve is the mean over ${smoothed.window} recorded steps centred on each.`;
-    }
-  }
   const periodic = periodicValText(g.val);
-  if (g.val.length > 0) {
-    series.push({
-      name: periodic ? `validation (${periodic})` : "validation",
-      x: g.val.map((r) => r.step),
-      y: g.val.map((r) => plotNumber(r.valLoss)),
-      color: "#ea580c",
-      width: 2.25,
-      dots: true,
-    });
-  }
+  const final = finalValPoint(g);
+  const { spec, smoothingWindow } = lossFigure(g.train, g.val, {
+    unit: "nats/token",
+    baseline: unigram === null ? undefined : { value: unigram, label: "unigram" },
+    valOver: periodic,
+    final: final ?? undefined,
+  });
+  const every = config.evalEvery === undefined ? "" : ` (every ${formatNumber(config.evalEvery)} steps)`;
   const caption =
-    "Mean cross-entropy per token, in nats. The training loss is the batch's, on the tokens fed as the " +
-    "training mode decided; the validation loss is teacher forced." +
-    (periodic && g.done?.valTokens !== undefined
-      ? ` The validation points are over ${periodic}; the final validation loss in the summary is over ${fullSplitText(g.done)}, so it differs from the last point.`
-      : "") +
-    smoothing +
+    "Mean cross-entropy per token, in nats. The training loss is each step's batch of training text, on the " +
+    "tokens fed as the training mode decided" +
+    (smoothingWindow === null
+      ? ". "
+      : `; the smoothed curve is its running mean over ${smoothingWindow} recorded steps centred on each. `) +
+    `The validation loss is measured at each evaluation${every}, teacher forced, on held-out text the model never ` +
+    "trains on" +
+    (config.feed?.kind === "teacher-forcing"
+      ? ", so its gap to the training curve is the generalization gap."
+      : ".") +
+    (periodic ? ` Its points are over ${periodic} of the split.` : "") +
+    (final ? ` ${finalValText(g, final)}` : "") +
     (unigram === null
       ? ""
       : ` Dashed: the unigram loss of the validation text (${unigram.toFixed(3)}), what a model ignoring all context would score.`);
-  const figure: Figure = {
-    id: TRAINING_IDS.loss,
-    title: "Training and validation loss",
-    caption,
-    spec: {
-      kind: "line",
-      x: { label: "step" },
-      y: { label: "loss (nats/token)" },
-      series,
-      rules: unigram === null ? [] : [{ axis: "y", value: unigram, label: "unigram", color: "#6b7280" }],
-    },
-  };
+  const figure: Figure = { id: TRAINING_IDS.loss, title: "Training and validation loss", caption, spec };
   return { id: "loss-section", heading: "Loss", notes, figures: [figure] };
+}
+
+/** The summary's final validation loss as a point of the loss figure, when it is not the last
+ *  periodic point itself (a run without valTokens records cannot tell, and draws it anyway). */
+function finalValPoint(g: RunRecords): (ValPoint & { name: string }) | null {
+  const done = g.done;
+  if (!done || finiteOrNull(done.valLoss) === null) return null;
+  const over = fullSplitText(done);
+  return { step: done.step, valLoss: done.valLoss, name: over ? `final (${over})` : "final validation" };
+}
+
+function finalValText(g: RunRecords, final: ValPoint): string {
+  const last = g.val.at(-1);
+  const over = g.done ? fullSplitText(g.done) : undefined;
+  const text = `The dark point at step ${formatNumber(final.step)} is the summary's final validation loss, ${final.valLoss.toFixed(3)}, over ${over ?? "the whole split"}`;
+  if (!last || last.step !== final.step || !Number.isFinite(last.valLoss)) return `${text}.`;
+  const gap = Math.abs(final.valLoss - last.valLoss);
+  return gap < 5e-4
+    ? `${text}; the last periodic point agrees to 3 decimals.`
+    : `${text}; the last periodic point differs by ${gap.toFixed(3)}.`;
 }
 
 function gradientSection(g: RunRecords, config: RunConfigParts): Section {
   if (g.train.length === 0) {
     return { id: "gradient-section", heading: "Gradient norm", notes: ["No training records yet."] };
   }
-  const x = g.train.map((r) => r.step);
-  const clipped = g.train.filter(
-    (r) => Number.isFinite(r.gradNorm) && r.gradNormClipped < r.gradNorm * (1 - 1e-9),
-  ).length;
+  const clipped = clippedSteps(g.train);
   const share = clipped / g.train.length;
-  const maxNorm = clipMaxNorm(config.clip);
   const figures: Figure[] = [
     {
       id: TRAINING_IDS.gradNorm,
@@ -289,32 +307,7 @@ function gradientSection(g: RunRecords, config: RunConfigParts): Section {
         (clipped === 0
           ? "Clipping never changed it at the recorded steps, so the two curves coincide."
           : `Clipping reduced it at ${formatNumber(clipped)} of ${formatNumber(g.train.length)} recorded steps (${(share * 100).toFixed(1)}%).`),
-      spec: {
-        kind: "line",
-        x: { label: "step" },
-        y: { label: "‖∇L‖₂", log: true },
-        rules:
-          maxNorm === undefined
-            ? []
-            : [{ axis: "y", value: maxNorm, label: `max norm ${maxNorm}`, color: "#6b7280" }],
-        series: [
-          {
-            name: "before clipping",
-            x,
-            y: g.train.map((r) => plotNumber(r.gradNorm)),
-            color: "#9333ea",
-            width: 1.25,
-          },
-          {
-            name: "after clipping",
-            x,
-            y: g.train.map((r) => plotNumber(r.gradNormClipped)),
-            color: "#16a34a",
-            width: 1.75,
-            dashed: clipped === 0,
-          },
-        ],
-      },
+      spec: gradNormSpec(g.train, clipMaxNorm(config.clip)),
     },
   ];
   const lrs = g.train.map((r) => r.lr);
@@ -328,7 +321,9 @@ function gradientSection(g: RunRecords, config: RunConfigParts): Section {
         height: 200,
         x: { label: "step" },
         y: { label: "learning rate", zero: true },
-        series: [{ name: "learning rate", x, y: lrs.map(plotNumber), color: "#0891b2" }],
+        series: [
+          { name: "learning rate", x: g.train.map((r) => r.step), y: lrs.map(plotNumber), color: "#0891b2" },
+        ],
       },
     });
   }
@@ -338,45 +333,29 @@ function gradientSection(g: RunRecords, config: RunConfigParts): Section {
 function feedingSection(g: RunRecords, config: RunConfigParts): Section {
   const heading = "Ground truth fed";
   if (g.train.length === 0) return { id: "feeding-section", heading, notes: ["No training records yet."] };
-  const x = g.train.map((r) => r.step);
   const mode = config.feed && describeMode(config.feed);
+  const onlyTruth = allGroundTruth(g.train);
   return {
     id: "feeding-section",
     heading,
+    notes: onlyTruth
+      ? [
+          `${mode === "teacher forcing" ? "Teacher forcing" : "This run"}: every input is ground truth, so both ` +
+            "lines lie at 100 %, the observed one drawn over the schedule.",
+        ]
+      : [],
     figures: [
       {
         id: TRAINING_IDS.groundTruth,
         title: "Fraction of ground-truth tokens fed, and eps_i",
         caption:
           "Of the tokens fed to the model after the first of each sequence, the fraction that were the " +
-          "true text rather than the model's own (observed), against scheduled sampling's probability eps_i " +
-          "of feeding the truth at step i. Teacher forcing feeds only the truth (both 1); free running feeds " +
+          "true text rather than the model's own (observed, solid), against scheduled sampling's probability eps_i " +
+          "of feeding the truth at step i (dashed). Teacher forcing feeds only the truth (both 1); free running feeds " +
           "the model's tokens after the prefix; under scheduled sampling the observed fraction follows eps_i " +
           "within sampling error." +
           (mode === undefined ? "" : ` This run: ${mode}.`),
-        spec: {
-          kind: "line",
-          height: 260,
-          x: { label: "step" },
-          y: { label: "share of tokens fed", domain: [0, 1], percent: true },
-          series: [
-            {
-              name: "ground truth fed (observed)",
-              x,
-              y: g.train.map((r) => plotNumber(r.groundTruthFraction)),
-              color: "#16a34a",
-              width: 1.25,
-            },
-            {
-              name: "eps_i (schedule)",
-              x,
-              y: g.train.map((r) => plotNumber(r.eps)),
-              color: "#111827",
-              width: 2,
-              dashed: true,
-            },
-          ],
-        },
+        spec: groundTruthSpec(g.train),
       },
     ],
   };
@@ -395,9 +374,6 @@ function gradFlowSection(g: RunRecords): Section {
   const figures: Figure[] = [];
   layers.forEach((layer, i) => {
     const recs = g.gradflow.filter((r) => r.layer === layer);
-    const cells: HeatmapCell[] = recs.flatMap((r) =>
-      r.norms.map((v, t) => ({ x: r.step, y: t, value: plotNumber(v) })),
-    );
     const T = Math.max(...recs.map((r) => r.norms.length)) - 1;
     const layerText = layers.length > 1 ? ` (layer ${layer}${i === 0 ? ", the top" : ""})` : "";
     figures.push({
@@ -408,38 +384,22 @@ function gradFlowSection(g: RunRecords): Section {
         `units, for t = 0 (the initial state, bottom) to t = ${T}. The colour scale is logarithmic: gradients that ` +
         "vanish on their way back through time fade toward the bottom, exploding ones grow. A blank cell is a " +
         "zero norm, which a log scale cannot show.",
-      spec: {
-        kind: "heatmap",
-        cells,
-        x: { label: "training step" },
-        y: { label: "time step t" },
-        color: { label: "‖dL/dh_t‖", log: true, scheme: "viridis" },
-        yUp: true,
-      },
+      spec: gradFlowSpec(recs),
     });
   });
   // The profile over t at a few evaluations of the top layer, on a log scale.
   const top = g.gradflow.filter((r) => r.layer === layers[0]);
-  const picks = pickEvenly(top, 5);
   figures.push({
     id: TRAINING_IDS.gradFlowProfile,
     title: "‖dL/dh_t‖ against t at a few evaluations",
     caption: `Columns of the heatmap above${layers.length > 1 ? " (top layer)" : ""}, as curves on a log scale.`,
-    spec: {
-      kind: "line",
-      height: 280,
-      x: { label: "time step t" },
-      y: { label: "‖dL/dh_t‖", log: true },
-      series: picks.map((r, i) => ({
-        name: `step ${formatNumber(r.step)}`,
-        x: r.norms.map((_, t) => t),
-        y: r.norms.map(plotNumber),
-        color: ramp(picks.length === 1 ? 1 : i / (picks.length - 1)),
-      })),
-    },
+    spec: gradFlowProfileSpec(pickEvenly(top, 5)),
   });
   return { id: "grad-flow-section", heading, figures };
 }
+
+/** Samples shown before the rest fold away: the latest few, then the first, for contrast. */
+const LATEST_SAMPLES = 3;
 
 function samplesSection(g: RunRecords): Section {
   const heading = "Free-running samples";
@@ -451,12 +411,21 @@ function samplesSection(g: RunRecords): Section {
     };
   }
   const periodic = periodicValText(g.val);
+  const newest = [...g.val].reverse();
+  const folded = newest.length > LATEST_SAMPLES + 1;
+  // The latest few and the first stay in view; the ones between fold away, newest first.
+  const order = folded
+    ? [...newest.slice(0, LATEST_SAMPLES), newest[newest.length - 1], ...newest.slice(LATEST_SAMPLES, -1)]
+    : newest;
   return {
     id: TRAINING_IDS.samples,
     heading,
     prose:
-      "What the model wrote from its own tokens at each evaluation, with that evaluation's validation loss" +
-      (periodic ? ` (over ${periodic} of the split).` : "."),
+      "What the model wrote from its own tokens at each evaluation, newest first, with that evaluation's validation loss" +
+      (periodic ? ` (over ${periodic} of the split).` : ".") +
+      (folded
+        ? ` The latest ${LATEST_SAMPLES} and the first are shown; the other ${newest.length - LATEST_SAMPLES - 1} fold under them.`
+        : ""),
     tables: [
       {
         kind: "grid",
@@ -465,11 +434,12 @@ function samplesSection(g: RunRecords): Section {
           { label: "val loss", align: "right", width: "6em" },
           { label: "sample" },
         ],
-        rows: g.val.map((r) => [
+        rows: order.map((r) => [
           r.step,
           Number.isFinite(r.valLoss) ? r.valLoss.toFixed(3) : String(r.valLoss),
           { pre: r.sample },
         ]),
+        visibleRows: LATEST_SAMPLES + 1,
       },
     ],
   };
@@ -489,40 +459,11 @@ function configSection(run: RunRecord): Section {
 // ---------------------------------------------------------------------------------------------------
 // Helpers
 
-/**
- * Centred moving average over 2h + 1 points, h about 1/50 of the series (so it does not lag behind the
- * curve as an exponential average would); windows are cut at the ends; nulls are skipped and kept.
- */
-function smooth(y: (number | null)[]): { values: (number | null)[]; window: number } {
-  const h = Math.max(1, Math.min(100, Math.round(y.length / 50)));
-  const sum = [0];
-  const count = [0];
-  for (const v of y) {
-    sum.push(sum[sum.length - 1] + (v ?? 0));
-    count.push(count[count.length - 1] + (v === null ? 0 : 1));
-  }
-  const values = y.map((v, i) => {
-    if (v === null) return null;
-    const lo = Math.max(0, i - h);
-    const hi = Math.min(y.length, i + h + 1);
-    return (sum[hi] - sum[lo]) / (count[hi] - count[lo]);
-  });
-  return { values, window: 2 * h + 1 };
-}
-
 function pickEvenly<T>(items: T[], n: number): T[] {
   if (items.length <= n) return items;
   const out: T[] = [];
   for (let i = 0; i < n; i++) out.push(items[Math.round((i * (items.length - 1)) / (n - 1))]);
   return out;
-}
-
-/** Light to dark blue-violet, for curves ordered in time. */
-function ramp(f: number): string {
-  const from = [147, 197, 253];
-  const to = [49, 46, 129];
-  const c = from.map((a, i) => Math.round(a + (to[i] - a) * f));
-  return `rgb(${c.join(",")})`;
 }
 
 function subtitle(run: RunRecord, config: RunConfigParts): string {
@@ -567,11 +508,6 @@ function describeMode(feed: FeedMode): string {
     case "scheduled-sampling":
       return `scheduled sampling (${feed.schedule.kind} eps, ${feed.pick})`;
   }
-}
-
-/** The clipping threshold on the gradient's 2-norm, when the run clips by that norm. */
-function clipMaxNorm(clip: RunConfigParts["clip"]): number | undefined {
-  return clip?.kind === "norm" && clip.normType !== "inf" ? clip.maxNorm : undefined;
 }
 
 function describeClip(clip: NonNullable<RunConfigParts["clip"]> | null): string {

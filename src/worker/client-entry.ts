@@ -2,13 +2,16 @@
 
 export { TrainingClient, TrainingError, type TrainingEvents } from "./client.js";
 export type {
+  ConnectivityResult,
   DoneInfo,
   EvalInfo,
   GenerateOptions,
+  HypothesisResult,
   LiveOptions,
   LoadedInfo,
   ProgressInfo,
   RunState,
+  SpanRequest,
   StartedInfo,
   StartOptions,
   TrainingConfig,

@@ -1,13 +1,16 @@
 import {
   type ClientMessage,
+  type ConnectivityResult,
   type DoneInfo,
   type EvalInfo,
   type GenerateOptions,
+  type HypothesisResult,
   type LiveOptions,
   type LoadedInfo,
   PROTOCOL_VERSION,
   type ProgressInfo,
   type RunState,
+  type SpanRequest,
   type StartedInfo,
   type StartOptions,
   type TrainingConfig,
@@ -164,6 +167,25 @@ export class TrainingClient {
     const answer = await this.request({ type: "activations", text, layer });
     const { tokens, states } = answer as Extract<WorkerMessage, { type: "activations" }>;
     return { tokens, states };
+  }
+
+  /** The text that hypothesis() searches (its first 100,000 tokens) for the loaded model. */
+  setCorpus(text: string): Promise<void> {
+    return this.command({ type: "set-corpus", text });
+  }
+
+  /** LSTMVis's span hypothesis on `text` (tokens request.start..end): the units on across the span
+   *  and off around it, and the places of the corpus (or of the text) where they are all on. */
+  async hypothesis(text: string, request: SpanRequest): Promise<HypothesisResult> {
+    const answer = await this.request({ type: "hypothesis", text, request });
+    return (answer as Extract<WorkerMessage, { type: "hypothesis" }>).result;
+  }
+
+  /** ‖∂L_t/∂x_s‖ for s = 0..position of `text`: how much predicting the token after `position`
+   *  depends on each input so far. */
+  async connectivity(text: string, position: number): Promise<ConnectivityResult> {
+    const answer = await this.request({ type: "connectivity", text, position });
+    return (answer as Extract<WorkerMessage, { type: "connectivity" }>).result;
   }
 
   /** Resolves with the next "done" event; rejects with the next run failure. */

@@ -145,6 +145,21 @@ class TrainingHost {
         this.post({ type: "activations", id, tokens, states }, [states.buffer]);
         return;
       }
+      case "set-corpus":
+        this.inspected().setCorpus(message.text);
+        break;
+      case "hypothesis":
+        this.post({
+          type: "hypothesis",
+          id,
+          result: this.inspected().hypothesis(message.text, message.request),
+        });
+        return;
+      case "connectivity": {
+        const result = this.inspected().connectivity(message.text, message.position);
+        this.post({ type: "connectivity", id, result }, [result.norms.buffer]);
+        return;
+      }
       case "sample": {
         const { text, tokens } = this.current().sample(message.length, message.temperature);
         this.post({ type: "sample", id, text, tokens }, [tokens.buffer]);

@@ -8,15 +8,18 @@ export { resolveTrainingConfig, runDefaults } from "./config.js";
 export { serveTraining, type ServeTrainingOptions } from "./host.js";
 export {
   type ClientMessage,
+  type ConnectivityResult,
   type DoneInfo,
   type EvalInfo,
   type GenerateOptions,
+  type HypothesisResult,
   type LiveOptions,
   type LoadedInfo,
   PROTOCOL_VERSION,
   type ProgressInfo,
   type RunState,
   SHARD_WORKER_NAME,
+  type SpanRequest,
   type StartedInfo,
   type StartOptions,
   type TrainingConfig,

@@ -3,14 +3,35 @@ import { ConfigError, FormatError } from "../errors.js";
 import { decodeCheckpoint } from "../io/checkpoint.js";
 import { fromCheckpoint } from "../io/model-checkpoint.js";
 import type { SequenceModel } from "../model/sequence-model.js";
+import type { StackState } from "../model/stack.js";
 import { Rng } from "../random.js";
 import { sampleText } from "../train/trainer.js";
-import type { GenerateOptions, LoadedInfo } from "./protocol.js";
+import { InputSensitivity } from "./connectivity.js";
+import type {
+  ConnectivityResult,
+  GenerateOptions,
+  HypothesisResult,
+  LoadedInfo,
+  SpanRequest,
+} from "./protocol.js";
+import { findMatches, unitsOnInSpan } from "./span.js";
 
-// A checkpoint loaded for looking inside, not training: generation as `rnnlab sample` does it, and
-// every hidden unit's value at every token of a text.
+// A checkpoint loaded for looking inside, not training: generation as `rnnlab sample` does it,
+// every hidden unit's value at every token of a text, LSTMVis's span hypotheses tested on a corpus,
+// and the connectivity ‖∂L_t/∂x_s‖.
+
+/** The corpus a hypothesis is searched in is cut to this many tokens (a forward pass over them). */
+export const CORPUS_TOKENS = 100_000;
+/** Tokens per forward pass over the corpus, the state carried from one to the next. */
+const CHUNK = 1024;
+/** Tokens of context shown on each side of a match, and matches listed. */
+const CONTEXT = 30;
+const MATCHES = 8;
 
 export class LoadedModel {
+  private corpus: { tokens: Int32Array; states: Map<number, Float32Array> } | null = null;
+  private sensitivity: InputSensitivity | null = null;
+
   private constructor(
     readonly model: SequenceModel,
     readonly tokenizer: Tokenizer,
@@ -84,6 +105,66 @@ export class LoadedModel {
       this.model.stack.hiddenStates(layer).subarray(H, (tokens.length + 1) * H),
     );
     return { tokens: Array.from(tokens, (token) => this.tokenizer.decode([token])), states };
+  }
+
+  /** The text hypotheses are searched in (its first CORPUS_TOKENS tokens); without one, the prompt. */
+  setCorpus(text: string): void {
+    const tokens = this.tokenizer.encode(typeof text === "string" ? text : "");
+    if (tokens.length < 2) throw new ConfigError("the corpus has no tokens this model knows");
+    this.corpus = { tokens: tokens.subarray(0, CORPUS_TOKENS), states: new Map() };
+  }
+
+  /** LSTMVis's span hypothesis on `text`: the units of `layer` on across tokens start..end and off
+   *  around them, and the best places of the corpus (or of the text) where they are all on. */
+  hypothesis(text: string, request: SpanRequest): HypothesisResult {
+    const { layer, start, end, threshold, margin } = request;
+    const { states } = this.activations(text, layer);
+    const H = this.model.config.hiddenSize;
+    const units = unitsOnInSpan(states, H, { start, end, threshold, margin });
+    const inText = this.corpus === null;
+    const tokens = this.corpus?.tokens ?? this.encode(text);
+    const searched = inText ? states : this.corpusStates(layer);
+    const options = {
+      threshold,
+      length: end - start + 1,
+      limit: MATCHES,
+      exclude: inText ? { start, end } : undefined,
+    };
+    const matches = findMatches(searched, H, units, options).map((match) => ({
+      ...match,
+      before: this.tokenizer.decode(tokens.subarray(Math.max(0, match.start - CONTEXT), match.start)),
+      text: this.tokenizer.decode(tokens.subarray(match.start, match.end + 1)),
+      after: this.tokenizer.decode(tokens.subarray(match.end + 1, match.end + 1 + CONTEXT)),
+    }));
+    return { units, matches, searched: inText ? "text" : "corpus", searchedTokens: tokens.length };
+  }
+
+  /** ‖∂L_t/∂x_s‖ for s = 0..t of `text`, L_t the loss of predicting token t + 1 (connectivity.ts). */
+  connectivity(text: string, position: number): ConnectivityResult {
+    const tokens = this.encode(text);
+    this.sensitivity ??= new InputSensitivity(this.model);
+    const norms = this.sensitivity.norms(tokens, position);
+    const decoded = Array.from(tokens, (token) => this.tokenizer.decode([token]));
+    return { tokens: decoded, norms, target: decoded[position + 1] };
+  }
+
+  /** h_t of `layer` after each token of the corpus [T×H], computed once per layer. */
+  private corpusStates(layer: number): Float32Array {
+    const corpus = this.corpus as NonNullable<typeof this.corpus>;
+    const cached = corpus.states.get(layer);
+    if (cached) return cached;
+    const H = this.model.config.hiddenSize;
+    const { tokens } = corpus;
+    const states = new Float32Array(tokens.length * H);
+    let carried: StackState | null = null;
+    for (let from = 0; from < tokens.length; from += CHUNK) {
+      const chunk = tokens.subarray(from, from + CHUNK);
+      this.model.forward({ T: chunk.length, B: 1, tokens: chunk }, carried);
+      states.set(this.model.stack.hiddenStates(layer).subarray(H, (chunk.length + 1) * H), from * H);
+      carried = this.model.finalState(carried ?? undefined);
+    }
+    corpus.states.set(layer, states);
+    return states;
   }
 
   private encode(text: string): Int32Array {

@@ -48,6 +48,9 @@ export type ClientMessage = { v: number; id: number } & (
   | { type: "load"; bytes: Uint8Array }
   | { type: "generate"; options: GenerateOptions }
   | { type: "activations"; text: string; layer?: number }
+  | { type: "set-corpus"; text: string }
+  | { type: "hypothesis"; text: string; request: SpanRequest }
+  | { type: "connectivity"; text: string; position: number }
 );
 
 /** A loaded checkpoint (load()), for generation and activations. */
@@ -68,6 +71,38 @@ export interface GenerateOptions {
   /** Sample among the k most likely tokens only (0: all). */
   topK: number;
   seed: number;
+}
+
+/** A span hypothesis (LSTMVis) on a text: tokens start..end (both included) of its tokens. */
+export interface SpanRequest {
+  layer: number;
+  start: number;
+  end: number;
+  /** A unit is on at t when h_t ≥ threshold. */
+  threshold: number;
+  /** Positions on each side of the span where the unit must be off. */
+  margin: number;
+}
+
+export interface HypothesisResult {
+  /** The units on across the span and off around it. */
+  units: number[];
+  /** Where they are all on together, best first: tokens start..end, the text of the match with
+   *  some context before and after, and the mean over the run of the least of the units' values. */
+  matches: { start: number; end: number; strength: number; before: string; text: string; after: string }[];
+  /** Where the matches were looked for: the corpus given with setCorpus, or the text itself. */
+  searched: "corpus" | "text";
+  searchedTokens: number;
+}
+
+export interface ConnectivityResult {
+  /** The text's tokens, decoded one by one. */
+  tokens: string[];
+  /** ‖∂L_t/∂x_s‖ for s = 0..t: L_t is the cross-entropy of tokens[t + 1] after tokens 0..t, x_s the
+   *  first layer's input at s (embedding row or one-hot vector). */
+  norms: Float64Array;
+  /** tokens[t + 1], the token whose prediction L_t scores. */
+  target: string;
 }
 
 /** The options a run can change between steps: clipping (null for none) and feeding. */
@@ -107,6 +142,15 @@ export interface ProgressInfo {
   tokensPerSecond: number;
   /** ‖dL/dh_t‖ of the top layer for t = 0..T. */
   hiddenGradNorms: Float64Array;
+  /** A vanilla RNN's γ and top ‖W_hh‖₂ after this step, for the bound (γ‖W‖₂)^k; null for GRU, LSTM. */
+  recurrentBound: RecurrentBound | null;
+}
+
+/** ‖∂h_T/∂h_{T−k}‖₂ ≤ (γ‖W‖₂)^k: γ the activation's largest derivative, ‖W‖₂ the spectral norm of
+ *  the top layer's recurrent matrix (src/worker/recurrent-bound.ts). */
+export interface RecurrentBound {
+  gamma: number;
+  normW: number;
 }
 
 export interface EvalInfo {
@@ -144,6 +188,8 @@ export type WorkerMessage = { v: number } & (
   | { type: "generated"; id: number; text: string }
   /** states [T×H]: h_t of the layer after each of the text's tokens. */
   | { type: "activations"; id: number; tokens: string[]; states: Float32Array }
+  | { type: "hypothesis"; id: number; result: HypothesisResult }
+  | { type: "connectivity"; id: number; result: ConnectivityResult }
   /** `id` is the request that failed, or 0 for a failure of the run itself. */
   | { type: "error"; id: number; name: string; message: string }
 );

@@ -22,6 +22,7 @@ import { evaluate, Trainer } from "../train/trainer.js";
 import { checkedRunConfig, resolveTrainingConfig } from "./config.js";
 import type { Run } from "./run.js";
 import { RunPace } from "./pace.js";
+import { RecurrentNormTracker } from "./recurrent-bound.js";
 import type { EvalInfo, ProgressInfo, StartedInfo, StartOptions, TrainingConfig } from "./protocol.js";
 
 /** Where threads come from in this worker: a spawner (null where none can start) and, when threads
@@ -37,6 +38,7 @@ export interface ThreadSource {
 export class TrainingSession implements Run {
   private readonly valSet: TokenBatch[];
   private readonly pace: RunPace;
+  private readonly recurrentNorm: RecurrentNormTracker | null;
   private current: Trainer;
 
   private constructor(
@@ -48,6 +50,7 @@ export class TrainingSession implements Run {
   ) {
     this.valSet = sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
     this.pace = new RunPace(spec);
+    this.recurrentNorm = RecurrentNormTracker.of(state.model);
     this.current = this.makeTrainer(state.step, state.rng);
   }
 
@@ -138,7 +141,12 @@ export class TrainingSession implements Run {
   /** One optimizer step; its figures are the caller's (hiddenGradNorms is a copy). */
   step(): ProgressInfo {
     const { hiddenGradNorms, ...figures } = this.pace.timed(() => this.trainer.trainStep());
-    return { ...figures, tokensPerSecond: this.tokensPerSecond(), hiddenGradNorms: hiddenGradNorms.slice() };
+    return {
+      ...figures,
+      tokensPerSecond: this.tokensPerSecond(),
+      hiddenGradNorms: hiddenGradNorms.slice(),
+      recurrentBound: this.recurrentNorm?.measure() ?? null,
+    };
   }
 
   tokensPerSecond(): number {

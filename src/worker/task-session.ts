@@ -24,6 +24,7 @@ import type {
 } from "./protocol.js";
 import type { Run } from "./run.js";
 import { RunPace } from "./pace.js";
+import { RecurrentNormTracker } from "./recurrent-bound.js";
 import { type ThreadSource, threadCount } from "./session.js";
 
 // A synthetic task trained in a worker: each step draws a fresh batch from the task's generator
@@ -36,6 +37,7 @@ export class TaskSession implements Run {
   private readonly valSet: TaskBatch[];
   private readonly baseline: number;
   private readonly norms: Float64Array;
+  private readonly recurrentNorm: RecurrentNormTracker | null;
   private taken = 0;
 
   private constructor(
@@ -53,6 +55,7 @@ export class TaskSession implements Run {
     this.valSet = Array.from({ length: spec.valBatches }, () => task.batch(valRng, spec.seqLen, spec.batch));
     this.baseline = taskBaseline(task, spec.seqLen);
     this.norms = new Float64Array(spec.seqLen + 1);
+    this.recurrentNorm = RecurrentNormTracker.of(model);
   }
 
   static async create(
@@ -125,6 +128,7 @@ export class TaskSession implements Run {
       lr,
       ...fed,
       hiddenGradNorms: hiddenGradNorms.slice(),
+      recurrentBound: this.recurrentNorm?.measure() ?? null,
     };
   }
 

@@ -41,9 +41,22 @@ export function labSession(prepare: () => void = () => {}): () => Lab {
   return () => lab!;
 }
 
+/** How a page is opened: its window size and colour scheme (default 1280×800, light). */
+export interface PageLook {
+  viewport?: { width: number; height: number };
+  colorScheme?: "light" | "dark";
+}
+
 /** A page of the lab that records console errors, page errors and long tasks (over 50 ms). */
-export async function openLab(lab: Lab, query = ""): Promise<{ page: Page; errors: string[] }> {
-  const page = await lab.browser.newPage({ viewport: { width: 1280, height: 800 } });
+export async function openLab(
+  lab: Lab,
+  query = "",
+  look: PageLook = {},
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await lab.browser.newPage({
+    viewport: look.viewport ?? { width: 1280, height: 800 },
+    colorScheme: look.colorScheme ?? "light",
+  });
   const errors: string[] = [];
   page.on("console", (message) => {
     if (message.type() === "error" || message.type() === "warning") errors.push(message.text());

@@ -25,6 +25,23 @@ describe.skipIf(skipBrowserTests())("the web lab's playground (rnnlab ui)", () =
     await page.close();
   }, 120_000);
 
+  it("draws a vanilla RNN's ‖dL/dh_t‖ against its bound (γ‖W‖₂)^k, and says an LSTM has none", async () => {
+    const { page, errors } = await openLab(lab(), "?task=adding&cell=rnn&hidden=8&seqLen=10&batch=8");
+    const bound = page.getByTestId("bound");
+    expect(await bound.isHidden()).toBe(true);
+    await page.getByTestId("step").click();
+    await expect.poll(() => bound.textContent(), { timeout: 30_000 }).toMatch(/γ = 1 .*‖W‖₂ = \d/);
+    // Both series in the legend, and drawn: a bound line and a measured line.
+    expect(await bound.textContent()).toContain("bound (γ‖W‖₂)^k, γ‖W‖₂ = ");
+    await expect.poll(() => bound.locator("svg [aria-label=line] path").count()).toBe(2);
+    await page.getByTestId("cell").selectOption("lstm");
+    await page.getByTestId("step").click();
+    await expect.poll(() => bound.isHidden(), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => page.locator('[data-panel="flow"]').textContent()).toContain("vanilla RNN only");
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
   it("trains the adding problem until the loss falls below the mean predictor's (1/6)", async () => {
     const { page, errors } = await openLab(lab(), "?task=adding&hidden=32&lr=0.01&seqLen=20&batch=32");
     expect(await page.getByTestId("task").inputValue()).toBe("adding");

@@ -1,31 +1,51 @@
 import * as Plot from "@observablehq/plot";
+import * as d3 from "d3";
+import { drawSpec } from "../../src/report/plot-client.ts";
+import type { PlotSpec } from "../../src/report/spec.ts";
+import {
+  allGroundTruth,
+  clipMaxNorm,
+  type GradFlowRow,
+  gradFlowSpec,
+  gradientBoundSpec,
+  gradNormSpec,
+  groundTruthSpec,
+  lossFigure,
+  type Reference,
+} from "../../src/report/training-figures.ts";
 import type { EvalInfo, ProgressInfo } from "../../src/worker/client-entry.ts";
 
-// The playground's live figures, drawn with Observable Plot (as the reports are). Progress arrives
-// every step; drawing happens at most every DRAW_MS, on at most MAX_POINTS points a series, so the
-// page's main thread stays free while the worker trains.
+// The playground's live figures: the training report's specs (training-figures.ts), drawn by the
+// report's own drawing code (plot-client.ts, which reads `Plot` and `d3` as globals). Progress
+// arrives every step; drawing happens at most every DRAW_MS, one figure per task, on at most
+// MAX_POINTS points a series, so the page's main thread stays free while the worker trains.
+Object.assign(globalThis, { Plot, d3 });
 
 const DRAW_MS = 300;
-const MAX_POINTS = 250;
-/** Rows of the ‖dL/dh_t‖ heatmap: one every `every` steps, the latest MAX_ROWS kept. */
-const MAX_ROWS = 80;
+const MAX_POINTS = 200;
+/** Columns of the ‖dL/dh_t‖ heatmap: one every `every` steps, at most MAX_ROWS columns and
+ *  MAX_CELLS cells (drawn as one raster image); `every` doubles when they are full. */
+const MAX_ROWS = 60;
+const MAX_CELLS = 2400;
 
-interface NormRow {
-  step: number;
-  t: number;
-  norm: number;
-}
+export type Panel = "loss" | "grad" | "flow" | "bound" | "fed";
+
+/** The figures' heights here: the report's, made shorter to fit a screen. */
+const HEIGHTS: Record<Panel, number> = { loss: 240, grad: 220, flow: 260, bound: 240, fed: 170 };
 
 export class Charts {
   private steps: ProgressInfo[] = [];
   private evals: EvalInfo[] = [];
-  private rows: NormRow[] = [];
+  private rows: GradFlowRow[] = [];
   private every = 1;
   private timer: number | null = null;
+  private reference: Reference | null = null;
+  private unit: string | undefined;
+  private maxNorm: number | undefined;
 
   /** Draws the empty figures at once: the axes show before training, and Plot's code is warm by the
    *  first step. */
-  constructor(private readonly panels: Record<"loss" | "grad" | "flow" | "fed", HTMLElement>) {
+  constructor(private readonly panels: Record<Panel, HTMLElement>) {
     this.schedule();
   }
 
@@ -41,9 +61,9 @@ export class Charts {
   progress(info: ProgressInfo): void {
     this.steps.push(info);
     if (info.step % this.every === 0) {
-      for (const [t, norm] of info.hiddenGradNorms.entries()) this.rows.push({ step: info.step, t, norm });
-      const T = info.hiddenGradNorms.length;
-      if (this.rows.length > MAX_ROWS * T) {
+      this.rows.push({ step: info.step, norms: info.hiddenGradNorms });
+      const columns = Math.min(MAX_ROWS, Math.floor(MAX_CELLS / info.hiddenGradNorms.length));
+      if (this.rows.length > Math.max(8, columns)) {
         this.every *= 2;
         this.rows = this.rows.filter((row) => row.step % this.every === 0);
       }
@@ -53,6 +73,20 @@ export class Charts {
 
   evaluation(info: EvalInfo): void {
     this.evals.push(info);
+    this.schedule();
+  }
+
+  /** A horizontal rule on the loss figure: the loss of the best constant prediction; `unit` the
+   *  loss's ("nats/token" for text). */
+  baseline(loss: number, label: string, unit?: string): void {
+    this.reference = { value: loss, label };
+    this.unit = unit;
+    this.schedule();
+  }
+
+  /** The run's clipping, drawn as a rule on the gradient norm when it clips the 2-norm. */
+  clipping(clip: Parameters<typeof clipMaxNorm>[0]): void {
+    this.maxNorm = clipMaxNorm(clip);
     this.schedule();
   }
 
@@ -72,127 +106,90 @@ export class Charts {
       const index = (this.cursor + offset) % count;
       this.cursor = index + 1;
       this.dirty[index] = false;
-      this.figures[index]();
-      this.timer = window.setTimeout(next, DRAW_MS / this.figures.length);
+      const [panel, content] = this.figures[index];
+      show(this.panels[panel], content(), HEIGHTS[panel]);
+      this.timer = window.setTimeout(next, DRAW_MS / count);
     };
     this.timer = window.setTimeout(next, DRAW_MS / this.figures.length);
   }
 
-  private readonly figures = [
-    () => this.drawLoss(),
-    () => this.drawGrad(),
-    () => this.drawFlow(),
-    () => this.drawFed(),
+  private readonly figures: [Panel, () => Content][] = [
+    ["loss", () => this.loss()],
+    ["grad", () => ({ spec: gradNormSpec(thin(this.steps), this.maxNorm) })],
+    ["flow", () => this.flow()],
+    ["bound", () => this.bound()],
+    ["fed", () => this.fed()],
   ];
   private readonly dirty = this.figures.map(() => false);
   private cursor = 0;
-  private reference: { loss: number; label: string } | null = null;
 
-  /** A horizontal rule on the loss figure: the loss of the best constant prediction. */
-  baseline(loss: number, label: string): void {
-    this.reference = { loss, label };
-    this.schedule();
+  private loss(): Content {
+    const options = { unit: this.unit, baseline: this.reference ?? undefined };
+    return { spec: lossFigure(thin(this.steps), thin(this.evals), options).spec };
   }
 
-  private drawLoss(): void {
-    const panel = this.panels.loss;
-    show(
-      panel,
-      Plot.plot({
-        width: widthOf(panel),
-        height: 220,
-        x: { label: "step" },
-        y: { label: this.reference?.label === "unigram" ? "loss (nats/token)" : "loss", grid: true },
-        color: { legend: true, domain: ["training", "validation", this.reference?.label ?? "baseline"] },
-        marks: [
-          Plot.ruleY(this.reference ? [this.reference.loss] : [], {
-            stroke: () => this.reference?.label ?? "baseline",
-            strokeDasharray: "2 3",
-          }),
-          Plot.lineY(thin(this.steps), { x: "step", y: "loss", stroke: () => "training" }),
-          Plot.line(this.evals, { x: "step", y: "valLoss", stroke: () => "validation", marker: "dot" }),
-        ],
-      }),
-    );
+  private flow(): Content {
+    if (this.rows.length === 0)
+      return { note: "‖dL/dh_t‖ of each time step appears here from the first step." };
+    const gated = this.steps.at(-1)?.recurrentBound === null;
+    const note = gated
+      ? "The bound (γ‖W‖₂)^k is drawn for a vanilla RNN only: a GRU's or an LSTM's step Jacobian is made " +
+        "of gates and several matrices, so no single γ‖W‖₂ bounds it."
+      : undefined;
+    return { spec: gradFlowSpec(this.rows), note };
   }
 
-  private drawGrad(): void {
-    const panel = this.panels.grad;
+  /** Shown for a vanilla RNN only: its figure stays hidden until a step brings a bound. */
+  private bound(): Content {
+    const latest = this.steps.at(-1);
+    const bound = latest?.recurrentBound ?? null;
+    const figure = this.panels.bound.closest("figure");
+    if (figure) figure.hidden = bound === null;
+    if (!latest || bound === null) return {};
+    const factor = bound.gamma * bound.normW;
+    return {
+      spec: gradientBoundSpec(latest.hiddenGradNorms, bound),
+      note:
+        `γ = ${bound.gamma} (the activation's largest derivative) and ‖W‖₂ = ${bound.normW.toPrecision(3)} ` +
+        `(the recurrent matrix's spectral norm, now): the gradient can shrink or grow by at most ` +
+        `${factor.toPrecision(3)} per step back. The bound covers what flows back from h_T alone; a loss ` +
+        "at every step, or a skip connection, adds terms that may lie above it.",
+    };
+  }
+
+  private fed(): Content {
     const steps = thin(this.steps);
-    show(
-      panel,
-      Plot.plot({
-        width: widthOf(panel),
-        height: 220,
-        x: { label: "step" },
-        y: { label: "‖gradient‖", type: "log", grid: true, ticks: 4, tickFormat: "~g" },
-        color: { legend: true, domain: ["before clipping", "after clipping"] },
-        marks: [
-          Plot.lineY(steps, { x: "step", y: "gradNorm", stroke: () => "before clipping" }),
-          Plot.lineY(steps, {
-            x: "step",
-            y: "gradNormClipped",
-            stroke: () => "after clipping",
-            strokeDasharray: "4 3",
-          }),
-        ],
-      }),
-    );
-  }
-
-  /** One raster pixel per (row, t), stretched: thousands of cells drawn as one image. */
-  private drawFlow(): void {
-    const panel = this.panels.flow;
-    const rows = this.rows.filter((row) => row.norm > 0);
-    const T = rows.length > 0 ? Math.max(...rows.slice(0, 512).map((row) => row.t)) + 1 : 1;
-    const first = rows[0]?.step ?? 0;
-    const last = rows.at(-1)?.step ?? 1;
-    show(
-      panel,
-      Plot.plot({
-        width: widthOf(panel),
-        height: 260,
-        x: { label: "time step t", domain: [0, T] },
-        y: { label: "training step", domain: [first, last + this.every], reverse: true },
-        color: { type: "log", scheme: "viridis", legend: true, label: "‖dL/dh_t‖", tickFormat: "~g" },
-        marks: [
-          Plot.raster(rows, {
-            x: (row: NormRow) => row.t + 0.5,
-            y: (row: NormRow) => row.step + this.every / 2,
-            fill: "norm",
-            width: T,
-            height: Math.max(1, Math.round((last - first) / this.every) + 1),
-            x1: 0,
-            x2: T,
-            y1: first,
-            y2: last + this.every,
-            imageRendering: "pixelated",
-          }),
-        ],
-      }),
-    );
-  }
-
-  private drawFed(): void {
-    const panel = this.panels.fed;
-    show(
-      panel,
-      Plot.plot({
-        width: widthOf(panel),
-        height: 160,
-        x: { label: "step" },
-        y: { label: "ground truth fed", domain: [0, 1.05], tickFormat: "%" },
-        marks: [
-          Plot.ruleY([1], { strokeOpacity: 0.2 }),
-          Plot.lineY(thin(this.steps), { x: "step", y: "groundTruthFraction", strokeWidth: 2 }),
-        ],
-      }),
-    );
+    const note = allGroundTruth(steps) ? "Teacher forcing: every input is ground truth (100 %)." : undefined;
+    return { spec: groundTruthSpec(steps), note };
   }
 }
 
-function widthOf(panel: HTMLElement): number {
-  return Math.max(280, panel.clientWidth);
+/** What a panel shows: a figure, a line of text, or both (the text first). */
+interface Content {
+  spec?: PlotSpec;
+  note?: string;
+}
+
+function show(panel: HTMLElement, content: Content, height: number): void {
+  const children: Node[] = [];
+  if (content.note) {
+    const line = document.createElement("p");
+    line.className = "figure-note";
+    line.textContent = content.note;
+    children.push(line);
+  }
+  if (content.spec) {
+    try {
+      const width = Math.max(280, panel.clientWidth);
+      children.push(drawSpec({ ...content.spec, height }, width) as unknown as Node);
+    } catch (error) {
+      const line = document.createElement("p");
+      line.className = "plot-error";
+      line.textContent = `This figure could not be drawn: ${error instanceof Error ? error.message : String(error)}`;
+      children.push(line);
+    }
+  }
+  panel.replaceChildren(...children);
 }
 
 /** At most MAX_POINTS of `items`, evenly spaced, the last one kept. */
@@ -200,8 +197,4 @@ function thin<T>(items: T[]): T[] {
   if (items.length <= MAX_POINTS) return items;
   const stride = Math.ceil(items.length / MAX_POINTS);
   return items.filter((_, i) => i % stride === 0 || i === items.length - 1);
-}
-
-function show(panel: HTMLElement, figure: Element): void {
-  panel.replaceChildren(figure);
 }

@@ -1,3 +1,4 @@
+import { labView } from "./lab-view.ts";
 import { modelView } from "./model-view.ts";
 import { networkView } from "./network-view.ts";
 import { playground } from "./playground.ts";
@@ -6,7 +7,7 @@ import "./style.css";
 
 // The web lab's shell: the views' links, the thread note, and the view the URL names (?view=).
 
-const views = { playground: "Playground", network: "Network", model: "Model" } as const;
+const views = { playground: "Playground", network: "Network", lab: "Lab", model: "Model" } as const;
 type View = keyof typeof views;
 
 const params = new URLSearchParams(location.search);
@@ -30,10 +31,11 @@ document.querySelector("#threads")!.textContent = crossOriginIsolated
 const root = document.querySelector<HTMLElement>("#view")!;
 if (view === "model") {
   modelView(root);
+} else if (view === "lab") {
+  labView(root);
 } else if (view === "network") {
-  const save = (preset: string) =>
-    history.replaceState(null, "", `${location.pathname}?view=network&preset=${preset}`);
-  networkView(root, params.get("preset") ?? "q5b-seed", save);
+  const save = (query: string) => history.replaceState(null, "", `${location.pathname}${query}`);
+  networkView(root, location.search, save);
 } else {
   const { setup, problems } = setupFromQuery(location.search);
   const save = (next: Setup) => history.replaceState(null, "", `${location.pathname}${queryOf(next, view)}`);

@@ -1,10 +1,13 @@
 import * as Plot from "@observablehq/plot";
-import { TrainingClient } from "../../src/worker/client-entry.ts";
+import { type LoadedInfo, TrainingClient } from "../../src/worker/client-entry.ts";
+import { connectivityPanel } from "./model-connectivity.ts";
+import { type ShownText, spanPanel } from "./model-span.ts";
+import { PLAYGROUND_KEY, type StoredCheckpoint, storedCheckpoint } from "./model-store.ts";
 import { rankUnits } from "./units.ts";
 
 // The model view: a checkpoint from `rnnlab train` (or the playground) loaded into a worker, text
-// generated from it, and every hidden unit's value per character of a prompt, units ranked by how
-// closely they follow a feature of the text.
+// generated from it, every hidden unit's value per character of a prompt (units ranked by how
+// closely they follow a feature of the text), span hypotheses and connectivity on that prompt.
 
 const PROMPT = `KING RICHARD II:
 No matter where; of comfort no man speak:
@@ -18,7 +21,10 @@ export function modelView(root: HTMLElement): void {
     <div class="model-view">
       <section class="panel" aria-label="Checkpoint">
         <label for="checkpoint-file">checkpoint (the checkpoint.safetensors of <code>rnnlab train</code>)</label>
-        <input id="checkpoint-file" data-testid="checkpoint-file" type="file" accept=".safetensors,application/octet-stream" />
+        <div class="row">
+          <input id="checkpoint-file" data-testid="checkpoint-file" type="file" accept=".safetensors,application/octet-stream" />
+          <button data-testid="load-playground" type="button" hidden>Load the playground's last model</button>
+        </div>
         <p data-testid="model-info" role="status"></p>
         <p class="message" role="alert" data-testid="message"></p>
       </section>
@@ -44,6 +50,8 @@ export function modelView(root: HTMLElement): void {
         <ol class="ranking" data-testid="ranking"></ol>
         <div class="heatmap"><canvas data-testid="units"></canvas></div>
       </section>
+      <section class="panel" aria-label="Span hypothesis" data-panel="span" hidden></section>
+      <section class="panel" aria-label="Connectivity" data-panel="connectivity" hidden></section>
     </div>`;
   const $ = <T extends HTMLElement>(selector: string) => root.querySelector(selector) as T;
   const client = new TrainingClient(
@@ -59,24 +67,59 @@ export function modelView(root: HTMLElement): void {
     (message.textContent = error instanceof Error ? error.message : String(error));
   const number = (id: string) => Number($<HTMLInputElement>(id).value);
 
-  $<HTMLInputElement>("#checkpoint-file").addEventListener("change", async (event) => {
-    const file = (event.target as HTMLInputElement).files?.[0];
-    if (!file) return;
+  const span = spanPanel($('[data-panel="span"]'), client, fail);
+  const connectivity = connectivityPanel($('[data-panel="connectivity"]'), client, fail);
+  const corpus = fetch("./data/tinyshakespeare.txt")
+    .then((response) => (response.ok ? response.text() : null))
+    .catch(() => null);
+
+  async function load(name: string, bytes: Uint8Array): Promise<void> {
     message.textContent = "";
     generate.disabled = showUnits.disabled = true;
     try {
-      const info = await client.load(new Uint8Array(await file.arrayBuffer()));
-      $('[data-testid="model-info"]').textContent =
-        `${file.name}: ${info.cell}, ${info.layers} × ${info.hiddenSize} units, ${info.parameters.toLocaleString()} parameters, ${info.vocabSize} ${info.tokenizer} tokens, trained ${info.step} steps`;
-      layer.replaceChildren(
-        ...Array.from({ length: info.layers }, (_, k) => new Option(String(k), String(k))),
-      );
-      layer.value = String(info.layers - 1);
+      const info = await client.load(bytes);
+      describe(name, info);
+      const text = await corpus;
+      // Without the bundled text, hypotheses are searched in the prompt itself.
+      if (text !== null) await client.setCorpus(text).catch(() => {});
       generate.disabled = showUnits.disabled = false;
     } catch (error) {
-      fail(`${file.name}: ${(error as Error).message}`);
+      fail(`${name}: ${(error as Error).message}`);
     }
+  }
+
+  function describe(name: string, info: LoadedInfo): void {
+    $('[data-testid="model-info"]').textContent =
+      `${name}: ${info.cell}, ${info.layers} × ${info.hiddenSize} units, ${info.parameters.toLocaleString()} parameters, ${info.vocabSize} ${info.tokenizer} tokens, trained ${info.step} steps`;
+    layer.replaceChildren(...Array.from({ length: info.layers }, (_, k) => new Option(String(k), String(k))));
+    layer.value = String(info.layers - 1);
+  }
+
+  $<HTMLInputElement>("#checkpoint-file").addEventListener("change", async (event) => {
+    const file = (event.target as HTMLInputElement).files?.[0];
+    if (file) await load(file.name, new Uint8Array(await file.arrayBuffer()));
   });
+
+  // The playground's last model: offered when one is stored, loaded at once when the URL asks.
+  const fromPlayground = $<HTMLButtonElement>('[data-testid="load-playground"]');
+  const loadStored = (stored: StoredCheckpoint) =>
+    load(`the playground's model, stored ${new Date(stored.saved).toLocaleTimeString()}`, stored.bytes);
+  storedCheckpoint(PLAYGROUND_KEY)
+    .then((stored) => {
+      const asked = new URLSearchParams(location.search).get("checkpoint") === PLAYGROUND_KEY;
+      if (stored === null) {
+        if (asked)
+          fail(
+            "no model from the playground is stored in this browser: train one there, then press Open in model view",
+          );
+        return;
+      }
+      fromPlayground.hidden = false;
+      fromPlayground.title = `${stored.label}, stored ${new Date(stored.saved).toLocaleString()}`;
+      fromPlayground.onclick = () => void loadStored(stored);
+      if (asked) return loadStored(stored);
+    })
+    .catch(fail);
 
   generate.addEventListener("click", async () => {
     message.textContent = "";
@@ -96,8 +139,13 @@ export function modelView(root: HTMLElement): void {
   showUnits.addEventListener("click", async () => {
     message.textContent = "";
     try {
-      const { tokens, states } = await client.activations(prompt.value, Number(layer.value));
+      const shown: ShownText = { text: prompt.value, layer: Number(layer.value), tokens: [] };
+      const { tokens, states } = await client.activations(shown.text, shown.layer);
+      shown.tokens = tokens;
       drawUnits(root, tokens, states);
+      for (const panel of root.querySelectorAll<HTMLElement>("[data-panel]")) panel.hidden = false;
+      span.show(shown);
+      connectivity.show(shown);
     } catch (error) {
       fail(error);
     }

@@ -1,215 +1,184 @@
-import { checkExhaustive } from "../../lab/wired/check.ts";
-import { cloneWired, runWired, type WiredNet } from "../../lab/wired/net.ts";
-import {
-  Q5A_CORRECTED,
-  Q5A_SEED,
-  Q5B_CORRECTED_HIDDEN,
-  Q5B_SEED_HIDDEN,
-  Q5B_SEED_OUTPUT,
-  q5aNetwork,
-  q5bNetwork,
-} from "../../lab/wired/networks.ts";
-import { type BinaryTask, SEQUENCE_AND, SEQUENCE_EQUAL, taskTargets } from "../../lab/wired/tasks.ts";
+import { runWired, type WiredNet } from "../../lab/wired/net.js";
+import { unrolledGraph } from "./network-graph.js";
+import { entryId, type Param, paramsOf } from "./network-params.js";
+import { type Preset, presets, type StepJudgement } from "./network-presets.js";
+import { parseSequence, sequenceText } from "./network-sequence.js";
+import { MAX_LENGTH, type NetworkSetup, presetSetup, queryOf, setupFromQuery } from "./network-url.js";
 
-// The network view: the seed's hand-wired networks (Q5a, Q5b), as the seed wrote them and as
-// corrected, every weight editable, checked exhaustively after each edit, and run on an editable
-// input sequence with every unit's value at every step.
+// The network view: the seed's hand-wired networks (Q1, Q5a, Q5b) as the seed wrote them and as
+// corrected, unrolled over an editable input sequence as a graph, every weight editable (in the
+// table or by clicking the graph), checked after each edit, the whole state in the URL.
 
-interface Preset {
-  title: string;
-  net: () => WiredNet;
-  task: BinaryTask;
-  /** The input sequence shown at first. */
-  example: string;
-}
-
-const presets: Record<string, Preset> = {
-  "q5a-seed": {
-    title: "Q5a as the seed wrote it",
-    net: () => q5aNetwork(Q5A_SEED),
-    task: SEQUENCE_AND,
-    example: "1101",
-  },
-  "q5a-corrected": {
-    title: "Q5a corrected",
-    net: () => q5aNetwork(Q5A_CORRECTED, "Q5a (corrected)"),
-    task: SEQUENCE_AND,
-    example: "1101",
-  },
-  "q5b-seed": {
-    title: "Q5b as the seed wrote it",
-    net: () => q5bNetwork(Q5B_SEED_HIDDEN, Q5B_SEED_OUTPUT),
-    task: SEQUENCE_EQUAL,
-    example: "11 00 10",
-  },
-  "q5b-corrected": {
-    title: "Q5b corrected",
-    net: () => q5bNetwork(Q5B_CORRECTED_HIDDEN, Q5B_SEED_OUTPUT, "Q5b (corrected)"),
-    task: SEQUENCE_EQUAL,
-    example: "11 00 10",
-  },
-};
-export const presetNames = Object.keys(presets);
-
-export function networkView(root: HTMLElement, presetName: string, save: (preset: string) => void): void {
+export function networkView(root: HTMLElement, search: string, save: (query: string) => void): void {
   root.innerHTML = `
     <div class="network-view">
-      <section class="panel" aria-label="Network">
+      <section class="panel network-main" aria-label="Network">
+        <p class="message" data-testid="network-message" role="alert"></p>
         <div class="row">
           <label for="preset">network</label>
           <select id="preset" data-testid="preset"></select>
           <label for="max-length">check every input up to length</label>
-          <input id="max-length" type="number" min="1" max="10" value="6" />
+          <input id="max-length" data-testid="max-length" type="number" min="${MAX_LENGTH.min}" max="${MAX_LENGTH.max}" step="1" />
         </div>
         <p class="description"></p>
-        <p class="verdict" data-testid="verdict" role="status"></p>
-        <div class="trace"></div>
-      </section>
-      <section class="panel" aria-label="Weights">
-        <div class="weights"></div>
-      </section>
-      <section class="panel" aria-label="Unrolled over time">
+        <div class="verdict-row">
+          <p class="verdict" data-testid="verdict" role="status"></p>
+          <button type="button" data-testid="show-counterexample">show it in the graph</button>
+        </div>
         <div class="row">
           <label for="sequence">input sequence</label>
-          <input id="sequence" data-testid="sequence" />
-          <span class="note" data-testid="sequence-problem" role="alert"></span>
+          <input id="sequence" data-testid="sequence" autocomplete="off" spellcheck="false" />
+          <span class="problem" data-testid="sequence-problem" role="alert"></span>
         </div>
-        <div class="unrolled"></div>
+        <div class="graph" data-testid="graph"></div>
+        <p class="legend">
+          <span class="swatch negative"></span> negative weight <span class="swatch positive"></span> positive weight
+          (width ∝ |w|; zero weights are not drawn) · units filled by their value:
+          <span class="ramp"></span> −1 … 0 … 1 · a dashed red ring marks a wrong output · hover for values, click to edit
+        </p>
+        <details class="values">
+          <summary>the same run as a table</summary>
+          <div class="unrolled"></div>
+        </details>
+      </section>
+      <section class="panel network-weights" aria-label="Weights">
+        <p class="note-inline">Every weight, bias and initial state. Clicking an edge or a unit in the graph selects its number here.</p>
+        <div class="weights"></div>
       </section>
     </div>`;
   const $ = <T extends HTMLElement>(selector: string) => root.querySelector(selector) as T;
   const select = $<HTMLSelectElement>("#preset");
-  for (const [name, preset] of Object.entries(presets)) select.add(new Option(preset.title, name));
-  let name = presetName in presets ? presetName : "q5b-seed";
-  let net = presets[name].net();
-  const sequence = $<HTMLInputElement>("#sequence");
   const maxLength = $<HTMLInputElement>("#max-length");
+  const sequence = $<HTMLInputElement>("#sequence");
+  const show = $<HTMLButtonElement>('[data-testid="show-counterexample"]');
+  for (const [name, preset] of Object.entries(presets)) select.add(new Option(preset.title, name));
 
-  function load(next: string): void {
-    name = next;
-    net = presets[name].net();
-    select.value = name;
-    sequence.value = presets[name].example;
-    $(".description").textContent = `${net.description}. Task: ${presets[name].task.description}.`;
-    drawWeights($(".weights"), net, refresh);
-    refresh();
+  const loaded = setupFromQuery(search);
+  const state: NetworkSetup = loaded.setup;
+  $('[data-testid="network-message"]').textContent = loaded.problems.join("; ");
+  let counterexample: number[][] | null = null;
+  let inputs: number[][] = [];
+  const preset = (): Preset => presets[state.preset];
+
+  function load(): void {
+    select.value = state.preset;
+    maxLength.value = String(state.maxLength);
+    sequence.value = state.sequence;
+    $(".description").textContent = `${state.net.description}. ${preset().check.description}`;
+    drawWeights($(".weights"), state.net, () => {
+      check();
+      draw();
+      save(queryOf(state));
+    });
+    check();
+    readSequence();
   }
-  function refresh(): void {
-    const task = presets[name].task;
-    const n = Math.min(10, Math.max(1, Math.round(Number(maxLength.value)) || 6));
-    const report = checkExhaustive(net, task, n);
-    const total = report.totalByLength.reduce((a, b) => a + b, 0);
-    const verdict = $('[data-testid="verdict"]');
-    const trace = $(".trace");
-    if (report.counterexample === null) {
-      verdict.textContent = `correct on all ${total.toLocaleString()} input sequences up to length ${n}`;
-      trace.replaceChildren();
-    } else {
-      const c = report.counterexample;
-      verdict.textContent = `counterexample: ${c.text} gives y = ${c.got} at its last step, where the task wants ${c.expected} (${report.wrong.toLocaleString()} of ${report.outputs.toLocaleString()} outputs wrong)`;
-      trace.replaceChildren(unrolled(net, task, c.inputs));
-    }
-    runSequence();
+  function check(): void {
+    const report = preset().check.run(state.net, state.maxLength);
+    $('[data-testid="verdict"]').textContent = report.verdict;
+    counterexample = report.counterexample;
+    show.hidden = counterexample === null;
   }
-  function runSequence(): void {
+  function readSequence(): void {
     const problem = $('[data-testid="sequence-problem"]');
     try {
-      const inputs = parseSequence(sequence.value, presets[name].task.inputSize);
+      inputs = parseSequence(sequence.value, preset().check.format);
       problem.textContent = "";
-      $(".unrolled").replaceChildren(unrolled(net, presets[name].task, inputs));
+      markInvalid(sequence, false);
+      state.sequence = sequence.value;
+      draw();
     } catch (error) {
       problem.textContent = (error as Error).message;
+      markInvalid(sequence, true);
     }
   }
+  function draw(): void {
+    const judged = preset().check.judgeSteps(state.net, inputs, runWired(state.net, inputs));
+    $(".graph").replaceChildren(unrolledGraph({ net: state.net, inputs, judged, pick }));
+    $(".unrolled").replaceChildren(valuesTable(state.net, inputs, judged));
+  }
+  function pick(target: string): void {
+    const input = target === "sequence" ? sequence : $<HTMLInputElement>(`[data-testid="weight-${target}"]`);
+    input.scrollIntoView({ block: "nearest" });
+    input.focus();
+    input.select();
+  }
+
   select.addEventListener("change", () => {
-    save(select.value);
-    load(select.value);
+    Object.assign(state, presetSetup(select.value, state.maxLength));
+    $('[data-testid="network-message"]').textContent = "";
+    load();
+    save(queryOf(state));
   });
-  maxLength.addEventListener("change", refresh);
-  sequence.addEventListener("input", runSequence);
-  load(name);
+  maxLength.addEventListener("change", () => {
+    const n = Number(maxLength.value);
+    const valid = Number.isInteger(n) && n >= MAX_LENGTH.min && n <= MAX_LENGTH.max;
+    markInvalid(maxLength, !valid);
+    if (!valid) return;
+    state.maxLength = n;
+    check();
+    save(queryOf(state));
+  });
+  sequence.addEventListener("input", () => {
+    readSequence();
+    save(queryOf(state));
+  });
+  show.addEventListener("click", () => {
+    if (counterexample === null) return;
+    sequence.value = sequenceText(counterexample, preset().check.format);
+    readSequence();
+    save(queryOf(state));
+  });
+  load();
 }
 
-/** "1101" (one bit a step) or "11 00 10" (a pair a step) as inputs x_1..x_T. */
-function parseSequence(text: string, width: number): number[][] {
-  const steps = width === 1 ? [...text.replace(/\s+/g, "")] : text.trim().split(/\s+/);
-  if (steps.length === 0 || steps[0] === "") throw new Error("type at least one step");
-  return steps.map((step) => {
-    if (!new RegExp(`^[01]{${width}}$`).test(step)) {
-      throw new Error(width === 1 ? "type bits: 0 or 1 a step" : "type pairs of bits, one a step: 11 00 10");
-    }
-    return [...step].map(Number);
-  });
+function markInvalid(input: HTMLInputElement, invalid: boolean): void {
+  if (invalid) input.setAttribute("aria-invalid", "true");
+  else input.removeAttribute("aria-invalid");
 }
 
 /** Every weight, bias and initial state as a number input: data-testid weight-<param>-<row>-<col>. */
 function drawWeights(container: HTMLElement, net: WiredNet, changed: () => void): void {
-  container.replaceChildren();
-  net.layers.forEach((layer, l) => {
-    const parts: [string, string, number[][]][] = [
-      [`l${l}-input`, `layer ${l}: input weights`, layer.inputWeights],
-      [`l${l}-recurrent`, `layer ${l}: recurrent weights`, layer.recurrentWeights],
-      [`l${l}-bias`, `layer ${l}: bias`, layer.bias.map((b) => [b])],
-      [`l${l}-initial`, `layer ${l}: initial state`, layer.initial.map((h) => [h])],
-    ];
-    for (const [param, title, matrix] of parts) {
-      container.append(
-        matrixEditor(param, `${title} (${layer.activation})`, matrix, (row, col, value) => {
-          if (param.endsWith("-input")) layer.inputWeights[row][col] = value;
-          else if (param.endsWith("-recurrent")) layer.recurrentWeights[row][col] = value;
-          else if (param.endsWith("-bias")) layer.bias[row] = value;
-          else layer.initial[row] = value;
-          changed();
-        }),
-      );
-    }
-  });
+  container.replaceChildren(...paramsOf(net).map((param) => matrixEditor(param, changed)));
 }
 
-function matrixEditor(
-  param: string,
-  title: string,
-  matrix: number[][],
-  set: (row: number, col: number, value: number) => void,
-): HTMLElement {
+function matrixEditor(param: Param, changed: () => void): HTMLElement {
   const group = document.createElement("fieldset");
   group.className = "matrix";
   const legend = document.createElement("legend");
-  legend.textContent = title;
+  legend.textContent = param.title;
   group.append(legend);
-  matrix.forEach((values, row) => {
+  for (let row = 0; row < param.rows; row++) {
     const line = document.createElement("div");
-    values.forEach((value, col) => {
+    for (let col = 0; col < param.cols; col++) {
       const input = document.createElement("input");
       input.type = "number";
       input.step = "any";
-      input.value = String(value);
-      input.dataset.testid = `weight-${param}-${row}-${col}`;
-      input.setAttribute("aria-label", `${title}, row ${row}, column ${col}`);
-      input.addEventListener("change", () => {
+      input.value = String(param.get(row, col));
+      input.dataset.testid = `weight-${entryId(param.id, row, col)}`;
+      input.setAttribute("aria-label", `${param.title}, row ${row}, column ${col}`);
+      input.addEventListener("input", () => {
         const x = Number(input.value);
-        if (input.value.trim() === "" || !Number.isFinite(x)) {
-          input.setAttribute("aria-invalid", "true");
-          return;
-        }
-        input.removeAttribute("aria-invalid");
-        set(row, col, x);
+        const valid = input.value.trim() !== "" && Number.isFinite(x);
+        markInvalid(input, !valid);
+        if (!valid || x === param.get(row, col)) return;
+        param.set(row, col, x);
+        changed();
       });
       line.append(input);
-    });
+    }
     group.append(line);
-  });
+  }
   return group;
 }
 
-/** A table: the inputs, every unit and the output at each step, with the task's answer; cells
- *  coloured by value (blue negative, red positive), the wrong outputs marked. */
-function unrolled(net: WiredNet, task: BinaryTask, inputs: number[][]): HTMLTableElement {
-  const run = runWired(cloneWired(net), inputs);
-  const targets = taskTargets(task, inputs);
+/** The run as a table: the inputs, every unit and the output at each step, with what the check
+ *  wants; cells coloured by value as in the graph, the wrong ones marked. */
+function valuesTable(net: WiredNet, inputs: number[][], judged: StepJudgement[]): HTMLTableElement {
+  const run = runWired(net, inputs);
   const table = document.createElement("table");
   table.className = "unrolled-table";
-  const row = (label: string, values: (number | string)[], mark?: (t: number) => boolean) => {
+  const row = (label: string, values: (number | string)[], wrong?: (t: number) => boolean) => {
     const tr = table.insertRow();
     const th = document.createElement("th");
     th.scope = "row";
@@ -219,7 +188,7 @@ function unrolled(net: WiredNet, task: BinaryTask, inputs: number[][]): HTMLTabl
       const td = tr.insertCell();
       td.textContent = typeof value === "number" ? format(value) : value;
       if (typeof value === "number") td.style.background = shade(value);
-      if (mark?.(t)) td.className = "wrong";
+      if (wrong?.(t)) td.className = "wrong";
     });
   };
   row(
@@ -227,21 +196,37 @@ function unrolled(net: WiredNet, task: BinaryTask, inputs: number[][]): HTMLTabl
     inputs.map((_, t) => String(t + 1)),
   );
   row(
-    task.inputSize === 1 ? "x_t" : "(m1, m2)_t",
+    (net.inputNames ?? ["x"]).join(", "),
     inputs.map((x) => x.join(",")),
   );
   net.layers.forEach((layer, l) => {
     layer.initial.forEach((_, unit) => {
-      const name = layer.names?.[unit] ?? `h${l}.${unit}`;
       row(
-        name,
+        layer.names?.[unit] ?? `h${l}.${unit}`,
         inputs.map((_, t) => run.states[l][t + 1][unit]),
+        (t) =>
+          unit === 0 &&
+          ((l === 0 && judged[t].wrongHidden) ||
+            (!net.readout && l === net.layers.length - 1 && judged[t].wrongOutput)),
       );
     });
   });
-  const outputs = run.outputs.map((y) => y[0]);
-  row("y_t", outputs, (t) => (outputs[t] >= 0.5 ? 1 : 0) !== targets[t]);
-  row("task", targets);
+  if (judged[0]?.wantHidden != null)
+    row(
+      "wanted h",
+      judged.map((j) => j.wantHidden ?? ""),
+    );
+  if (net.readout) {
+    row(
+      net.readout.names?.[0] ?? "y",
+      run.outputs.map((y) => y[0]),
+      (t) => judged[t].wrongOutput,
+    );
+  }
+  row(
+    "wanted y",
+    judged.map((j) => j.wantOutput),
+  );
   return table;
 }
 
@@ -250,6 +235,5 @@ function format(x: number): string {
 }
 
 function shade(x: number): string {
-  const a = Math.min(1, Math.abs(x)) * 0.55;
-  return x >= 0 ? `rgba(214, 69, 65, ${a})` : `rgba(48, 86, 211, ${a})`;
+  return `color-mix(in srgb, var(--${x < 0 ? "neg" : "pos"}) ${Math.round(Math.min(1, Math.abs(x)) * 55)}%, transparent)`;
 }

@@ -1,5 +1,6 @@
 import { TrainingClient, type StartedInfo } from "../../src/worker/client-entry.ts";
 import { Charts } from "./charts.ts";
+import { openInModelView } from "./model-store.ts";
 import { type Field, renderForm } from "./form.ts";
 import {
   activations,
@@ -116,6 +117,7 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
           <button data-testid="step" type="button">Step</button>
           <button data-testid="reset" type="button">Reset</button>
         </div>
+        <button data-testid="open-model" type="button">Open in model view</button>
         <dl class="counters">
           <dt>step</dt><dd data-testid="step-count">0</dd>
           <dt>loss</dt><dd data-testid="loss">–</dd>
@@ -131,7 +133,8 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
         <p class="run-info" data-testid="run-info" role="status"></p>
         <figure><figcaption>Loss</figcaption><div data-panel="loss"></div></figure>
         <figure><figcaption>Gradient norm before and after clipping</figcaption><div data-panel="grad"></div></figure>
-        <figure><figcaption>‖dL/dh_t‖ over t (columns) through training (rows, newest at the bottom)</figcaption><div data-panel="flow"></div></figure>
+        <figure><figcaption>‖dL/dh_t‖ over t (rows, t = 0 at the bottom) through training (columns)</figcaption><div data-panel="flow"></div></figure>
+        <figure class="bound" hidden><figcaption>‖dL/dh_t‖ at the latest step against the bound (γ‖W‖₂)^k, k = T − t steps back</figcaption><div data-panel="bound" data-testid="bound"></div></figure>
         <figure class="fed"><figcaption>Fraction of ground-truth tokens fed</figcaption><div data-panel="fed"></div></figure>
         <figure class="sample">
           <figcaption>
@@ -150,6 +153,7 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
     loss: panel("loss"),
     grad: panel("grad"),
     flow: panel("flow"),
+    bound: panel("bound"),
     fed: panel("fed"),
   });
   const buttons = {
@@ -217,7 +221,9 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
       // Threads as "auto" picks them (8 rows each at least), less one core left to the page.
       const threads = Math.max(1, Math.min(navigator.hardwareConcurrency - 1, Math.floor(setup.batch / 8)));
       const info = await client.start(trainingConfig(setup, source), { paused: true, threads });
-      charts.baseline(info.unigramLoss, setup.task === "text" ? "unigram" : "constant prediction");
+      if (setup.task === "text") charts.baseline(info.unigramLoss, "unigram", "nats/token");
+      else charts.baseline(info.unigramLoss, "constant prediction");
+      charts.clipping(info.config.clip);
       current = true;
       const used = info.threadNote ? `1 thread (${info.threadNote})` : `${info.threads} thread(s)`;
       const data = info.task === "text" ? `vocabulary ${info.vocabSize}` : `task ${info.task}`;
@@ -268,6 +274,13 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
       .finally(() => (buttons.step.disabled = playing));
   });
   buttons.reset.addEventListener("click", reset);
+  $('[data-testid="open-model"]').addEventListener("click", () => {
+    if (!isText(setup))
+      return say(`only a text model opens in the model view: this run learns the ${setup.task} task`);
+    if (!started) return say("train the model first: press Play or Step");
+    const label = `${setup.cell}, ${setup.hidden} units, ${stepCount.textContent} steps`;
+    openInModelView(client.checkpoint(), label).catch(fail);
+  });
 
   client.on("progress", (info) => {
     if (!current) return;
@@ -311,6 +324,7 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
       if (patch.lr !== undefined && patch.lr !== previous.lr) client.setLearningRate(setup.lr).catch(fail);
       if (keys.some((key) => key !== "lr" && key !== "temperature"))
         client.setOptions(liveOptions(setup)).catch(fail);
+      if (patch.clip !== undefined || patch.clipAt !== undefined) charts.clipping(liveOptions(setup).clip);
       if (patch.temperature !== undefined) void refreshSample();
       return;
     }
