@@ -17,14 +17,14 @@ describe("the Q1 presets' check (checkQ1)", () => {
     expect(report.sequences).toBe(4 + 16 + 64 + 256 + 1024 + 4096);
     expect(report.first).toEqual({ digits: [1], unit: "h", got: 1, want: -1 });
     expect(presets["q1-seed"].check.run(net, 6).verdict).toMatch(
-      /^counterexample: 1 gives h_1 = 1, where h_T = Σ.* \(−1\)\^i x_i \+ h_0 gives −1 \(946 of the 5,460 /,
+      /^counterexample: 1 gives \$h_\{1\}\$ = 1, where \$h_T = \\sum_\{i=1\}\^\{T\} \(-1\)\^\{i\} x_i \+ h_0\$ gives −1 \(946 of the 5,460 /,
     );
   });
 
   it("finds the corrected closed forms right on every sequence, with any h_0, and wrong once the readout changes", () => {
     expect(checkQ1(net, Q1_CORRECTED_CLAIM, 6).first).toBeNull();
     expect(presets["q1-corrected"].check.run(net, 6).verdict).toMatch(
-      /^correct on all 5,460 digit sequences \(digits 0–3\) up to length 6: h_T = Σ.* \(−1\)\^\{T−i\} x_i/,
+      /^correct on all 5,460 digit sequences \(digits 0–3\) up to length 6: \$h_T = \\sum_\{i=1\}\^\{T\} \(-1\)\^\{T-i\} x_i/,
     );
     const shifted = cloneWired(net);
     shifted.layers[0].initial[0] = 0.75;

@@ -95,15 +95,16 @@ function scatterFigure(data: OutputData): Figure {
   return {
     id: "q1-output-scatter",
     title: "The seed's $y_T$ against the network's output",
-    caption: "Each point a sequence; a correct formula lies on the diagonal, inside (0, 1).",
+    caption:
+      "Each point a sequence; a correct formula lies on the diagonal, between the two rules at 0 and 1.",
     spec: {
       kind: "scatter",
       x: { label: "network y_T = σ(10 h_T)" },
       y: { label: "formula" },
       points: [...points(data.stated, "seed"), ...points(data.corrected?.comparisons ?? [], "corrected")],
       rules: [
-        { axis: "y", value: 0, label: "0" },
-        { axis: "y", value: 1, label: "1" },
+        { axis: "y", value: 0 },
+        { axis: "y", value: 1, label: "σ's range (0, 1)" },
       ],
     },
   };

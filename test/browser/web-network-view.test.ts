@@ -73,7 +73,8 @@ describe.skipIf(skipBrowserTests())("the web lab's network view (rnnlab ui)", ()
 
   it("checks Q1 numerically: the seed's closed form fails at x = 1, shown in the graph; the corrected one holds", async () => {
     const { page, errors } = await openLab(lab(), "?view=network&preset=q1-seed");
-    await expect.poll(() => text(page, "verdict")).toMatch(/^counterexample: 1 gives h_1 = 1, where h_T = /);
+    await expect.poll(() => text(page, "verdict")).toMatch(/^counterexample: 1 gives h1 = 1, where hT=/);
+    expect(await page.getByTestId("verdict").locator("math").count()).toBe(2);
     expect(await page.getByTestId("sequence").inputValue()).toBe("1201");
     await page.getByTestId("show-counterexample").click();
     expect(await page.getByTestId("sequence").inputValue()).toBe("1");

@@ -1,6 +1,6 @@
 import * as Plot from "@observablehq/plot";
 import type { ConnectivityResult, TrainingClient } from "../../src/worker/client-entry.ts";
-import { type ShownText, visible } from "./model-span.ts";
+import { type ShownText, tokenSpans } from "./model-span.ts";
 
 // The connectivity panel (RNNbow, Cashman et al. 2018; Madsen, Distill 2019): pick a character t,
 // and every character s ≤ t is shaded by ‖∂L_t/∂x_s‖, with the same numbers against the distance
@@ -102,14 +102,7 @@ export function connectivityPanel(
   return {
     show(next: ShownText): void {
       shown = next;
-      line.replaceChildren(
-        ...next.tokens.map((token, t) => {
-          const span = document.createElement("span");
-          span.dataset.t = String(t);
-          span.textContent = visible(token);
-          return span;
-        }),
-      );
+      line.replaceChildren(...tokenSpans(next.tokens));
       position.max = String(Math.max(0, next.tokens.length - 2));
       if (next.tokens.length < 2) {
         info.textContent = "the text needs two characters: one to read, the next to predict";

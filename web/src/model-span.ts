@@ -12,7 +12,17 @@ export interface ShownText {
 }
 
 /** A token as it reads in a line of text: a newline shows as ⏎ and still breaks the line. */
-export const visible = (token: string) => (token === "\n" ? "⏎\n" : token);
+const visible = (token: string) => (token === "\n" ? "⏎\n" : token);
+
+/** One span per token, `data-t` its position, newlines shown as ⏎. */
+export function tokenSpans(tokens: readonly string[]): HTMLSpanElement[] {
+  return tokens.map((token, t) => {
+    const span = document.createElement("span");
+    span.dataset.t = String(t);
+    span.textContent = visible(token);
+    return span;
+  });
+}
 /** A snippet on one line: its newlines as ⏎. */
 const oneLine = (text: string) => text.replaceAll("\n", "⏎");
 
@@ -133,14 +143,7 @@ export function spanPanel(
   return {
     show(next: ShownText): void {
       shown = next;
-      line.replaceChildren(
-        ...next.tokens.map((token, t) => {
-          const span = document.createElement("span");
-          span.dataset.t = String(t);
-          span.textContent = visible(token);
-          return span;
-        }),
-      );
+      line.replaceChildren(...tokenSpans(next.tokens));
       const T = next.tokens.length;
       for (const input of [start, end]) input.max = String(T - 1);
       if (Number(end.value) >= T) [start.value, end.value] = ["0", "0"];

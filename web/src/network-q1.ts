@@ -3,8 +3,8 @@ import {
   type ClosedForm,
   evalClosedForm,
   evalOutputForm,
-  formatClosedForm,
-  formatOutputForm,
+  closedFormTex,
+  outputFormTex,
   type OutputForm,
 } from "../../lab/q1/forms.js";
 import { compileWired, type WiredNet } from "../../lab/wired/net.js";
@@ -115,17 +115,16 @@ export function checkQ1(net: WiredNet, claim: Q1Claim, maxLength: number): Q1Rep
 
 const number = (v: number) => formatNumber(v, 6).replace(/^-/, "−");
 
-/** "correct on all …" or "counterexample: 1 gives h_1 = 1, where … gives −1 (…)". */
+/** "correct on all …" or "counterexample: 1 gives $h_{1}$ = 1, where … gives −1 (…)", formulas as TeX in `$…$`. */
 export function q1Verdict(report: Q1Report, claim: Q1Claim): string {
   const n = report.maxLength;
   const all = `${report.sequences.toLocaleString("en-US")} digit sequences (digits 0–3) up to length ${n}`;
   const m = report.first;
-  if (m === null)
-    return `correct on all ${all}: ${formatClosedForm(claim.h)} and ${formatOutputForm(claim.y)}`;
+  if (m === null) return `correct on all ${all}: $${closedFormTex(claim.h)}$ and $${outputFormTex(claim.y)}$`;
   const T = m.digits.length;
-  const form = m.unit === "h" ? formatClosedForm(claim.h) : formatOutputForm(claim.y);
+  const form = m.unit === "h" ? closedFormTex(claim.h) : outputFormTex(claim.y);
   return (
-    `counterexample: ${m.digits.join("")} gives ${m.unit}_${T} = ${number(m.got)}, where ${form} gives ` +
+    `counterexample: ${m.digits.join("")} gives $${m.unit}_{${T}}$ = ${number(m.got)}, where $${form}$ gives ` +
     `${number(m.want)} (${report.wrong.toLocaleString("en-US")} of the ${all} wrong at their last step)`
   );
 }

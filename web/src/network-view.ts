@@ -1,4 +1,5 @@
 import { runWired, type WiredNet } from "../../lab/wired/net.js";
+import { textHtml } from "../../src/report/math.js";
 import { unrolledGraph } from "./network-graph.js";
 import { entryId, type Param, paramsOf } from "./network-params.js";
 import { type Preset, presets, type StepJudgement } from "./network-presets.js";
@@ -75,7 +76,7 @@ export function networkView(root: HTMLElement, search: string, save: (query: str
   }
   function check(): void {
     const report = preset().check.run(state.net, state.maxLength);
-    $('[data-testid="verdict"]').textContent = report.verdict;
+    $('[data-testid="verdict"]').innerHTML = textHtml(report.verdict);
     counterexample = report.counterexample;
     show.hidden = counterexample === null;
   }
