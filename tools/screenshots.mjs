@@ -32,10 +32,8 @@ const shots = [
         .getByTestId("lab-progress-label")
         .filter({ hasText: "25 of 25" })
         .waitFor({ timeout: 120_000 });
-      const row = page.getByTestId("claim-Q3.bound");
-      await row.locator(".claim-toggle").click();
+      await page.getByTestId("claim-Q1.closed-form").locator(".claim-toggle").click();
       await page.waitForTimeout(1_500);
-      await row.evaluate((element) => element.scrollIntoView({ block: "start" }));
     },
   },
   {
@@ -46,6 +44,23 @@ const shots = [
     },
   },
 ];
+
+/** The model view's span hypothesis on the first word of the prompt whose span some units mark
+ *  (a word's characters as the span, θ and the margin as the page sets them). */
+async function findSpanWithUnits(page) {
+  const prompt = await page.locator("#prompt").inputValue();
+  const summary = page.getByTestId("span-units");
+  for (const word of prompt.matchAll(/[A-Za-z]{3,}/g)) {
+    await page.getByTestId("span-start").fill(String(word.index));
+    await page.getByTestId("span-end").fill(String(word.index + word[0].length - 1));
+    await page.getByTestId("find-units").click();
+    await page.waitForFunction(
+      (element) => !element.textContent.startsWith("searching"),
+      await summary.elementHandle(),
+    );
+    if (!(await summary.textContent()).startsWith("no unit")) return;
+  }
+}
 
 // The model view's checkpoint: a small LSTM trained for a minute by the CLI.
 const scratch = mkdtempSync(join(tmpdir(), "rnnlab-screenshots-"));
@@ -77,9 +92,7 @@ shots.push({
     await page.getByTestId("checkpoint-file").setInputFiles(checkpoint);
     await page.getByTestId("generate").click();
     await page.getByTestId("show-units").click();
-    await page.getByTestId("span-start").fill("1");
-    await page.getByTestId("span-end").fill("5");
-    await page.getByTestId("find-units").click();
+    await findSpanWithUnits(page);
     await page.getByTestId("position").fill("70");
     await page.getByTestId("position").press("Enter");
     await page.waitForTimeout(6_000);
@@ -106,6 +119,7 @@ try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${url}${shot.query}`);
     await shot.prepare(page);
+    await page.mouse.move(0, 0);
     await page.screenshot({ path: join(out, shot.file), fullPage: shot.fullPage === true });
     process.stderr.write(`wrote docs/images/${shot.file}\n`);
     await page.close();
