@@ -13,6 +13,8 @@ export type { ActivationName } from "./kernels/activations.js";
 export { activationNames } from "./kernels/activations.js";
 export type {
   CellKind,
+  InitConfig,
+  InitWeights,
   InputConfig,
   LossName,
   ModelConfig,
@@ -62,6 +64,7 @@ export {
   type LrScheduleSpec,
   lrScheduleKinds,
   makeLrSchedule,
+  type OneCycleOptions,
   stepLr,
 } from "./train/schedules.js";
 export {
@@ -106,6 +109,10 @@ export {
 export { klDivergence, logSoftmax } from "./eval/divergence.js";
 /** Exposure-bias measures of one model over different prefixes, pooled into one. */
 export { mergeOracleExposureBias } from "./eval/exposure-bias.js";
+/** Generation: n samples in one batched forward per step (temperature, top-k, top-p, stop
+ *  sequences), and beam search with GNMT's length penalty. */
+export { type BeamHypothesis, type BeamOptions, beamSearch } from "./eval/beam.js";
+export { type SamplingOptions, sampleSequences } from "./eval/sampling.js";
 
 // Saving and loading: checkpoints, safetensors, PyTorch state dicts.
 export { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from "./io/checkpoint.js";

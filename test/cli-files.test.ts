@@ -179,7 +179,7 @@ describe("rnnlab import-torch", () => {
     const run = () => importTorchCommand(file, { out, dtype: "float32" }, () => {});
     expect(run).toThrow(FormatError);
     expect(run).toThrow(
-      new RegExp(`^cannot import '${file}': 'rnn.weight_ih_l0_reverse' belongs to a bidirectional`),
+      new RegExp(`^cannot import '${file}': 'rnn.weight_hh_l0_reverse' is missing: each direction`),
     );
     expect(readdirSync(dir)).toEqual(["bi.safetensors"]);
   });

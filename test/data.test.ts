@@ -32,7 +32,15 @@ describe("Tokenizer", () => {
     const back = Tokenizer.fromJSON(JSON.parse(JSON.stringify(t)));
     expect(Array.from(back.encode("not to be"))).toEqual(Array.from(t.encode("not to be")));
     expect(() => Tokenizer.fromJSON({ kind: "bytes", vocab: [] })).toThrow(FormatError);
-    expect(() => Tokenizer.fromJSON({ kind: "char", vocab: ["a", "b"] })).toThrow(/must start with <unk>/);
+    expect(() => Tokenizer.fromJSON({ kind: "char", vocab: ["a", "a"] })).toThrow(/lists "a" twice/);
+  });
+
+  it("a vocabulary without <unk> (an imported model's) encodes its own tokens and rejects others in one line", () => {
+    const t = Tokenizer.fromJSON({ kind: "char", vocab: ["a", "b", "\n"] });
+    expect(t.unknown).toBe(-1);
+    expect(Array.from(t.encode("ab\na"))).toEqual([0, 1, 2, 0]);
+    expect(t.decode([0, 1, 2])).toBe("ab\n");
+    expect(() => t.encode("abc")).toThrow(/holds "c", which the vocabulary lacks/);
   });
 });
 

@@ -283,7 +283,7 @@ describe("resolveOptimizerConfig", () => {
   });
 
   it("resolveOptimizerConfig({ name: 'adam' | 'adamw', lr }) fills PyTorch's defaults", () => {
-    const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+    const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8, amsgrad: false };
     expect(resolveOptimizerConfig({ name: "adam", lr: 1e-3 })).toEqual({
       name: "adam",
       lr: 1e-3,
@@ -309,7 +309,7 @@ describe("resolveOptimizerConfig", () => {
     ["momentum -0.5", { name: "sgd", lr: 0.1, momentum: -0.5 }],
     ["nesterov without momentum", { name: "sgd", lr: 0.1, nesterov: true }],
     ["nesterov with dampening", { name: "sgd", lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }],
-    ["unknown name", { name: "rmsprop", lr: 0.1 }],
+    ["unknown name", { name: "lion", lr: 0.1 }],
     ["unknown option", { name: "adam", lr: 0.1, betas: [0.9, 0.999] }],
     ["sgd option on adam", { name: "adam", lr: 0.1, momentum: 0.9 }],
   ];

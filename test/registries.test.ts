@@ -60,6 +60,10 @@ const lrSchedules: Record<LrScheduleSpec["kind"], LrScheduleSpec> = {
   constant: { kind: "constant" },
   step: { kind: "step", stepSize: 10, gamma: 0.5, warmup: 2 },
   cosine: { kind: "cosine", totalSteps: 100, minLr: 0 },
+  onecycle: { kind: "onecycle", totalSteps: 100, pctStart: 0.25, anneal: "linear" },
+  exponential: { kind: "exponential", gamma: 0.99 },
+  multistep: { kind: "multistep", milestones: [10, 20], gamma: 0.5 },
+  "cosine-restarts": { kind: "cosine-restarts", period: 10, periodMult: 2, minLr: 0 },
 };
 
 /** The spec of `rnnlab train` with its defaults and --steps 10. */

@@ -24,7 +24,7 @@ const stored: RunConfig = {
   batch: 8,
   feed: { kind: "scheduled-sampling", schedule: { kind: "linear", k: 1, c: 0.01, min: 0.2 }, pick: "sample" },
   clip: { kind: "norm", maxNorm: 1, normType: 2 },
-  optimizer: { name: "adam", lr: 0.003, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
+  optimizer: { name: "adam", lr: 0.003, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false },
   lrSchedule: { kind: "cosine", totalSteps: 100, minLr: 0, warmup: 0 },
   steps: 100,
   minutes: null,

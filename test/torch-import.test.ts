@@ -125,25 +125,28 @@ describe("importTorchStateDict", () => {
 });
 
 describe("importTorchStateDict on unsupported state dicts", () => {
-  it("importTorchStateDict(bidirectional lstm) names the _reverse key", () => {
+  it("importTorchStateDict(a _reverse key without the rest of that direction) names the missing key", () => {
     const dict = { ...charLstm(), "lstm.weight_ih_l0_reverse": random([24, 5]) };
-    expectImportError(dict, /'lstm\.weight_ih_l0_reverse' belongs to a bidirectional layer.*rnnlab imports/);
-  });
-
-  it("importTorchStateDict(lstm with weight_hr) says projections are not supported", () => {
-    const dict = { ...charLstm(), "lstm.weight_hr_l0": random([3, 6]) };
-    expectImportError(dict, /'lstm\.weight_hr_l0' is an LSTM projection \(proj_size > 0\)/);
-  });
-
-  it("importTorchStateDict(bias=False layers) says so", () => {
-    const dict = without(
-      charLstm(),
-      "lstm.bias_ih_l0",
-      "lstm.bias_hh_l0",
-      "lstm.bias_ih_l1",
-      "lstm.bias_hh_l1",
+    expectImportError(
+      dict,
+      /^'lstm\.weight_hh_l0_reverse' is missing: each direction of each of the 2 layers needs weight_ih, weight_hh, bias_ih, bias_hh$/,
     );
-    expectImportError(dict, /'lstm\.bias_ih_l0' is missing: recurrent layers without bias \(bias=False\)/);
+  });
+
+  it("importTorchStateDict(weight_hr of the wrong shape) names it and the shape it needs", () => {
+    const dict = { ...recurrentModule("lstm.", 4, 5, 6, 1), "lstm.weight_hr_l0": random([3, 6]) };
+    expectImportError(
+      dict,
+      "'lstm.weight_hh_l0' has shape [24,6] but hidden size is 6, proj_size 3 (nn.LSTM needs [24,3])",
+    );
+  });
+
+  it("importTorchStateDict(bias=False on one layer only) names the missing bias", () => {
+    const dict = without(charLstm(), "lstm.bias_ih_l1", "lstm.bias_hh_l1");
+    expectImportError(
+      dict,
+      /^'lstm\.bias_ih_l1' is missing: each of the 2 layers needs weight_ih, weight_hh, bias_ih, bias_hh$/,
+    );
   });
 
   it("importTorchStateDict(a layer lacking one tensor) names the missing key", () => {

@@ -87,5 +87,6 @@ describe("LoadedModel.fromBytes(checkpoint)", () => {
     expect(() => loaded.generate({ ...options, prime: "" })).toThrow(/^give a non-empty text$/);
     expect(() => loaded.generate({ ...options, temperature: 0 })).toThrow(/^temperature must be > 0, got 0$/);
     expect(() => loaded.generate({ ...options, topK: -1 })).toThrow(/^top-k must be an integer >= 0/);
+    expect(() => loaded.generate({ ...options, topP: 0 })).toThrow(/^top-p must be in \(0, 1\], got 0$/);
   });
 });

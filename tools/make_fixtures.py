@@ -11,7 +11,10 @@ Usage (see tools/README.md for more):
   make_fixtures.py recurrent --arch gru --layers 1 --seq-len 5 --batch 3 --input 4 --hidden 6 [--saturating]
   make_fixtures.py charlm --arch lstm --optimizer adam --vocab 11 --embed 5 --hidden 7 --seq-len 5 --batch 3 [--max-norm X]
   make_fixtures.py clip --shapes "4;2,3;3,2,2" --scales 1,0.5,2 [--zero 2]
+  make_fixtures.py recurrent --arch lstm --seq-len 5 --batch 3 --input 4 --hidden 6 [--bidirectional]
+                   [--proj-size 3] [--no-bias] [--lengths 5,2,4]     # format version 2 (layer options)
   make_fixtures.py --all DIR                  # the standard set (same file names as the shipped set)
+  make_fixtures.py --all DIR --set public-v2  # the layer-option set (format version 2)
   make_fixtures.py --like REF.json... --out-dir DIR
                                               # same parameters, seeds and max_norm as existing files
 
@@ -312,6 +315,152 @@ def make_recurrent(arch, layers, seq_len, batch, inp, hidden, saturating, seed, 
         else "loss_weights_output, loss_weights_h_n",
     )
     return doc
+
+
+# --------------------------------------------------------------------------------------
+# kind `recurrent`, format version 2: the layer options bidirectional, proj_size, bias, lengths
+
+
+def recurrent_v2_name(arch, layers, seq_len, batch, inp, hidden, bidirectional, proj_size, bias, lengths):
+    return "%s_L%d_T%d_B%d_I%d_H%d%s%s%s%s.json" % (
+        arch, layers, seq_len, batch, inp, hidden, "_bi" if bidirectional else "",
+        "_P%d" % proj_size if proj_size else "", "" if bias else "_nobias", "_len" if lengths else "")
+
+
+def make_rnn_v2(arch, inp, hidden, layers, bidirectional, proj_size, bias):
+    kw = dict(num_layers=layers, bias=bias, batch_first=False, dropout=0.0, bidirectional=bidirectional)
+    if arch == "lstm":
+        return torch.nn.LSTM(inp, hidden, proj_size=proj_size, **kw)
+    if proj_size:
+        raise ValueError("proj_size is an nn.LSTM option; arch %s has none" % arch)
+    if arch == "gru":
+        return torch.nn.GRU(inp, hidden, **kw)
+    return torch.nn.RNN(inp, hidden, nonlinearity=arch[len("rnn_"):], **kw)
+
+
+def make_recurrent_v2(arch, layers, seq_len, batch, inp, hidden, bidirectional, proj_size, bias, lengths,
+                      seed, generator_seed):
+    if proj_size and not 0 < proj_size < hidden:
+        raise ValueError("--proj-size must be in 1..hidden-1")
+    if lengths is not None and (len(lengths) != batch or not all(1 <= n <= seq_len for n in lengths)):
+        raise ValueError("--lengths needs %d lengths in 1..%d" % (batch, seq_len))
+    g = make_generator(generator_seed)
+    lstm = arch == "lstm"
+    D = 2 if bidirectional else 1
+    H_out = proj_size or hidden
+    rnn = make_rnn_v2(arch, inp, hidden, layers, bidirectional, proj_size, bias)
+    names = list(rnn._flat_weights_names)
+    shapes = {n: list(getattr(rnn, n).shape) for n in names}
+    bound = 1.0 / math.sqrt(hidden)
+
+    # --- draws, in this order
+    params = {n: uniform(shapes[n], bound, g) for n in names}
+    x = normal([seq_len, batch, inp], g)
+    h0 = normal([layers * D, batch, H_out], g)
+    c0 = normal([layers * D, batch, hidden], g) if lstm else None
+    w_out = normal([seq_len, batch, D * H_out], g)
+    w_hn = normal([layers * D, batch, H_out], g)
+    w_cn = normal([layers * D, batch, hidden], g) if lstm else None
+
+    with torch.no_grad():
+        for n in names:
+            getattr(rnn, n).copy_(params[n])
+    xg = x.clone().requires_grad_(True)
+    h0g = h0.clone().requires_grad_(True)
+    state = h0g
+    if lstm:
+        c0g = c0.clone().requires_grad_(True)
+        state = (h0g, c0g)
+    packed = xg
+    if lengths is not None:
+        packed = torch.nn.utils.rnn.pack_padded_sequence(xg, torch.tensor(lengths), enforce_sorted=False)
+    output, final = rnn(packed, state)
+    if lengths is not None:
+        output, _ = torch.nn.utils.rnn.pad_packed_sequence(output, total_length=seq_len)
+    h_n, c_n = final if lstm else (final, None)
+    loss = (output * w_out).sum() + (h_n * w_hn).sum()
+    if lstm:
+        loss = loss + (c_n * w_cn).sum()
+    loss.backward()
+
+    doc = header("recurrent", seed, generator_seed)
+    doc["format_version"] = 2
+    doc.update({
+        "case": "options",
+        "arch": arch,
+        "num_layers": layers,
+        "input_size": inp,
+        "hidden_size": hidden,
+        "seq_len": seq_len,
+        "batch": batch,
+        "bidirectional": bool(bidirectional),
+        "proj_size": int(proj_size),
+        "bias": bool(bias),
+        "lengths": None if lengths is None else [int(n) for n in lengths],
+        "gate_order": GATE_ORDER[arch],
+        "param_order": names,
+        "param_shapes": shapes,
+        "params": {n: tolist(params[n]) for n in names},
+        "x": tolist(x),
+        "h0": tolist(h0),
+    })
+    if lstm:
+        doc["c0"] = tolist(c0)
+    doc["output"] = tolist(output)
+    doc["h_n"] = tolist(h_n)
+    if lstm:
+        doc["c_n"] = tolist(c_n)
+    doc["loss_weights_output"] = tolist(w_out)
+    doc["loss_weights_h_n"] = tolist(w_hn)
+    if lstm:
+        doc["loss_weights_c_n"] = tolist(w_cn)
+    doc["loss"] = loss.item()
+    grads = {n: tolist(getattr(rnn, n).grad) for n in names}
+    grads["x"] = tolist(xg.grad)
+    grads["h0"] = tolist(h0g.grad)
+    if lstm:
+        grads["c0"] = tolist(c0g.grad)
+    doc["grads"] = grads
+    states = "h0, c0" if lstm else "h0"
+    doc["about"] = (
+        "PyTorch %s forward and backward in float64, layer options (format version 2 of kind "
+        "'recurrent'). arch=%s, num_layers=%d, input_size=%d, hidden_size=%d, seq_len=%d, batch=%d, "
+        "bidirectional=%s, proj_size=%d, bias=%s, lengths=%s. D = 2 if bidirectional else 1; H_out = "
+        "proj_size if proj_size > 0 else hidden_size. Layouts: x [T][B][I]; h0, h_n [L*D][B][H_out] "
+        "(index k*D + d: layer k, direction d, d = 1 the reverse one); c0, c_n [L*D][B][H]; output "
+        "[T][B][D*H_out] (forward direction's units first, then the reverse one's). Params keyed by "
+        "PyTorch names, the reverse direction's with suffix '_reverse'; with proj_size, "
+        "weight_hr_l{k}[_reverse] [H_out][H] projects h = W_hr (o * tanh(c)); layer k > 0 takes the "
+        "previous layer's output [T][B][D*H_out]; weight_hh is [G*H][H_out]. bias=False: no bias_* "
+        "tensors. lengths (when not null): sequence b has lengths[b] valid steps "
+        "(pack_padded_sequence with enforce_sorted=False, then pad_packed_sequence): output is 0 at "
+        "t >= lengths[b], h_n/c_n are the states after the last valid step (the reverse direction "
+        "starts at t = lengths[b]-1), and no gradient reaches padded x. Equations per direction as in "
+        "format version 1. Loss: sum(output * loss_weights_output) + sum(h_n * loss_weights_h_n)%s. "
+        "grads[name] = d loss / d name for every parameter and x, %s. Data: generator_seed draws "
+        "every parameter in param_order from Uniform(-k, k), k = 1/sqrt(hidden_size), then x, %s, and "
+        "the loss weights ~ Normal(0, 1)."
+    ) % (
+        module_text(arch), arch, layers, inp, hidden, seq_len, batch, bidirectional, proj_size, bias,
+        lengths, " + sum(c_n * loss_weights_c_n)" if lstm else "", states, states,
+    )
+    return doc
+
+
+def public_v2_set():
+    """(file name, kind, kwargs) of the layer-option fixtures (format version 2)."""
+    out = []
+    one = dict(layers=1, seq_len=5, batch=3, inp=4, hidden=6, bidirectional=False, proj_size=0,
+               bias=True, lengths=None)
+    cases = [("rnn_tanh", {}), ("rnn_relu", {}), ("gru", {}), ("lstm", {})]
+    for arch, _ in cases:
+        out.append(dict(one, arch=arch, bidirectional=True))
+        out.append(dict(one, arch=arch, lengths=[5, 2, 4]))
+    out.append(dict(one, arch="lstm", proj_size=3))
+    out.append(dict(one, arch="rnn_tanh", layers=2, seq_len=4, batch=2, inp=3, hidden=5, bias=False))
+    out.append(dict(one, arch="gru", layers=2, seq_len=4, batch=3, inp=3, hidden=5, bidirectional=True,
+                    lengths=[4, 1, 3]))
+    return [(recurrent_v2_name(**kw), "recurrent_v2", kw) for kw in out]
 
 
 # --------------------------------------------------------------------------------------
@@ -625,6 +774,8 @@ def build(kind, kw, seed, generator_seed, derived_from=None):
     """The fixture document. derived_from: the name generator_seed was derived from, if it was."""
     if kind == "recurrent":
         doc = make_recurrent(seed=seed, generator_seed=generator_seed, **kw)
+    elif kind == "recurrent_v2":
+        doc = make_recurrent_v2(seed=seed, generator_seed=generator_seed, **kw)
     elif kind == "charlm":
         doc = make_charlm(seed=seed, generator_seed=generator_seed, **kw)
     else:
@@ -643,7 +794,13 @@ def spec_from_reference(path):
         ref = json.load(f)
     kind = ref.get("kind")
     name = os.path.basename(path)
-    if kind == "recurrent":
+    if kind == "recurrent" and ref.get("format_version") == 2:
+        kind = "recurrent_v2"
+        kw = dict(arch=ref["arch"], layers=ref["num_layers"], seq_len=ref["seq_len"],
+                  batch=ref["batch"], inp=ref["input_size"], hidden=ref["hidden_size"],
+                  bidirectional=ref["bidirectional"], proj_size=ref["proj_size"], bias=ref["bias"],
+                  lengths=ref["lengths"])
+    elif kind == "recurrent":
         kw = dict(arch=ref["arch"], layers=ref["num_layers"], seq_len=ref["seq_len"],
                   batch=ref["batch"], inp=ref["input_size"], hidden=ref["hidden_size"],
                   saturating=ref.get("case") == "saturating")
@@ -708,7 +865,10 @@ def parse_args(argv):
         epilog="Modes without a kind: --all DIR writes the standard set; --like REF.json... "
                "--out-dir DIR regenerates existing fixture files (same parameters, seed, "
                "generator_seed and max_norm) with this torch.")
-    p.add_argument("--all", metavar="DIR", help="write the standard set of fixtures into DIR")
+    p.add_argument("--all", metavar="DIR", help="write a set of fixtures (--set) into DIR")
+    p.add_argument("--set", dest="fixture_set", choices=("standard", "public-v2"), default="standard",
+                   help="with --all: the standard set (format version 1) or public-v2, the layer "
+                   "options (format version 2 of kind recurrent)")
     p.add_argument("--like", nargs="+", metavar="REF.json",
                    help="regenerate these fixture files (needs --out-dir)")
     p.add_argument("--seed", dest="top_seed", type=int, default=None, metavar="N",
@@ -724,6 +884,10 @@ def parse_args(argv):
     r.add_argument("--input", type=positive, required=True)
     r.add_argument("--hidden", type=positive, required=True)
     r.add_argument("--saturating", action="store_true", help="x = +-(8 + 4u): saturated units")
+    r.add_argument("--bidirectional", action="store_true", help="format version 2: D = 2")
+    r.add_argument("--proj-size", type=int, default=0, help="format version 2: LSTM proj_size")
+    r.add_argument("--no-bias", action="store_true", help="format version 2: bias=False")
+    r.add_argument("--lengths", default=None, help="format version 2: valid lengths, one per row, e.g. 5,2,4")
 
     c = sub.add_parser("charlm", parents=[common], help="char-LM: two training steps with clipping")
     c.add_argument("--arch", choices=ARCHS, required=True)
@@ -760,7 +924,7 @@ def main(argv=None):
 
     if args.all is not None:
         seed = 1 if args.top_seed is None else args.top_seed
-        for name, kind, kw in standard_set():
+        for name, kind, kw in (public_v2_set() if args.fixture_set == "public-v2" else standard_set()):
             gs = derive_generator_seed(seed, name)
             write(build(kind, kw, seed, gs, name), os.path.join(args.all, name))
         return 0
@@ -775,7 +939,18 @@ def main(argv=None):
         return 0
 
     try:
-        if args.kind == "recurrent":
+        v2 = args.kind == "recurrent" and (args.bidirectional or args.proj_size or args.no_bias
+                                            or args.lengths is not None)
+        if v2:
+            if args.saturating:
+                raise ValueError("--saturating is a format version 1 case; drop it with the layer options")
+            kw = dict(arch=args.arch, layers=args.layers, seq_len=args.seq_len, batch=args.batch,
+                      inp=args.input, hidden=args.hidden, bidirectional=args.bidirectional,
+                      proj_size=args.proj_size, bias=not args.no_bias,
+                      lengths=None if args.lengths is None else parse_ints(args.lengths))
+            name = recurrent_v2_name(**kw)
+            args.kind = "recurrent_v2"
+        elif args.kind == "recurrent":
             kw = dict(arch=args.arch, layers=args.layers, seq_len=args.seq_len, batch=args.batch,
                       inp=args.input, hidden=args.hidden, saturating=args.saturating)
             name = recurrent_name(**kw)

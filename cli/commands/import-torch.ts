@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { Tokenizer } from "../../src/data/tokenizer.js";
 import { FormatError } from "../../src/errors.js";
 import type { Checkpoint } from "../../src/io/checkpoint.js";
 import { decodeSafetensors } from "../../src/io/safetensors.js";
@@ -6,12 +7,16 @@ import { importTorchStateDict } from "../../src/io/torch-import.js";
 import type { ModelConfig } from "../../src/model/config.js";
 import { Rng } from "../../src/random.js";
 import type { DType } from "../../src/tensor.js";
+import { utf8Decode } from "../../src/utf8.js";
+import { UserError } from "../errors.js";
 import { readFileOrFail, saveCheckpointFile } from "../files.js";
 
 export interface ImportTorchOptions {
   out: string;
   activation?: "tanh" | "relu";
   dtype: DType;
+  /** A vocabulary file, stored as the checkpoint's tokenizer so the model samples and evaluates. */
+  vocab?: string;
 }
 
 export function register(program: Command): void {
@@ -30,6 +35,10 @@ export function register(program: Command): void {
       new Option("--dtype <dtype>", "precision of the checkpoint")
         .choices(["float32", "float64"])
         .default("float32"),
+    )
+    .option(
+      "--vocab <file>",
+      "the model's tokens, in order of ids: a .json array of strings, or a text file whose every character (newlines included) is one token",
     )
     .action((file: string, options: ImportTorchOptions) => {
       importTorchCommand(file, options, (line) => process.stdout.write(`${line}\n`));
@@ -50,9 +59,75 @@ export function importTorchCommand(
     }),
   );
   const ckpt: Checkpoint = { config, params, step: 0, rngState: new Rng(0).state() };
+  const tokenizer = options.vocab === undefined ? null : readVocabulary(options.vocab, config);
+  if (tokenizer) ckpt.extra = { tokenizer: tokenizer.toJSON() };
   saveCheckpointFile(options.out, ckpt);
-  print(`imported ${describeModel(config)} -> ${options.out}`);
+  const vocab = tokenizer
+    ? `, vocabulary '${options.vocab}' (${tokenizer.size} ${tokenizer.kind} tokens)`
+    : "";
+  print(`imported ${describeModel(config)}${vocab} -> ${options.out}`);
   return ckpt;
+}
+
+/** The tokenizer a vocabulary file gives: a .json file holds an array of token strings (one character
+ *  each: a char tokenizer; else a word tokenizer) or a tokenizer as rnnlab writes it; any other file
+ *  is UTF-8 text whose characters, in order, are the tokens with ids 0, 1, .... It must list one
+ *  token per output of the model, and the model must read tokens of the same vocabulary. */
+export function readVocabulary(file: string, config: ModelConfig): Tokenizer {
+  const text = decodeText(readFileOrFail(file, "vocabulary"), file);
+  const tokenizer = withVocabName(file, () =>
+    /\.json$/i.test(file) ? fromJsonVocab(text) : new Tokenizer("char", Array.from(text)),
+  );
+  const V = config.outputSize;
+  if (tokenizer.size !== V) {
+    const newline =
+      !/\.json$/i.test(file) && tokenizer.size === V + 1 && text.endsWith("\n")
+        ? " (its final newline counts as one)"
+        : "";
+    throw new UserError(
+      `vocabulary '${file}' has ${tokenizer.size} tokens${newline} but the model predicts ${V}: give one token per output, in order of ids`,
+    );
+  }
+  const input = config.input;
+  if (input.kind === "dense" || input.vocabSize !== V) {
+    const reads =
+      input.kind === "dense" ? `dense inputs of width ${input.size}` : `${input.vocabSize} token ids`;
+    throw new UserError(
+      `the model reads ${reads} but predicts ${V} tokens, so it cannot take its own samples: --vocab needs a language model`,
+    );
+  }
+  return tokenizer;
+}
+
+function fromJsonVocab(text: string): Tokenizer {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new FormatError(`not JSON (${(error as Error).message})`);
+  }
+  if (!Array.isArray(json)) return Tokenizer.fromJSON(json);
+  if (!json.every((token) => typeof token === "string" && token.length > 0))
+    throw new FormatError("a JSON vocabulary must be an array of non-empty strings");
+  const chars = json.every((token: string) => Array.from(token).length === 1);
+  return new Tokenizer(chars ? "char" : "word", json);
+}
+
+function decodeText(bytes: Uint8Array, file: string): string {
+  try {
+    return utf8Decode(bytes);
+  } catch {
+    throw new UserError(`vocabulary '${file}' is not UTF-8 text: save it as UTF-8`);
+  }
+}
+
+function withVocabName<T>(file: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof FormatError) throw new UserError(`vocabulary '${file}': ${error.message}`);
+    throw error;
+  }
 }
 
 function withFileName<T>(file: string, run: () => T): T {

@@ -1,17 +1,27 @@
 import { type Command, Option } from "commander";
+import type { Tokenizer } from "../../src/data/tokenizer.js";
+import { FormatError } from "../../src/errors.js";
+import { beamSearch } from "../../src/eval/beam.js";
+import { sampleSequences } from "../../src/eval/sampling.js";
 import { Rng } from "../../src/random.js";
-import { sampleText } from "../../src/train/trainer.js";
 import { loadTrainedModel } from "../checkpoint-arg.js";
 import { UserError } from "../errors.js";
 import { integer, number } from "../train/spec.js";
 
-interface SampleOptions {
+export interface SampleOptions {
   prime: string;
   length: string;
   temperature: string;
   topK: string;
+  topP: string;
   seed: string;
+  num: string;
+  stop: string[];
+  beam?: string;
+  lengthPenalty?: string;
 }
+
+const SAMPLING_ONLY = ["temperature", "topK", "topP", "seed"];
 
 export function register(program: Command): void {
   program
@@ -19,23 +29,106 @@ export function register(program: Command): void {
     .description("generate text from a trained model (a checkpoint file or a run folder)")
     .argument("<checkpoint>", "checkpoint.safetensors or the run folder holding it")
     .addOption(new Option("--prime <text>", "text to start from").default("\n", "a newline"))
-    .option("--length <n>", "tokens to generate", "500")
+    .option("--length <n>", "tokens to generate (at most, with --stop)", "500")
+    .option(
+      "--num <n>",
+      "samples drawn at once, sample i with seed + i (with --beam: best sequences printed)",
+      "1",
+    )
     .option("--temperature <t>", "divide the logits by t before sampling (lower: more conservative)", "0.8")
     .option("--top-k <k>", "sample only among the k most likely tokens (0: all)", "0")
+    .option(
+      "--top-p <p>",
+      "then only among the most likely tokens whose probability adds up to p (1: all)",
+      "1",
+    )
     .option("--seed <n>", "random seed", "1")
+    .option(
+      "--stop <text>",
+      "end a sequence after the first time it generates this text, which is kept (repeatable; \\n and \\t are newline and tab)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .addOption(
+      new Option("--beam <w>", "beam search of width w instead of sampling").conflicts(SAMPLING_ONLY),
+    )
+    .option("--length-penalty <a>", "with --beam: rank by log p / ((5 + n)/6)^a, GNMT's (0: log p)")
     .action((checkpoint: string, options: SampleOptions) => {
-      const length = integer(options.length, "--length");
-      const temperature = number(options.temperature, "--temperature", (t) => t > 0, "> 0");
-      const topK = integer(options.topK, "--top-k", 0);
-      const { model, tokenizer } = loadTrainedModel(checkpoint);
-      if (options.prime.length === 0) throw new UserError("--prime must not be empty");
-      const prime = tokenizer.encode(options.prime);
-      if (prime.length === 0)
-        throw new UserError(`--prime '${options.prime}' has no ${tokenizer.kind} tokens`);
-      const tokens = sampleText(model, prime, length, new Rng(integer(options.seed, "--seed", 0)), {
-        temperature,
-        topK,
-      });
-      process.stdout.write(`${options.prime}${tokenizer.decode(tokens)}\n`);
+      sampleCommand(checkpoint, options, (line) => process.stdout.write(`${line}\n`));
     });
+}
+
+/** Prints the samples (or the beam's best sequences), each after the prime; more than one sample,
+ *  or a beam, gets a header line before each. */
+export function sampleCommand(
+  checkpoint: string,
+  options: SampleOptions,
+  print: (line: string) => void,
+): void {
+  const length = integer(options.length, "--length");
+  const num = integer(options.num, "--num");
+  const { model, tokenizer } = loadTrainedModel(checkpoint);
+  if (options.prime.length === 0) throw new UserError("--prime must not be empty");
+  const prime = encodeOrFail(tokenizer, options.prime, "--prime");
+  if (prime.length === 0) throw new UserError(`--prime '${options.prime}' has no ${tokenizer.kind} tokens`);
+  const stop = options.stop.map((text) => encodeStop(tokenizer, text));
+  if (options.beam !== undefined) {
+    const width = integer(options.beam, "--beam");
+    if (num > width)
+      throw new UserError(`--num ${num} is more than the beam keeps: give --beam ${num} or more`);
+    const lengthPenalty =
+      options.lengthPenalty === undefined ? 0 : number(options.lengthPenalty, "--length-penalty");
+    const best = beamSearch(model, prime, { width, count: num, maxLength: length, lengthPenalty, stop });
+    for (const [i, h] of best.entries()) {
+      const end = h.stopped ? ", ended at a stop" : "";
+      print(
+        `--- beam ${i + 1}/${best.length}: log p ${h.logProb.toFixed(4)}, score ${h.score.toFixed(4)}${end} ---`,
+      );
+      print(`${options.prime}${tokenizer.decode(h.tokens)}`);
+    }
+    return;
+  }
+  if (options.lengthPenalty !== undefined)
+    throw new UserError("--length-penalty applies to --beam only: add --beam W");
+  const seed = integer(options.seed, "--seed", 0);
+  const rows = sampleSequences(
+    model,
+    prime,
+    length,
+    Array.from({ length: num }, (_, i) => new Rng(seed + i)),
+    {
+      temperature: number(options.temperature, "--temperature", (t) => t > 0, "> 0"),
+      topK: integer(options.topK, "--top-k", 0),
+      topP: number(options.topP, "--top-p", (p) => p > 0 && p <= 1, "in (0, 1]"),
+      stop,
+    },
+  );
+  for (const [i, row] of rows.entries()) {
+    if (num > 1) print(`--- sample ${i + 1}/${num} (seed ${seed + i}) ---`);
+    print(`${options.prime}${tokenizer.decode(row)}`);
+  }
+}
+
+/** A --stop text's tokens, its \n, \t and \\ read as newline, tab and backslash. */
+function encodeStop(tokenizer: Tokenizer, text: string): Int32Array {
+  const unescaped = text.replace(/\\([nt\\])/g, (_, c: string) =>
+    c === "n" ? "\n" : c === "t" ? "\t" : "\\",
+  );
+  const tokens = encodeOrFail(tokenizer, unescaped, "--stop");
+  if (tokens.length === 0) throw new UserError(`--stop '${text}' has no ${tokenizer.kind} tokens`);
+  if (tokenizer.unknown >= 0 && tokens.includes(tokenizer.unknown)) {
+    throw new UserError(
+      `--stop '${text}' holds a ${tokenizer.kind} the model's vocabulary lacks, so it could never be generated`,
+    );
+  }
+  return tokens;
+}
+
+function encodeOrFail(tokenizer: Tokenizer, text: string, flag: string): Int32Array {
+  try {
+    return tokenizer.encode(text);
+  } catch (error) {
+    if (error instanceof FormatError) throw new UserError(`${flag}: ${error.message}`);
+    throw error;
+  }
 }

@@ -4,6 +4,7 @@ import { type Command, Option } from "commander";
 import { cellKinds } from "../../src/cells/index.js";
 import { ConfigError } from "../../src/errors.js";
 import { activationNames } from "../../src/kernels/activations.js";
+import { initWeightSchemes } from "../../src/model/config.js";
 import { dtypes } from "../../src/model/config-schema.js";
 import { formatNumber } from "../../src/report/format.js";
 import {
@@ -13,11 +14,10 @@ import {
   feedModeKinds,
   feedPicks,
 } from "../../src/train/feeding.js";
-import { optimizerDefaults, optimizerNames } from "../../src/train/optim/config.js";
 import { parseRunConfig, tokenizerKinds } from "../../src/train/run-config.js";
-import { lrScheduleKinds } from "../../src/train/schedules.js";
 import { UserError } from "../errors.js";
 import { loadCheckpointFile } from "../files.js";
+import { addOptimOptions } from "../train/optim-spec.js";
 import { runTraining } from "../train/run.js";
 import { runPaths } from "../train/run-files.js";
 import {
@@ -44,6 +44,9 @@ const ARCHITECTURE: Record<string, (spec: TrainSpec) => unknown> = {
   embedding: (s) => s.model.embedding,
   oneHot: (s) => s.model.embedding,
   dtype: (s) => s.model.dtype,
+  init: (s) => s.model.init,
+  initGain: (s) => s.model.init,
+  forgetBias: (s) => s.model.init,
 };
 /** Options that may be given with --resume: the budget, the threads, the output's form, and --force
  *  (so `npm start -- --resume DIR` works). The run continues in DIR, so --out is refused. */
@@ -84,6 +87,17 @@ export function register(program: Command): void {
     .option("--embedding <n>", "embedding width", "32")
     .option("--one-hot", "feed one-hot vectors instead of an embedding")
     .addOption(new Option("--dtype <dtype>", "precision").choices(dtypes).default("float32"))
+    .addOption(
+      new Option(
+        "--init <weights>",
+        "initial recurrent weights, PyTorch's U(±1/√H) when not given; orthogonal and xavier-* fill each gate block, biases 0; identity is IRNN (rnn relu: W_hh = I)",
+      ).choices(initWeightSchemes),
+    )
+    .option("--init-gain <x>", "gain of the --init weights (identity: W_hh = gain·I)")
+    .option(
+      "--forget-bias <b>",
+      "lstm: the forget gate's bias, a number (1 is usual) or chrono[:Tmax] (b_f = log U(1, Tmax − 1), Tmax by default --seq-len)",
+    )
     .option("--seq-len <n>", "time steps per training sequence (BPTT length)", "64")
     .option("--batch <n>", "sequences per batch", "32")
     .addOption(
@@ -118,24 +132,8 @@ export function register(program: Command): void {
     .option("--clip-norm <x>", "clip the gradient's global norm to x (default 1)")
     .addOption(new Option("--clip-norm-type <p>", "norm for --clip-norm").choices(["2", "inf"]).default("2"))
     .option("--clip-value <x>", "clamp every gradient entry to [-x, x] instead")
-    .option("--no-clip", "do not clip")
-    .addOption(new Option("--optimizer <name>", "optimizer").choices(optimizerNames).default("adam"))
-    .option("--lr <x>", "learning rate", "0.003")
-    .option("--momentum <x>", "sgd momentum", "0.9")
-    .option("--nesterov", "sgd: Nesterov momentum")
-    .option(
-      "--weight-decay <x>",
-      `weight decay (adamw: decoupled); default ${optimizerNames.map((name) => `${name} ${optimizerDefaults[name].weightDecay}`).join(", ")}`,
-    )
-    .addOption(
-      new Option("--lr-schedule <kind>", "learning-rate schedule")
-        .choices(lrScheduleKinds)
-        .default("constant"),
-    )
-    .option("--warmup <n>", "linear learning-rate warm-up steps", "0")
-    .option("--lr-step-size <n>", "step schedule: steps between decays", "1000")
-    .option("--lr-gamma <x>", "step schedule: decay factor", "0.5")
-    .option("--min-lr <x>", "cosine schedule: final learning rate", "0")
+    .option("--no-clip", "do not clip");
+  addOptimOptions(command)
     .option("--steps <n>", "train this many optimizer steps (in total, when resuming)")
     .option("--minutes <x>", `train for this long (default ${DEFAULT_MINUTES} when --steps is not given)`)
     .option("--seed <n>", "random seed (model, batches, sampling)", "1")

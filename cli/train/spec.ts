@@ -1,6 +1,7 @@
 import { cellKinds } from "../../src/cells/index.js";
 import { ConfigError } from "../../src/errors.js";
 import { activationNames } from "../../src/kernels/activations.js";
+import { type InitConfig, initWeightSchemes } from "../../src/model/config.js";
 import { dtypes } from "../../src/model/config-schema.js";
 import {
   checkEpsSchedule,
@@ -10,18 +11,16 @@ import {
   feedModeKinds,
   feedPicks,
 } from "../../src/train/feeding.js";
-import { optimizerNames, resolveOptimizerConfig } from "../../src/train/optim/config.js";
-import type { OptimizerConfig } from "../../src/train/optim/types.js";
 import { type RunConfig, tokenizerKinds } from "../../src/train/run-config.js";
-import { type LrScheduleSpec, lrScheduleKinds } from "../../src/train/schedules.js";
 import type { ClipSpec } from "../../src/train/trainer.js";
+import { lrScheduleFromOptions, type OptimOptions, optimizerFromOptions } from "./optim-spec.js";
 
 /** Everything that defines a training run (src/train/run-config.ts): stored in its checkpoint, so
  *  `--resume` needs nothing else. */
 export type TrainSpec = RunConfig;
 
 /** The raw option values commander gives (strings where typed by the user). */
-export interface TrainOptions {
+export interface TrainOptions extends OptimOptions {
   data: string;
   tokenizer: string;
   maxVocab: string;
@@ -36,6 +35,9 @@ export interface TrainOptions {
   embedding: string;
   oneHot?: boolean;
   dtype: string;
+  init?: string;
+  initGain?: string;
+  forgetBias?: string;
   seqLen: string;
   batch: string;
   mode: string;
@@ -50,16 +52,6 @@ export interface TrainOptions {
   clipNormType: string;
   clipValue?: string;
   clip?: boolean;
-  optimizer: string;
-  lr: string;
-  momentum: string;
-  nesterov?: boolean;
-  weightDecay?: string;
-  lrSchedule: string;
-  warmup: string;
-  lrStepSize: string;
-  lrGamma: string;
-  minLr: string;
   steps?: string;
   minutes?: string;
   seed: string;
@@ -142,46 +134,32 @@ function clipSpec(o: TrainOptions): ClipSpec {
   return { kind: "norm", maxNorm, normType: o.clipNormType === "inf" ? "inf" : 2 };
 }
 
-function optimizer(o: TrainOptions): OptimizerConfig {
-  const lr = number(o.lr, "--lr", (x) => x >= 0, ">= 0");
-  const weightDecay =
-    o.weightDecay === undefined ? undefined : number(o.weightDecay, "--weight-decay", (x) => x >= 0, ">= 0");
-  const name = choice(optimizerNames, o.optimizer, "--optimizer");
-  const config: OptimizerConfig =
-    name === "sgd"
-      ? {
-          name,
-          lr,
-          momentum: number(o.momentum, "--momentum"),
-          nesterov: o.nesterov ?? false,
-          ...(weightDecay === undefined ? {} : { weightDecay }),
-        }
-      : { name, lr, ...(weightDecay === undefined ? {} : { weightDecay }) };
-  return resolveOptimizerConfig(config);
+/** The model's `init` from --init, --init-gain and --forget-bias; none (PyTorch's default, and a
+ *  stored run config without the key) when all three are left out. */
+function initOption(o: TrainOptions): { init?: InitConfig } {
+  const weights = choice(initWeightSchemes, o.init ?? "default", "--init");
+  if (weights === "identity" && (o.cell !== "rnn" || o.activation !== "relu"))
+    throw new ConfigError(
+      "--init identity (IRNN) is for --cell rnn --activation relu; use --init orthogonal",
+    );
+  const init: InitConfig = weights === "default" ? {} : { weights };
+  if (o.initGain !== undefined) {
+    if (weights === "default") throw new ConfigError("--init-gain needs --init other than default");
+    init.gain = number(o.initGain, "--init-gain", positive, "> 0");
+  }
+  if (o.forgetBias !== undefined) {
+    if (o.cell !== "lstm") throw new ConfigError(`--forget-bias is for --cell lstm, not ${o.cell}`);
+    init.forgetBias = forgetBias(o.forgetBias, o.seqLen);
+  }
+  return Object.keys(init).length === 0 ? {} : { init };
 }
 
-function lrSchedule(o: TrainOptions, steps: number | null): LrScheduleSpec {
-  const warmup = integer(o.warmup, "--warmup", 0);
-  switch (choice(lrScheduleKinds, o.lrSchedule, "--lr-schedule")) {
-    case "constant":
-      return { kind: "constant", warmup };
-    case "step":
-      return {
-        kind: "step",
-        stepSize: integer(o.lrStepSize, "--lr-step-size"),
-        gamma: number(o.lrGamma, "--lr-gamma", positive, "> 0"),
-        warmup,
-      };
-    case "cosine":
-      if (steps === null)
-        throw new ConfigError("--lr-schedule cosine needs --steps (the length of the cosine)");
-      return {
-        kind: "cosine",
-        totalSteps: steps,
-        minLr: number(o.minLr, "--min-lr", (x) => x >= 0, ">= 0"),
-        warmup,
-      };
-  }
+/** "1.5", "chrono" (Tmax = --seq-len) or "chrono:200". */
+function forgetBias(value: string, seqLen: string): number | { chrono: number } {
+  if (!value.startsWith("chrono"))
+    return number(value, "--forget-bias", undefined, "a number or chrono[:Tmax]");
+  const tmax = value === "chrono" ? seqLen : value.startsWith("chrono:") ? value.slice(7) : "";
+  return { chrono: number(tmax, "--forget-bias chrono:Tmax", (x) => x >= 2, "Tmax >= 2") };
 }
 
 /** Validates every option and builds the run's spec. */
@@ -209,13 +187,14 @@ export function specFromOptions(o: TrainOptions): TrainSpec {
       layers: integer(o.layers, "--layers"),
       dtype: choice(dtypes, o.dtype, "--dtype"),
       embedding: o.oneHot ? "onehot" : integer(o.embedding, "--embedding"),
+      ...initOption(o),
     },
     seqLen: integer(o.seqLen, "--seq-len"),
     batch: integer(o.batch, "--batch"),
     feed: feedMode(o),
     clip: clipSpec(o),
-    optimizer: optimizer(o),
-    lrSchedule: lrSchedule(o, steps),
+    optimizer: optimizerFromOptions(o),
+    lrSchedule: lrScheduleFromOptions(o, steps),
     steps,
     minutes,
     seed: integer(o.seed, "--seed", 0),

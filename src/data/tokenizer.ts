@@ -11,19 +11,24 @@ export interface TokenizerJSON {
   vocab: string[];
 }
 
-/** Maps text to token ids and back over a fixed vocabulary whose entry 0 is UNKNOWN. */
+/** Maps text to token ids and back over a fixed vocabulary. A vocabulary built from text starts
+ *  with UNKNOWN; one brought in with an imported model (`import-torch --vocab`) may have no UNKNOWN,
+ *  and then encoding a piece outside it is an error. */
 export class Tokenizer {
   private readonly index = new Map<string, number>();
+  /** The id of UNKNOWN, or −1 when the vocabulary has none. */
+  readonly unknown: number;
 
   constructor(
     readonly kind: TokenizerKind,
     readonly vocab: readonly string[],
   ) {
-    if (vocab[0] !== UNKNOWN) throw new FormatError(`a vocabulary must start with ${UNKNOWN}`);
+    if (vocab.length < 2) throw new FormatError("a vocabulary needs at least two tokens");
     for (const [i, piece] of vocab.entries()) {
       if (this.index.has(piece)) throw new FormatError(`the vocabulary lists ${JSON.stringify(piece)} twice`);
       this.index.set(piece, i);
     }
+    this.unknown = this.index.get(UNKNOWN) ?? -1;
   }
 
   /** Characters: every code point of the text. Words: runs of letters, digits and apostrophes, each
@@ -64,12 +69,19 @@ export class Tokenizer {
 
   encode(text: string): Int32Array {
     const pieces = split(this.kind, text);
-    return Int32Array.from(pieces, (piece) => this.index.get(piece) ?? 0);
+    return Int32Array.from(pieces, (piece) => this.index.get(piece) ?? this.unknownId(piece));
+  }
+
+  private unknownId(piece: string): number {
+    if (this.unknown >= 0) return this.unknown;
+    throw new FormatError(
+      `the text holds ${JSON.stringify(piece)}, which the vocabulary lacks (it has no ${UNKNOWN} token): use text of the vocabulary's tokens`,
+    );
   }
 
   decode(tokens: ArrayLike<number>): string {
     const pieces = Array.from(tokens, (t) =>
-      t === 0 ? (this.kind === "char" ? "\uFFFD" : UNKNOWN) : this.vocab[t],
+      t === this.unknown ? (this.kind === "char" ? "\uFFFD" : UNKNOWN) : this.vocab[t],
     );
     if (this.kind === "char") return pieces.join("");
     let out = "";

@@ -2,8 +2,9 @@
 // only forward() and finalState(), so anything shaped like a SequenceModel (or a test stub) works;
 // swap the body for the stepwise API when it lands.
 
+import { StateError } from "../errors.js";
 import type { StackState } from "../model/stack.js";
-import type { DType } from "../tensor.js";
+import type { Buf, DType } from "../tensor.js";
 
 /** What the evaluation code needs from a model (SequenceModel satisfies it). */
 export interface StepModel {
@@ -23,18 +24,47 @@ export interface StepModel {
 /** B sequences fed forward together, the state carried from call to call. */
 export class TokenStepper {
   readonly V: number;
-  private readonly state: StackState;
+  private state: StackState;
   private started = false;
 
   constructor(
     private readonly model: StepModel,
-    readonly B: number,
+    private rows: number,
   ) {
     const { layers, hiddenSize, dtype, outputSize } = model.config;
-    const size = layers * B * hiddenSize;
+    const size = layers * rows * hiddenSize;
     const make = () => (dtype === "float64" ? new Float64Array(size) : new Float32Array(size));
     this.state = { h: make(), c: make() };
     this.V = outputSize;
+  }
+
+  /** The sequences fed together (select() changes it). */
+  get B(): number {
+    return this.rows;
+  }
+
+  /** Continues from the states of rows `parents` of the last feed: new row b carries on from old row
+   *  parents[b], and B becomes parents.length (a beam's survivors, each kept once or more). */
+  select(parents: ArrayLike<number>): void {
+    if (!this.started) throw new StateError("TokenStepper.select() before any feed(): feed tokens first");
+    const L = this.model.config.layers;
+    const gather = (from: Buf): Buf => {
+      if (from.length === 0) return from;
+      const width = from.length / (L * this.rows); // H, per layer, whatever the layer's state width is
+      const to =
+        from instanceof Float64Array
+          ? new Float64Array(L * parents.length * width)
+          : new Float32Array(L * parents.length * width);
+      for (let l = 0; l < L; l++) {
+        for (let b = 0; b < parents.length; b++) {
+          const src = (l * this.rows + parents[b]) * width;
+          to.set(from.subarray(src, src + width), (l * parents.length + b) * width);
+        }
+      }
+      return to;
+    };
+    this.state = { h: gather(this.state.h), c: gather(this.state.c) };
+    this.rows = parents.length;
   }
 
   /** Back to the zero state. */
@@ -45,7 +75,7 @@ export class TokenStepper {
   /** Feeds T steps of tokens [T·B] (time-major) after what was fed before; returns the logits
    *  [T·B×V], valid until the next call. */
   feed(tokens: Int32Array, T: number): ArrayLike<number> {
-    const logits = this.model.forward({ T, B: this.B, tokens }, this.started ? this.state : null);
+    const logits = this.model.forward({ T, B: this.rows, tokens }, this.started ? this.state : null);
     this.model.finalState(this.state);
     this.started = true;
     return logits;

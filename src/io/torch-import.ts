@@ -1,6 +1,8 @@
 // Imports the state_dict of a PyTorch model built from nn.Embedding, one nn.RNN / nn.GRU / nn.LSTM
 // and an nn.Linear readout (any module names), saved with safetensors.torch.save_file. PyTorch's
 // gate order and layout are rnnlab's, so the import only renames, checks shapes and converts dtype.
+// The layer options are read off the keys: `_reverse` (bidirectional), `weight_hr` (proj_size), no
+// `bias_*` (bias=False).
 
 import { ConfigError, FormatError } from "../errors.js";
 import type { CellKind, InputConfig, ModelConfig } from "../model/config.js";
@@ -21,10 +23,11 @@ export interface ImportedModel {
 }
 
 const SUPPORTED =
-  "rnnlab imports nn.Embedding, one unidirectional nn.RNN/nn.GRU/nn.LSTM (bias=True, no proj_size) and an nn.Linear readout";
-const RECURRENT_KEY = /^(?:(.+)\.)?(weight_ih|weight_hh|bias_ih|bias_hh)_l(0|[1-9][0-9]*)$/;
+  "rnnlab imports nn.Embedding, one nn.RNN/nn.GRU/nn.LSTM (any num_layers, bias, bidirectional, proj_size) and an nn.Linear readout";
+const RECURRENT_KEY =
+  /^(?:(.+)\.)?(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(0|[1-9][0-9]*)(_reverse)?$/;
 const MODULE_KEY = /^(?:(.+)\.)?(weight|bias)$/;
-const LAYER_PARAMS = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] as const;
+type LayerParam = "weight_ih" | "weight_hh" | "bias_ih" | "bias_hh" | "weight_hr";
 const CELL_BY_GATES: Record<number, CellKind> = { 1: "rnn", 3: "gru", 4: "lstm" };
 const TORCH_CLASS: Record<CellKind, string> = { rnn: "nn.RNN", gru: "nn.GRU", lstm: "nn.LSTM" };
 
@@ -40,8 +43,14 @@ interface RecurrentStack {
   cell: CellKind;
   hiddenSize: number;
   inputSize: number;
-  /** layers[k][param] for param in LAYER_PARAMS. */
-  layers: Record<(typeof LAYER_PARAMS)[number], Keyed>[];
+  /** H_out: proj_size, or H. */
+  stateSize: number;
+  layerCount: number;
+  directions: 1 | 2;
+  bias: boolean;
+  projected: boolean;
+  /** layers[k·D + d][param] for the params the options give: each direction's, suffix `_reverse`. */
+  layers: Partial<Record<LayerParam, Keyed>>[];
 }
 
 export function importTorchStateDict(
@@ -54,8 +63,9 @@ export function importTorchStateDict(
   const config = buildConfig(stack, embedding, readout, options);
   const params: Record<string, Tensor> = {};
   if (embedding !== undefined) params["embedding.weight"] = embedding.tensor;
-  stack.layers.forEach((layer, k) => {
-    for (const param of LAYER_PARAMS) params[`rnn.${param}_l${k}`] = layer[param].tensor;
+  stack.layers.forEach((layer, index) => {
+    const suffix = `_l${Math.floor(index / stack.directions)}${index % stack.directions === 1 ? "_reverse" : ""}`;
+    for (const [param, keyed] of Object.entries(layer)) params[`rnn.${param}${suffix}`] = keyed.tensor;
   });
   if (readout !== undefined) {
     params["linear.weight"] = readout.weight.tensor;
@@ -69,8 +79,11 @@ export function importTorchStateDict(
 interface RecurrentKey {
   key: string;
   prefix: string;
+  /** e.g. weight_hh_l1_reverse */
   name: string;
+  param: LayerParam;
   layer: number;
+  reverse: boolean;
 }
 
 function classifyKeys(tensors: Record<string, Tensor>): {
@@ -80,11 +93,17 @@ function classifyKeys(tensors: Record<string, Tensor>): {
   const recurrentKeys: RecurrentKey[] = [];
   const modules: PlainModules = new Map();
   for (const [key, tensor] of Object.entries(tensors)) {
-    rejectUnsupportedKey(key);
     const recurrent = RECURRENT_KEY.exec(key);
     if (recurrent !== null) {
-      const [, prefix = "", param, layer] = recurrent;
-      recurrentKeys.push({ key, prefix, name: `${param}_l${layer}`, layer: Number(layer) });
+      const [, prefix = "", param, layer, reverse = ""] = recurrent;
+      recurrentKeys.push({
+        key,
+        prefix,
+        name: `${param}_l${layer}${reverse}`,
+        param: param as LayerParam,
+        layer: Number(layer),
+        reverse: reverse !== "",
+      });
       continue;
     }
     const plain = MODULE_KEY.exec(key);
@@ -97,19 +116,8 @@ function classifyKeys(tensors: Record<string, Tensor>): {
   return { recurrentKeys, modules };
 }
 
-function rejectUnsupportedKey(key: string): void {
-  if (/_l\d+_reverse$/.test(key)) {
-    throw new FormatError(
-      `'${key}' belongs to a bidirectional layer, which rnnlab does not support; ${SUPPORTED}`,
-    );
-  }
-  if (/(?:^|\.)weight_hr_l\d+$/.test(key)) {
-    throw new FormatError(
-      `'${key}' is an LSTM projection (proj_size > 0), which rnnlab does not support; ${SUPPORTED}`,
-    );
-  }
-}
-
+/** The options follow from the keys present: any `_reverse` key makes every layer bidirectional,
+ *  any bias key asks every layer for both, any weight_hr a projection in every layer. */
 function readRecurrent(keys: RecurrentKey[], tensors: Record<string, Tensor>): RecurrentStack {
   if (keys.length === 0)
     throw new FormatError(`no recurrent weights (weight_ih_l0, ...) found; ${SUPPORTED}`);
@@ -122,72 +130,94 @@ function readRecurrent(keys: RecurrentKey[], tensors: Record<string, Tensor>): R
   }
   const byName = new Map(keys.map((k) => [k.name, k.key]));
   const layerCount = 1 + Math.max(...keys.map((k) => k.layer));
+  const directions = keys.some((k) => k.reverse) ? 2 : 1;
+  const bias = keys.some((k) => k.param.startsWith("bias_"));
+  const projected = keys.some((k) => k.param === "weight_hr");
+  const params: LayerParam[] = ["weight_ih", "weight_hh"];
+  if (bias) params.push("bias_ih", "bias_hh");
+  if (projected) params.push("weight_hr");
   const fullName = (name: string) => (prefix === "" ? name : `${prefix}.${name}`);
-  const layers = Array.from(
-    { length: layerCount },
-    (_, k) =>
-      Object.fromEntries(
-        LAYER_PARAMS.map((param) => {
-          const name = `${param}_l${k}`;
-          const key = byName.get(name);
-          if (key === undefined) throw missingLayerKey(fullName(name), layerCount, keys);
-          return [param, { key, tensor: tensors[key] }];
-        }),
-      ) as RecurrentStack["layers"][number],
-  );
-  const { cell, hiddenSize, inputSize } = measureFirstLayer(layers[0]);
-  const stack = { cell, hiddenSize, inputSize, layers };
+  const layers = Array.from({ length: layerCount * directions }, (_, index) => {
+    const suffix = `_l${Math.floor(index / directions)}${index % directions === 1 ? "_reverse" : ""}`;
+    const layer: Partial<Record<LayerParam, Keyed>> = {};
+    for (const param of params) {
+      const key = byName.get(`${param}${suffix}`);
+      if (key === undefined)
+        throw missingLayerKey(fullName(`${param}${suffix}`), layerCount, directions, params);
+      layer[param] = { key, tensor: tensors[key] };
+    }
+    return layer;
+  });
+  const measured = measureFirstLayer(layers[0]);
+  const stack = { ...measured, layerCount, directions, bias, projected, layers } as const;
   checkLayerShapes(stack);
   return stack;
 }
 
-function missingLayerKey(key: string, layerCount: number, keys: RecurrentKey[]): FormatError {
-  if (key.includes("bias_") && !keys.some((k) => k.name.startsWith("bias_"))) {
-    return new FormatError(
-      `'${key}' is missing: recurrent layers without bias (bias=False) are not supported; save with bias=True`,
-    );
-  }
+function missingLayerKey(
+  key: string,
+  layerCount: number,
+  directions: number,
+  params: LayerParam[],
+): FormatError {
+  const each = directions === 2 ? "direction of each" : "";
   return new FormatError(
-    `'${key}' is missing: each of the ${layerCount} layers needs weight_ih, weight_hh, bias_ih and bias_hh`,
+    `'${key}' is missing: each ${each}${each ? " " : ""}of the ${layerCount} layers needs ${params.join(", ")}`,
   );
 }
 
-/** H = cols(weight_hh_l0), G = rows(weight_ih_l0) / H picks the cell, I = cols(weight_ih_l0). */
-function measureFirstLayer(layer: RecurrentStack["layers"][number]): Omit<RecurrentStack, "layers"> {
-  for (const param of ["weight_ih", "weight_hh"] as const) {
-    const { key, tensor } = layer[param];
+/** [H_out, H] = shape(weight_hr_l0) with a projection, else H_out = H = cols(weight_hh_l0);
+ *  G = rows(weight_ih_l0) / H picks the cell, I = cols(weight_ih_l0). */
+function measureFirstLayer(
+  layer: RecurrentStack["layers"][number],
+): Pick<RecurrentStack, "cell" | "hiddenSize" | "inputSize" | "stateSize"> {
+  for (const param of ["weight_ih", "weight_hh", "weight_hr"] as const) {
+    const keyed = layer[param];
+    if (keyed === undefined) continue;
+    const { key, tensor } = keyed;
     if (tensor.shape.length !== 2 || tensor.shape[1] === 0) {
       throw new FormatError(
         `'${key}' has shape [${tensor.shape}]; expected a matrix with at least one column`,
       );
     }
   }
-  const [rows, inputSize] = layer.weight_ih.tensor.shape;
-  const hiddenSize = layer.weight_hh.tensor.shape[1];
+  const weightIh = layer.weight_ih as Keyed;
+  const [rows, inputSize] = weightIh.tensor.shape;
+  const [stateSize, hiddenSize] = layer.weight_hr
+    ? layer.weight_hr.tensor.shape
+    : [(layer.weight_hh as Keyed).tensor.shape[1], (layer.weight_hh as Keyed).tensor.shape[1]];
   const cell = CELL_BY_GATES[rows / hiddenSize];
   if (cell === undefined) {
     throw new FormatError(
-      `'${layer.weight_ih.key}' has ${rows} rows, not 1, 3 or 4 times the hidden size ${hiddenSize} (nn.RNN, nn.GRU, nn.LSTM)`,
+      `'${weightIh.key}' has ${rows} rows, not 1, 3 or 4 times the hidden size ${hiddenSize} (nn.RNN, nn.GRU, nn.LSTM)`,
     );
   }
-  return { cell, hiddenSize, inputSize };
+  if (layer.weight_hr && cell !== "lstm") {
+    throw new FormatError(
+      `'${layer.weight_hr.key}' is a projection, which only nn.LSTM has (this is an ${TORCH_CLASS[cell]})`,
+    );
+  }
+  return { cell, hiddenSize, inputSize, stateSize };
 }
 
 function checkLayerShapes(stack: RecurrentStack): void {
   const H = stack.hiddenSize;
+  const P = stack.stateSize;
   const GH = GATES[stack.cell] * H;
-  stack.layers.forEach((layer, k) => {
-    const expected = {
-      weight_ih: [GH, k === 0 ? stack.inputSize : H],
-      weight_hh: [GH, H],
+  const options = `hidden size is ${H}${stack.projected ? `, proj_size ${P}` : ""}${stack.directions === 2 ? ", bidirectional" : ""}`;
+  stack.layers.forEach((layer, index) => {
+    const k = Math.floor(index / stack.directions);
+    const expected: Record<LayerParam, number[]> = {
+      weight_ih: [GH, k === 0 ? stack.inputSize : stack.directions * P],
+      weight_hh: [GH, P],
       bias_ih: [GH],
       bias_hh: [GH],
+      weight_hr: [P, H],
     };
-    for (const param of LAYER_PARAMS) {
-      const { key, tensor } = layer[param];
-      if (tensor.shape.join() !== expected[param].join()) {
+    for (const [param, keyed] of Object.entries(layer) as [LayerParam, Keyed][]) {
+      if (keyed.tensor.shape.join() !== expected[param].join()) {
         throw new FormatError(
-          `'${key}' has shape [${tensor.shape}] but hidden size is ${H} (${TORCH_CLASS[stack.cell]} needs [${expected[param]}])`,
+          `'${keyed.key}' has shape [${keyed.tensor.shape}] but ${options} (${TORCH_CLASS[stack.cell]} needs [${expected[param]}])`,
         );
       }
     }
@@ -228,7 +258,10 @@ function readPlainModules(
 function checkEmbedding(weight: Keyed, stack: RecurrentStack): void {
   const [, width] = weight.tensor.shape;
   if (width === stack.inputSize) return;
-  const linearHint = width === stack.hiddenSize ? "; an nn.Linear readout without bias is not supported" : "";
+  const linearHint =
+    width === stack.directions * stack.stateSize
+      ? "; an nn.Linear readout without bias is not supported"
+      : "";
   throw new FormatError(
     `'${weight.key}' [${weight.tensor.shape}] has no bias, so it would be an nn.Embedding, but its width ${width} is not the recurrent input size ${stack.inputSize}${linearHint}`,
   );
@@ -236,9 +269,10 @@ function checkEmbedding(weight: Keyed, stack: RecurrentStack): void {
 
 function checkReadout(weight: Keyed, bias: Keyed, stack: RecurrentStack): void {
   const [rows, cols] = weight.tensor.shape;
-  if (cols !== stack.hiddenSize) {
+  const width = stack.directions * stack.stateSize;
+  if (cols !== width) {
     throw new FormatError(
-      `'${weight.key}' [${weight.tensor.shape}] is an nn.Linear, but only a readout from the hidden size ${stack.hiddenSize} is supported; ${SUPPORTED}`,
+      `'${weight.key}' [${weight.tensor.shape}] is an nn.Linear, but only a readout from the recurrent output width ${width} is supported; ${SUPPORTED}`,
     );
   }
   if (bias.tensor.shape.join() !== String(rows)) {
@@ -274,7 +308,10 @@ function buildConfig(
     straightThrough: false,
     skip: 0,
     hiddenSize: stack.hiddenSize,
-    layers: stack.layers.length,
+    layers: stack.layerCount,
+    ...(stack.bias ? {} : { bias: false }),
+    ...(stack.directions === 2 ? { bidirectional: true } : {}),
+    ...(stack.projected ? { projSize: stack.stateSize } : {}),
     input,
     outputSize: readout === undefined ? 0 : readout.weight.tensor.shape[0],
     loss: "cross-entropy",

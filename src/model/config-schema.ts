@@ -4,6 +4,7 @@ import { ConfigError } from "../errors.js";
 import { activationNames } from "../kernels/activations.js";
 import type { DType } from "../tensor.js";
 import { type InputConfig, lossNames, type ModelConfig, type ModelOptions } from "./config.js";
+import { checkInit, initField } from "./init-schema.js";
 
 // The model config's schema. Every list of names comes from its registry (cells, activations,
 // losses), so a new one is accepted once it is registered there. It is written with zod/mini, whose
@@ -36,6 +37,34 @@ export const recurrentFields = {
   dtype: z._default(oneOf(dtypes), "float32"),
 };
 
+/** PyTorch's layer options: bias, bidirectional, proj_size (as projSize). Absent means PyTorch's
+ *  default (true, false, 0); they are left absent, so a config without them reads back unchanged. */
+export const layerOptionFields = {
+  bias: z.optional(z.boolean({ error: "expected true or false" })),
+  bidirectional: z.optional(z.boolean({ error: "expected true or false" })),
+  projSize: z.optional(nonNegativeInteger()),
+};
+
+/** A projection is the LSTM's, to fewer units than H (as PyTorch requires). */
+export function checkProjection(
+  config: { cell: string; projSize?: number; hiddenSize: number },
+  ctx: z.core.$RefinementCtx,
+): void {
+  if (!config.projSize) return;
+  const why =
+    config.cell !== "lstm"
+      ? `only cell lstm has a projection (cell is ${config.cell})`
+      : config.projSize >= config.hiddenSize
+        ? `a projection must be smaller than hiddenSize ${config.hiddenSize}`
+        : null;
+  if (why)
+    ctx.addIssue({
+      code: "custom",
+      path: ["projSize"],
+      message: `got ${config.projSize}, but ${why}; use 0`,
+    });
+}
+
 /** Only the vanilla RNN has a skip term. */
 export function checkSkip(config: { cell: string; skip: number }, ctx: z.core.$RefinementCtx): void {
   if (config.skip > 0 && config.cell !== "rnn") {
@@ -65,6 +94,8 @@ const modelFields = z
   .strictObject(
     {
       ...recurrentFields,
+      ...layerOptionFields,
+      ...initField,
       input: inputSchema,
       outputSize: z.optional(nonNegativeInteger()),
       loss: z._default(oneOf(lossNames), "cross-entropy"),
@@ -73,6 +104,8 @@ const modelFields = z
   )
   .check(
     z.superRefine(checkSkip),
+    z.superRefine(checkProjection),
+    z.superRefine(checkInit),
     z.superRefine((config, ctx) => {
       if (config.outputSize === undefined && config.input.kind === "dense") {
         ctx.addIssue({

@@ -24,9 +24,55 @@ export interface RecurrentConfig {
   skip: number;
   hiddenSize: number;
   layers: number;
+  /** false: no bias_ih / bias_hh (PyTorch's bias=False). Default true. */
+  bias?: boolean;
+  /** Each layer runs a forward and a reverse direction (D = 2) and outputs both, forward first. */
+  bidirectional?: boolean;
+  /** LSTM only: > 0 projects h = W_hr (o ⊙ tanh c) to projSize units (PyTorch's proj_size). */
+  projSize?: number;
+}
+
+/** D: directions per layer. */
+export function directionsOf(config: RecurrentConfig): 1 | 2 {
+  return config.bidirectional ? 2 : 1;
+}
+
+/** H_out: the width of h (projSize with a projection, else H). */
+export function stateWidthOf(config: RecurrentConfig): number {
+  return config.projSize ? config.projSize : config.hiddenSize;
+}
+
+/** D·H_out: the width of a layer's outputs, what the layer above and the readout read. */
+export function outputWidthOf(config: RecurrentConfig): number {
+  return directionsOf(config) * stateWidthOf(config);
+}
+
+/** The registry of initial-weight schemes (src/model/init.ts). */
+export const initWeightSchemes = [
+  "default",
+  "orthogonal",
+  "xavier-uniform",
+  "xavier-normal",
+  "identity",
+] as const;
+export type InitWeights = (typeof initWeightSchemes)[number];
+
+/** How the recurrent layers' parameters start; the embedding and readout always start as PyTorch's.
+ *  weights: "default" is PyTorch's U(−1/√H, 1/√H) for every weight and bias; the others set the
+ *  biases to 0 and fill each gate block of W_ih, W_hh (and W_hr, M): "orthogonal" as
+ *  torch.nn.init.orthogonal_, "xavier-*" as Glorot with the block's fan_in and fan_out, "identity"
+ *  (IRNN, rnn relu only) W_hh = gain·I with the other weights N(0, 0.001²). gain (default 1)
+ *  multiplies the orthogonal, Xavier and identity weights. forgetBias (lstm only) sets b_f (b_ih's
+ *  forget block; b_hh's is 0) to a value, or draws chrono init: b_f = log U(1, Tmax − 1), b_i = −b_f. */
+export interface InitConfig {
+  weights?: InitWeights;
+  gain?: number;
+  forgetBias?: number | { chrono: number };
 }
 
 export interface ModelConfig extends RecurrentConfig {
+  /** Absent: PyTorch's default initialization. */
+  init?: InitConfig;
   input: InputConfig;
   /** Width of the linear readout (the vocabulary for a language model); 0 for none. */
   outputSize: number;
@@ -44,5 +90,7 @@ export type ModelOptions = Pick<ModelConfig, "cell" | "hiddenSize" | "input"> &
 /** Parameter names follow PyTorch's nn.Embedding / nn.RNN|GRU|LSTM / nn.Linear state_dict:
  *  embedding.weight [V][E]; rnn.weight_ih_l{k} [G·H][in_k], rnn.weight_hh_l{k} [G·H][H],
  *  rnn.bias_ih_l{k} [G·H], rnn.bias_hh_l{k} [G·H]; rnn.weight_skip_l{k} [H][H] (rnnlab's own, the
- *  M of the skip term); linear.weight [out][H], linear.bias [out]. */
+ *  M of the skip term); linear.weight [out][H], linear.bias [out]. The options follow PyTorch too:
+ *  bias false drops bias_*; a reverse direction's names end in _reverse; with projSize, weight_hr_l{k}
+ *  [H_out][H], weight_hh_l{k} [G·H][H_out], and in_k and the readout's width are D·H_out. */
 export const PARAM_PREFIX = { embedding: "embedding.", recurrent: "rnn.", readout: "linear." } as const;

@@ -4,6 +4,7 @@ import { addColumnSums, setRowVector } from "../kernels/elementwise.js";
 import { linearForward } from "../kernels/linear.js";
 import { matmul, matmulPacked, matmulTransA, matmulTransB, PackedOperand } from "../kernels/matmul.js";
 import { alloc, type Buf, type DType } from "../tensor.js";
+import type { LayerNames } from "./param-shapes.js";
 import type { Params } from "./params.js";
 import { Scratch } from "./scratch.js";
 import {
@@ -15,35 +16,32 @@ import {
   VocabularyRows,
 } from "./token-projection.js";
 
-/** Names of one layer's parameters inside a Params store. */
-export interface LayerParamNames {
-  weightIh: string;
-  weightHh: string;
-  biasIh: string;
-  biasHh: string;
-  /** M of the skip term M h_{t-k}, or null. */
-  weightSkip: string | null;
-}
+/** Names of one layer's parameters inside a Params store (null: the config has none). */
+export type LayerParamNames = LayerNames;
 
 /** Per-(T, B) buffers of one layer; h and c hold the states h_0..h_T, so step s reads h[s-1]
- *  and writes h[s]; hiddenGrads[s] = dL/dh_s and cellGrads[s] = dL/dc_s for s = 0..T. */
+ *  and writes h[s]; hiddenGrads[s] = dL/dh_s and cellGrads[s] = dL/dc_s for s = 0..T.
+ *  P = H_out, the width of h: H, or the projection's size. */
 class LayerWorkspace {
   inputProj!: Buf; // [T·B×G·H]  W_ih x_t + b_ih for every step
   hiddenPart!: Buf; // [B×G·H]
-  h!: Buf; // [(T+1)·B×H]
-  hOutputs!: Buf; // [T·B×H]  h_1..h_T, the layer's outputs
-  hBefore!: Buf; // [T·B×H]  h_0..h_{T−1}, the states each step starts from
+  h!: Buf; // [(T+1)·B×P]
+  hOutputs!: Buf; // [T·B×P]  h_1..h_T, the layer's outputs
+  hBefore!: Buf; // [T·B×P]  h_0..h_{T−1}, the states each step starts from
+  maskedOutputs!: Buf; // [T·B×P]  with lengths: h_t, or 0 past the row's length (PyTorch's output)
+  m!: Buf; // [T·B×H]  projection only: m_t = o ⊙ tanh(c_t), what the cell writes as its h
+  mGrad!: Buf; // [B×H]  projection only: dL/dm_t of the step in backward
   c!: Buf; // [(T+1)·B×H] (LSTM) or empty
   cache!: Buf; // [T·B×cacheWidth·H]
   inputPartGrad!: Buf; // [T·B×G·H]
   hiddenPartGrad!: Buf; // [T·B×G·H]  kept for every step: dW_hh is one product after the loop
   //                        (inputPartGrad itself when the cell writes the same values to both)
-  hiddenGrads!: Buf; // [(T+1)·B×H]
-  outputGrads!: Buf; // [T·B×H]  dL/dh_1..dL/dh_T, where the gradient from above lands
+  hiddenGrads!: Buf; // [(T+1)·B×P]
+  outputGrads!: Buf; // [T·B×P]  dL/dh_1..dL/dh_T, where the gradient from above lands
   cellGrads!: Buf; // [(T+1)·B×H] (LSTM) or empty
   inputGrad!: Buf; // [T·B×I]
-  stashH!: Buf; // [B×H] masked rows' gradients, set aside during a cell's backward
-  stashC!: Buf;
+  stashH!: Buf; // [B×P] masked rows' gradients, set aside during a cell's backward
+  stashC!: Buf; // [B×H]
   T = 0;
   B = 0;
   /** Per-step views, made once per shape so the step loops allocate nothing:
@@ -53,6 +51,7 @@ class LayerWorkspace {
   cAt: Buf[] = [];
   hiddenGradAt: Buf[] = [];
   cellGradAt: Buf[] = [];
+  mAt: Buf[] = [];
   inputPartAt: Buf[] = [];
   cacheAt: Buf[] = [];
   inputPartGradAt: Buf[] = [];
@@ -62,6 +61,7 @@ class LayerWorkspace {
   constructor(
     private readonly I: number,
     private readonly H: number,
+    private readonly P: number,
     private readonly cell: Cell,
     dtype: DType,
   ) {
@@ -72,31 +72,36 @@ class LayerWorkspace {
    *  alternating shapes (training, validation, sampling one step at a time) allocate nothing. */
   use(T: number, B: number): this {
     if (T === this.T && B === this.B) return this;
-    const { I, H, cell } = this;
+    const { I, H, P, cell } = this;
     const GH = cell.gates * H;
-    const states = (T + 1) * B * H;
-    const cellStates = cell.hasCellState ? states : 0;
+    const states = (T + 1) * B * P;
+    const cellStates = cell.hasCellState ? (T + 1) * B * H : 0;
+    const projected = P !== H; // a projection is narrower than H
     this.inputProj = this.view("inputProj", T * B * GH);
     this.hiddenPart = this.view("hiddenPart", B * GH);
     this.h = this.view("h", states);
-    this.hBefore = this.h.subarray(0, T * B * H);
-    this.hOutputs = this.h.subarray(B * H);
+    this.hBefore = this.h.subarray(0, T * B * P);
+    this.hOutputs = this.h.subarray(B * P);
+    this.maskedOutputs = this.h.subarray(0, 0); // made by useMasked, when a pass has lengths
+    this.m = this.view("m", projected ? T * B * H : 0);
+    this.mGrad = this.view("mGrad", projected ? B * H : 0);
     this.c = this.view("c", cellStates);
     this.cache = this.view("cache", T * B * cell.cacheWidth * H);
     this.inputPartGrad = this.view("inputPartGrad", T * B * GH);
     this.hiddenPartGrad = cell.sharesPartGrad ? this.inputPartGrad : this.view("hiddenPartGrad", T * B * GH);
     this.hiddenGrads = this.view("hiddenGrads", states);
-    this.outputGrads = this.hiddenGrads.subarray(B * H);
+    this.outputGrads = this.hiddenGrads.subarray(B * P);
     this.cellGrads = this.view("cellGrads", cellStates);
     this.inputGrad = this.view("inputGrad", T * B * I);
-    this.stashH = this.view("stashH", B * H);
+    this.stashH = this.view("stashH", B * P);
     this.stashC = this.view("stashC", B * H);
     const rows = (buf: Buf, width: number, count: number) =>
       Array.from({ length: count }, (_, s) => buf.subarray(s * width, (s + 1) * width));
     const steps = (buf: Buf, width: number) => [buf.subarray(0, 0), ...rows(buf, width, T)];
-    this.hAt = rows(this.h, B * H, T + 1);
+    this.hAt = rows(this.h, B * P, T + 1);
     this.cAt = rows(this.c, cell.hasCellState ? B * H : 0, T + 1);
-    this.hiddenGradAt = rows(this.hiddenGrads, B * H, T + 1);
+    this.mAt = projected ? steps(this.m, B * H) : [];
+    this.hiddenGradAt = rows(this.hiddenGrads, B * P, T + 1);
     this.cellGradAt = rows(this.cellGrads, cell.hasCellState ? B * H : 0, T + 1);
     this.inputPartAt = steps(this.inputProj, B * GH);
     this.cacheAt = steps(this.cache, B * cell.cacheWidth * H);
@@ -105,6 +110,11 @@ class LayerWorkspace {
     this.T = T;
     this.B = B;
     return this;
+  }
+
+  /** Points maskedOutputs at a view for this (T, B): only passes with lengths need it. */
+  useMasked(): void {
+    this.maskedOutputs = this.view("maskedOutputs", this.T * this.B * this.P);
   }
 
   private view(name: string, size: number): Buf {
@@ -116,7 +126,15 @@ class LayerWorkspace {
  *  input projection for all steps in one product, the recurrent and skip products per step (W_hh
  *  packed once per pass), masking of padded steps (a row b is active at step s iff s <= lengths[b];
  *  an inactive step copies the state and passes its gradient through untouched), and the weight
- *  gradients, each one product over all steps: dW_hh = Σ_t dA_tᵀ h_{t−1}. */
+ *  gradients, each one product over all steps: dW_hh = Σ_t dA_tᵀ h_{t−1}.
+ *  Options, as PyTorch has them:
+ *  - no bias: hiddenPart starts at 0, and there are no bias gradients.
+ *  - lengths: outputs() is h_t where t <= lengths[b] and 0 after (PyTorch's padded output), so a
+ *    padded step's gradient from above is dropped; the state is carried, so h_T is the state after
+ *    the row's last valid step, and dL/dh_T from outside reaches that step.
+ *  - projection (LSTM, P = H_out < H): the cell writes m_t = o ⊙ tanh(c_t) [B×H], then
+ *      h_t = m_t W_hrᵀ [B×P];  backward: dm_t = dh_t W_hr (the cell's hGrad),  dW_hr += Σ_t dh_tᵀ m_t
+ *    (m is 0 on padded rows, so they add nothing). */
 export class RecurrentLayer {
   private ws: LayerWorkspace | null = null;
   /** W_hh as the right operand of hPrev·W_hhᵀ (forward) and of dA·W_hh (backward). */
@@ -133,6 +151,8 @@ export class RecurrentLayer {
   /** backward's result, reused: its buffers are the workspace's anyway. */
   private readonly grads: { hiddenGrads: Buf; cellGrads: Buf; inputGrad: Buf | null };
   readonly skip: number;
+  /** P = H_out: the width of h (hiddenSize, or the projection's size). */
+  readonly stateSize: number;
 
   constructor(
     readonly cell: Cell,
@@ -141,8 +161,10 @@ export class RecurrentLayer {
     skip: number,
     readonly names: LayerParamNames,
     readonly dtype: DType,
+    stateSize = hiddenSize,
   ) {
     this.skip = names.weightSkip ? skip : 0;
+    this.stateSize = names.weightHr ? stateSize : hiddenSize;
     this.vocabulary = new Scratch(dtype);
     const empty = alloc(dtype, 0);
     this.grads = { hiddenGrads: empty, cellGrads: empty, inputGrad: null };
@@ -165,9 +187,11 @@ export class RecurrentLayer {
     };
   }
 
-  /** The outputs h_1..h_T [T·B×H] of the forward begun last (a view of begin's states). */
+  /** The outputs [T·B×P] of the forward begun last: h_1..h_T (a view of begin's states), or with
+   *  lengths the same masked to 0 at padded steps. */
   outputs(): Buf {
-    return (this.ws as LayerWorkspace).hOutputs;
+    const ws = this.ws as LayerWorkspace;
+    return this.lengths ? ws.maskedOutputs : ws.hOutputs;
   }
 
   /** The cell states c_0..c_T [(T+1)·B×H] of the last forward (LSTM; empty otherwise). */
@@ -176,15 +200,15 @@ export class RecurrentLayer {
   }
 
   private workspace(T: number, B: number): LayerWorkspace {
-    this.ws ??= new LayerWorkspace(this.inputSize, this.hiddenSize, this.cell, this.dtype);
+    this.ws ??= new LayerWorkspace(this.inputSize, this.hiddenSize, this.stateSize, this.cell, this.dtype);
     return this.ws.use(T, B);
   }
 
   /** Starts a forward over x [T·B×I], or the tokens of an embedding (kept by reference until
-   *  backward), from h0, c0 [B×H] (null: zeros). Then projectInputs(from, to) must have run over a
-   *  step's rows of x before advance(t), t = 1..T in order: all steps at once, or step by step when
-   *  inputs arrive late (fed-back tokens). Returns the states h_0..h_T [(T+1)·B×H], filled as the
-   *  steps advance. */
+   *  backward), from h0 [B×P], c0 [B×H] (null: zeros). Then projectInputs(from, to) must have run
+   *  over a step's rows of x before advance(t), t = 1..T in order: all steps at once, or step by step
+   *  when inputs arrive late (fed-back tokens). Returns the states h_0..h_T [(T+1)·B×P], filled as
+   *  the steps advance. */
   begin(
     x: Buf | TokenInput,
     T: number,
@@ -194,12 +218,12 @@ export class RecurrentLayer {
     lengths: Int32Array | null,
   ): Buf {
     const ws = this.workspace(T, B);
-    const stateRow = B * this.hiddenSize;
     this.input = x;
     this.vocabularyReady = false;
     this.lengths = lengths;
-    initState(ws.h, h0, stateRow);
-    if (this.cell.hasCellState) initState(ws.c, c0, stateRow);
+    if (lengths) ws.useMasked();
+    initState(ws.h, h0, B * this.stateSize);
+    if (this.cell.hasCellState) initState(ws.c, c0, B * this.hiddenSize);
     return ws.h;
   }
 
@@ -211,10 +235,11 @@ export class RecurrentLayer {
     const GH = this.cell.gates * this.hiddenSize;
     const I = this.inputSize;
     const input = this.input!;
+    const { weightIh, biasIh } = this.names;
     if (isTokenInput(input)) {
       const P = this.vocabulary.view("projection", input.vocabSize * GH);
       if (!this.vocabularyReady) {
-        projectVocabulary(P, params, input, this.names.weightIh, this.names.biasIh, GH);
+        projectVocabulary(P, params, input, weightIh, biasIh, GH);
         this.vocabularyReady = true;
       }
       const rows = this.vocabularyRows.get(P, input.vocabSize, GH);
@@ -223,8 +248,8 @@ export class RecurrentLayer {
     }
     const out = ws.inputProj.subarray(from * B * GH, to * B * GH);
     const x = input.subarray(from * B * I, to * B * I);
-    const { weightIh, biasIh } = this.names;
-    linearForward(out, x, params.value(weightIh), params.value(biasIh), (to - from) * B, I, GH);
+    const bias = biasIh ? params.value(biasIh) : null;
+    linearForward(out, x, params.value(weightIh), bias, (to - from) * B, I, GH);
   }
 
   /** Step t (1-based): h_t from h_{t−1} (and h_{t−k}) and the projected input of step t. */
@@ -232,42 +257,61 @@ export class RecurrentLayer {
     const ws = this.ws as LayerWorkspace;
     const { B } = ws;
     const H = this.hiddenSize;
+    const P = this.stateSize;
     const GH = this.cell.gates * H;
-    const weightSkip = this.names.weightSkip ? params.value(this.names.weightSkip) : null;
+    const { weightHh, biasHh, weightSkip, weightHr } = this.names;
     const hPrev = ws.hAt[t - 1];
-    if (t === 1) this.recurrentT.load(params.value(this.names.weightHh), H, GH, true);
+    if (t === 1) this.recurrentT.load(params.value(weightHh), P, GH, true);
     // hiddenPart = b_hh (a copy per row, the same values as 0 + b_hh), then the products add into it.
-    setRowVector(ws.hiddenPart, params.value(this.names.biasHh), B, GH);
+    if (biasHh) setRowVector(ws.hiddenPart, params.value(biasHh), B, GH);
+    else ws.hiddenPart.fill(0);
     matmulPacked(ws.hiddenPart, hPrev, this.recurrentT, B);
     if (weightSkip && t - this.skip >= 0) {
-      matmulTransB(ws.hiddenPart, ws.hAt[t - this.skip], weightSkip, B, H, H);
+      matmulTransB(ws.hiddenPart, ws.hAt[t - this.skip], params.value(weightSkip), B, P, H);
     }
     const s = this.step;
     s.B = B;
     s.inputPart = ws.inputPartAt[t];
     s.hiddenPart = ws.hiddenPart;
     s.hPrev = hPrev;
-    s.h = ws.hAt[t];
+    s.h = weightHr ? ws.mAt[t] : ws.hAt[t];
     s.cPrev = ws.cAt[t - 1];
     s.c = ws.cAt[t];
     s.cache = ws.cacheAt[t];
     this.cell.forward(s);
-    if (this.lengths) this.carryInactiveRows(t, B, H, s);
+    if (weightHr) {
+      ws.hAt[t].fill(0);
+      matmulTransB(ws.hAt[t], ws.mAt[t], params.value(weightHr), B, H, P);
+    }
+    if (this.lengths) this.carryInactiveRows(t, ws);
   }
 
-  private carryInactiveRows(t: number, B: number, H: number, s: CellStep): void {
+  /** Past its length a row keeps h_{t−1} (and c_{t−1}), its m is 0, and its output is 0. */
+  private carryInactiveRows(t: number, ws: LayerWorkspace): void {
     const lengths = this.lengths as Int32Array;
+    const { B } = ws;
+    const H = this.hiddenSize;
+    const P = this.stateSize;
+    const h = ws.hAt[t];
+    const hPrev = ws.hAt[t - 1];
+    const out = ws.maskedOutputs;
     for (let b = 0; b < B; b++) {
-      if (t <= lengths[b]) continue;
-      for (let j = 0; j < H; j++) s.h[b * H + j] = s.hPrev[b * H + j];
-      if (this.cell.hasCellState) for (let j = 0; j < H; j++) s.c[b * H + j] = s.cPrev[b * H + j];
+      const outRow = ((t - 1) * B + b) * P;
+      if (t <= lengths[b]) {
+        out.set(h.subarray(b * P, (b + 1) * P), outRow);
+        continue;
+      }
+      out.fill(0, outRow, outRow + P);
+      h.set(hPrev.subarray(b * P, (b + 1) * P), b * P);
+      if (this.cell.hasCellState) ws.cAt[t].set(ws.cAt[t - 1].subarray(b * H, (b + 1) * H), b * H);
+      if (this.names.weightHr) ws.mAt[t].fill(0, b * H, (b + 1) * H);
     }
   }
 
-  /** Backpropagation through time over the last forward. outputGrad [T·B×H] = dL/d(h_1..h_T)
-   *  from above (or null), hnGrad / cnGrad [B×H] = dL/dh_T, dL/dc_T from outside (or null).
+  /** Backpropagation through time over the last forward. outputGrad [T·B×P] = dL/d(outputs) from
+   *  above (or null), hnGrad [B×P] / cnGrad [B×H] = dL/dh_T, dL/dc_T from outside (or null).
    *  Accumulates parameter gradients (+=) into params' gradient views. Returns hiddenGrads
-   *  [(T+1)·B×H] (dL/dh_s for s = 0..T, total), cellGrads (LSTM) and, if wanted, inputGrad. */
+   *  [(T+1)·B×P] (dL/dh_s for s = 0..T, total), cellGrads (LSTM) and, if wanted, inputGrad. */
   backward(
     params: Params,
     outputGrad: Buf | null,
@@ -280,30 +324,31 @@ export class RecurrentLayer {
     if (!ws || !x) throw new StateError("backward() called before forward(): run forward on the batch first");
     const { T, B } = ws;
     const H = this.hiddenSize;
+    const P = this.stateSize;
     const GH = this.cell.gates * H;
-    const stateRow = B * H;
-    const weightHh = params.value(this.names.weightHh);
-    const weightHhGrad = params.gradOf(this.names.weightHh);
-    const biasHhGrad = params.gradOf(this.names.biasHh);
-    const weightSkip = this.names.weightSkip ? params.value(this.names.weightSkip) : null;
-    const weightSkipGrad = this.names.weightSkip ? params.gradOf(this.names.weightSkip) : null;
+    const { weightHh, biasIh, biasHh, weightSkip, weightHr } = this.names;
+    const biasHhGrad = biasHh ? params.gradOf(biasHh) : null;
 
     ws.hiddenGrads.fill(0);
-    if (outputGrad) ws.outputGrads.set(outputGrad);
-    if (hnGrad) addInto(ws.hiddenGrads, hnGrad, T * stateRow);
+    if (outputGrad) {
+      ws.outputGrads.set(outputGrad);
+      if (this.lengths) this.dropPaddedOutputGrads(ws);
+    }
+    if (hnGrad) addInto(ws.hiddenGrads, hnGrad, T * B * P);
     if (this.cell.hasCellState) {
       ws.cellGrads.fill(0);
-      if (cnGrad) addInto(ws.cellGrads, cnGrad, T * stateRow);
+      if (cnGrad) addInto(ws.cellGrads, cnGrad, T * B * H);
     }
 
-    this.recurrent.load(weightHh, GH, H, false);
+    this.recurrent.load(params.value(weightHh), GH, P, false);
+    const projection = weightHr ? params.value(weightHr) : null;
+    const skipWeight = weightSkip ? params.value(weightSkip) : null;
     const s = this.step;
     s.B = B;
     for (let t = T; t >= 1; t--) {
-      const hPrev = ws.hAt[t - 1];
-      s.hPrev = hPrev;
-      s.h = ws.hAt[t];
-      s.hGrad = ws.hiddenGradAt[t];
+      s.hPrev = ws.hAt[t - 1];
+      s.h = projection ? ws.mAt[t] : ws.hAt[t];
+      s.hGrad = projection ? ws.mGrad : ws.hiddenGradAt[t];
       s.hPrevGrad = ws.hiddenGradAt[t - 1];
       s.cPrev = ws.cAt[t - 1];
       s.c = ws.cAt[t];
@@ -312,43 +357,49 @@ export class RecurrentLayer {
       s.cache = ws.cacheAt[t];
       s.inputPartGrad = ws.inputPartGradAt[t];
       s.hiddenPartGrad = ws.hiddenPartGradAt[t];
-      const masked = this.lengths ? this.passInactiveRows(t, B, H, s, ws) : false;
+      const masked = this.lengths ? this.passInactiveRows(t, ws) : false;
+      if (projection) {
+        ws.mGrad.fill(0);
+        matmul(ws.mGrad, ws.hiddenGradAt[t], projection, B, P, H);
+      }
       this.cell.backward(s);
-      if (masked) this.restoreInactiveRows(t, B, H, GH, s, ws);
+      if (masked) this.restoreInactiveRows(t, ws);
 
       matmulPacked(s.hPrevGrad, s.hiddenPartGrad, this.recurrent, B);
-      if (weightSkip && t - this.skip >= 0) {
-        matmul(ws.hiddenGradAt[t - this.skip], s.hiddenPartGrad, weightSkip, B, H, H);
+      if (skipWeight && t - this.skip >= 0) {
+        matmul(ws.hiddenGradAt[t - this.skip], s.hiddenPartGrad, skipWeight, B, H, P);
       }
     }
 
-    // dW_hh += Σ_{t=1..T} dA_tᵀ h_{t−1}, dM += Σ_{t=k..T} dA_tᵀ h_{t−k}: rows of the per-step
-    // buffers are consecutive in t, so each is one product over the steps' rows.
-    matmulTransA(weightHhGrad, ws.hiddenPartGrad, ws.hBefore, GH, T * B, H);
+    // dW_hh += Σ_{t=1..T} dA_tᵀ h_{t−1}, dM += Σ_{t=k..T} dA_tᵀ h_{t−k}, dW_hr += Σ_t dh_tᵀ m_t:
+    // rows of the per-step buffers are consecutive in t, so each is one product over the steps' rows.
+    matmulTransA(params.gradOf(weightHh), ws.hiddenPartGrad, ws.hBefore, GH, T * B, P);
+    if (weightHr) matmulTransA(params.gradOf(weightHr), ws.outputGrads, ws.m, P, T * B, H);
     // db_hh += Σ_n dA_n; with tokens in and one gradient for both parts that is Σ_v S[v] (S sums
     // the same rows by token), V rows to add instead of T·B: done after S below.
     const biasFromVocabulary = isTokenInput(x) && this.cell.sharesPartGrad;
-    if (!biasFromVocabulary) addColumnSums(biasHhGrad, ws.hiddenPartGrad, T * B, GH);
-    if (weightSkipGrad && T >= this.skip) {
+    if (biasHhGrad && !biasFromVocabulary) addColumnSums(biasHhGrad, ws.hiddenPartGrad, T * B, GH);
+    if (weightSkip && T >= this.skip) {
       const rows = (T - this.skip + 1) * B;
       const from = (this.skip - 1) * B * GH;
-      matmulTransA(weightSkipGrad, ws.hiddenPartGrad.subarray(from, from + rows * GH), ws.h, H, rows, H);
+      const dA = ws.hiddenPartGrad.subarray(from, from + rows * GH);
+      matmulTransA(params.gradOf(weightSkip), dA, ws.h, H, rows, P);
     }
 
+    const { weightIh } = this.names;
     if (isTokenInput(x)) {
       // dE goes straight into the table's gradient: no inputGrad.
       const S = this.vocabulary.view("projectionGrad", x.vocabSize * GH);
-      const { weightIh, biasIh } = this.names;
       projectVocabularyBackward(S, params, x, ws.inputPartGrad, weightIh, biasIh, GH, wantInputGrad);
-      if (biasFromVocabulary) addColumnSums(biasHhGrad, S, x.vocabSize, GH);
+      if (biasHhGrad && biasFromVocabulary) addColumnSums(biasHhGrad, S, x.vocabSize, GH);
       return this.result(ws, null);
     }
-    matmulTransA(params.gradOf(this.names.weightIh), ws.inputPartGrad, x, GH, T * B, this.inputSize);
-    addColumnSums(params.gradOf(this.names.biasIh), ws.inputPartGrad, T * B, GH);
+    matmulTransA(params.gradOf(weightIh), ws.inputPartGrad, x, GH, T * B, this.inputSize);
+    if (biasIh) addColumnSums(params.gradOf(biasIh), ws.inputPartGrad, T * B, GH);
     let inputGrad: Buf | null = null;
     if (wantInputGrad) {
       ws.inputGrad.fill(0);
-      matmul(ws.inputGrad, ws.inputPartGrad, params.value(this.names.weightIh), T * B, GH, this.inputSize);
+      matmul(ws.inputGrad, ws.inputPartGrad, params.value(weightIh), T * B, GH, this.inputSize);
       inputGrad = ws.inputGrad;
     }
     return this.result(ws, inputGrad);
@@ -362,43 +413,57 @@ export class RecurrentLayer {
     return grads;
   }
 
+  /** A padded step's output is the constant 0: no gradient from above reaches the state there. */
+  private dropPaddedOutputGrads(ws: LayerWorkspace): void {
+    const lengths = this.lengths as Int32Array;
+    const { T, B } = ws;
+    const P = this.stateSize;
+    for (let t = 1; t <= T; t++) {
+      for (let b = 0; b < B; b++) {
+        if (t > lengths[b]) ws.outputGrads.fill(0, ((t - 1) * B + b) * P, ((t - 1) * B + b + 1) * P);
+      }
+    }
+  }
+
   /** h_t = h_{t-1} on an inactive row: its gradient goes straight to h_{t-1} (and c_{t-1}); the
    *  cell sees zero there, so (being linear in its incoming gradients) it contributes nothing. */
-  private passInactiveRows(t: number, B: number, H: number, s: CellStep, ws: LayerWorkspace): boolean {
+  private passInactiveRows(t: number, ws: LayerWorkspace): boolean {
     const lengths = this.lengths as Int32Array;
+    const P = this.stateSize;
+    const H = this.hiddenSize;
+    const hGrad = ws.hiddenGradAt[t];
+    const hPrevGrad = ws.hiddenGradAt[t - 1];
+    const cGrad = ws.cellGradAt[t];
+    const cPrevGrad = ws.cellGradAt[t - 1];
     let any = false;
-    for (let b = 0; b < B; b++) {
+    for (let b = 0; b < ws.B; b++) {
       if (t <= lengths[b]) continue;
       any = true;
+      for (let j = b * P; j < (b + 1) * P; j++) {
+        ws.stashH[j] = hGrad[j];
+        hPrevGrad[j] += hGrad[j];
+        hGrad[j] = 0;
+      }
+      if (!this.cell.hasCellState) continue;
       for (let j = b * H; j < (b + 1) * H; j++) {
-        ws.stashH[j] = s.hGrad[j];
-        s.hPrevGrad[j] += s.hGrad[j];
-        s.hGrad[j] = 0;
-        if (this.cell.hasCellState) {
-          ws.stashC[j] = s.cGrad[j];
-          s.cPrevGrad[j] += s.cGrad[j];
-          s.cGrad[j] = 0;
-        }
+        ws.stashC[j] = cGrad[j];
+        cPrevGrad[j] += cGrad[j];
+        cGrad[j] = 0;
       }
     }
     return any;
   }
 
-  private restoreInactiveRows(
-    t: number,
-    B: number,
-    H: number,
-    GH: number,
-    s: CellStep,
-    ws: LayerWorkspace,
-  ): void {
+  private restoreInactiveRows(t: number, ws: LayerWorkspace): void {
     const lengths = this.lengths as Int32Array;
-    for (let b = 0; b < B; b++) {
+    const P = this.stateSize;
+    const H = this.hiddenSize;
+    const GH = this.cell.gates * H;
+    const s = this.step;
+    for (let b = 0; b < ws.B; b++) {
       if (t <= lengths[b]) continue;
-      for (let j = b * H; j < (b + 1) * H; j++) {
-        s.hGrad[j] = ws.stashH[j];
-        if (this.cell.hasCellState) s.cGrad[j] = ws.stashC[j];
-      }
+      ws.hiddenGradAt[t].set(ws.stashH.subarray(b * P, (b + 1) * P), b * P);
+      if (this.cell.hasCellState) ws.cellGradAt[t].set(ws.stashC.subarray(b * H, (b + 1) * H), b * H);
       s.inputPartGrad.fill(0, b * GH, (b + 1) * GH);
       s.hiddenPartGrad.fill(0, b * GH, (b + 1) * GH);
     }

@@ -1,4 +1,12 @@
-import { type CellKind, type ModelConfig, PARAM_PREFIX, type RecurrentConfig } from "./config.js";
+import {
+  type CellKind,
+  directionsOf,
+  type ModelConfig,
+  outputWidthOf,
+  PARAM_PREFIX,
+  type RecurrentConfig,
+  stateWidthOf,
+} from "./config.js";
 
 export interface ParamSpec {
   name: string;
@@ -7,20 +15,50 @@ export interface ParamSpec {
 
 export const GATES: Record<CellKind, number> = { rnn: 1, gru: 3, lstm: 4 };
 
-/** Parameters of a recurrent stack, in PyTorch's order, names prefixed by `prefix`. */
+/** The parameter names of layer k, direction d (1: the reverse one), after PyTorch's; null for a
+ *  parameter the config leaves out. */
+export interface LayerNames {
+  weightIh: string;
+  weightHh: string;
+  biasIh: string | null;
+  biasHh: string | null;
+  /** W_hr [H_out×H] of an LSTM projection. */
+  weightHr: string | null;
+  /** M of the skip term M h_{t-k}. */
+  weightSkip: string | null;
+}
+
+export function layerNames(config: RecurrentConfig, k: number, d: number, prefix = ""): LayerNames {
+  const at = (name: string) => `${prefix}${name}_l${k}${d === 1 ? "_reverse" : ""}`;
+  const bias = config.bias !== false;
+  return {
+    weightIh: at("weight_ih"),
+    weightHh: at("weight_hh"),
+    biasIh: bias ? at("bias_ih") : null,
+    biasHh: bias ? at("bias_hh") : null,
+    weightHr: config.projSize ? at("weight_hr") : null,
+    weightSkip: config.skip > 0 ? at("weight_skip") : null,
+  };
+}
+
+/** Parameters of a recurrent stack, in PyTorch's order (layer by layer, the forward direction's
+ *  before the reverse one's), names prefixed by `prefix`. */
 export function recurrentParamSpecs(config: RecurrentConfig, inputSize: number, prefix = ""): ParamSpec[] {
   const H = config.hiddenSize;
+  const Hout = stateWidthOf(config);
   const GH = GATES[config.cell] * H;
   const specs: ParamSpec[] = [];
   for (let k = 0; k < config.layers; k++) {
-    const inK = k === 0 ? inputSize : H;
-    specs.push(
-      { name: `${prefix}weight_ih_l${k}`, shape: [GH, inK] },
-      { name: `${prefix}weight_hh_l${k}`, shape: [GH, H] },
-      { name: `${prefix}bias_ih_l${k}`, shape: [GH] },
-      { name: `${prefix}bias_hh_l${k}`, shape: [GH] },
-    );
-    if (config.skip > 0) specs.push({ name: `${prefix}weight_skip_l${k}`, shape: [H, H] });
+    const inK = k === 0 ? inputSize : outputWidthOf(config);
+    for (let d = 0; d < directionsOf(config); d++) {
+      const names = layerNames(config, k, d, prefix);
+      specs.push({ name: names.weightIh, shape: [GH, inK] }, { name: names.weightHh, shape: [GH, Hout] });
+      if (names.biasIh && names.biasHh) {
+        specs.push({ name: names.biasIh, shape: [GH] }, { name: names.biasHh, shape: [GH] });
+      }
+      if (names.weightHr) specs.push({ name: names.weightHr, shape: [Hout, H] });
+      if (names.weightSkip) specs.push({ name: names.weightSkip, shape: [H, Hout] });
+    }
   }
   return specs;
 }
@@ -44,7 +82,7 @@ export function modelParamSpecs(config: ModelConfig): ParamSpec[] {
   specs.push(...recurrentParamSpecs(config, inputWidth(config), PARAM_PREFIX.recurrent));
   if (config.outputSize > 0) {
     specs.push(
-      { name: `${PARAM_PREFIX.readout}weight`, shape: [config.outputSize, config.hiddenSize] },
+      { name: `${PARAM_PREFIX.readout}weight`, shape: [config.outputSize, outputWidthOf(config)] },
       { name: `${PARAM_PREFIX.readout}bias`, shape: [config.outputSize] },
     );
   }

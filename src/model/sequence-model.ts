@@ -8,7 +8,7 @@ import {
 import { linearBackward, linearForward } from "../kernels/linear.js";
 import { Rng } from "../random.js";
 import { alloc, type Buf } from "../tensor.js";
-import { type ModelConfig, type ModelOptions, PARAM_PREFIX } from "./config.js";
+import { type ModelConfig, type ModelOptions, outputWidthOf, PARAM_PREFIX } from "./config.js";
 import { parseModelConfig } from "./config-schema.js";
 import { initParams } from "./init.js";
 import { InputLayer } from "./input-layer.js";
@@ -87,8 +87,8 @@ export class SequenceModel {
     if (!options.params) initParams(this.params, config, options.rng ?? new Rng(options.seed ?? 0));
   }
 
-  /** Runs the model; returns the readout's outputs (logits) [T·B×O], or the top layer's hidden
-   *  states [T·B×H] when the model has no readout. The buffer is reused by the next call. */
+  /** Runs the model; returns the readout's outputs (logits) [T·B×O], or the top layer's outputs
+   *  [T·B×D·H_out] when the model has no readout (0 at steps past a row's length). The buffer is reused by the next call. */
   forward(batch: Batch, initial: Partial<StackState> | null = null): Buf {
     const { T, B } = batch;
     if (!Number.isInteger(T) || T < 1 || !Number.isInteger(B) || B < 1) {
@@ -109,7 +109,7 @@ export class SequenceModel {
       this.params.value("linear.weight"),
       this.params.value("linear.bias"),
       T * B,
-      this.config.hiddenSize,
+      outputWidthOf(this.config),
       O,
     );
     return this.outputs;
@@ -127,7 +127,7 @@ export class SequenceModel {
   ): Buf {
     const { T, B, tokens } = batch;
     const O = this.config.outputSize;
-    const H = this.config.hiddenSize;
+    const H = outputWidthOf(this.config);
     if (this.config.input.kind === "dense" || O === 0) {
       throw new ConfigError(
         "forwardFeedback needs a token model with a readout (embedding or one-hot input)",
@@ -170,7 +170,7 @@ export class SequenceModel {
     const { T, B } = batch;
     const N = T * B;
     const O = this.config.outputSize;
-    const H = this.config.hiddenSize;
+    const H = outputWidthOf(this.config);
     const { loss, count } = this.computeLoss(targets, batch);
     if (!Number.isFinite(loss)) {
       throw new NumericError(

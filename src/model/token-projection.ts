@@ -23,18 +23,19 @@ export function isTokenInput(x: Buf | TokenInput): x is TokenInput {
   return (x as TokenInput).tokens !== undefined;
 }
 
-/** P [V×GH] = E·W_ihᵀ + b_ih. */
+/** P [V×GH] = E·W_ihᵀ + b_ih (no b_ih: null). */
 export function projectVocabulary(
   P: Buf,
   params: Params,
   input: TokenInput,
   weightIh: string,
-  biasIh: string,
+  biasIh: string | null,
   GH: number,
 ): void {
   const table = params.value(input.table);
   const V = input.vocabSize;
-  linearForward(P, table, params.value(weightIh), params.value(biasIh), V, table.length / V, GH);
+  const bias = biasIh ? params.value(biasIh) : null;
+  linearForward(P, table, params.value(weightIh), bias, V, table.length / V, GH);
 }
 
 /** P's rows as views, made once per (P, V) and reused: a row copy is then TypedArray.set, a
@@ -73,7 +74,7 @@ export function projectVocabularyBackward(
   input: TokenInput,
   inputPartGrad: Buf,
   weightIh: string,
-  biasIh: string,
+  biasIh: string | null,
   GH: number,
   embeddingGrad: boolean,
 ): void {
@@ -83,7 +84,7 @@ export function projectVocabularyBackward(
   const table = params.value(input.table);
   const E = table.length / V;
   matmulTransA(params.gradOf(weightIh), S, table, GH, V, E);
-  addColumnSums(params.gradOf(biasIh), S, V, GH);
+  if (biasIh) addColumnSums(params.gradOf(biasIh), S, V, GH);
   if (embeddingGrad) matmul(params.gradOf(input.table), S, params.value(weightIh), V, GH, E);
 }
 

@@ -29,6 +29,12 @@ export const recurrentFixture = z.object({
   loss_weights_c_n: z.optional(nested),
   loss: z.number(),
   grads: tensorRecord,
+  // Format version 2 (layer options, ../shared/fixtures/torch-v2/README.md); absent in version 1.
+  format_version: z.optional(z.int().check(z.positive())),
+  bidirectional: z.optional(z.boolean()),
+  proj_size: z.optional(z.int().check(z.nonnegative())),
+  bias: z.optional(z.boolean()),
+  lengths: z.optional(z.nullable(z.array(z.int().check(z.nonnegative())))),
 });
 
 const optimizer = z.discriminatedUnion("name", [

@@ -1,23 +1,31 @@
 import { ConfigError } from "../errors.js";
 import type { Params } from "../model/params.js";
 import { type Buf, dtypeOf } from "../tensor.js";
+import { Adagrad } from "./optim/adagrad.js";
 import { Adam } from "./optim/adam.js";
 import { resolveOptimizerConfig } from "./optim/config.js";
+import { Rmsprop } from "./optim/rmsprop.js";
 import { Sgd } from "./optim/sgd.js";
 import type { Optimizer, OptimizerConfig } from "./optim/types.js";
 
+export { Adagrad } from "./optim/adagrad.js";
 export { Adam } from "./optim/adam.js";
 export { resolveOptimizerConfig } from "./optim/config.js";
+export { Rmsprop } from "./optim/rmsprop.js";
 export { Sgd } from "./optim/sgd.js";
 export type {
+  AdagradConfig,
   AdamConfig,
   Optimizer,
   OptimizerConfig,
   OptimizerName,
   OptimizerState,
+  ResolvedAdagradConfig,
   ResolvedAdamConfig,
   ResolvedOptimizerConfig,
+  ResolvedRmspropConfig,
   ResolvedSgdConfig,
+  RmspropConfig,
   SgdConfig,
 } from "./optim/types.js";
 
@@ -29,9 +37,17 @@ export function createOptimizer(config: OptimizerConfig, target: OptimizerTarget
   const values = parameterBuffer(target);
   const resolved = resolveOptimizerConfig(config);
   const dtype = dtypeOf(values);
-  return resolved.name === "sgd"
-    ? new Sgd(resolved, values.length, dtype)
-    : new Adam(resolved, values.length, dtype);
+  switch (resolved.name) {
+    case "sgd":
+      return new Sgd(resolved, values.length, dtype);
+    case "adam":
+    case "adamw":
+      return new Adam(resolved, values.length, dtype);
+    case "rmsprop":
+      return new Rmsprop(resolved, values.length, dtype);
+    case "adagrad":
+      return new Adagrad(resolved, values.length, dtype);
+  }
 }
 
 function parameterBuffer(target: OptimizerTarget): Buf {

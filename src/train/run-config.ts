@@ -12,6 +12,7 @@ import {
   positiveInteger,
   recurrentFields,
 } from "../model/config-schema.js";
+import { checkInit, initField } from "../model/init-schema.js";
 import {
   checkEpsSchedule,
   type EpsSchedule,
@@ -96,13 +97,14 @@ const runModelSchema = z
   .strictObject(
     {
       ...recurrentFields,
+      ...initField,
       embedding: z.union([positiveInteger(), z.literal("onehot")], {
         error: 'expected a positive integer or "onehot"',
       }),
     },
     { error: "expected an object" },
   )
-  .check(z.superRefine(checkSkip)) satisfies z.ZodMiniType<RunModelConfig>;
+  .check(z.superRefine(checkSkip), z.superRefine(checkInit)) satisfies z.ZodMiniType<RunModelConfig>;
 
 const epsScheduleSchema = z
   .discriminatedUnion(
@@ -172,6 +174,30 @@ const lrScheduleSchema = z.discriminatedUnion(
       kind: z.literal("cosine"),
       warmup,
       totalSteps: positiveInteger(),
+      minLr: z.optional(nonNegativeNumber()),
+    }),
+    // The ranges that depend on other fields (pctStart·totalSteps > 1) are makeLrSchedule's.
+    z.strictObject({
+      kind: z.literal("onecycle"),
+      totalSteps: integerFrom(2, "expected an integer >= 2"),
+      maxLr: z.optional(nonNegativeNumber()),
+      pctStart: z.optional(positiveNumber()),
+      anneal: z.optional(oneOf(["cos", "linear"] as const)),
+      divFactor: z.optional(positiveNumber()),
+      finalDivFactor: z.optional(positiveNumber()),
+    }),
+    z.strictObject({ kind: z.literal("exponential"), warmup, gamma: positiveNumber() }),
+    z.strictObject({
+      kind: z.literal("multistep"),
+      warmup,
+      milestones: z.array(positiveInteger()).check(z.minLength(1, { error: "expected at least one step" })),
+      gamma: z.optional(positiveNumber()),
+    }),
+    z.strictObject({
+      kind: z.literal("cosine-restarts"),
+      warmup,
+      period: positiveInteger(),
+      periodMult: z.optional(positiveInteger()),
       minLr: z.optional(nonNegativeNumber()),
     }),
   ],

@@ -5,11 +5,30 @@ import { ConfigError } from "../errors.js";
 
 export type LrSchedule = (step: number) => number;
 
-/** A JSON-able schedule; `warmup` wraps it in linearWarmup(warmup, ·). */
+/** OneCycleLR's options besides the step count (PyTorch's names and defaults in comments). */
+export interface OneCycleOptions {
+  /** The peak (max_lr); by default the optimizer's lr. */
+  maxLr?: number;
+  /** The fraction of the steps spent rising (pct_start, 0.3). */
+  pctStart?: number;
+  /** How each phase moves (anneal_strategy, "cos"). */
+  anneal?: "cos" | "linear";
+  /** The first lr is maxLr / divFactor (div_factor, 25). */
+  divFactor?: number;
+  /** The last lr is maxLr / (divFactor·finalDivFactor) (final_div_factor, 1e4). */
+  finalDivFactor?: number;
+}
+
+/** A JSON-able schedule; `warmup` wraps it in linearWarmup(warmup, ·) (not with onecycle, which
+ *  warms up itself). */
 export type LrScheduleSpec = (
   | { kind: "constant" }
   | { kind: "step"; stepSize: number; gamma: number }
   | { kind: "cosine"; totalSteps: number; minLr?: number }
+  | ({ kind: "onecycle"; totalSteps: number } & OneCycleOptions)
+  | { kind: "exponential"; gamma: number }
+  | { kind: "multistep"; milestones: number[]; gamma?: number }
+  | { kind: "cosine-restarts"; period: number; periodMult?: number; minLr?: number }
 ) & { warmup?: number };
 
 export function constantLr(base: number): LrSchedule {
@@ -21,9 +40,7 @@ export function constantLr(base: number): LrSchedule {
 export function stepLr(base: number, stepSize: number, gamma: number): LrSchedule {
   checkLr("base", base);
   checkCount("stepSize", stepSize, 1);
-  if (!(gamma > 0) || !Number.isFinite(gamma)) {
-    throw new ConfigError(`step schedule: gamma must be a finite number > 0 (e.g. 0.5), got ${gamma}`);
-  }
+  checkGamma("step", gamma);
   return (step) => base * gamma ** Math.floor(step / stepSize);
 }
 
@@ -37,6 +54,90 @@ export function cosineLr(base: number, totalSteps: number, minLr = 0): LrSchedul
   }
   return (step) =>
     step >= totalSteps ? minLr : minLr + ((base - minLr) * (1 + Math.cos((Math.PI * step) / totalSteps))) / 2;
+}
+
+/** PyTorch ExponentialLR, closed form: base·γ^step. */
+export function exponentialLr(base: number, gamma: number): LrSchedule {
+  checkLr("base", base);
+  checkGamma("exponential", gamma);
+  return (step) => base * gamma ** step;
+}
+
+/** PyTorch MultiStepLR, closed form: base·γ^(the number of milestones <= step); a milestone given
+ *  twice counts twice, as in PyTorch's Counter. */
+export function multiStepLr(base: number, milestones: readonly number[], gamma = 0.1): LrSchedule {
+  checkLr("base", base);
+  checkGamma("multistep", gamma);
+  if (!Array.isArray(milestones) || milestones.length === 0) {
+    throw new ConfigError(
+      "multistep schedule: milestones must be a non-empty list of steps, e.g. [1000, 2000]",
+    );
+  }
+  for (const milestone of milestones) checkCount("milestone", milestone, 1);
+  const sorted = [...milestones].sort((a, b) => a - b);
+  return (step) => base * gamma ** sorted.filter((milestone) => milestone <= step).length;
+}
+
+/** PyTorch CosineAnnealingWarmRestarts stepped once per update: the i-th cycle lasts
+ *  T_i = period·periodMult^i steps, and within it, at t_cur steps since its start,
+ *  lr = min + (base − min)·(1 + cos(π·t_cur / T_i)) / 2. */
+export function cosineRestartsLr(base: number, period: number, periodMult = 1, minLr = 0): LrSchedule {
+  checkLr("base", base);
+  checkCount("period", period, 1);
+  checkCount("periodMult", periodMult, 1);
+  checkLr("cosine-restarts schedule: min", minLr);
+  return (step) => {
+    let length = period;
+    let since = periodMult === 1 ? step % period : step;
+    while (since >= length) {
+      since -= length;
+      length *= periodMult;
+    }
+    return minLr + ((base - minLr) * (1 + Math.cos((Math.PI * since) / length))) / 2;
+  };
+}
+
+/** PyTorch OneCycleLR (two phases, no momentum cycling: cycle_momentum=False). With
+ *  a = maxLr / divFactor and z = a / finalDivFactor, and the phase ends e1 = pctStart·total − 1 and
+ *  e2 = total − 1 (floats, as PyTorch computes them): step s <= e1 anneals from a to maxLr with
+ *  pct = s / e1, later steps from maxLr to z with pct = (s − e1) / (e2 − e1), where
+ *  cos: end + (start − end)·(1 + cos(π·pct)) / 2, linear: start + (end − start)·pct.
+ *  Held at z from step `total` on (PyTorch refuses to step past it). */
+export function oneCycleLr(base: number, totalSteps: number, options: OneCycleOptions = {}): LrSchedule {
+  const { maxLr = base, pctStart = 0.3, anneal = "cos", divFactor = 25, finalDivFactor = 1e4 } = options;
+  checkLr("onecycle schedule: max", maxLr);
+  checkCount("totalSteps", totalSteps, 2);
+  const rise = pctStart * totalSteps - 1;
+  if (!(pctStart > 0 && pctStart < 1) || !(rise > 0)) {
+    throw new ConfigError(
+      `onecycle schedule: pctStart must be in (0, 1) with pctStart·totalSteps > 1 (both phases at least a step), got ${pctStart} with totalSteps ${totalSteps}`,
+    );
+  }
+  if (anneal !== "cos" && anneal !== "linear") {
+    throw new ConfigError(
+      `onecycle schedule: anneal must be "cos" or "linear", got ${JSON.stringify(anneal)}`,
+    );
+  }
+  for (const [name, factor] of [
+    ["divFactor", divFactor],
+    ["finalDivFactor", finalDivFactor],
+  ] as const) {
+    if (!(factor > 0) || !Number.isFinite(factor)) {
+      throw new ConfigError(`onecycle schedule: ${name} must be a finite number > 0, got ${factor}`);
+    }
+  }
+  const initial = maxLr / divFactor;
+  const final = initial / finalDivFactor;
+  const end = totalSteps - 1;
+  const interpolate =
+    anneal === "cos"
+      ? (from: number, to: number, pct: number) => to + ((from - to) / 2) * (Math.cos(Math.PI * pct) + 1)
+      : (from: number, to: number, pct: number) => (to - from) * pct + from;
+  return (step) => {
+    if (step >= totalSteps) return final;
+    if (step <= rise) return interpolate(initial, maxLr, step / rise);
+    return interpolate(maxLr, final, (step - rise) / (end - rise));
+  };
 }
 
 /** inner(step) · min(1, (step + 1) / warmupSteps): ramps up linearly over the first warmupSteps updates. */
@@ -58,6 +159,10 @@ export const lrScheduleKeys = {
   constant: ["kind", "warmup"],
   step: ["kind", "warmup", "stepSize", "gamma"],
   cosine: ["kind", "warmup", "totalSteps", "minLr"],
+  onecycle: ["kind", "totalSteps", "maxLr", "pctStart", "anneal", "divFactor", "finalDivFactor"],
+  exponential: ["kind", "warmup", "gamma"],
+  multistep: ["kind", "warmup", "milestones", "gamma"],
+  "cosine-restarts": ["kind", "warmup", "period", "periodMult", "minLr"],
 } as const satisfies Record<LrScheduleSpec["kind"], readonly string[]>;
 
 export type LrScheduleKind = keyof typeof lrScheduleKeys;
@@ -88,12 +193,28 @@ function innerSchedule(spec: LrScheduleSpec, baseLr: number): LrSchedule {
       return stepLr(baseLr, spec.stepSize, spec.gamma);
     case "cosine":
       return cosineLr(baseLr, spec.totalSteps, spec.minLr);
+    case "onecycle": {
+      const { kind: _, totalSteps, ...options } = spec;
+      return oneCycleLr(baseLr, totalSteps, options);
+    }
+    case "exponential":
+      return exponentialLr(baseLr, spec.gamma);
+    case "multistep":
+      return multiStepLr(baseLr, spec.milestones, spec.gamma);
+    case "cosine-restarts":
+      return cosineRestartsLr(baseLr, spec.period, spec.periodMult, spec.minLr);
   }
 }
 
 function checkLr(name: string, lr: number): void {
   if (!(lr >= 0) || !Number.isFinite(lr)) {
     throw new ConfigError(`${name} learning rate must be a finite number >= 0, got ${lr}`);
+  }
+}
+
+function checkGamma(kind: string, gamma: number): void {
+  if (!(gamma > 0) || !Number.isFinite(gamma)) {
+    throw new ConfigError(`${kind} schedule: gamma must be a finite number > 0 (e.g. 0.5), got ${gamma}`);
   }
 }
 

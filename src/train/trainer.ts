@@ -1,11 +1,12 @@
 import { checkWindow, emptyBatch, sampleWindows, type TokenBatch } from "../data/windows.js";
 import { ConfigError } from "../errors.js";
+import { type SamplingOptions, sampleSequences } from "../eval/sampling.js";
 import { normsOverTime } from "../model/grad-flow.js";
 import type { Batch, SequenceModel, Targets } from "../model/sequence-model.js";
 import type { DataParallel } from "../parallel/data-parallel.js";
 import { Rng } from "../random.js";
 import { clipGradNorm, clipGradValue, gradNorm, type NormType } from "../train/clip.js";
-import { epsAt, type FeedCounts, type FeedMode, makeFeeder, sampleSoftmax } from "./feeding.js";
+import { epsAt, type FeedCounts, type FeedMode, makeFeeder } from "./feeding.js";
 import type { TrainRecord } from "./metrics.js";
 import type { Optimizer } from "./optimizers.js";
 import { constantLr, type LrSchedule } from "./schedules.js";
@@ -176,29 +177,16 @@ export function evaluate(model: SequenceModel, batches: readonly TokenBatch[]): 
   return sum / count;
 }
 
-/** Free-running generation for B = 1: feeds `prime`, then each drawn token back in. */
+/** Free-running generation for B = 1: feeds `prime`, then each drawn token back in
+ *  (sampleSequences with one generator; options as there). */
 export function sampleText(
   model: SequenceModel,
   prime: Int32Array,
   length: number,
   rng: Rng,
-  options: { temperature?: number; topK?: number } = {},
+  options: SamplingOptions = {},
 ): Int32Array {
-  const V = model.config.outputSize;
-  const out = new Int32Array(length);
-  const token = new Int32Array(1);
-  const weights = new Float64Array(V);
-  let logits = model.forward({ T: prime.length, B: 1, tokens: prime });
-  let offset = (prime.length - 1) * V;
-  let carried = model.finalState();
-  for (let i = 0; i < length; i++) {
-    out[i] = sampleSoftmax(logits, offset, V, rng, weights, options.temperature ?? 1, options.topK ?? 0);
-    token[0] = out[i];
-    logits = model.forward({ T: 1, B: 1, tokens: token }, carried);
-    carried = model.finalState(carried);
-    offset = 0;
-  }
-  return out;
+  return sampleSequences(model, prime, length, [rng], options)[0];
 }
 
 /** The update after a backward pass: model.params.grad clipped as `clip` says, then one optimizer

@@ -77,7 +77,7 @@ export class LoadedModel {
 
   /** `options.prime` followed by `length` tokens drawn from the model, as `rnnlab sample` prints. */
   generate(options: GenerateOptions): string {
-    const { prime, length, temperature, topK, seed } = options;
+    const { prime, length, temperature, topK, topP = 1, seed } = options;
     const tokens = this.encode(prime);
     if (!Number.isInteger(length) || length < 1 || length > 100_000) {
       throw new ConfigError(`length must be an integer in [1, 100000], got ${length}`);
@@ -85,7 +85,8 @@ export class LoadedModel {
     if (!(temperature > 0)) throw new ConfigError(`temperature must be > 0, got ${temperature}`);
     if (!Number.isInteger(topK) || topK < 0)
       throw new ConfigError(`top-k must be an integer >= 0, got ${topK}`);
-    const drawn = sampleText(this.model, tokens, length, new Rng(seed), { temperature, topK });
+    if (!(topP > 0 && topP <= 1)) throw new ConfigError(`top-p must be in (0, 1], got ${topP}`);
+    const drawn = sampleText(this.model, tokens, length, new Rng(seed), { temperature, topK, topP });
     return prime + this.tokenizer.decode(drawn);
   }
 

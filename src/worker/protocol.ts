@@ -70,6 +70,8 @@ export interface GenerateOptions {
   temperature: number;
   /** Sample among the k most likely tokens only (0: all). */
   topK: number;
+  /** Then among the most likely tokens whose probability adds up to p only (absent or 1: all). */
+  topP?: number;
   seed: number;
 }
 

@@ -1,0 +1,151 @@
+// Sampling from a language model: n sequences drawn at once, one batched forward per step, each
+// row with its own generator; temperature, top-k and top-p (nucleus); stop sequences.
+
+import { ConfigError } from "../errors.js";
+import type { Rng } from "../random.js";
+import { type StepModel, TokenStepper } from "./stepper.js";
+
+export interface SamplingOptions {
+  /** Divide the logits by this before the softmax (default 1). */
+  temperature?: number;
+  /** Keep only the k most likely tokens (0, the default: all). */
+  topK?: number;
+  /** Then keep only the smallest set of the most likely tokens whose renormalised probability
+   *  reaches p (1, the default: all). */
+  topP?: number;
+  /** Token sequences that end a sequence: it stops right after the first one it generates, which
+   *  is kept as its last tokens. An occurrence must lie wholly in the generated tokens. */
+  stop?: readonly Int32Array[];
+}
+
+/** Throws a ConfigError naming the first invalid option. */
+export function checkSamplingOptions(options: SamplingOptions): void {
+  const { temperature = 1, topK = 0, topP = 1, stop = [] } = options;
+  if (!(temperature > 0)) throw new ConfigError(`temperature must be > 0, got ${temperature}`);
+  if (!Number.isInteger(topK) || topK < 0)
+    throw new ConfigError(`top-k must be an integer >= 0, got ${topK}`);
+  if (!(topP > 0 && topP <= 1)) throw new ConfigError(`top-p must be in (0, 1], got ${topP}`);
+  checkStops(stop);
+}
+
+export function checkStops(stop: readonly Int32Array[]): void {
+  if (stop.some((s) => s.length === 0)) throw new ConfigError("a stop sequence must have at least one token");
+}
+
+/** Draws one token from a row of logits z: p ∝ exp(z/τ); of these the k most likely are kept (ties
+ *  at the k-th are all kept), then of the rest, renormalised, the smallest set of the most likely
+ *  whose mass reaches p (Holtzman et al. 2020), and the draw is from what is left, renormalised.
+ *  Without top-p it draws as sampleSoftmax does: same weights, one categorical draw. */
+export class TokenSampler {
+  private readonly weights: Float64Array;
+  private readonly order: Int32Array;
+
+  constructor(readonly V: number) {
+    this.weights = new Float64Array(V);
+    this.order = new Int32Array(V);
+  }
+
+  draw(logits: ArrayLike<number>, offset: number, rng: Rng, options: SamplingOptions): number {
+    this.topK(logits, offset, options.temperature ?? 1, options.topK ?? 0);
+    const topP = options.topP ?? 1;
+    if (topP < 1) this.nucleus(topP);
+    return rng.categorical(this.weights, 0, this.V);
+  }
+
+  /** weights_v = exp((z_v − max z)/τ), zero below the k-th largest logit. */
+  private topK(logits: ArrayLike<number>, offset: number, temperature: number, k: number): void {
+    const { V, weights } = this;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let v = 0; v < V; v++) max = Math.max(max, logits[offset + v]);
+    let threshold = Number.NEGATIVE_INFINITY;
+    if (k > 0 && k < V) {
+      const sorted = Array.from({ length: V }, (_, v) => logits[offset + v]).sort((a, b) => b - a);
+      threshold = sorted[k - 1];
+    }
+    for (let v = 0; v < V; v++) {
+      const z = logits[offset + v];
+      weights[v] = z >= threshold ? Math.exp((z - max) / temperature) : 0;
+    }
+  }
+
+  /** Zeroes the weights outside the nucleus: the most likely first, until their mass reaches p. */
+  private nucleus(p: number): void {
+    const { V, weights, order } = this;
+    let total = 0;
+    for (let v = 0; v < V; v++) {
+      order[v] = v;
+      total += weights[v];
+    }
+    order.sort((a, b) => weights[b] - weights[a] || a - b);
+    const mass = p * total;
+    let kept = 0;
+    for (let j = 0; j < V; j++) {
+      const v = order[j];
+      if (kept >= mass) weights[v] = 0;
+      else kept += weights[v];
+    }
+  }
+}
+
+/** True when tokens[0..length) ends with one of `stop`, wholly after position `from`. */
+export function endsWithStop(
+  tokens: ArrayLike<number>,
+  from: number,
+  length: number,
+  stop: readonly Int32Array[],
+): boolean {
+  return stop.some((s) => {
+    if (length - s.length < from) return false;
+    for (let j = 0; j < s.length; j++) if (tokens[length - s.length + j] !== s[j]) return false;
+    return true;
+  });
+}
+
+/** Feeds `prime` to rngs.length rows at once, then draws up to `length` tokens per row, row b from
+ *  rngs[b] alone, one batched forward per step. Row b equals what a single row with a generator in
+ *  rngs[b]'s state draws (up to float rounding of the batched products). Returns each row's drawn
+ *  tokens, cut after its first stop sequence. */
+export function sampleSequences(
+  model: StepModel,
+  prime: Int32Array,
+  length: number,
+  rngs: readonly Rng[],
+  options: SamplingOptions = {},
+): Int32Array[] {
+  checkSamplingOptions(options);
+  if (prime.length === 0) throw new ConfigError("the prime must have at least one token");
+  if (!Number.isInteger(length) || length < 0)
+    throw new ConfigError(`length must be an integer >= 0, got ${length}`);
+  const B = rngs.length;
+  if (B === 0) throw new ConfigError("sampleSequences needs at least one generator");
+  const stop = options.stop ?? [];
+  const stepper = new TokenStepper(model, B);
+  const sampler = new TokenSampler(stepper.V);
+  const V = stepper.V;
+  const P = prime.length;
+  const primed = new Int32Array(P * B);
+  for (let t = 0; t < P; t++) primed.fill(prime[t], t * B, (t + 1) * B);
+  let logits = stepper.feed(primed, P);
+  let first = (P - 1) * B; // the row of logits of sequence 0 in the last fed step
+  const out = Array.from({ length: B }, () => new Int32Array(length));
+  const ends = new Int32Array(B).fill(length);
+  const fed = new Int32Array(B);
+  let live = B;
+  for (let i = 0; i < length && live > 0; i++) {
+    for (let b = 0; b < B; b++) {
+      if (ends[b] <= i) continue;
+      const token = sampler.draw(logits, (first + b) * V, rngs[b], options);
+      out[b][i] = token;
+      fed[b] = token;
+      if (endsWithStop(out[b], 0, i + 1, stop)) {
+        ends[b] = i + 1;
+        live--;
+      }
+    }
+    if (i + 1 < length && live > 0) {
+      logits = stepper.feed(fed, 1);
+      first = 0;
+    }
+  }
+  return out.map((row, b) => row.slice(0, ends[b]));
+}
