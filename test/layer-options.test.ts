@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { dot } from "../src/kernels/elementwise.js";
 import { type RecurrentConfig, stateWidthOf } from "../src/model/config.js";
 import { padSequences } from "../src/model/pad.js";
 import { recurrentParamSpecs } from "../src/model/param-shapes.js";
@@ -8,7 +7,13 @@ import { RecurrentStack } from "../src/model/stack.js";
 import { SequenceModel } from "../src/model/sequence-model.js";
 import { Rng } from "../src/random.js";
 import type { Buf } from "../src/tensor.js";
-import { maxAbsOf, numericGradient, randomBuffer, relativeError } from "./helpers/gradcheck.js";
+import {
+  maxAbsOf,
+  numericGradient,
+  randomBuffer,
+  relativeError,
+  weightedStackLoss,
+} from "./helpers/gradcheck.js";
 
 // PyTorch's layer options (bias=False, variable lengths, bidirectional, LSTM proj_size) and their
 // combinations: every gradient against float64 central differences of
@@ -80,26 +85,9 @@ function setup(c: Options, batch = B, steps = T) {
   params.data.set(randomBuffer(params.data.length, () => rng.uniformIn(-0.8, 0.8)));
   const D = c.bidirectional ? 2 : 1;
   const P = stateWidthOf(config);
-  const states = c.layers * D * batch;
-  const x = randomBuffer(steps * batch * I, () => rng.normal());
-  const h0 = randomBuffer(states * P, () => rng.normal() * 0.5);
-  const c0 = randomBuffer(states * H, () => rng.normal() * 0.5);
-  const wOut = randomBuffer(steps * batch * D * P, () => rng.normal());
-  const wH = randomBuffer(states * P, () => rng.normal());
-  const wC = randomBuffer(states * H, () => rng.normal());
   const lengths = c.lengths ? Int32Array.from(c.lengths) : null;
-  const lstm = c.cell === "lstm";
-  const loss = () => {
-    const out = stack.forward(params, x, steps, batch, { h: h0, c: lstm ? c0 : undefined }, lengths);
-    const final = stack.finalState();
-    return dot(out, wOut) + dot(final.h, wH) + (lstm ? dot(final.c, wC) : 0);
-  };
-  const backward = () => {
-    loss();
-    params.zeroGrad();
-    return stack.backward(params, wOut, { h: wH, c: lstm ? wC : undefined }, true);
-  };
-  return { config, stack, params, x, h0, c0, loss, backward, lengths, lstm, D, P };
+  const problem = weightedStackLoss(stack, params, config, { I, T: steps, B: batch }, rng, lengths);
+  return { config, stack, params, ...problem, lengths, D, P };
 }
 
 describe.each(cases)("layer options: %s", (c) => {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { FormatError } from "../src/errors.js";
 import { runParity } from "../src/parity/index.js";
+import { expectWithinTolerance } from "./helpers/parity.js";
 
 // Every PyTorch reference fixture (copied from shared/fixtures/torch) through rnnlab in float64
 // and float32, within 1e-9 and 1e-4 of PyTorch's float64 results.
@@ -23,15 +24,7 @@ describe("runParity(fixture)", () => {
   });
 
   it.each(files)("runParity(%s) is within tolerance in float64 and float32", (file) => {
-    const report = runParity(load(file), file);
-    for (const run of report.runs) {
-      const failing = run.quantities
-        .filter((q) => !q.ok)
-        .map((q) => `${q.name}: ${q.error.toExponential(2)}`);
-      expect(failing, `${file} ${run.dtype}`).toEqual([]);
-      expect(run.quantities.length).toBeGreaterThan(3);
-    }
-    expect(report.ok).toBe(true);
+    expectWithinTolerance(runParity(load(file), file), file, 3);
   });
 
   it("reports a fixture whose reference was changed as failing, naming the quantity", () => {

@@ -1,14 +1,19 @@
 import { describe, expect, it } from "vitest";
 import type { Cell, CellStep } from "../src/cells/cell.js";
 import { createCell } from "../src/cells/index.js";
-import { dot } from "../src/kernels/elementwise.js";
 import type { RecurrentConfig } from "../src/model/config.js";
 import { recurrentParamSpecs } from "../src/model/param-shapes.js";
 import { Params } from "../src/model/params.js";
 import { RecurrentStack } from "../src/model/stack.js";
 import { Rng } from "../src/random.js";
 import type { Buf } from "../src/tensor.js";
-import { maxAbsOf, numericGradient, randomBuffer, relativeError } from "./helpers/gradcheck.js";
+import {
+  maxAbsOf,
+  numericGradient,
+  randomBuffer,
+  relativeError,
+  weightedStackLoss,
+} from "./helpers/gradcheck.js";
 
 // Float64 finite-difference checks of BPTT through a recurrent stack, for the loss
 // L = Σ output·W_out + Σ h_T·W_h (+ Σ c_T·W_c): every parameter, the input, the initial state,
@@ -68,26 +73,9 @@ function setup(c: Case, probeLayer = -1) {
   const stack = new RecurrentStack(config, I, "", "float64", factory);
   const params = new Params(recurrentParamSpecs(config, I), "float64");
   params.data.set(randomBuffer(params.data.length, () => rng.uniformIn(-0.8, 0.8)));
-  const L = c.layers;
-  const x = randomBuffer(T * B * I, () => rng.normal());
-  const h0 = randomBuffer(L * B * H, () => rng.normal() * 0.5);
-  const c0 = randomBuffer(L * B * H, () => rng.normal() * 0.5);
-  const wOut = randomBuffer(T * B * H, () => rng.normal());
-  const wH = randomBuffer(L * B * H, () => rng.normal());
-  const wC = randomBuffer(L * B * H, () => rng.normal());
   const lengths = c.lengths ? Int32Array.from(c.lengths) : null;
-  const lstm = c.cell === "lstm";
-  const loss = () => {
-    const out = stack.forward(params, x, T, B, { h: h0, c: lstm ? c0 : undefined }, lengths);
-    const final = stack.finalState();
-    return dot(out, wOut) + dot(final.h, wH) + (lstm ? dot(final.c, wC) : 0);
-  };
-  const backward = () => {
-    loss();
-    params.zeroGrad();
-    return stack.backward(params, wOut, { h: wH, c: lstm ? wC : undefined }, true);
-  };
-  return { stack, params, x, h0, c0, loss, backward, probe, lengths, lstm };
+  const problem = weightedStackLoss(stack, params, config, { I, T, B }, rng, lengths);
+  return { stack, params, ...problem, probe, lengths };
 }
 
 const label = (c: Case) =>

@@ -197,6 +197,32 @@ def normal(shape, g):
 # kind `recurrent`
 
 
+def put_results(doc, rnn, names, lstm, c0, outputs, loss_weights, loss, leaves):
+    """Writes what a `recurrent` fixture of either version records after the backward pass: c0, the
+    outputs (output, h_n, c_n), the loss weights, the loss and the gradients of every parameter and of
+    the leaves (x, h0, c0). c0, c_n and their weights and gradients only for an LSTM."""
+    output, h_n, c_n = outputs
+    w_out, w_hn, w_cn = loss_weights
+    xg, h0g, c0g = leaves
+    if lstm:
+        doc["c0"] = tolist(c0)
+    doc["output"] = tolist(output)
+    doc["h_n"] = tolist(h_n)
+    if lstm:
+        doc["c_n"] = tolist(c_n)
+    doc["loss_weights_output"] = tolist(w_out)
+    doc["loss_weights_h_n"] = tolist(w_hn)
+    if lstm:
+        doc["loss_weights_c_n"] = tolist(w_cn)
+    doc["loss"] = loss.item()
+    grads = {n: tolist(getattr(rnn, n).grad) for n in names}
+    grads["x"] = tolist(xg.grad)
+    grads["h0"] = tolist(h0g.grad)
+    if lstm:
+        grads["c0"] = tolist(c0g.grad)
+    doc["grads"] = grads
+
+
 def recurrent_case(seq_len, batch, hidden, saturating):
     if saturating:
         return "saturating"
@@ -238,6 +264,7 @@ def make_recurrent(arch, layers, seq_len, batch, inp, hidden, saturating, seed, 
             getattr(rnn, n).copy_(params[n])
     xg = x.clone().requires_grad_(True)
     h0g = h0.clone().requires_grad_(True)
+    c0g = c_n = None
     if lstm:
         c0g = c0.clone().requires_grad_(True)
         output, (h_n, c_n) = rnn(xg, (h0g, c0g))
@@ -263,23 +290,7 @@ def make_recurrent(arch, layers, seq_len, batch, inp, hidden, saturating, seed, 
         "x": tolist(x),
         "h0": tolist(h0),
     })
-    if lstm:
-        doc["c0"] = tolist(c0)
-    doc["output"] = tolist(output)
-    doc["h_n"] = tolist(h_n)
-    if lstm:
-        doc["c_n"] = tolist(c_n)
-    doc["loss_weights_output"] = tolist(w_out)
-    doc["loss_weights_h_n"] = tolist(w_hn)
-    if lstm:
-        doc["loss_weights_c_n"] = tolist(w_cn)
-    doc["loss"] = loss.item()
-    grads = {n: tolist(getattr(rnn, n).grad) for n in names}
-    grads["x"] = tolist(xg.grad)
-    grads["h0"] = tolist(h0g.grad)
-    if lstm:
-        grads["c0"] = tolist(c0g.grad)
-    doc["grads"] = grads
+    put_results(doc, rnn, names, lstm, c0, (output, h_n, c_n), (w_out, w_hn, w_cn), loss, (xg, h0g, c0g))
 
     G = "%d*H" % gates
     state = "h0, c0" if lstm else "h0"
@@ -368,6 +379,7 @@ def make_recurrent_v2(arch, layers, seq_len, batch, inp, hidden, bidirectional, 
     xg = x.clone().requires_grad_(True)
     h0g = h0.clone().requires_grad_(True)
     state = h0g
+    c0g = None
     if lstm:
         c0g = c0.clone().requires_grad_(True)
         state = (h0g, c0g)
@@ -404,23 +416,7 @@ def make_recurrent_v2(arch, layers, seq_len, batch, inp, hidden, bidirectional, 
         "x": tolist(x),
         "h0": tolist(h0),
     })
-    if lstm:
-        doc["c0"] = tolist(c0)
-    doc["output"] = tolist(output)
-    doc["h_n"] = tolist(h_n)
-    if lstm:
-        doc["c_n"] = tolist(c_n)
-    doc["loss_weights_output"] = tolist(w_out)
-    doc["loss_weights_h_n"] = tolist(w_hn)
-    if lstm:
-        doc["loss_weights_c_n"] = tolist(w_cn)
-    doc["loss"] = loss.item()
-    grads = {n: tolist(getattr(rnn, n).grad) for n in names}
-    grads["x"] = tolist(xg.grad)
-    grads["h0"] = tolist(h0g.grad)
-    if lstm:
-        grads["c0"] = tolist(c0g.grad)
-    doc["grads"] = grads
+    put_results(doc, rnn, names, lstm, c0, (output, h_n, c_n), (w_out, w_hn, w_cn), loss, (xg, h0g, c0g))
     states = "h0, c0" if lstm else "h0"
     doc["about"] = (
         "PyTorch %s forward and backward in float64, layer options (format version 2 of kind "

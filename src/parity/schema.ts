@@ -29,7 +29,7 @@ export const recurrentFixture = z.object({
   loss_weights_c_n: z.optional(nested),
   loss: z.number(),
   grads: tensorRecord,
-  // Format version 2 (layer options, ../shared/fixtures/torch-v2/README.md); absent in version 1.
+  // Format version 2 (layer options, test/fixtures/torch-v2/README.md); absent in version 1.
   format_version: z.optional(z.int().check(z.positive())),
   bidirectional: z.optional(z.boolean()),
   proj_size: z.optional(z.int().check(z.nonnegative())),

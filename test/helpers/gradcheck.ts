@@ -1,3 +1,8 @@
+import { dot } from "../../src/kernels/elementwise.js";
+import { directionsOf, outputWidthOf, type RecurrentConfig, stateWidthOf } from "../../src/model/config.js";
+import type { Params } from "../../src/model/params.js";
+import type { RecurrentStack } from "../../src/model/stack.js";
+import type { Rng } from "../../src/random.js";
 import type { Buf } from "../../src/tensor.js";
 
 /** Central differences (f(v + ε) − f(v − ε)) / 2ε for every entry of `values`, restored after. */
@@ -39,4 +44,42 @@ export function maxAbsOf(values: ArrayLike<number>): number {
   let max = 0;
   for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i]));
   return max;
+}
+
+/**
+ * A random weighted loss over everything a recurrent stack returns, for gradient checks:
+ * L = Σ output ⊙ wOut + Σ h_n ⊙ wH (+ Σ c_n ⊙ wC for an LSTM), with x ~ N(0, 1) [T·B×I], h0 and c0
+ * ~ N(0, 1/4) [L·D·B×H_out] and [L·D·B×H], and the weights ~ N(0, 1), drawn from `rng` in that order.
+ * `backward` runs the forward pass, zeroes the parameter gradients and returns dL/dx.
+ */
+export function weightedStackLoss(
+  stack: RecurrentStack,
+  params: Params,
+  config: RecurrentConfig,
+  shape: { I: number; T: number; B: number },
+  rng: Rng,
+  lengths: Int32Array | null,
+) {
+  const { I, T, B } = shape;
+  const H = config.hiddenSize;
+  const P = stateWidthOf(config);
+  const states = config.layers * directionsOf(config) * B;
+  const x = randomBuffer(T * B * I, () => rng.normal());
+  const h0 = randomBuffer(states * P, () => rng.normal() * 0.5);
+  const c0 = randomBuffer(states * H, () => rng.normal() * 0.5);
+  const wOut = randomBuffer(T * B * outputWidthOf(config), () => rng.normal());
+  const wH = randomBuffer(states * P, () => rng.normal());
+  const wC = randomBuffer(states * H, () => rng.normal());
+  const lstm = config.cell === "lstm";
+  const loss = () => {
+    const out = stack.forward(params, x, T, B, { h: h0, c: lstm ? c0 : undefined }, lengths);
+    const final = stack.finalState();
+    return dot(out, wOut) + dot(final.h, wH) + (lstm ? dot(final.c, wC) : 0);
+  };
+  const backward = () => {
+    loss();
+    params.zeroGrad();
+    return stack.backward(params, wOut, { h: wH, c: lstm ? wC : undefined }, true);
+  };
+  return { x, h0, c0, loss, backward, lstm };
 }
