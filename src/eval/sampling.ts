@@ -3,6 +3,7 @@
 
 import { ConfigError } from "../errors.js";
 import type { Rng } from "../random.js";
+import { topKSoftmaxWeights } from "../train/feeding.js";
 import { type StepModel, TokenStepper } from "./stepper.js";
 
 export interface SamplingOptions {
@@ -46,26 +47,10 @@ export class TokenSampler {
   }
 
   draw(logits: ArrayLike<number>, offset: number, rng: Rng, options: SamplingOptions): number {
-    this.topK(logits, offset, options.temperature ?? 1, options.topK ?? 0);
+    topKSoftmaxWeights(logits, offset, this.V, this.weights, options.temperature ?? 1, options.topK ?? 0);
     const topP = options.topP ?? 1;
     if (topP < 1) this.nucleus(topP);
     return rng.categorical(this.weights, 0, this.V);
-  }
-
-  /** weights_v = exp((z_v − max z)/τ), zero below the k-th largest logit. */
-  private topK(logits: ArrayLike<number>, offset: number, temperature: number, k: number): void {
-    const { V, weights } = this;
-    let max = Number.NEGATIVE_INFINITY;
-    for (let v = 0; v < V; v++) max = Math.max(max, logits[offset + v]);
-    let threshold = Number.NEGATIVE_INFINITY;
-    if (k > 0 && k < V) {
-      const sorted = Array.from({ length: V }, (_, v) => logits[offset + v]).sort((a, b) => b - a);
-      threshold = sorted[k - 1];
-    }
-    for (let v = 0; v < V; v++) {
-      const z = logits[offset + v];
-      weights[v] = z >= threshold ? Math.exp((z - max) / temperature) : 0;
-    }
   }
 
   /** Zeroes the weights outside the nucleus: the most likely first, until their mass reaches p. */

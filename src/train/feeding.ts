@@ -122,16 +122,16 @@ export function argmax(values: ArrayLike<number>, offset: number, length: number
   return best;
 }
 
-/** A draw from softmax(logits / temperature) over one row, optionally only among the top k. */
-export function sampleSoftmax(
+/** weights_v = exp((z_v − max z)/τ) for the V logits of one row at `offset` (unnormalised softmax),
+ *  zero below the k-th largest logit when 0 < topK < V (ties with the k-th are kept). */
+export function topKSoftmaxWeights(
   logits: ArrayLike<number>,
   offset: number,
   V: number,
-  rng: Rng,
-  weights = new Float64Array(V),
-  temperature = 1,
-  topK = 0,
-): number {
+  weights: Float64Array,
+  temperature: number,
+  topK: number,
+): void {
   let max = Number.NEGATIVE_INFINITY;
   for (let v = 0; v < V; v++) max = Math.max(max, logits[offset + v]);
   let threshold = Number.NEGATIVE_INFINITY;
@@ -143,5 +143,18 @@ export function sampleSoftmax(
     const z = logits[offset + v];
     weights[v] = z >= threshold ? Math.exp((z - max) / temperature) : 0;
   }
+}
+
+/** A draw from softmax(logits / temperature) over one row, optionally only among the top k. */
+export function sampleSoftmax(
+  logits: ArrayLike<number>,
+  offset: number,
+  V: number,
+  rng: Rng,
+  weights = new Float64Array(V),
+  temperature = 1,
+  topK = 0,
+): number {
+  topKSoftmaxWeights(logits, offset, V, weights, temperature, topK);
   return rng.categorical(weights, 0, V);
 }
