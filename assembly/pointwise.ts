@@ -148,6 +148,81 @@ export function lstmForward(ip: usize, hp: usize, cPrev: usize, c: usize, h: usi
   }
 }
 
+/** GRU forward step for B rows of H units (H a multiple of 4), as src/cells/gru.ts (PyTorch's
+ *  nn.GRU; gi = inputPart, gh = hiddenPart [B×3H], blocks r, z, n):
+ *  r = σ(gi_r + gh_r), z = σ(gi_z + gh_z), n = tanh(gi_n + r ⊙ gh_n), h = (1 − z) ⊙ n + z ⊙ hPrev;
+ *  cache [B×4H] = r, z, n, gh_n. */
+export function gruForward(ip: usize, hp: usize, hPrev: usize, h: usize, cache: usize, B: i32, H: i32): void {
+  const hb = <usize>H << 2;
+  for (let b = 0; b < B; b++) {
+    const gates = <usize>(b * 3 * H) << 2;
+    const row = <usize>(b * H) << 2;
+    const cached = <usize>(b * 4 * H) << 2;
+    for (let j = 0; j < H; j += 4) {
+      const q = <usize>j << 2;
+      const g = gates + q;
+      const r = sigmoidv(f32x4.add(v128.load(ip + g), v128.load(hp + g)));
+      const z = sigmoidv(f32x4.add(v128.load(ip + g + hb), v128.load(hp + g + hb)));
+      const ghN = v128.load(hp + g + 2 * hb);
+      const n = tanhv(f32x4.add(v128.load(ip + g + 2 * hb), f32x4.mul(r, ghN)));
+      const hNew = f32x4.add(f32x4.mul(f32x4.sub(k(ONE), z), n), f32x4.mul(z, v128.load(hPrev + row + q)));
+      v128.store(h + row + q, hNew);
+      const at = cache + cached + q;
+      v128.store(at, r);
+      v128.store(at + hb, z);
+      v128.store(at + 2 * hb, n);
+      v128.store(at + 3 * hb, ghN);
+    }
+  }
+}
+
+/** GRU backward step for B rows of H units (H a multiple of 4), as src/cells/gru.ts, from the
+ *  cache [B×4H] (r, z, n, gh_n) and dh = hGrad [B×H]:
+ *  dn_a = dh ⊙ (1 − z) ⊙ (1 − n²), dz_a = dh ⊙ (hPrev − n) ⊙ z(1 − z), dr_a = dn_a ⊙ gh_n ⊙ r(1 − r);
+ *  hPrevGrad += dh ⊙ z; inputPartGrad [B×3H] = dr_a, dz_a, dn_a; hiddenPartGrad [B×3H] = dr_a,
+ *  dz_a, dn_a ⊙ r (gh_n enters the cell scaled by r). */
+export function gruBackward(
+  cache: usize,
+  hGrad: usize,
+  hPrev: usize,
+  hPrevGrad: usize,
+  inputPartGrad: usize,
+  hiddenPartGrad: usize,
+  B: i32,
+  H: i32,
+): void {
+  const hb = <usize>H << 2;
+  for (let b = 0; b < B; b++) {
+    const gates = <usize>(b * 3 * H) << 2;
+    const row = <usize>(b * H) << 2;
+    const cached = <usize>(b * 4 * H) << 2;
+    for (let j = 0; j < H; j += 4) {
+      const q = <usize>j << 2;
+      const at = cache + cached + q;
+      const r = v128.load(at);
+      const z = v128.load(at + hb);
+      const n = v128.load(at + 2 * hb);
+      const ghN = v128.load(at + 3 * hb);
+      const dh = v128.load(hGrad + row + q);
+      const nPre = f32x4.mul(f32x4.mul(dh, f32x4.sub(k(ONE), z)), f32x4.sub(k(ONE), f32x4.mul(n, n)));
+      const zPre = f32x4.mul(
+        f32x4.mul(f32x4.mul(dh, f32x4.sub(v128.load(hPrev + row + q), n)), z),
+        f32x4.sub(k(ONE), z),
+      );
+      const rPre = f32x4.mul(f32x4.mul(f32x4.mul(nPre, ghN), r), f32x4.sub(k(ONE), r));
+      v128.store(hPrevGrad + row + q, f32x4.add(v128.load(hPrevGrad + row + q), f32x4.mul(dh, z)));
+      const di = inputPartGrad + gates + q;
+      const dg = hiddenPartGrad + gates + q;
+      v128.store(di, rPre);
+      v128.store(dg, rPre);
+      v128.store(di + hb, zPre);
+      v128.store(dg + hb, zPre);
+      v128.store(di + 2 * hb, nPre);
+      v128.store(dg + 2 * hb, f32x4.mul(nPre, r));
+    }
+  }
+}
+
 /** tanh RNN forward step for n = B·H values (a multiple of 4), as src/cells/rnn.ts:
  *  a = inputPart + hiddenPart (the cache), h = tanh(a). */
 export function tanhForward(ip: usize, hp: usize, cache: usize, h: usize, n: i32): void {

@@ -18,7 +18,10 @@ export const WORKLOAD = {
   seed: 1,
 } as const;
 
-export type CellName = "rnn" | "lstm";
+/** The benchmark's recurrent layers: tanh RNN, GRU, LSTM, and a bidirectional LSTM (two LSTMs, one
+ *  reading each sequence backwards, their outputs side by side: the readout sees 2·H). */
+export type CellName = "rnn" | "gru" | "lstm" | "bilstm";
+export const CELLS: readonly CellName[] = ["rnn", "gru", "lstm", "bilstm"];
 
 /** One optimizer step on pool batch `i` (mod the pool); returns the step's loss (nats per target). */
 export interface Trainer {
@@ -36,16 +39,23 @@ export const NODE_IMPLS: readonly ImplName[] = ["rnnlab", "tfjs-cpu", "tfjs-wasm
 
 /** Gate blocks per cell: the recurrent matrices are [G·H × in]. */
 export function gates(cell: CellName): number {
-  return cell === "lstm" ? 4 : 1;
+  return cell === "rnn" ? 1 : cell === "gru" ? 3 : 4;
+}
+
+/** Directions of the layer: 2 for the bidirectional LSTM. */
+export function directions(cell: CellName): number {
+  return cell === "bilstm" ? 2 : 1;
 }
 
 /** Training flops per token (a multiply-add counts 2), matrix products only:
- *  recurrent layer 6·G·H·(E + H) — forward x·W_ihᵀ and h·W_hhᵀ (2·G·H·(E + H)), backward the input
- *  and state gradients (2·G·H·(E + H)) and the weight gradients (2·G·H·(E + H)) — plus the readout
- *  6·H·V (logits, dL/dh, dL/dW). Elementwise work (gates, softmax, Adam) is not counted. */
+ *  recurrent layer 6·G·H·(E + H) per direction — forward x·W_ihᵀ and h·W_hhᵀ (2·G·H·(E + H)),
+ *  backward the input and state gradients (2·G·H·(E + H)) and the weight gradients (2·G·H·(E + H)) —
+ *  plus the readout 6·D·H·V (logits, dL/dh, dL/dW over the D·H outputs of D directions).
+ *  Elementwise work (gates, softmax, Adam) is not counted. */
 export function flopsPerToken(cell: CellName, hidden: number): number {
   const { embedding: E, vocab: V } = WORKLOAD;
-  return 6 * gates(cell) * hidden * (E + hidden) + 6 * hidden * V;
+  const D = directions(cell);
+  return D * 6 * gates(cell) * hidden * (E + hidden) + 6 * D * hidden * V;
 }
 
 /** Deterministic tokens: a 32-bit LCG (Numerical Recipes' constants), token = (state >>> 16) mod V.
@@ -74,12 +84,13 @@ export function batchPool(): number[][][] {
   return batches;
 }
 
-/** rnnlab's model of the workload (seeded with WORKLOAD.seed): embedding, one tanh RNN or LSTM
- *  layer, linear readout, softmax cross-entropy, float32. */
+/** rnnlab's model of the workload (seeded with WORKLOAD.seed): embedding, one tanh RNN, GRU, LSTM
+ *  or bidirectional LSTM layer, linear readout, softmax cross-entropy, float32. */
 export function rnnlabModel(cell: CellName, hidden: number): ModelOptions {
   const { vocab: V, embedding: E } = WORKLOAD;
   return {
-    cell,
+    cell: cell === "bilstm" ? "lstm" : cell,
+    bidirectional: cell === "bilstm",
     activation: "tanh",
     straightThrough: false,
     skip: 0,

@@ -3,6 +3,7 @@
 // alternating between them so drift hits all alike; plus the machine's matrix-product ceiling.
 // See bench/README.md.
 
+import { dropoutBench } from "./dropout.js";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -12,6 +13,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Command as Cli, Option } from "commander";
 import {
+  CELLS,
   type CellName,
   type Command,
   type DoneResult,
@@ -78,7 +80,7 @@ function parseOptions(): Options {
       false,
     )
     .option("--json", "print the results as one JSON object on the last line of stdout", false)
-    .option("--cells <list>", "cells (rnn,lstm)", list)
+    .option("--cells <list>", `cells (${CELLS.join(",")}; --quick: rnn,lstm)`, list)
     .option("--hidden <list>", "hidden sizes (128,256,512)", (v) => list(v).map(Number))
     .addOption(
       new Option("--impls <list>", `implementations (${ALL_IMPLS.join(",")})`).argParser((v) => list(v)),
@@ -101,12 +103,13 @@ function parseOptions(): Options {
         "(--quick: on where Chromium is found, one row each)",
     )
     .option("--no-browser", "no Chromium rows, even with --quick")
+    .option("--dropout", "another mode: an LSTM step with dropout against one without (see --dropout --help)")
     .parse();
   const o = cli.opts<Partial<Options> & { quick: boolean }>();
   const impls = (o.impls ?? ALL_IMPLS) as ImplName[];
   for (const impl of impls) if (!ALL_IMPLS.includes(impl)) cli.error(`unknown implementation ${impl}`);
-  const cells = (o.cells ?? ["rnn", "lstm"]) as CellName[];
-  for (const cell of cells) if (cell !== "rnn" && cell !== "lstm") cli.error(`unknown cell ${cell}`);
+  const cells = (o.cells ?? (o.quick ? ["rnn", "lstm"] : CELLS)) as CellName[];
+  for (const cell of cells) if (!CELLS.includes(cell)) cli.error(`unknown cell ${cell}`);
   const hidden = o.hidden ?? (o.quick ? [128] : [128, 256, 512]);
   for (const h of hidden) if (!Number.isInteger(h) || h < 1) cli.error(`bad hidden size ${h}`);
   const options: Options = {
@@ -696,7 +699,9 @@ async function main(): Promise<void> {
       ...WORKLOAD,
       loss: "softmax cross-entropy, mean over all B·T targets",
       bptt: "full (T steps)",
-      flopsPerToken: "6·G·H·(E + H) + 6·H·V, G = 1 (rnn) or 4 (lstm); a multiply-add = 2 flops",
+      flopsPerToken:
+        "D·6·G·H·(E + H) + 6·D·H·V, G = 1 (rnn), 3 (gru) or 4 (lstm, bilstm), D = 2 (bilstm) or 1; " +
+        "a multiply-add = 2 flops",
     },
     settings: {
       quick: options.quick,
@@ -766,7 +771,7 @@ async function main(): Promise<void> {
   );
   out.push(
     `workload: char LM V=${V} E=${E} T=${T} B=${B}, Adam, float32; median of ${options.windows} windows of ` +
-      `${options.window} s after ${options.warmup} s warm-up; flops/token = 6·G·H·(E+H) + 6·H·V`,
+      `${options.window} s after ${options.warmup} s warm-up; flops/token = D·6·G·H·(E+H) + 6·D·H·V`,
   );
   if (machine.loadAverageAtStart[0] > 0.5) {
     out.push(
@@ -910,4 +915,6 @@ function writeAtomically(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
-await main();
+// --dropout: a mode of its own (bench/dropout.ts), what dropout costs an LSTM training step.
+if (process.argv.includes("--dropout")) await dropoutBench(process.argv.slice(2));
+else await main();

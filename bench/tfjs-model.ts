@@ -1,5 +1,6 @@
 // The TensorFlow.js model of the workload, shared by the Node worker (worker.ts) and the Chromium
-// worker (browser/tfjs-worker.ts): tf.layers embedding + simpleRNN/lstm + dense, Adam, and the
+// worker (browser/tfjs-worker.ts): tf.layers embedding + simpleRNN/gru/lstm (or a bidirectional
+// lstm) + dense, Adam, and the
 // UnsortedSegmentSum kernel tfjs-backend-wasm lacks. Takes the tf namespace as loaded by each, so
 // it imports no TensorFlow.js code itself.
 
@@ -60,6 +61,26 @@ function registerUnsortedSegmentSum(tf: Tf): void {
   });
 }
 
+/** The workload's recurrent layer. LSTM and GRU get PyTorch's gate nonlinearity, sigmoid (tfjs
+ *  defaults to hardSigmoid). tfjs's GRU has only Keras' reset_after=false form, n = tanh(W_in x +
+ *  W_hn (r ⊙ h) + b_n), where PyTorch's is tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)): the same
+ *  products, so the same work. The bidirectional LSTM concatenates its two directions, as PyTorch. */
+function recurrentLayer(tf: Tf, cell: CellName, args: TF.SimpleRNNLayerArgs): TF.layers.Layer {
+  switch (cell) {
+    case "rnn":
+      return tf.layers.simpleRNN({ ...args, activation: "tanh" });
+    case "gru":
+      return tf.layers.gru({ ...args, recurrentActivation: "sigmoid" });
+    case "lstm":
+      return tf.layers.lstm({ ...args, recurrentActivation: "sigmoid" });
+    case "bilstm":
+      return tf.layers.bidirectional({
+        layer: tf.layers.lstm({ ...args, recurrentActivation: "sigmoid" }),
+        mergeMode: "concat",
+      });
+  }
+}
+
 /** The workload's model on `tf`'s current backend, trained with optimizer.minimize (or
  *  model.trainOnBatch for `api` "fit"); `info` (what loaded) is returned with the trainer. */
 export function tfjsModelTrainer(
@@ -92,12 +113,7 @@ export function tfjsModelTrainer(
       embeddingsInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 1 }),
     }),
   );
-  model.add(
-    cell === "lstm"
-      ? // Keras' LSTM with PyTorch's gate nonlinearity (tfjs defaults to hardSigmoid).
-        tf.layers.lstm({ ...recurrent, recurrentActivation: "sigmoid" })
-      : tf.layers.simpleRNN({ ...recurrent, activation: "tanh" }),
-  );
+  model.add(recurrentLayer(tf, cell, recurrent));
   model.add(
     tf.layers.dense({
       units: V,

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch (CPU) worker for `npm run bench` (bench/run.ts), the Python twin of bench/worker.ts.
 
-Same workload and line protocol as bench/common.ts: builds nn.Embedding + nn.RNN(tanh)/nn.LSTM +
-nn.Linear with Adam, prints `@bench {"ready": true, "info": ...}`, then answers JSON commands read from
+Same workload and line protocol as bench/common.ts: builds nn.Embedding + nn.RNN(tanh)/nn.GRU/nn.LSTM
+(or nn.LSTM(bidirectional=True), whose readout reads 2H) + nn.Linear with Adam, prints `@bench {"ready": true, "info": ...}`, then answers JSON commands read from
 stdin, one per line: {"cmd": "warmup"|"window", "seconds": S} -> {"steps", "seconds", "loss",
 "initialLoss"}; {"cmd": "done"} -> {"maxRssKiB"}.
 
@@ -166,9 +166,14 @@ def train_main(args):
             self.embedding = nn.Embedding(V, E)
             if args.cell == "lstm":
                 self.rnn = nn.LSTM(E, args.hidden)
+            elif args.cell == "bilstm":
+                self.rnn = nn.LSTM(E, args.hidden, bidirectional=True)
+            elif args.cell == "gru":
+                self.rnn = nn.GRU(E, args.hidden)
             else:
                 self.rnn = nn.RNN(E, args.hidden, nonlinearity="tanh")
-            self.linear = nn.Linear(args.hidden, V)
+            directions = 2 if args.cell == "bilstm" else 1
+            self.linear = nn.Linear(directions * args.hidden, V)
 
         def forward(self, x):
             y, _ = self.rnn(self.embedding(x))
@@ -225,7 +230,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--info", action="store_true", help="print versions and the BLAS in use")
     parser.add_argument("--matmul", action="store_true", help="time n x n float32 products instead")
-    parser.add_argument("--cell", choices=["rnn", "lstm"], default="lstm")
+    parser.add_argument("--cell", choices=["rnn", "gru", "lstm", "bilstm"], default="lstm")
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--size", type=int, default=1024)

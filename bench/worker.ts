@@ -9,6 +9,7 @@ import { createInterface } from "node:readline";
 import { Command as Cli, Option } from "commander";
 import {
   batchPool,
+  CELLS,
   type CellName,
   type Command,
   type ImplName,
@@ -98,7 +99,7 @@ async function tfjsTrainer(
   return tfjsModelTrainer(tf, cell, H, api, info);
 }
 
-// ---- brain.js: recurrent LSTM / RNN, one sequence at a time ----
+// ---- brain.js: recurrent RNN / GRU / LSTM, one sequence at a time ----
 
 interface BrainNet {
   initialize(): void;
@@ -107,14 +108,15 @@ interface BrainNet {
   trainPattern(input: number[], logErrorRate?: boolean): number | undefined;
 }
 interface BrainModule {
-  recurrent: Record<"RNN" | "LSTM", new (options: Record<string, unknown>) => BrainNet>;
+  recurrent: Record<"RNN" | "GRU" | "LSTM", new (options: Record<string, unknown>) => BrainNet>;
 }
 
 async function brainTrainer(cell: CellName, H: number): Promise<Trainer> {
   const mod = await importPeer<{ default: BrainModule }>("brain.js");
   const brain = mod.default;
   const { vocab: V, embedding: E, seqLen: T, lr } = WORKLOAD;
-  const Net = cell === "lstm" ? brain.recurrent.LSTM : brain.recurrent.RNN;
+  if (cell === "bilstm") throw new SkipError("brain.js has no bidirectional recurrent layer");
+  const Net = { rnn: brain.recurrent.RNN, gru: brain.recurrent.GRU, lstm: brain.recurrent.LSTM }[cell];
   // inputRange V: an embedding table of V + 1 rows (row 0 = start/end) × inputSize E; the readout has
   // V + 1 outputs. Its optimizer is its own (RMSProp-like with clipping), not Adam; its RNN is ReLU.
   const net = new Net({ inputSize: E, inputRange: V, hiddenLayers: [H], outputSize: V, learningRate: lr });
@@ -257,7 +259,7 @@ async function main(): Promise<void> {
   const cli = new Cli()
     .name("worker")
     .addOption(new Option("--impl <name>").choices(NODE_IMPLS as string[]).makeOptionMandatory())
-    .addOption(new Option("--cell <cell>").choices(["rnn", "lstm"]).default("lstm"))
+    .addOption(new Option("--cell <cell>").choices([...CELLS]).default("lstm"))
     .option("--hidden <n>", "hidden size", Number, 128)
     .option("--threads <n>", "threads", Number, 1)
     .addOption(new Option("--tfjs-api <api>").choices(["minimize", "fit"]).default("minimize"))

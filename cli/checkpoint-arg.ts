@@ -2,10 +2,11 @@ import { existsSync, statSync } from "node:fs";
 import { Tokenizer } from "../src/data/tokenizer.js";
 import { ConfigError } from "../src/errors.js";
 import { fromCheckpoint, type TrainingState } from "../src/io/model-checkpoint.js";
-import { parseRunConfig } from "../src/train/run-config.js";
+import { parseStoredRunConfig } from "../src/train/run-config.js";
 import { UserError } from "./errors.js";
 import { loadCheckpointFile } from "./files.js";
 import { runPaths } from "./train/run-files.js";
+import { taskOfCheckpoint } from "./train/task-checkpoint.js";
 import type { TrainSpec } from "./train/spec.js";
 
 export interface TrainedModel extends TrainingState {
@@ -19,6 +20,12 @@ export function loadTrainedModel(arg: string): TrainedModel {
   const path = existsSync(arg) && statSync(arg).isDirectory() ? runPaths(arg).checkpoint : arg;
   if (!existsSync(path))
     throw new UserError(`no checkpoint at '${path}': give a checkpoint file or a run folder of rnnlab train`);
+  const task = taskOfCheckpoint(path);
+  if (task !== null) {
+    throw new UserError(
+      `'${path}' holds a ${task} run (rnnlab train --task ${task}), not a language model: use rnnlab eval or rnnlab predict on it`,
+    );
+  }
   const ckpt = loadCheckpointFile(path);
   const extra = (ckpt.extra ?? {}) as { tokenizer?: unknown; train?: unknown };
   if (extra.tokenizer === undefined) {
@@ -36,7 +43,7 @@ export function loadTrainedModel(arg: string): TrainedModel {
 
 function storedRunConfig(stored: unknown, path: string): TrainSpec {
   try {
-    return parseRunConfig(stored);
+    return parseStoredRunConfig(stored);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new UserError(`checkpoint '${path}' holds an invalid run config (${error.message}); retrain it`);

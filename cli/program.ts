@@ -12,6 +12,7 @@ import * as importTorch from "./commands/import-torch.js";
 import * as parity from "./commands/parity.js";
 import * as evalCommand from "./commands/eval.js";
 import * as lab from "./commands/lab.js";
+import * as predict from "./commands/predict.js";
 import * as sample from "./commands/sample.js";
 import * as train from "./commands/train.js";
 import * as ui from "./commands/ui.js";
@@ -26,7 +27,8 @@ const program = new Command("rnnlab")
   .showSuggestionAfterError(true)
   .configureOutput({ outputError: (text, write) => write(oneLine(text)) });
 
-for (const command of [train, sample, evalCommand, lab, parity, importTorch, ui]) command.register(program);
+for (const command of [train, sample, predict, evalCommand, lab, parity, importTorch, ui])
+  command.register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -5,6 +5,10 @@
 
 export type RngState = [number, number, number, number];
 
+/** The largest seed a user may give (a flag, a stored config): the generator reads seed >>> 0, so
+ *  2^32 would be the same generator as 0. */
+export const MAX_SEED = 0xffffffff;
+
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
   return () => {

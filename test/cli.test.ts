@@ -20,7 +20,7 @@ describe("rnnlab", () => {
   it("rnnlab --help lists the commands and exits 0", () => {
     const r = rnnlab(["--help"]);
     expect(r.status).toBe(0);
-    for (const command of ["train", "sample", "eval", "parity", "import-torch"])
+    for (const command of ["train", "sample", "predict", "eval", "parity", "import-torch"])
       expect(r.stdout).toContain(command);
   });
 

@@ -1,8 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gruCell } from "../src/cells/gru.js";
 import { lstmCell } from "../src/cells/lstm.js";
 import { rnnCell } from "../src/cells/rnn.js";
 import type { CellStep } from "../src/cells/cell.js";
 import { sigmoid } from "../src/kernels/activations.js";
+import { reloadWasmKernel } from "../src/kernels/gemm-wasm.js";
 import { softmaxCrossEntropy } from "../src/kernels/losses.js";
 import {
   pointwiseWasm,
@@ -14,7 +16,7 @@ import {
 import { Rng } from "../src/random.js";
 
 // The WebAssembly pointwise kernels (assembly/pointwise.ts) against Math.exp, σ and Math.tanh in
-// float64, and the LSTM and tanh RNN forward steps against the TypeScript cells.
+// float64, and the LSTM, GRU and tanh RNN steps against the TypeScript cells.
 
 const ULP = 2 ** -23;
 
@@ -143,6 +145,88 @@ describe("cell steps in WebAssembly equal the TypeScript cells to float32 roundi
     expectNear(wasm, ts, ["h", "c", "cache"], 8);
     expectNear(wasm, ts, ["cGrad", "cPrevGrad", "inputPartGrad", "hiddenPartGrad"], 32);
     expect(Array.from(wasm.hiddenPartGrad)).toEqual(Array.from(wasm.inputPartGrad));
+  });
+
+  /** A GRU step's buffers on the given inputs: fresh outputs, hPrevGrad a copy to accumulate into. */
+  function gruStep(B: number, H: number, rng: Rng) {
+    const n = B * H;
+    const inputs = {
+      inputPart: random(3 * n, rng),
+      hiddenPart: random(3 * n, rng),
+      hPrev: random(n, rng, 1),
+      hGrad: random(n, rng),
+      hPrevGrad: random(n, rng),
+    };
+    return (): CellStep => ({
+      B,
+      H,
+      inputPart: inputs.inputPart,
+      hiddenPart: inputs.hiddenPart,
+      hPrev: inputs.hPrev,
+      cPrev: new Float32Array(0),
+      h: new Float32Array(n),
+      c: new Float32Array(0),
+      cache: new Float32Array(4 * n),
+      hGrad: inputs.hGrad,
+      cGrad: new Float32Array(0),
+      inputPartGrad: new Float32Array(3 * n),
+      hiddenPartGrad: new Float32Array(3 * n),
+      hPrevGrad: inputs.hPrevGrad.slice(),
+      cPrevGrad: new Float32Array(0),
+    });
+  }
+
+  // both builds: relaxed SIMD (vitest runs Node with the flag, the default here) and plain SIMD
+  describe.each(["relaxed", "simd"] as const)("GRU, the %s build", (variant) => {
+    beforeAll(() => {
+      expect(reloadWasmKernel(variant)).toBe(variant);
+    });
+    afterAll(() => {
+      reloadWasmKernel("relaxed");
+    });
+
+    it.each([
+      [1, 4],
+      [3, 8],
+      [5, 128],
+    ])("forward and backward, B = %i, H = %i", (B, H) => {
+      expect(wasmPointwiseEnabled()).toBe(true);
+      const make = gruStep(B, H, new Rng(B * 1000 + H));
+      const cell = gruCell();
+      const [ts, wasm] = bothWays((s) => {
+        cell.forward(s);
+        cell.backward(s);
+      }, make);
+      expectNear(wasm, ts, ["h", "cache"], 8);
+      expectNear(wasm, ts, ["hPrevGrad", "inputPartGrad", "hiddenPartGrad"], 32);
+      // the n block's gradients differ (dgh_n = dgi_n ⊙ r); r and z are shared
+      const GH = 3 * H;
+      for (let b = 0; b < B; b++) {
+        const row = b * GH;
+        expect(Array.from(wasm.hiddenPartGrad.subarray(row, row + 2 * H))).toEqual(
+          Array.from(wasm.inputPartGrad.subarray(row, row + 2 * H)),
+        );
+      }
+      expect(wasm.hiddenPartGrad.subarray(2 * H, GH)).not.toEqual(wasm.inputPartGrad.subarray(2 * H, GH));
+      // the WebAssembly step ran: float32 arithmetic rounds some value differently from float64's
+      if (B * H >= 512) expect(Array.from(wasm.h)).not.toEqual(Array.from(ts.h));
+    });
+  });
+
+  it.each([
+    [2, 6],
+    [1, 1],
+  ])("GRU with H %% 4 ≠ 0 (B = %i, H = %i) takes the TypeScript step", (B, H) => {
+    const make = gruStep(B, H, new Rng(B + H));
+    const cell = gruCell();
+    const [ts, wasm] = bothWays((s) => {
+      cell.forward(s);
+      cell.backward(s);
+    }, make);
+    for (const key of ["h", "cache", "hPrevGrad", "inputPartGrad", "hiddenPartGrad"] as const) {
+      expect(Array.from(wasm[key]), key).toEqual(Array.from(ts[key]));
+    }
+    expect(wasm.inputPartGrad.some((v) => v !== 0)).toBe(true);
   });
 
   it.each([

@@ -11,7 +11,7 @@ const LAYERS: [number, RegExp][] = [
   [1, /^src\/cells\//],
   [2, /^src\/(model|data|tasks)\//],
   [3, /^src\/(train|eval|parallel)\//],
-  [4, /^src\/(io|report|parity|run|worker)\//],
+  [4, /^src\/(io|report|parity|run|worker|fit)\//],
   [5, /^src\/index\.ts$|^node\//],
   [6, /^(lab|cli|bench)\//],
 ];
@@ -20,7 +20,7 @@ const NAMES = [
   "cells",
   "model/data/tasks",
   "train/eval/parallel",
-  "io/report/parity/run/worker",
+  "io/report/parity/run/worker/fit",
   "entry points",
   "lab/cli/bench",
 ];
@@ -33,6 +33,7 @@ const ENTRY_POINTS = new Set([
   "src/parity/index.ts",
   "src/worker/index.ts",
   "src/tasks/index.ts",
+  "src/fit/index.ts",
   "src/worker/client-entry.ts",
   "node/index.ts",
 ]);

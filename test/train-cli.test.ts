@@ -5,10 +5,11 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { RESUMABLE } from "../cli/commands/train.js";
 import { loadCheckpointFile } from "../cli/files.js";
-import { encodeCheckpoint } from "../src/io/checkpoint.js";
+import { decodeSafetensors } from "../src/io/safetensors.js";
 import type { MetricRecord } from "../src/train/metrics.js";
 import { parseRunConfig } from "../src/train/run-config.js";
 import { rnnlab } from "./helpers/cli.js";
+import { edited } from "./helpers/text-checkpoint.js";
 
 // `rnnlab train` end to end on a small text with a small model, so each run takes a second or two.
 
@@ -114,10 +115,15 @@ describe("rnnlab train", () => {
     for (let i = 0; i < one.length; i++) expect(Math.abs(two[i][2] - one[i][2])).toBeLessThan(1e-4);
   });
 
-  it("a run resumed from its checkpoint gives the same metrics as one never stopped", () => {
-    const whole = join(scratch, "whole");
-    const parts = join(scratch, "parts");
-    const options = [...small, "--mode", "scheduled-sampling", "--schedule", "linear", "--c", "0.1"];
+  const dropout = ["--output-dropout", "0.3", "--recurrent-dropout", "0.2", "--zoneout", "0.1"];
+  it.each([
+    ["", []],
+    [" (dropout: step k draws the masks of pass k)", dropout],
+  ])("a run resumed from its checkpoint gives the same metrics as one never stopped%s", (_name, extra) => {
+    const whole = join(scratch, `whole${extra.length}`);
+    const parts = join(scratch, `parts${extra.length}`);
+    const feeding = ["--mode", "scheduled-sampling", "--schedule", "linear", "--c", "0.1"];
+    const options = [...small, ...feeding, ...extra];
     expect(rnnlab(["train", ...options, "--steps", "8", "--out", whole]).status).toBe(0);
     expect(rnnlab(["train", ...options, "--steps", "4", "--out", parts]).status).toBe(0);
     const resumed = rnnlab(["train", "--resume", parts, "--steps", "8"]);
@@ -248,10 +254,10 @@ describe("rnnlab train with bad input: one clear line, exit 2, nothing written",
       /--resume .*nowhere: no checkpoint there/,
     ],
     ["an unknown option", ["--hiden", "16"], /unknown option '--hiden'/],
-    ["a bad number", ["--hidden", "-4"], /--hidden must be an integer >= 1, got '-4'/],
+    ["a bad number", ["--hidden", "-4"], /--hidden must be an integer from 1 to 4096, got '-4'/],
     ["a bad choice", ["--cell", "transformer"], /argument 'transformer' is invalid/],
     ["two budgets", ["--steps", "3", "--minutes", "1"], /give --steps or --minutes, not both/],
-    ["a bad thread count", ["--threads", "0"], /--threads must be an integer >= 1, got '0'/],
+    ["a bad thread count", ["--threads", "0"], /--threads must be an integer from 1 to 64, got '0'/],
   ])("%s", (_what, args, message) => {
     const out = join(scratch, `bad-${Math.random().toString(36).slice(2)}`);
     const r = rnnlab(["train", ...small.slice(2), ...args, "--out", out]);
@@ -282,30 +288,37 @@ describe("rnnlab train with bad input: one clear line, exit 2, nothing written",
     const tampered = join(scratch, "tampered");
     expect(rnnlab(["train", ...small, "--steps", "2", "--out", tampered]).status).toBe(0);
     const path = join(tampered, "checkpoint.safetensors");
-    const checkpoint = loadCheckpointFile(path);
-    const train = { ...parseRunConfig(checkpoint.extra?.train), seqLen: -5 };
-    writeFileSync(path, encodeCheckpoint({ ...checkpoint, extra: { ...checkpoint.extra, train } }));
+    // Written as rnnlab writes it (checksum included), so only the run config can be at fault.
+    writeFileSync(
+      path,
+      edited(readFileSync(path), (file) => {
+        file.extra.train = { ...parseRunConfig(file.extra.train), seqLen: -5 };
+      }),
+    );
     const r = rnnlab(["train", "--resume", tampered, "--steps", "4"]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toContain(
-      "the checkpoint's run config is invalid (train.seqLen: expected a positive integer, got -5); start a new run",
+      "is corrupt: its stored run config is invalid (extra.train.seqLen: expected a positive integer, got -5); start a new run",
     );
-    expect(loadCheckpointFile(path).step).toBe(2);
+    expect(decodeSafetensors(readFileSync(path)).metadata.step).toBe("2");
   });
 
   it("eval of a checkpoint whose stored run config was tampered with: one line naming the field", () => {
     const tampered = join(scratch, "tampered-eval");
     expect(rnnlab(["train", ...small, "--steps", "2", "--out", tampered]).status).toBe(0);
     const path = join(tampered, "checkpoint.safetensors");
-    const checkpoint = loadCheckpointFile(path);
-    const train = { ...parseRunConfig(checkpoint.extra?.train), batch: 0 };
-    writeFileSync(path, encodeCheckpoint({ ...checkpoint, extra: { ...checkpoint.extra, train } }));
+    writeFileSync(
+      path,
+      edited(readFileSync(path), (file) => {
+        file.extra.train = { ...parseRunConfig(file.extra.train), batch: 0 };
+      }),
+    );
     const r = rnnlab(["eval", tampered]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toContain(
-      "holds an invalid run config (train.batch: expected a positive integer, got 0)",
+      "its stored run config is invalid (extra.train.batch: expected a positive integer, got 0)",
     );
   });
 

@@ -1,7 +1,7 @@
 // What the bench's Chromium workers share: the few worker globals they use (bench/ compiles
 // without the DOM's types) and their command loop, worker.ts's serve() over postMessage.
 
-import { type CellName, type Command, type Reply, SkipError, type Trainer } from "../common.js";
+import { CELLS, type CellName, type Command, type Reply, SkipError, type Trainer } from "../common.js";
 
 interface WorkerGlobal {
   postMessage(message: Reply): void;
@@ -17,7 +17,7 @@ export const scope = globalThis as unknown as WorkerGlobal;
 export function benchParams(): { cell: CellName; hidden: number; threads: number; api: "minimize" | "fit" } {
   const query = new URLSearchParams(scope.location.search);
   return {
-    cell: query.get("cell") === "rnn" ? "rnn" : "lstm",
+    cell: CELLS.find((c) => c === query.get("cell")) ?? "lstm",
     hidden: Number(query.get("hidden")),
     threads: Number(query.get("threads")),
     api: query.get("api") === "fit" ? "fit" : "minimize",

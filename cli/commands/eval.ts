@@ -8,7 +8,9 @@ import { loadTrainedModel } from "../checkpoint-arg.js";
 import { UserError } from "../errors.js";
 import { readFileOrFail } from "../files.js";
 import { loadCorpus } from "../train/run.js";
-import { integer } from "../train/spec.js";
+import { checkpointPath, taskOfCheckpoint } from "../train/task-checkpoint.js";
+import { printTaskEval, taskEvalCommand } from "../train/task-eval.js";
+import { boundedInteger, describeLimits } from "../train/limits.js";
 
 interface EvalOptions {
   data?: string;
@@ -20,7 +22,7 @@ interface EvalOptions {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command("eval")
     .description("validation loss, bits per token and exposure bias of a trained model")
     .argument("<checkpoint>", "checkpoint.safetensors or the run folder holding it")
@@ -29,12 +31,18 @@ export function register(program: Command): void {
     .option("--count <n>", "exposure bias: prefixes (rollouts) averaged over", "64")
     .option("--prefix <n>", "exposure bias: ground-truth tokens before generation starts", "16")
     .option("--seed <n>", "random seed of the rollouts", "1")
-    .option("--json", "print the result as one JSON object")
-    .action((checkpoint: string, options: EvalOptions) => {
-      const result = evalCommand(checkpoint, options);
-      if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else printResult(result);
-    });
+    .option("--json", "print the result as one JSON object");
+  describeLimits(command, { "--prefix": 1 }).action((checkpoint: string, options: EvalOptions) => {
+    if (taskOfCheckpoint(checkpointPath(checkpoint)) !== null) {
+      const taskResult = taskEvalCommand(checkpoint, options.data);
+      if (options.json) process.stdout.write(`${JSON.stringify(taskResult)}\n`);
+      else printTaskEval(taskResult);
+      return;
+    }
+    const result = evalCommand(checkpoint, options);
+    if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else printResult(result);
+  });
 }
 
 export interface EvalResult {
@@ -60,10 +68,10 @@ export interface EvalResult {
 }
 
 export function evalCommand(checkpoint: string, options: EvalOptions): EvalResult {
-  const length = integer(options.length, "--length");
-  const count = integer(options.count, "--count");
-  const prefix = integer(options.prefix, "--prefix");
-  const seed = integer(options.seed, "--seed", 0);
+  const length = boundedInteger(options.length, "--length");
+  const count = boundedInteger(options.count, "--count");
+  const prefix = boundedInteger(options.prefix, "--prefix", 1);
+  const seed = boundedInteger(options.seed, "--seed");
   const trained = loadTrainedModel(checkpoint);
   const { model, tokenizer, spec } = trained;
   const seqLen = spec?.seqLen ?? 64;

@@ -40,7 +40,10 @@ export function runParityFiles(files: string[], dtypes: DType[]): ParityOutcome 
     try {
       outcome.reports.push(runParity(readJson(file), file, dtypes));
     } catch (error) {
-      outcome.errors.push({ source: file, error: (error as Error).message });
+      // The library's messages may start with the source already; it is printed once.
+      const message = (error as Error).message;
+      const own = message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
+      outcome.errors.push({ source: file, error: own });
     }
   }
   return outcome;
@@ -52,6 +55,8 @@ export function parityCommand(
   options: ParityOptions,
   print: (line: string) => void,
 ): number {
+  if (options.json && options.summary)
+    throw new UserError("--summary does nothing with --json: drop one of them");
   const dtypes: DType[] = options.dtype === "both" ? ["float64", "float32"] : [options.dtype];
   const outcome = runParityFiles(files, dtypes);
   if (options.json) print(JSON.stringify(outcome));

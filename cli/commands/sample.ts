@@ -6,7 +6,8 @@ import { sampleSequences } from "../../src/eval/sampling.js";
 import { Rng } from "../../src/random.js";
 import { loadTrainedModel } from "../checkpoint-arg.js";
 import { UserError } from "../errors.js";
-import { integer, number } from "../train/spec.js";
+import { boundedInteger, describeLimits, MAX_SEED } from "../train/limits.js";
+import { number } from "../train/spec.js";
 
 export interface SampleOptions {
   prime: string;
@@ -24,7 +25,7 @@ export interface SampleOptions {
 const SAMPLING_ONLY = ["temperature", "topK", "topP", "seed"];
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command("sample")
     .description("generate text from a trained model (a checkpoint file or a run folder)")
     .argument("<checkpoint>", "checkpoint.safetensors or the run folder holding it")
@@ -52,10 +53,10 @@ export function register(program: Command): void {
     .addOption(
       new Option("--beam <w>", "beam search of width w instead of sampling").conflicts(SAMPLING_ONLY),
     )
-    .option("--length-penalty <a>", "with --beam: rank by log p / ((5 + n)/6)^a, GNMT's (0: log p)")
-    .action((checkpoint: string, options: SampleOptions) => {
-      sampleCommand(checkpoint, options, (line) => process.stdout.write(`${line}\n`));
-    });
+    .option("--length-penalty <a>", "with --beam: rank by log p / ((5 + n)/6)^a, GNMT's (0: log p)");
+  describeLimits(command).action((checkpoint: string, options: SampleOptions) => {
+    sampleCommand(checkpoint, options, (line) => process.stdout.write(`${line}\n`));
+  });
 }
 
 /** Prints the samples (or the beam's best sequences), each after the prime; more than one sample,
@@ -65,15 +66,15 @@ export function sampleCommand(
   options: SampleOptions,
   print: (line: string) => void,
 ): void {
-  const length = integer(options.length, "--length");
-  const num = integer(options.num, "--num");
+  const length = boundedInteger(options.length, "--length");
+  const num = boundedInteger(options.num, "--num");
   const { model, tokenizer } = loadTrainedModel(checkpoint);
   if (options.prime.length === 0) throw new UserError("--prime must not be empty");
   const prime = encodeOrFail(tokenizer, options.prime, "--prime");
   if (prime.length === 0) throw new UserError(`--prime '${options.prime}' has no ${tokenizer.kind} tokens`);
   const stop = options.stop.map((text) => encodeStop(tokenizer, text));
   if (options.beam !== undefined) {
-    const width = integer(options.beam, "--beam");
+    const width = boundedInteger(options.beam, "--beam");
     if (num > width)
       throw new UserError(`--num ${num} is more than the beam keeps: give --beam ${num} or more`);
     const lengthPenalty =
@@ -90,7 +91,12 @@ export function sampleCommand(
   }
   if (options.lengthPenalty !== undefined)
     throw new UserError("--length-penalty applies to --beam only: add --beam W");
-  const seed = integer(options.seed, "--seed", 0);
+  const seed = boundedInteger(options.seed, "--seed");
+  if (seed + num - 1 > MAX_SEED) {
+    throw new UserError(
+      `--seed ${seed} with --num ${num}: sample i uses seed + i, which must stay at most ${MAX_SEED}; give a smaller --seed`,
+    );
+  }
   const rows = sampleSequences(
     model,
     prime,
@@ -98,7 +104,7 @@ export function sampleCommand(
     Array.from({ length: num }, (_, i) => new Rng(seed + i)),
     {
       temperature: number(options.temperature, "--temperature", (t) => t > 0, "> 0"),
-      topK: integer(options.topK, "--top-k", 0),
+      topK: boundedInteger(options.topK, "--top-k"),
       topP: number(options.topP, "--top-p", (p) => p > 0 && p <= 1, "in (0, 1]"),
       stop,
     },

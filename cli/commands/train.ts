@@ -17,16 +17,21 @@ import {
 import { parseRunConfig, tokenizerKinds } from "../../src/train/run-config.js";
 import { UserError } from "../errors.js";
 import { loadCheckpointFile } from "../files.js";
+import { addLayerOptions } from "../train/layer-spec.js";
+import { boundedInteger, describeLimits } from "../train/limits.js";
 import { addOptimOptions } from "../train/optim-spec.js";
-import { runTraining } from "../train/run.js";
-import { runPaths } from "../train/run-files.js";
 import {
-  DEFAULT_MINUTES,
-  integer,
-  specFromOptions,
-  type TrainOptions,
-  type TrainSpec,
-} from "../train/spec.js";
+  addDivergenceOptions,
+  DIVERGENCE_OPTIONS,
+  type DivergenceOptions,
+  divergenceFactorFromOptions,
+} from "../train/divergence-options.js";
+import { runTraining } from "../train/run.js";
+import { lockRunFolder } from "../train/run-lock.js";
+import { runPaths } from "../train/run-files.js";
+import { runTaskCommand, type TaskCommandOptions } from "../train/task-command.js";
+import { addTaskOptions, refuseTaskFlagsForLm } from "../train/task-options.js";
+import { DEFAULT_MINUTES, specFromOptions, type TrainOptions, type TrainSpec } from "../train/spec.js";
 
 export const defaultData = fileURLToPath(new URL("../../../data/tinyshakespeare.txt", import.meta.url));
 
@@ -47,9 +52,13 @@ const ARCHITECTURE: Record<string, (spec: TrainSpec) => unknown> = {
   init: (s) => s.model.init,
   initGain: (s) => s.model.init,
   forgetBias: (s) => s.model.init,
+  bias: (s) => s.model.bias,
+  bidirectional: (s) => s.model.bidirectional,
+  projSize: (s) => s.model.projSize,
 };
 /** Options that may be given with --resume: the budget, the threads, the output's form, and --force
- *  (so `npm start -- --resume DIR` works). The run continues in DIR, so --out is refused. */
+ *  (so `npm start -- --resume DIR` works). The run continues in DIR, so --out is refused. The
+ *  divergence guard's options (DIVERGENCE_OPTIONS) are accepted too: they are not stored. */
 export const RESUMABLE = ["steps", "minutes", "threads", "json", "force"];
 
 /** "name: text; name: text" from a registry of descriptions, for the help. */
@@ -63,7 +72,10 @@ export function register(program: Command): void {
     .command("train")
     .description("train a next-token model on a text: teacher forcing, free running or scheduled sampling")
     .addOption(
-      new Option("--data <file>", "UTF-8 text to learn").default(defaultData, "the bundled tinyshakespeare"),
+      new Option(
+        "--data <file>",
+        "UTF-8 text to learn (--task: its JSONL or CSV file, if not given its bundled data set)",
+      ).default(defaultData, "the bundled tinyshakespeare"),
     )
     .addOption(
       new Option("--tokenizer <kind>", "tokens are characters or words")
@@ -97,7 +109,8 @@ export function register(program: Command): void {
     .option(
       "--forget-bias <b>",
       "lstm: the forget gate's bias, a number (1 is usual) or chrono[:Tmax] (b_f = log U(1, Tmax − 1), Tmax by default --seq-len)",
-    )
+    );
+  addLayerOptions(command)
     .option("--seq-len <n>", "time steps per training sequence (BPTT length)", "64")
     .option("--batch <n>", "sequences per batch", "32")
     .addOption(
@@ -153,6 +166,9 @@ export function register(program: Command): void {
       "--json",
       "end with one JSON line: valLoss (over the full validation split, valTokens tokens), unigramLoss, steps, tokensPerSecond, checkpoint, report",
     );
+  addDivergenceOptions(command);
+  addTaskOptions(command);
+  describeLimits(command);
   command.action(
     async (
       options: TrainOptions & {
@@ -164,17 +180,31 @@ export function register(program: Command): void {
       },
     ) => {
       const explicit = (name: string) => command.getOptionValueSource(name) === "cli";
+      const taskOptions = options as unknown as TaskCommandOptions;
+      if (taskOptions.task !== "lm") return runTaskCommand(taskOptions, explicit);
+      refuseTaskFlagsForLm(explicit);
       const out = options.resume ?? options.out;
-      const spec = options.resume ? resumedSpec(options, explicit) : specFromOptions(options);
-      if (!options.resume && !options.force && existsSync(runPaths(out).checkpoint)) {
-        throw new UserError(
-          `${out} already holds a run: continue it with --resume ${out}, or pass --force or another --out`,
-        );
+      const spec = options.resume ? resumedSpec(options, explicit) : specFromOptions(options, explicit);
+      const threads = options.threads === "auto" ? "auto" : boundedInteger(options.threads, "--threads");
+      const divergenceFactor = divergenceFactorFromOptions(options as unknown as DivergenceOptions);
+      // One process per run folder, --force or not; the lock also clears a killed run's temp files.
+      const lock = lockRunFolder(out);
+      let result: Awaited<ReturnType<typeof runTraining>>;
+      try {
+        if (!options.resume && !options.force && existsSync(runPaths(out).checkpoint)) {
+          throw new UserError(
+            `${out} already holds a run: continue it with --resume ${out}, or pass --force or another --out`,
+          );
+        }
+        result = await runTraining(spec, out, Boolean(options.resume), threads, divergenceFactor);
+      } finally {
+        lock.release();
       }
-      const threads = options.threads === "auto" ? "auto" : integer(options.threads, "--threads", 1);
-      const result = await runTraining(spec, out, Boolean(options.resume), threads);
+      const worse = result.worseThanUnigram
+        ? "; worse than the unigram baseline: the model has not learned the token frequencies"
+        : "";
       process.stderr.write(
-        `val (full split, ${formatNumber(result.valTokens)} tokens) ${result.valLoss.toFixed(4)} nats/token (unigram ${result.unigramLoss.toFixed(4)}), ${result.steps} steps, ${Math.round(result.tokensPerSecond)} tokens/s on ${result.threads} thread(s)\n`,
+        `val (full split, ${formatNumber(result.valTokens)} tokens) ${result.valLoss.toFixed(4)} nats/token (unigram ${result.unigramLoss.toFixed(4)}), ${result.steps} steps, ${Math.round(result.tokensPerSecond)} tokens/s on ${result.threads} thread(s)${worse}\n`,
       );
       process.stdout.write(`report: ${result.report}\n`);
       if (options.json) {
@@ -182,6 +212,7 @@ export function register(program: Command): void {
           valLoss,
           valTokens,
           unigramLoss,
+          worseThanUnigram,
           steps,
           tokensPerSecond,
           threads,
@@ -191,7 +222,7 @@ export function register(program: Command): void {
           metrics,
         } = result;
         process.stdout.write(
-          `${JSON.stringify({ valLoss, valTokens, unigramLoss, steps, tokensPerSecond, threads, seconds, checkpoint, report, metrics })}\n`,
+          `${JSON.stringify({ valLoss, valTokens, unigramLoss, worseThanUnigram, steps, tokensPerSecond, threads, seconds, checkpoint, report, metrics })}\n`,
         );
       }
     },
@@ -210,7 +241,22 @@ function resumedSpec(
       `--resume ${dir}: no checkpoint there (${path}); train without --resume to start a run`,
     );
   const stored = storedSpec(dir, path);
-  const given = specFromOptions(options);
+  // Before the given options are checked: those checks read other options (--layers, --cell) at
+  // their defaults, not at the stored run's values.
+  const changed = Object.keys(options).filter(
+    (name) =>
+      explicit(name) &&
+      name !== "resume" &&
+      !(name in ARCHITECTURE) &&
+      !RESUMABLE.includes(name) &&
+      !DIVERGENCE_OPTIONS.includes(name),
+  );
+  if (changed.length > 0) {
+    throw new UserError(
+      `--resume continues the stored run unchanged: only ${RESUMABLE.map(flag).join(", ")} may be given with it (and --divergence-factor, --no-divergence-guard, and the architecture's options unchanged), not ${flag(changed[0])}`,
+    );
+  }
+  const given = specFromOptions(options, explicit);
   for (const name of Object.keys(ARCHITECTURE).filter(explicit)) {
     const part = ARCHITECTURE[name];
     if (JSON.stringify(part(given)) !== JSON.stringify(part(stored))) {
@@ -218,14 +264,6 @@ function resumedSpec(
         `--resume ${dir}: the checkpoint holds a ${describe(stored)}; ${flag(name)} asks for another architecture: drop it or start a new run`,
       );
     }
-  }
-  const changed = Object.keys(options).filter(
-    (name) => explicit(name) && name !== "resume" && !(name in ARCHITECTURE) && !RESUMABLE.includes(name),
-  );
-  if (changed.length > 0) {
-    throw new UserError(
-      `--resume continues the stored run unchanged: only ${RESUMABLE.map(flag).join(", ")} may be given with it (and the architecture's options, unchanged), not ${flag(changed[0])}`,
-    );
   }
   const spec: TrainSpec = { ...stored };
   if (explicit("steps") || explicit("minutes")) {
@@ -255,7 +293,8 @@ function storedSpec(dir: string, path: string): TrainSpec {
 function describe(spec: TrainSpec): string {
   const m = spec.model;
   const cell = m.cell === "rnn" ? `rnn(${m.activation}${m.skip ? `, skip ${m.skip}` : ""})` : m.cell;
-  return `${cell} with ${m.layers} layer(s) of ${m.hiddenSize}, ${m.embedding === "onehot" ? "one-hot" : `embedding ${m.embedding}`}, ${spec.tokenizer} tokens, ${m.dtype}`;
+  const options = `${m.projSize ? ` projected to ${m.projSize}` : ""}${m.bias === false ? " without biases" : ""}`;
+  return `${cell} with ${m.layers} layer(s) of ${m.hiddenSize}${options}, ${m.embedding === "onehot" ? "one-hot" : `embedding ${m.embedding}`}, ${spec.tokenizer} tokens, ${m.dtype}`;
 }
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

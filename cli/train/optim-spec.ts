@@ -148,8 +148,9 @@ function num(value: string, flag: string, min: number, strict = false): number {
 }
 
 function int(value: string, flag: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
+  const n = value.trim() === "" ? Number.NaN : Number(value);
+  // Safe integers only: a stored run config (zod's int) refuses 2^53, so --resume could not read it.
+  if (!Number.isSafeInteger(n) || n < min)
     throw new ConfigError(`${flag} must be an integer >= ${min}, got '${value}'`);
   return n;
 }

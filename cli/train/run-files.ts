@@ -1,11 +1,12 @@
-import { appendFileSync, existsSync, readFileSync, writeSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Checkpoint } from "../../src/io/checkpoint.js";
 import { encodeCheckpoint } from "../../src/io/checkpoint.js";
 import type { MetricRecord } from "../../src/train/metrics.js";
-import { writeFileAtomic } from "../files.js";
+import { appendFileOrFail, writeFileAtomic } from "../files.js";
 
-/** A run's folder: checkpoint.safetensors, metrics.jsonl, report.html. */
+/** A run's folder: checkpoint.safetensors, metrics.jsonl, report.html, and .lock while a process
+ *  runs in it (run-lock.ts). */
 export function runPaths(out: string) {
   return {
     checkpoint: join(out, "checkpoint.safetensors"),
@@ -14,30 +15,14 @@ export function runPaths(out: string) {
   };
 }
 
-/** Atomic save. RNNLAB_FAULT_WRITE_DELAY_MS (tests only) pauses halfway through the temporary
- *  file, so a test can kill the process mid-write and check the previous checkpoint survives. */
+/** Atomic save (writeFileAtomic): a kill at any moment leaves the previous checkpoint or this
+ *  one, whole. The fault hook RNNLAB_FAULT_WRITE_DELAY_MS (cli/write-faults.ts) pauses it. */
 export function saveCheckpoint(path: string, ckpt: Checkpoint): void {
-  const delay = Number(process.env.RNNLAB_FAULT_WRITE_DELAY_MS ?? 0);
-  const bytes = encodeCheckpoint(ckpt);
-  if (!(delay > 0)) {
-    writeFileAtomic(path, bytes);
-    return;
-  }
-  writeFileAtomic(path, bytes, (fd, data) => {
-    const half = Math.floor(data.length / 2);
-    writeAllSync(fd, data.subarray(0, half));
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay);
-    writeAllSync(fd, data.subarray(half));
-  });
-}
-
-function writeAllSync(fd: number, data: Uint8Array): void {
-  let offset = 0;
-  while (offset < data.length) offset += writeSync(fd, data, offset);
+  writeFileAtomic(path, encodeCheckpoint(ckpt));
 }
 
 export function appendMetric(path: string, record: MetricRecord): void {
-  appendFileSync(path, `${JSON.stringify(record)}\n`);
+  appendFileOrFail(path, `${JSON.stringify(record)}\n`);
 }
 
 /** The records of metrics.jsonl; a torn last line (a killed run) is dropped. */

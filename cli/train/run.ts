@@ -1,10 +1,17 @@
 import { existsSync } from "node:fs";
+import { dirname } from "node:path";
+import { NumericError } from "../../src/errors.js";
 import { unigramLoss, decodeCorpus } from "../../src/data/corpus.js";
 import { Tokenizer } from "../../src/data/tokenizer.js";
 import { sequentialBatches } from "../../src/data/windows.js";
 import { fromCheckpoint, type TrainingState } from "../../src/io/model-checkpoint.js";
 import { formatNumber } from "../../src/report/format.js";
 import type { MetricRecord, RunRecord, TrainRecord } from "../../src/train/metrics.js";
+import {
+  DEFAULT_DIVERGENCE_FACTOR,
+  type Divergence,
+  DivergenceGuard,
+} from "../../src/train/divergence-guard.js";
 import type { Optimizer } from "../../src/train/optimizers.js";
 import { makeLrSchedule } from "../../src/train/schedules.js";
 import {
@@ -18,9 +25,10 @@ import {
 import { evaluate, Trainer } from "../../src/train/trainer.js";
 import { UserError } from "../errors.js";
 import { loadCheckpointFile, readFileOrFail } from "../files.js";
-import { createProgress } from "../progress.js";
+import { createProgress, type Progress } from "../progress.js";
 import { writeTrainingReport } from "./report.js";
 import { appendMetric, readMetrics, runPaths, saveCheckpoint, writeMetrics } from "./run-files.js";
+import { type StopSignals, signalExitCode, watchStopSignals } from "./run-lock.js";
 import type { TrainSpec } from "./spec.js";
 import { dataParallel, defaultThreads } from "../../node/index.js";
 import type { DataParallel } from "../../src/parallel/data-parallel.js";
@@ -31,6 +39,8 @@ export interface TrainResult {
   valLoss: number;
   valTokens: number;
   unigramLoss: number;
+  /** valLoss > unigramLoss: the model predicts worse than the text's letter (word) frequencies. */
+  worseThanUnigram: boolean;
   steps: number;
   tokensPerSecond: number;
   /** Threads the teacher-forced steps ran on. */
@@ -55,13 +65,20 @@ export function loadCorpus(spec: TrainSpec, stored: Tokenizer | null): TextCorpu
   return corpus;
 }
 
+/** Exit status of a run stopped by the divergence guard (2 is a wrong option or input). */
+export const DIVERGED_EXIT_CODE = 3;
+
 /** Trains until the budget is spent, evaluating, sampling and checkpointing every evalEvery steps;
- *  teacher-forced steps run on `threads` threads ("auto": defaultThreads of the batch). */
+ *  teacher-forced steps run on `threads` threads ("auto": defaultThreads of the batch). The caller
+ *  holds the folder's lock (lockRunFolder). A divergence guard (DivergenceGuard, off when
+ *  divergenceFactor is null) stops a diverged run with a UserError of exit status 3, keeping the
+ *  last sane checkpoint; SIGINT or SIGTERM stops it between steps with status 130 or 143. */
 export async function runTraining(
   spec: TrainSpec,
   out: string,
   resume: boolean,
   threads: number | "auto" = 1,
+  divergenceFactor: number | null = DEFAULT_DIVERGENCE_FACTOR,
 ): Promise<TrainResult> {
   const paths = runPaths(out);
   const started = Date.now();
@@ -71,28 +88,38 @@ export async function runTraining(
     : null;
   const corpus = loadCorpus(spec, storedTokenizer);
   const V = corpus.tokenizer.size;
-  const state: TrainingState = stored ? fromCheckpoint(stored) : freshRun(spec, V);
+  const state: TrainingState = stored ? fromCheckpoint(stored, { seed: spec.seed }) : freshRun(spec, V);
   const optimizer = state.optimizer as Optimizer;
   const threadCount = threads === "auto" ? defaultThreads(spec.batch) : threads;
   const parallel = dataParallel(state.model, threadCount);
+  const signals = watchStopSignals();
   try {
     await parallel.ready();
-    return trainLoop(spec, paths, started, corpus, state, optimizer, parallel, Boolean(stored));
+    const run = { spec, paths, started, corpus, state, optimizer, parallel, resumed: Boolean(stored) };
+    return await trainLoop(run, divergenceFactor, signals);
   } finally {
+    signals.dispose();
     parallel.close();
   }
 }
 
-function trainLoop(
-  spec: TrainSpec,
-  paths: ReturnType<typeof runPaths>,
-  started: number,
-  corpus: TextCorpus,
-  state: TrainingState,
-  optimizer: Optimizer,
-  parallel: DataParallel,
-  resumed: boolean,
-): TrainResult {
+interface Run {
+  spec: TrainSpec;
+  paths: ReturnType<typeof runPaths>;
+  started: number;
+  corpus: TextCorpus;
+  state: TrainingState;
+  optimizer: Optimizer;
+  parallel: DataParallel;
+  resumed: boolean;
+}
+
+async function trainLoop(
+  run: Run,
+  divergenceFactor: number | null,
+  signals: StopSignals,
+): Promise<TrainResult> {
+  const { spec, paths, started, corpus, state, optimizer, parallel } = run;
   const V = corpus.tokenizer.size;
   const trainer = new Trainer({
     model: state.model,
@@ -110,16 +137,42 @@ function trainLoop(
   const baseline = unigramLoss(corpus.val, V);
   const valSet = sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
   const valSetTokens = tokensIn(valSet);
-  const records = startMetrics(paths.metrics, spec, corpus, baseline, resumed ? state.step : null);
+  const records = startMetrics(paths.metrics, spec, corpus, baseline, run.resumed ? state.step : null);
   const log = (record: MetricRecord) => {
     records.push(record);
     appendMetric(paths.metrics, record);
   };
-  const saveAll = () => {
+  // The reference loss: ln V (a fresh model's, near uniform) or the unigram loss, whichever is larger.
+  const guard =
+    divergenceFactor === null
+      ? null
+      : new DivergenceGuard({ reference: Math.max(Math.log(V), baseline), factor: divergenceFactor });
+  const params = state.model.params;
+  let savedStep: number | null = run.resumed ? state.step : null;
+  const saveCheckpointNow = () => {
     const now = { model: state.model, optimizer, rng: trainer.rng, step: trainer.step };
     saveCheckpoint(paths.checkpoint, runCheckpoint(now, corpus, spec));
+    savedStep = trainer.step;
+  };
+  const diverged = (d: Divergence) => {
+    writeTrainingReport(paths.report, records);
+    return divergedError(d, savedStep, paths.checkpoint, divergenceFactor as number);
+  };
+  /** The checkpoint and report, when the guard finds the state sane: insane weights end the run; a
+   *  loss streak under way keeps the previous checkpoint until it clears or fires. */
+  const saveAll = (progress: Progress) => {
+    const insane = guard?.checkWeights(trainer.step, params);
+    if (insane) throw diverged(insane);
+    if (guard?.suspicious) {
+      progress.log(
+        `step ${trainer.step}: checkpoint not saved while the loss is above ${guard.threshold.toFixed(2)} nats; ${savedStep === null ? "none saved yet" : `step ${savedStep}'s is kept`}`,
+      );
+    } else saveCheckpointNow();
     writeTrainingReport(paths.report, records);
   };
+  // A fresh run's starting point is its first checkpoint: a run that diverges before its first
+  // evaluation still leaves sane weights to resume from (with another --lr, say).
+  if (!run.resumed) saveCheckpointNow();
 
   // The bar counts steps; under --minutes, its share done is the share of the time spent.
   const budgetMs = spec.steps === null ? (spec.minutes as number) * 60_000 : Number.POSITIVE_INFINITY;
@@ -133,47 +186,66 @@ function trainLoop(
   let trainMs = 0;
   let stepsRun = 0;
   let lastVal = Number.NaN;
+  let lastYield = performance.now();
   const done = () => trainer.step >= budgetSteps || Date.now() - started >= budgetMs;
-  while (!done()) {
-    const t0 = performance.now();
-    const figures = trainer.trainStep();
-    trainMs += performance.now() - t0;
-    stepsRun++;
-    const tokensPerSecond = (stepsRun * tokensPerStep) / (trainMs / 1000);
-    const { hiddenGradNorms, ...rest } = figures;
-    log({
-      type: "train",
-      ...rest,
-      tokensPerSecond,
-      elapsed: (Date.now() - started) / 1000,
-    } satisfies TrainRecord);
-    if (trainer.step % spec.evalEvery === 0) {
-      lastVal = evaluate(state.model, valSet);
-      const sample = runSample(state.model, corpus, spec, trainer.step).text ?? "";
-      log({ type: "val", step: trainer.step, valLoss: lastVal, valTokens: valSetTokens, sample });
+  try {
+    while (!done()) {
+      // Let a SIGINT or SIGTERM handler run (every 50 ms: a yield costs microseconds).
+      if (performance.now() - lastYield > 50) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+      if (signals.signal) throw interrupted(signals.signal, trainer.step, savedStep, paths.checkpoint);
+      const t0 = performance.now();
+      const figures = guardedStep(trainer, guard !== null);
+      if ("reason" in figures) throw diverged(figures);
+      trainMs += performance.now() - t0;
+      stepsRun++;
+      const tokensPerSecond = (stepsRun * tokensPerStep) / (trainMs / 1000);
+      const { hiddenGradNorms, ...rest } = figures;
       log({
-        type: "gradflow",
-        step: trainer.step,
-        layer: spec.model.layers - 1,
-        norms: Array.from(hiddenGradNorms),
-      });
-      progress.log(
-        `step ${trainer.step}: val (${valSet.length} batches, ${formatNumber(valSetTokens)} tokens) ${lastVal.toFixed(3)} | ${JSON.stringify(sample.slice(0, 60))}`,
-      );
-      saveAll();
+        type: "train",
+        ...rest,
+        tokensPerSecond,
+        elapsed: (Date.now() - started) / 1000,
+      } satisfies TrainRecord);
+      const verdict = guard?.afterStep(trainer.step, figures.loss, figures.gradNormClipped, params);
+      if (verdict) throw diverged(verdict);
+      if (trainer.step % spec.evalEvery === 0) {
+        lastVal = evaluate(state.model, valSet);
+        if (guard && !Number.isFinite(lastVal))
+          throw diverged({ step: trainer.step, reason: `the validation loss is ${lastVal}` });
+        const sample = runSample(state.model, corpus, spec, trainer.step).text ?? "";
+        log({ type: "val", step: trainer.step, valLoss: lastVal, valTokens: valSetTokens, sample });
+        log({
+          type: "gradflow",
+          step: trainer.step,
+          layer: spec.model.layers - 1,
+          norms: Array.from(hiddenGradNorms),
+        });
+        progress.log(
+          `step ${trainer.step}: val (${valSet.length} batches, ${formatNumber(valSetTokens)} tokens) ${lastVal.toFixed(3)} | ${JSON.stringify(sample.slice(0, 60))}`,
+        );
+        saveAll(progress);
+      }
+      const timeShare = spec.steps === null ? (Date.now() - started) / budgetMs : undefined;
+      const values = {
+        loss: figures.loss.toFixed(3),
+        val: Number.isNaN(lastVal) ? "-" : lastVal.toFixed(3),
+        gnorm: figures.gradNorm.toFixed(2),
+        "tok/s": Math.round(tokensPerSecond),
+      };
+      progress.update(trainer.step, values, timeShare);
     }
-    const timeShare = spec.steps === null ? (Date.now() - started) / budgetMs : undefined;
-    const values = {
-      loss: figures.loss.toFixed(3),
-      val: Number.isNaN(lastVal) ? "-" : lastVal.toFixed(3),
-      gnorm: figures.gradNorm.toFixed(2),
-      "tok/s": Math.round(tokensPerSecond),
-    };
-    progress.update(trainer.step, values, timeShare);
+  } finally {
+    progress.stop();
   }
-  progress.stop();
+  const atEnd = guard?.atEnd(trainer.step);
+  if (atEnd) throw diverged(atEnd);
   const fullSplit = sequentialBatches(corpus.val, spec.seqLen, spec.batch);
   const valLoss = evaluate(state.model, fullSplit);
+  if (guard && !Number.isFinite(valLoss))
+    throw diverged({ step: trainer.step, reason: `the final validation loss is ${valLoss}` });
   const valTokens = tokensIn(fullSplit);
   const tokensPerSecond = stepsRun > 0 ? (stepsRun * tokensPerStep) / (trainMs / 1000) : 0;
   const seconds = (Date.now() - started) / 1000;
@@ -186,11 +258,12 @@ function trainLoop(
     tokensPerSecond,
     seconds,
   });
-  saveAll();
+  saveAll(progress);
   return {
     valLoss,
     valTokens,
     unigramLoss: baseline,
+    worseThanUnigram: valLoss > baseline,
     steps: trainer.step,
     tokensPerSecond,
     threads: parallel.threads,
@@ -199,6 +272,46 @@ function trainLoop(
     report: paths.report,
     metrics: paths.metrics,
   };
+}
+
+/** One training step; with the guard on, a NumericError (a NaN loss, a non-finite norm that
+ *  clipping refuses) is a divergence at the step it would have been, not a crash. */
+function guardedStep(trainer: Trainer, guarded: boolean): ReturnType<Trainer["trainStep"]> | Divergence {
+  try {
+    return trainer.trainStep();
+  } catch (error) {
+    if (!guarded || !(error instanceof NumericError)) throw error;
+    return { step: trainer.step + 1, reason: `the ${error.message.split(":")[0]}` };
+  }
+}
+
+function divergedError(
+  d: Divergence,
+  savedStep: number | null,
+  checkpoint: string,
+  factor: number,
+): UserError {
+  const kept =
+    savedStep === null
+      ? "no checkpoint was saved"
+      : `${checkpoint} keeps step ${savedStep}, the last sane one (--resume ${dirname(checkpoint)} continues from it)`;
+  return new UserError(
+    `the run diverged at step ${d.step}: ${d.reason}; ${kept}; lower --lr or clip (--clip-norm), or change --divergence-factor (${factor}) or pass --no-divergence-guard`,
+    DIVERGED_EXIT_CODE,
+  );
+}
+
+function interrupted(
+  signal: NodeJS.Signals,
+  step: number,
+  savedStep: number | null,
+  checkpoint: string,
+): UserError {
+  const kept =
+    savedStep === null
+      ? "no checkpoint was saved"
+      : `${checkpoint} keeps step ${savedStep}; --resume ${dirname(checkpoint)} continues from it`;
+  return new UserError(`interrupted by ${signal} after step ${step}: ${kept}`, signalExitCode(signal));
 }
 
 /** A fresh metrics file, or (resuming) the old one cut back to the checkpoint's step. */

@@ -11,8 +11,11 @@ import {
   feedModeKinds,
   feedPicks,
 } from "../../src/train/feeding.js";
-import { type RunConfig, tokenizerKinds } from "../../src/train/run-config.js";
+import { parseRunConfig, type RunConfig, tokenizerKinds } from "../../src/train/run-config.js";
 import type { ClipSpec } from "../../src/train/trainer.js";
+import { type Given, refuseConflicts } from "./conflicts.js";
+import { type LayerOptions, layerOptionsFromOptions } from "./layer-spec.js";
+import { boundedInteger } from "./limits.js";
 import { lrScheduleFromOptions, type OptimOptions, optimizerFromOptions } from "./optim-spec.js";
 
 /** Everything that defines a training run (src/train/run-config.ts): stored in its checkpoint, so
@@ -20,7 +23,7 @@ import { lrScheduleFromOptions, type OptimOptions, optimizerFromOptions } from "
 export type TrainSpec = RunConfig;
 
 /** The raw option values commander gives (strings where typed by the user). */
-export interface TrainOptions extends OptimOptions {
+export interface TrainOptions extends OptimOptions, LayerOptions {
   data: string;
   tokenizer: string;
   maxVocab: string;
@@ -61,8 +64,8 @@ export interface TrainOptions extends OptimOptions {
 }
 
 export function integer(value: string, flag: string, min = 1): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
+  const n = value.trim() === "" ? Number.NaN : Number(value);
+  if (!Number.isSafeInteger(n) || n < min)
     throw new ConfigError(`${flag} must be an integer >= ${min}, got '${value}'`);
   return n;
 }
@@ -89,9 +92,32 @@ export function choice<T extends string>(names: readonly T[], value: string, fla
 
 const positive = (x: number) => x > 0;
 
+/** The eps schedule of --schedule and its parameters; checkEpsSchedule's ranges, named by the flag. */
 function epsSchedule(o: TrainOptions): EpsSchedule {
+  const kind = choice(epsScheduleKinds, o.schedule, "--schedule");
+  try {
+    return epsScheduleOf(o, kind);
+  } catch (error) {
+    if (!(error instanceof ConfigError) || error.message.startsWith("--")) throw error;
+    // "linear schedule: min must be in [0, 1], got 2" → "--schedule linear: min (--eps-min) must be …"
+    const reason = error.message.replace(`${kind} schedule: `, "");
+    const parameter = reason.startsWith("the minimum eps") ? "the minimum eps" : reason.split(" ", 1)[0];
+    const flags: Record<string, string> = {
+      k: "--k",
+      c: "--c",
+      "the minimum eps": "--eps-min",
+      eps: "--eps",
+    };
+    const flag = flags[parameter];
+    throw new ConfigError(
+      `--schedule ${kind}: ${flag ? reason.replace(parameter, `${parameter} (${flag})`) : reason}`,
+    );
+  }
+}
+
+function epsScheduleOf(o: TrainOptions, kind: EpsSchedule["kind"]): EpsSchedule {
   const k = (fallback: number) => (o.k === undefined ? fallback : number(o.k, "--k"));
-  switch (choice(epsScheduleKinds, o.schedule, "--schedule")) {
+  switch (kind) {
     case "linear":
       return checkEpsSchedule({
         kind: "linear",
@@ -113,7 +139,7 @@ function feedMode(o: TrainOptions): FeedMode {
     case "teacher-forcing":
       return { kind: "teacher-forcing" };
     case "free-running":
-      return { kind: "free-running", prefix: integer(o.prefix, "--prefix", 0) };
+      return { kind: "free-running", prefix: boundedInteger(o.prefix, "--prefix") };
     case "scheduled-sampling":
       return {
         kind: "scheduled-sampling",
@@ -162,48 +188,63 @@ function forgetBias(value: string, seqLen: string): number | { chrono: number } 
   return { chrono: number(tmax, "--forget-bias chrono:Tmax", (x) => x >= 2, "Tmax >= 2") };
 }
 
-/** Validates every option and builds the run's spec. */
-export function specFromOptions(o: TrainOptions): TrainSpec {
+/** Validates every option and builds the run's spec. `given` says which flags the user wrote (for
+ *  the conflicts among flags that have defaults; see conflicts.ts). */
+export function specFromOptions(o: TrainOptions, given?: Given): TrainSpec {
+  refuseConflicts(o, given);
   if (o.steps !== undefined && o.minutes !== undefined)
     throw new ConfigError("give --steps or --minutes, not both");
-  const steps = o.steps === undefined ? null : integer(o.steps, "--steps");
+  const steps = o.steps === undefined ? null : boundedInteger(o.steps, "--steps");
   const minutes = o.minutes === undefined ? null : number(o.minutes, "--minutes", positive, "> 0");
-  const skip = integer(o.skip, "--skip", 0);
+  const skip = boundedInteger(o.skip, "--skip");
   if (skip === 1)
     throw new ConfigError("--skip must be 0 (none) or a delay >= 2 (1 is the ordinary recurrence)");
   if (skip > 0 && o.cell !== "rnn") throw new ConfigError(`--skip is defined for --cell rnn, not ${o.cell}`);
   const spec: TrainSpec = {
     data: o.data,
     tokenizer: choice(tokenizerKinds, o.tokenizer, "--tokenizer"),
-    maxVocab: integer(o.maxVocab, "--max-vocab", 3),
+    maxVocab: boundedInteger(o.maxVocab, "--max-vocab"),
     valFraction: number(o.valFraction, "--val-fraction", (x) => x > 0 && x < 1, "in (0, 1)"),
-    oracle: o.oracle === undefined ? null : integer(o.oracle, "--oracle", 1),
+    oracle: o.oracle === undefined ? null : boundedInteger(o.oracle, "--oracle"),
     model: {
       cell: choice(cellKinds, o.cell, "--cell"),
       activation: choice(activationNames, o.activation, "--activation"),
       straightThrough: o.straightThrough ?? false,
       skip,
-      hiddenSize: integer(o.hidden, "--hidden"),
-      layers: integer(o.layers, "--layers"),
+      hiddenSize: boundedInteger(o.hidden, "--hidden"),
+      layers: boundedInteger(o.layers, "--layers"),
       dtype: choice(dtypes, o.dtype, "--dtype"),
-      embedding: o.oneHot ? "onehot" : integer(o.embedding, "--embedding"),
+      embedding: o.oneHot ? "onehot" : boundedInteger(o.embedding, "--embedding"),
       ...initOption(o),
+      ...layerOptionsFromOptions(o),
     },
-    seqLen: integer(o.seqLen, "--seq-len"),
-    batch: integer(o.batch, "--batch"),
+    seqLen: boundedInteger(o.seqLen, "--seq-len"),
+    batch: boundedInteger(o.batch, "--batch"),
     feed: feedMode(o),
     clip: clipSpec(o),
     optimizer: optimizerFromOptions(o),
     lrSchedule: lrScheduleFromOptions(o, steps),
     steps,
     minutes,
-    seed: integer(o.seed, "--seed", 0),
-    evalEvery: integer(o.evalEvery, "--eval-every"),
-    valBatches: integer(o.valBatches, "--val-batches"),
-    sampleLength: integer(o.sampleLength, "--sample-length", 0),
+    seed: boundedInteger(o.seed, "--seed"),
+    evalEvery: boundedInteger(o.evalEvery, "--eval-every"),
+    valBatches: boundedInteger(o.valBatches, "--val-batches"),
+    sampleLength: boundedInteger(o.sampleLength, "--sample-length"),
   };
   if (spec.steps === null && spec.minutes === null) spec.minutes = DEFAULT_MINUTES;
-  return spec;
+  return checkedAsStored(spec);
 }
 
 export const DEFAULT_MINUTES = 4.5;
+
+/** The spec, once the stored run config's schema accepts it too: what train writes, --resume must
+ *  read. The flags' own checks come first, so this is a safety net whose message names the field. */
+function checkedAsStored(spec: TrainSpec): TrainSpec {
+  try {
+    parseRunConfig(spec);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(`these flags give an invalid run config (${error.message}); change the flags`);
+  }
+  return spec;
+}

@@ -1,3 +1,4 @@
+import { gruBackwardWasm, gruForwardWasm, wasmPointwiseEnabled } from "../kernels/pointwise-wasm.js";
 import type { Cell, CellStep } from "./cell.js";
 
 /** GRU, PyTorch's nn.GRU, gate blocks r, z, n (gi = inputPart, gh = hiddenPart):
@@ -8,7 +9,9 @@ import type { Cell, CellStep } from "./cell.js";
  *    dgi_r = dgh_r = dr ⊙ r(1 − r)                 dgi_z = dgh_z = dz ⊙ z(1 − z)
  *  cache per unit: r, z, n, gh_n.
  *  The loops keep the step's buffers in locals and walk each gate block with its own index;
- *  σ(x) = 1 / (1 + e^{−x}) is written out, as in kernels/activations. */
+ *  σ(x) = 1 / (1 + e^{−x}) is written out, as in kernels/activations.
+ *  A float32 step with H a multiple of 4 runs in WebAssembly (kernels/pointwise-wasm.ts); this
+ *  TypeScript step is the reference (float64, gradient checks) and the fallback. */
 export function gruCell(): Cell {
   return {
     kind: "gru",
@@ -19,6 +22,18 @@ export function gruCell(): Cell {
     sharesPartGrad: false,
     forward(s: CellStep): void {
       const { B, H, inputPart, hiddenPart, hPrev, h, cache } = s;
+      if (h instanceof Float32Array && H % 4 === 0 && wasmPointwiseEnabled()) {
+        gruForwardWasm(
+          inputPart as Float32Array,
+          hiddenPart as Float32Array,
+          hPrev as Float32Array,
+          h,
+          cache as Float32Array,
+          B,
+          H,
+        );
+        return;
+      }
       for (let b = 0; b < B; b++) {
         const row = b * H;
         // gate r, z, n of unit j at gR + j, gZ + j, gN + j (in gi and gh); the cache likewise.
@@ -44,6 +59,19 @@ export function gruCell(): Cell {
     },
     backward(s: CellStep): void {
       const { B, H, cache, hGrad, hPrev, hPrevGrad, inputPartGrad, hiddenPartGrad } = s;
+      if (cache instanceof Float32Array && H % 4 === 0 && wasmPointwiseEnabled()) {
+        gruBackwardWasm(
+          cache,
+          hGrad as Float32Array,
+          hPrev as Float32Array,
+          hPrevGrad as Float32Array,
+          inputPartGrad as Float32Array,
+          hiddenPartGrad as Float32Array,
+          B,
+          H,
+        );
+        return;
+      }
       for (let b = 0; b < B; b++) {
         const row = b * H;
         const gR = 3 * row;

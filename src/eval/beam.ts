@@ -4,7 +4,7 @@
 import { ConfigError } from "../errors.js";
 import { logSoftmax } from "./divergence.js";
 import { checkStops, endsWithStop } from "./sampling.js";
-import { type StepModel, TokenStepper } from "./stepper.js";
+import { checkLeftToRight, type StepModel, TokenStepper } from "./stepper.js";
 
 export interface BeamOptions {
   /** Live hypotheses kept at each step, W. */
@@ -52,6 +52,7 @@ export function beamSearch(model: StepModel, prime: Int32Array, options: BeamOpt
   const count = options.count ?? W;
   const alpha = options.lengthPenalty ?? 0;
   const stop = options.stop ?? [];
+  checkLeftToRight(model);
   checkBeamOptions(W, count, maxLength, alpha, prime);
   checkStops(stop);
   const stepper = new TokenStepper(model, 1);

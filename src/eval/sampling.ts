@@ -4,7 +4,7 @@
 import { ConfigError } from "../errors.js";
 import type { Rng } from "../random.js";
 import { topKSoftmaxWeights } from "../train/feeding.js";
-import { type StepModel, TokenStepper } from "./stepper.js";
+import { checkLeftToRight, type StepModel, TokenStepper } from "./stepper.js";
 
 export interface SamplingOptions {
   /** Divide the logits by this before the softmax (default 1). */
@@ -97,6 +97,7 @@ export function sampleSequences(
   rngs: readonly Rng[],
   options: SamplingOptions = {},
 ): Int32Array[] {
+  checkLeftToRight(model);
   checkSamplingOptions(options);
   if (prime.length === 0) throw new ConfigError("the prime must have at least one token");
   if (!Number.isInteger(length) || length < 0)

@@ -2,7 +2,8 @@
 // only forward() and finalState(), so anything shaped like a SequenceModel (or a test stub) works;
 // swap the body for the stepwise API when it lands.
 
-import { StateError } from "../errors.js";
+import { ConfigError, StateError } from "../errors.js";
+import { inEvalMode } from "../model/dropout.js";
 import type { StackState } from "../model/stack.js";
 import type { Buf, DType } from "../tensor.js";
 
@@ -12,6 +13,10 @@ export interface StepModel {
     readonly outputSize: number;
     readonly layers: number;
     readonly hiddenSize: number;
+    /** LSTM projection: h is projSize wide (H_out), c stays hiddenSize wide. */
+    readonly projSize?: number;
+    /** Refused: generation feeds tokens left to right, and a reverse direction needs the future. */
+    readonly bidirectional?: boolean;
     readonly dtype: DType;
     readonly input?: { readonly kind: string };
   };
@@ -19,9 +24,22 @@ export interface StepModel {
   forward(batch: { T: number; B: number; tokens: Int32Array }, initial: StackState | null): ArrayLike<number>;
   /** The state after the last forward, written into `out`. */
   finalState(out: StackState): StackState;
+  /** A SequenceModel's mode: the stepper runs it in evaluation mode (no dropout), as it found it after. */
+  readonly training?: boolean;
+  train?(mode?: boolean): unknown;
 }
 
-/** B sequences fed forward together, the state carried from call to call. */
+/** Throws a ConfigError for a bidirectional model: generation (and anything fed step by step)
+ *  runs left to right, and a reverse direction would need the tokens still to come. */
+export function checkLeftToRight(model: Pick<StepModel, "config">): void {
+  if (model.config.bidirectional) {
+    throw new ConfigError(
+      "the model is bidirectional: generation runs left to right, and its reverse direction reads the tokens still to come; use a one-direction model",
+    );
+  }
+}
+
+/** B sequences fed forward together, the state carried from call to call (one direction only). */
 export class TokenStepper {
   readonly V: number;
   private state: StackState;
@@ -31,10 +49,14 @@ export class TokenStepper {
     private readonly model: StepModel,
     private rows: number,
   ) {
-    const { layers, hiddenSize, dtype, outputSize } = model.config;
-    const size = layers * rows * hiddenSize;
-    const make = () => (dtype === "float64" ? new Float64Array(size) : new Float32Array(size));
-    this.state = { h: make(), c: make() };
+    checkLeftToRight(model);
+    const { layers, hiddenSize, projSize, dtype, outputSize } = model.config;
+    // h [L·B×H_out] (H_out = projSize under a projection, else H), c [L·B×H].
+    const make = (width: number) => {
+      const size = layers * rows * width;
+      return dtype === "float64" ? new Float64Array(size) : new Float32Array(size);
+    };
+    this.state = { h: make(projSize || hiddenSize), c: make(hiddenSize) };
     this.V = outputSize;
   }
 
@@ -75,7 +97,9 @@ export class TokenStepper {
   /** Feeds T steps of tokens [T·B] (time-major) after what was fed before; returns the logits
    *  [T·B×V], valid until the next call. */
   feed(tokens: Int32Array, T: number): ArrayLike<number> {
-    const logits = this.model.forward({ T, B: this.rows, tokens }, this.started ? this.state : null);
+    const model = this.model;
+    const run = () => model.forward({ T, B: this.rows, tokens }, this.started ? this.state : null);
+    const logits = model.train ? inEvalMode(model as Required<StepModel>, run) : run();
     this.model.finalState(this.state);
     this.started = true;
     return logits;

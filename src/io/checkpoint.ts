@@ -1,17 +1,36 @@
 // A checkpoint is one safetensors file (see docs/checkpoint-format.md): the parameters as tensors
 // under their PyTorch names, optimizer buffers as 1-D tensors `optimizer.<buffer>`, and the rest
-// as JSON strings in `__metadata__`.
+// as JSON strings in `__metadata__`, with a CRC-32C of every tensor and of the metadata (checked on
+// reading when present). Reading parses JSON and numbers only; nothing in the file is evaluated.
 
 import { ConfigError, FormatError } from "../errors.js";
 import type { ModelConfig } from "../model/config.js";
 import { modelParamSpecs } from "../model/param-shapes.js";
 import { alloc, type Buf, type DType, shapeSize, Tensor } from "../tensor.js";
 import { parseModelConfig } from "../model/config-schema.js";
+import {
+  checkExtra,
+  checkFinite,
+  checkLayersFit,
+  checkOptimizerState,
+  checkStepsAgree,
+} from "./checkpoint-checks.js";
+import { withPrintableErrors } from "./printable.js";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 
 export const CHECKPOINT_FORMAT = "rnnlab-checkpoint";
 export const CHECKPOINT_FORMAT_VERSION = "1";
 const OPTIMIZER_PREFIX = "optimizer.";
+/** Every metadata key a version-1 checkpoint may have (the checksum is the safetensors layer's). */
+const METADATA_KEYS = new Set([
+  "format",
+  "format_version",
+  "config",
+  "step",
+  "rng_state",
+  "optimizer",
+  "extra",
+]);
 
 export interface CheckpointOptimizer {
   config: Record<string, unknown>;
@@ -43,12 +62,16 @@ export interface DecodeCheckpointOptions {
 /** A safetensors file that lacks the rnnlab-checkpoint format marker (e.g. raw PyTorch weights). */
 export class NotACheckpointError extends FormatError {}
 
-/** Checks the checkpoint as decodeCheckpoint would, so a bad one fails when written, not when read. */
+/** Checks the checkpoint as decodeCheckpoint would, so a bad one fails when written, not when read;
+ *  the file carries a CRC-32C of each tensor and of the metadata. */
 export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
   parseModelConfig(ckpt.config);
   checkParamSet(ckpt.config, ckpt.params);
   checkStep("step", ckpt.step);
   checkRngState(ckpt.rngState);
+  for (const [name, tensor] of Object.entries(ckpt.params))
+    checkFinite(`checkpoint parameter ${name}`, tensor.data);
+  if (ckpt.extra !== undefined) checkExtra(ckpt.config, ckpt.extra);
   const tensors: Record<string, Tensor> = { ...ckpt.params };
   const metadata: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
@@ -60,26 +83,41 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
   if (ckpt.optimizer !== undefined) {
     const { config, step, buffers } = ckpt.optimizer;
     checkStep("optimizer step", step);
+    checkStepsAgree(ckpt.step, step);
     checkOptimizerBuffers(buffers, paramCount(ckpt.config));
-    for (const [name, buf] of Object.entries(buffers))
+    for (const [name, buf] of Object.entries(buffers)) {
+      checkFinite(`checkpoint optimizer buffer ${name}`, buf);
       tensors[OPTIMIZER_PREFIX + name] = new Tensor(buf, [buf.length]);
+    }
     metadata.optimizer = JSON.stringify({ config, step });
   }
   if (ckpt.extra !== undefined) metadata.extra = JSON.stringify(ckpt.extra);
-  return encodeSafetensors(tensors, metadata);
+  return encodeSafetensors(tensors, metadata, { checksum: true });
 }
 
+/** Reads and checks a checkpoint: layout and checksum (decodeSafetensors), the metadata keys, the
+ *  config, exactly the model's parameters, finite values, steps that agree, and extra's tokenizer and
+ *  run config (checkpoint-checks.ts). Any defect throws one FormatError naming it. */
 export function decodeCheckpoint(bytes: Uint8Array, options: DecodeCheckpointOptions = {}): Checkpoint {
+  return withPrintableErrors(() => readCheckpoint(bytes, options));
+}
+
+function readCheckpoint(bytes: Uint8Array, options: DecodeCheckpointOptions): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes);
   checkFormatMarker(metadata);
+  checkMetadataKeys(metadata);
   const config = readConfig(metadata, options.dtype);
-  const params: Record<string, Tensor> = {};
-  const optimizerTensors: Record<string, Tensor> = {};
+  // No prototype: a tensor named __proto__ or constructor is a plain (unknown) key, refused below.
+  const params: Record<string, Tensor> = Object.create(null);
+  const optimizerTensors: Record<string, Tensor> = Object.create(null);
   for (const [name, tensor] of Object.entries(tensors)) {
     if (name.startsWith(OPTIMIZER_PREFIX)) optimizerTensors[name.slice(OPTIMIZER_PREFIX.length)] = tensor;
     else params[name] = tensor;
   }
+  checkLayersFit(config, Object.keys(params).length);
   checkParamSet(config, params);
+  for (const [name, tensor] of Object.entries(params))
+    checkFinite(`checkpoint parameter ${name}`, tensor.data);
   const ckpt: Checkpoint = {
     config,
     params: orderedParams(config, params),
@@ -87,8 +125,14 @@ export function decodeCheckpoint(bytes: Uint8Array, options: DecodeCheckpointOpt
     rngState: readRngState(metadata),
   };
   const optimizer = readOptimizer(metadata, optimizerTensors, config);
-  if (optimizer !== undefined) ckpt.optimizer = optimizer;
-  if (metadata.extra !== undefined) ckpt.extra = readExtra(metadata);
+  if (optimizer !== undefined) {
+    checkStepsAgree(ckpt.step, optimizer.step);
+    ckpt.optimizer = optimizer;
+  }
+  if (metadata.extra !== undefined) {
+    ckpt.extra = readExtra(metadata);
+    checkExtra(config, ckpt.extra);
+  }
   return ckpt;
 }
 
@@ -132,6 +176,16 @@ function checkFormatMarker(metadata: Record<string, string>): void {
     throw new FormatError(
       `checkpoint format_version is ${JSON.stringify(metadata.format_version)}, this rnnlab reads "${CHECKPOINT_FORMAT_VERSION}"; use the rnnlab version that wrote it`,
     );
+  }
+}
+
+function checkMetadataKeys(metadata: Record<string, string>): void {
+  for (const key of Object.keys(metadata)) {
+    if (!METADATA_KEYS.has(key)) {
+      throw new FormatError(
+        `checkpoint metadata has unknown key '${key}'; version ${CHECKPOINT_FORMAT_VERSION} has ${[...METADATA_KEYS].join(", ")}`,
+      );
+    }
   }
 }
 
@@ -218,16 +272,18 @@ function readOptimizer(
     throw new FormatError(`checkpoint metadata 'optimizer' must be {"config": {...}, "step": n}`);
   }
   checkStep("optimizer step", value.step);
-  const buffers: Record<string, Buf> = {};
+  const buffers: Record<string, Buf> = Object.create(null);
   for (const [name, tensor] of Object.entries(tensors)) {
     if (tensor.shape.length !== 1) {
       throw new FormatError(
         `checkpoint optimizer buffer ${name} has shape [${tensor.shape}], expected a 1-D buffer`,
       );
     }
+    checkFinite(`checkpoint optimizer buffer ${name}`, tensor.data);
     buffers[name] = toDType(tensor.data, config.dtype);
   }
   checkOptimizerBuffers(buffers, paramCount(config));
+  checkOptimizerState(value.config, value.step as number, buffers, paramCount(config), config.dtype);
   return { config: value.config, step: value.step as number, buffers };
 }
 

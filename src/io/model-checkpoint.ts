@@ -31,10 +31,14 @@ export function toCheckpoint(state: TrainingState): Checkpoint {
   return ckpt;
 }
 
-/** Rebuilds the model, optimizer and generator of a checkpoint (decodeCheckpoint has validated it). */
-export function fromCheckpoint(ckpt: Checkpoint, options: { dtype?: DType } = {}): TrainingState {
+/** Rebuilds the model, optimizer and generator of a checkpoint (decodeCheckpoint has validated it);
+ *  `seed` is the dropout masks' (a run's seed, so a resumed run draws the masks it would have). */
+export function fromCheckpoint(
+  ckpt: Checkpoint,
+  options: { dtype?: DType; seed?: number } = {},
+): TrainingState {
   const dtype = options.dtype ?? ckpt.config.dtype;
-  const model = new SequenceModel({ ...ckpt.config, dtype });
+  const model = new SequenceModel({ ...ckpt.config, dtype }, { seed: options.seed });
   for (const [name, tensor] of Object.entries(ckpt.params)) model.params.set(name, tensor.data);
   let optimizer: Optimizer | null = null;
   if (ckpt.optimizer) {

@@ -9,6 +9,7 @@ import type { CellKind, InputConfig, ModelConfig } from "../model/config.js";
 import { GATES } from "../model/param-shapes.js";
 import { alloc, type DType, Tensor } from "../tensor.js";
 import { checkParamSet } from "./checkpoint.js";
+import { checkFinite } from "./checkpoint-checks.js";
 
 export interface TorchImportOptions {
   /** nn.RNN's nonlinearity, which the state_dict does not record (default tanh). */
@@ -73,6 +74,8 @@ export function importTorchStateDict(
   }
   const converted = mapValues(params, (tensor) => copyAs(tensor, config.dtype));
   checkParamSet(config, converted, "imported model");
+  for (const [name, tensor] of Object.entries(converted))
+    checkFinite(`imported parameter ${name}`, tensor.data);
   return { config, params: converted };
 }
 

@@ -1,7 +1,7 @@
 import { memoryFor, memoryView, wasmExports, wasmGemmEnabled, wasmScratchBase } from "./gemm-wasm.js";
 
 // The pointwise work of a training step in WebAssembly SIMD (assembly/pointwise.ts and adam.ts, in
-// the same module as the matrix kernel): the LSTM's and the tanh RNN's steps, softmax rows and the
+// the same module as the matrix kernel): the LSTM's, the GRU's and the tanh RNN's steps, softmax rows and the
 // Adam update, their exponentials, square roots and divisions four at a time, where Math.exp and
 // Math.tanh cost tens of nanoseconds each. Each call copies its buffers into the module's scratch
 // and the results back. float32 only; the TypeScript code stays the reference (float64, gradient
@@ -12,6 +12,8 @@ interface Pointwise {
   pointwise: (which: number, x: number, y: number, n: number) => void;
   lstmForward: (...args: number[]) => void;
   lstmBackward: (...args: number[]) => void;
+  gruForward: (ip: number, hp: number, hPrev: number, h: number, cache: number, B: number, H: number) => void;
+  gruBackward: (...args: number[]) => void;
   tanhForward: (ip: number, hp: number, cache: number, h: number, n: number) => void;
   softmaxRows: (
     z: number,
@@ -47,7 +49,7 @@ export function wasmPointwiseEnabled(): boolean {
   const exports = wasmExports();
   if (exports !== loadedFrom) {
     loadedFrom = exports;
-    fns = exports && typeof exports.lstmForward === "function" ? (exports as unknown as Pointwise) : null;
+    fns = exports && typeof exports.gruForward === "function" ? (exports as unknown as Pointwise) : null;
   }
   return fns !== null;
 }
@@ -134,6 +136,65 @@ export function lstmBackwardWasm(
   cPrevGrad.set(memoryView(dcp, state));
   inputPartGrad.set(memoryView(da, 4 * state));
   if (hiddenPartGrad !== inputPartGrad) hiddenPartGrad.set(memoryView(da, 4 * state));
+}
+
+/** The GRU forward step of src/cells/gru.ts (H a multiple of 4): inputPart, hiddenPart [B×3H],
+ *  hPrev [B×H] in; h [B×H] and cache [B×4H] (r, z, n, gh_n) out. Call only when
+ *  wasmPointwiseEnabled(). */
+export function gruForwardWasm(
+  inputPart: Float32Array,
+  hiddenPart: Float32Array,
+  hPrev: Float32Array,
+  h: Float32Array,
+  cache: Float32Array,
+  B: number,
+  H: number,
+): void {
+  const gates = 3 * B * H;
+  const state = B * H;
+  const ip = wasmScratchBase();
+  const hp = ip + 4 * gates;
+  const hIn = hp + 4 * gates;
+  const hOut = hIn + 4 * state;
+  const cacheOut = hOut + 4 * state;
+  const mem = memoryFor(cacheOut + 16 * state);
+  mem.set(inputPart, ip >> 2);
+  mem.set(hiddenPart, hp >> 2);
+  mem.set(hPrev, hIn >> 2);
+  fns!.gruForward(ip, hp, hIn, hOut, cacheOut, B, H);
+  h.set(memoryView(hOut, state));
+  cache.set(memoryView(cacheOut, 4 * state));
+}
+
+/** The GRU backward step of src/cells/gru.ts (H a multiple of 4): cache [B×4H], hGrad, hPrev
+ *  [B×H] in; hPrevGrad [B×H] accumulated; inputPartGrad and hiddenPartGrad [B×3H] out (they differ
+ *  in the n block, so they must be two buffers). Call only when wasmPointwiseEnabled(). */
+export function gruBackwardWasm(
+  cache: Float32Array,
+  hGrad: Float32Array,
+  hPrev: Float32Array,
+  hPrevGrad: Float32Array,
+  inputPartGrad: Float32Array,
+  hiddenPartGrad: Float32Array,
+  B: number,
+  H: number,
+): void {
+  const state = B * H;
+  const k = wasmScratchBase();
+  const dh = k + 16 * state;
+  const hIn = dh + 4 * state;
+  const dhPrev = hIn + 4 * state;
+  const dip = dhPrev + 4 * state;
+  const dhp = dip + 12 * state;
+  const mem = memoryFor(dhp + 12 * state);
+  mem.set(cache, k >> 2);
+  mem.set(hGrad, dh >> 2);
+  mem.set(hPrev, hIn >> 2);
+  mem.set(hPrevGrad, dhPrev >> 2);
+  fns!.gruBackward(k, dh, hIn, dhPrev, dip, dhp, B, H);
+  hPrevGrad.set(memoryView(dhPrev, state));
+  inputPartGrad.set(memoryView(dip, 3 * state));
+  hiddenPartGrad.set(memoryView(dhp, 3 * state));
 }
 
 /** cache = inputPart + hiddenPart, h = tanh(cache) over n = B·H values (the tanh RNN's forward

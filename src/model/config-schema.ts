@@ -3,7 +3,7 @@ import { cellKinds } from "../cells/index.js";
 import { ConfigError } from "../errors.js";
 import { activationNames } from "../kernels/activations.js";
 import type { DType } from "../tensor.js";
-import { type InputConfig, lossNames, type ModelConfig, type ModelOptions } from "./config.js";
+import { dropoutFields, type InputConfig, lossNames, type ModelConfig, type ModelOptions } from "./config.js";
 import { checkInit, initField } from "./init-schema.js";
 
 // The model config's schema. Every list of names comes from its registry (cells, activations,
@@ -76,6 +76,30 @@ export function checkSkip(config: { cell: string; skip: number }, ctx: z.core.$R
   }
 }
 
+const probabilityError = "expected a probability in [0, 1)";
+const dropProbability = z
+  .number({ error: probabilityError })
+  .check(z.gte(0, { error: probabilityError }), z.lt(1, { error: probabilityError }));
+
+/** RegularizationConfig's fields: absent means 0 and stays absent, as the layer options do. */
+export const dropoutSchemaFields = Object.fromEntries(
+  dropoutFields.map((name) => [name, z.optional(dropProbability)]),
+) as Record<(typeof dropoutFields)[number], z.ZodMiniOptional<typeof dropProbability>>;
+
+/** cellZoneout is the LSTM's (its c); the others need nothing the config lacks. */
+export function checkRegularization(
+  config: { cell: string; cellZoneout?: number },
+  ctx: z.core.$RefinementCtx,
+): void {
+  if (config.cellZoneout && config.cell !== "lstm") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["cellZoneout"],
+      message: `got ${config.cellZoneout}, but only cell lstm has a cell state (cell is ${config.cell}); use zoneout`,
+    });
+  }
+}
+
 const inputSchema = z.discriminatedUnion(
   "kind",
   [
@@ -95,6 +119,7 @@ const modelFields = z
     {
       ...recurrentFields,
       ...layerOptionFields,
+      ...dropoutSchemaFields,
       ...initField,
       input: inputSchema,
       outputSize: z.optional(nonNegativeInteger()),
@@ -106,6 +131,7 @@ const modelFields = z
     z.superRefine(checkSkip),
     z.superRefine(checkProjection),
     z.superRefine(checkInit),
+    z.superRefine(checkRegularization),
     z.superRefine((config, ctx) => {
       if (config.outputSize === undefined && config.input.kind === "dense") {
         ctx.addIssue({

@@ -70,7 +70,36 @@ export interface InitConfig {
   forgetBias?: number | { chrono: number };
 }
 
-export interface ModelConfig extends RecurrentConfig {
+/** Dropout, all seeded, all active only in training (model.training), each a probability in [0, 1)
+ *  of zeroing a unit, the kept ones scaled by 1/(1 − p) (inverted dropout), so evaluation is the
+ *  identity. Absent or 0: none.
+ *  - dropout: on each layer's outputs but the last, as PyTorch's nn.RNN/GRU/LSTM dropout.
+ *  - outputDropout: on the readout's input (the top layer's outputs), as nn.Dropout before nn.Linear.
+ *  - inputDropout, recurrentDropout: variational (Gal & Ghahramani 2016): one mask per sequence,
+ *    the same at every step, on each layer's input x_t and on h_{t−1} where it enters W_hh.
+ *  - zoneout, cellZoneout (Krueger et al. 2017): each unit of h_t (LSTM: c_t) keeps its previous
+ *    value with probability p, else takes the new one: h_t = d ⊙ h_{t−1} + (1 − d) ⊙ h̃_t, d a fresh
+ *    Bernoulli(p) mask per step; in evaluation h_t = p h_{t−1} + (1 − p) h̃_t. */
+export interface RegularizationConfig {
+  dropout?: number;
+  outputDropout?: number;
+  inputDropout?: number;
+  recurrentDropout?: number;
+  zoneout?: number;
+  cellZoneout?: number;
+}
+
+/** The names of RegularizationConfig's fields, for schemas and flags. */
+export const dropoutFields = [
+  "dropout",
+  "outputDropout",
+  "inputDropout",
+  "recurrentDropout",
+  "zoneout",
+  "cellZoneout",
+] as const satisfies readonly (keyof RegularizationConfig)[];
+
+export interface ModelConfig extends RecurrentConfig, RegularizationConfig {
   /** Absent: PyTorch's default initialization. */
   init?: InitConfig;
   input: InputConfig;

@@ -4,6 +4,7 @@ import { addColumnSums, setRowVector } from "../kernels/elementwise.js";
 import { linearForward } from "../kernels/linear.js";
 import { matmul, matmulPacked, matmulTransA, matmulTransB, PackedOperand } from "../kernels/matmul.js";
 import { alloc, type Buf, type DType } from "../tensor.js";
+import type { LayerRegularizer } from "./layer-regularization.js";
 import type { LayerNames } from "./param-shapes.js";
 import type { Params } from "./params.js";
 import { Scratch } from "./scratch.js";
@@ -162,6 +163,8 @@ export class RecurrentLayer {
     readonly names: LayerParamNames,
     readonly dtype: DType,
     stateSize = hiddenSize,
+    /** Recurrent dropout and zoneout (layer-regularization.ts), or null for none. */
+    readonly regularizer: LayerRegularizer | null = null,
   ) {
     this.skip = names.weightSkip ? skip : 0;
     this.stateSize = names.weightHr ? stateSize : hiddenSize;
@@ -224,6 +227,7 @@ export class RecurrentLayer {
     if (lengths) ws.useMasked();
     initState(ws.h, h0, B * this.stateSize);
     if (this.cell.hasCellState) initState(ws.c, c0, B * this.hiddenSize);
+    this.regularizer?.begin(T, B);
     return ws.h;
   }
 
@@ -261,11 +265,13 @@ export class RecurrentLayer {
     const GH = this.cell.gates * H;
     const { weightHh, biasHh, weightSkip, weightHr } = this.names;
     const hPrev = ws.hAt[t - 1];
+    const reg = this.regularizer;
     if (t === 1) this.recurrentT.load(params.value(weightHh), P, GH, true);
     // hiddenPart = b_hh (a copy per row, the same values as 0 + b_hh), then the products add into it.
     if (biasHh) setRowVector(ws.hiddenPart, params.value(biasHh), B, GH);
     else ws.hiddenPart.fill(0);
-    matmulPacked(ws.hiddenPart, hPrev, this.recurrentT, B);
+    const hRead = reg?.recurrentOn ? reg.dropRecurrent(t, hPrev) : hPrev;
+    matmulPacked(ws.hiddenPart, hRead, this.recurrentT, B);
     if (weightSkip && t - this.skip >= 0) {
       matmulTransB(ws.hiddenPart, ws.hAt[t - this.skip], params.value(weightSkip), B, P, H);
     }
@@ -274,15 +280,18 @@ export class RecurrentLayer {
     s.inputPart = ws.inputPartAt[t];
     s.hiddenPart = ws.hiddenPart;
     s.hPrev = hPrev;
-    s.h = weightHr ? ws.mAt[t] : ws.hAt[t];
+    // With zoneout the cell writes h̃_t, c̃_t into the regularizer's buffers, mixed into h_t, c_t after.
+    const hNew = reg?.zoneH ? reg.hTildeAt[t] : ws.hAt[t];
+    s.h = weightHr ? ws.mAt[t] : hNew;
     s.cPrev = ws.cAt[t - 1];
-    s.c = ws.cAt[t];
+    s.c = reg?.zoneC ? reg.cTildeAt[t] : ws.cAt[t];
     s.cache = ws.cacheAt[t];
     this.cell.forward(s);
     if (weightHr) {
-      ws.hAt[t].fill(0);
-      matmulTransB(ws.hAt[t], ws.mAt[t], params.value(weightHr), B, H, P);
+      hNew.fill(0);
+      matmulTransB(hNew, ws.mAt[t], params.value(weightHr), B, H, P);
     }
+    if (reg && (reg.zoneH || reg.zoneC)) reg.zoneout(t, hPrev, ws.hAt[t], ws.cAt[t - 1], ws.cAt[t]);
     if (this.lengths) this.carryInactiveRows(t, ws);
   }
 
@@ -344,28 +353,36 @@ export class RecurrentLayer {
     const projection = weightHr ? params.value(weightHr) : null;
     const skipWeight = weightSkip ? params.value(weightSkip) : null;
     const s = this.step;
+    const reg = this.regularizer;
+    const zoneH = reg?.zoneH ?? false;
+    const zoneC = reg?.zoneC ?? false;
     s.B = B;
     for (let t = T; t >= 1; t--) {
       s.hPrev = ws.hAt[t - 1];
-      s.h = projection ? ws.mAt[t] : ws.hAt[t];
-      s.hGrad = projection ? ws.mGrad : ws.hiddenGradAt[t];
+      s.h = projection ? ws.mAt[t] : zoneH ? reg!.hTildeAt[t] : ws.hAt[t];
       s.hPrevGrad = ws.hiddenGradAt[t - 1];
       s.cPrev = ws.cAt[t - 1];
-      s.c = ws.cAt[t];
-      s.cGrad = ws.cellGradAt[t];
+      s.c = zoneC ? reg!.cTildeAt[t] : ws.cAt[t];
       s.cPrevGrad = ws.cellGradAt[t - 1];
       s.cache = ws.cacheAt[t];
       s.inputPartGrad = ws.inputPartGradAt[t];
       s.hiddenPartGrad = ws.hiddenPartGradAt[t];
       const masked = this.lengths ? this.passInactiveRows(t, ws) : false;
+      // Zoneout first splits dh_t (dc_t) between h_{t−1} and the cell's h̃_t (c̃_t).
+      const cellOutGrad = zoneH
+        ? reg!.zoneoutHBackward(t, ws.hiddenGradAt[t], s.hPrevGrad)
+        : ws.hiddenGradAt[t];
+      s.cGrad = zoneC ? reg!.zoneoutCBackward(t, ws.cellGradAt[t], s.cPrevGrad) : ws.cellGradAt[t];
+      s.hGrad = projection ? ws.mGrad : cellOutGrad;
       if (projection) {
         ws.mGrad.fill(0);
-        matmul(ws.mGrad, ws.hiddenGradAt[t], projection, B, P, H);
+        matmul(ws.mGrad, cellOutGrad, projection, B, P, H);
       }
       this.cell.backward(s);
       if (masked) this.restoreInactiveRows(t, ws);
 
-      matmulPacked(s.hPrevGrad, s.hiddenPartGrad, this.recurrent, B);
+      if (reg?.recurrentOn) reg.recurrentBackward(s.hPrevGrad, s.hiddenPartGrad, this.recurrent, B);
+      else matmulPacked(s.hPrevGrad, s.hiddenPartGrad, this.recurrent, B);
       if (skipWeight && t - this.skip >= 0) {
         matmul(ws.hiddenGradAt[t - this.skip], s.hiddenPartGrad, skipWeight, B, H, P);
       }
@@ -373,8 +390,10 @@ export class RecurrentLayer {
 
     // dW_hh += Σ_{t=1..T} dA_tᵀ h_{t−1}, dM += Σ_{t=k..T} dA_tᵀ h_{t−k}, dW_hr += Σ_t dh_tᵀ m_t:
     // rows of the per-step buffers are consecutive in t, so each is one product over the steps' rows.
-    matmulTransA(params.gradOf(weightHh), ws.hiddenPartGrad, ws.hBefore, GH, T * B, P);
-    if (weightHr) matmulTransA(params.gradOf(weightHr), ws.outputGrads, ws.m, P, T * B, H);
+    const hRead = reg?.recurrentOn ? reg.hDropped : ws.hBefore;
+    matmulTransA(params.gradOf(weightHh), ws.hiddenPartGrad, hRead, GH, T * B, P);
+    const hTildeGrads = zoneH ? reg!.hTildeGrad : ws.outputGrads;
+    if (weightHr) matmulTransA(params.gradOf(weightHr), hTildeGrads, ws.m, P, T * B, H);
     // db_hh += Σ_n dA_n; with tokens in and one gradient for both parts that is Σ_v S[v] (S sums
     // the same rows by token), V rows to add instead of T·B: done after S below.
     const biasFromVocabulary = isTokenInput(x) && this.cell.sharesPartGrad;

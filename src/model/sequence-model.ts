@@ -1,3 +1,4 @@
+import { createCell } from "../cells/index.js";
 import { ConfigError, NumericError, ShapeError, StateError } from "../errors.js";
 import {
   binaryCrossEntropyWithLogits,
@@ -10,7 +11,9 @@ import { Rng } from "../random.js";
 import { alloc, type Buf } from "../tensor.js";
 import { type ModelConfig, type ModelOptions, outputWidthOf, PARAM_PREFIX } from "./config.js";
 import { parseModelConfig } from "./config-schema.js";
+import { MaskSite, MaskSource, siteOf } from "./dropout.js";
 import { initParams } from "./init.js";
+import { InputDropout } from "./input-dropout.js";
 import { InputLayer } from "./input-layer.js";
 import { inputWidth, modelParamSpecs } from "./param-shapes.js";
 import { Params } from "./params.js";
@@ -65,6 +68,13 @@ export class SequenceModel {
   private batch: Batch | null = null;
   private readonly scratch: Scratch;
   private top: Buf | null = null;
+  /** What the readout read in the last forward: the top outputs, or them after outputDropout. */
+  private readoutInput: Buf | null = null;
+  /** outputDropout on the readout's input, or null when its rate is 0 (or there is no readout). */
+  private readonly outputDropout: InputDropout | null;
+  /** The seed, pass counter and mode every dropout mask is drawn from (dropout.ts). Its seed is
+   *  the constructor's `seed` (0 without one); set `masks.seed` or `masks.pass` to draw others. */
+  readonly masks: MaskSource;
 
   readonly config: ModelConfig;
 
@@ -79,12 +89,49 @@ export class SequenceModel {
     const config = this.config;
     this.scratch = new Scratch(config.dtype);
     this.params = new Params(modelParamSpecs(config), config.dtype, options.params);
-    this.stack = new RecurrentStack(config, inputWidth(config), PARAM_PREFIX.recurrent, config.dtype);
+    this.masks = new MaskSource(options.seed ?? 0);
+    this.stack = new RecurrentStack(
+      config,
+      inputWidth(config),
+      PARAM_PREFIX.recurrent,
+      config.dtype,
+      createCell,
+      this.masks,
+    );
+    const pOut = config.outputSize > 0 ? (config.outputDropout ?? 0) : 0;
+    const outSite = siteOf(MaskSite.output, 0);
+    this.outputDropout =
+      pOut > 0
+        ? new InputDropout(pOut, 0, outputWidthOf(config), outSite, outSite, this.masks, config.dtype)
+        : null;
     this.input = new InputLayer(config.input, config.dtype, `${PARAM_PREFIX.embedding}weight`);
     this.outputs = alloc(config.dtype, 0);
     this.outputsGrad = alloc(config.dtype, 0);
     this.hiddenGrad = alloc(config.dtype, 0);
     if (!options.params) initParams(this.params, config, options.rng ?? new Rng(options.seed ?? 0));
+  }
+
+  /** Whether dropout is active (PyTorch's module.training); true from the start. */
+  get training(): boolean {
+    return this.masks.training;
+  }
+
+  /** Training mode (mode true) or evaluation mode (false), as PyTorch's module.train(mode). In
+   *  evaluation every dropout is the identity and zoneout its expectation. Returns the model. */
+  train(mode = true): this {
+    this.masks.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode: train(false). */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** The readout's input over the top outputs: x̃ = top ⊙ M when outputDropout is on (filled step
+   *  by step by the caller through outputDropout.fill), else top itself. */
+  private beginReadout(top: Buf, T: number, B: number): Buf {
+    return this.outputDropout?.begin(top, T, B) ?? top;
   }
 
   /** Runs the model; returns the readout's outputs (logits) [T·B×O], or the top layer's outputs
@@ -94,8 +141,10 @@ export class SequenceModel {
     if (!Number.isInteger(T) || T < 1 || !Number.isInteger(B) || B < 1) {
       throw new ShapeError(`batch needs positive integer T and B, got T = ${T}, B = ${B}`);
     }
+    this.masks.beginPass();
+    // Input dropout needs x itself, not an embedding's tokens through the vocabulary projection.
     const x =
-      this.input.asTokens(T * B, batch.tokens, true) ??
+      (this.stack.needsInputVectors ? null : this.input.asTokens(T * B, batch.tokens, true)) ??
       this.input.forward(this.params, T * B, batch.tokens ?? null, batch.inputs ?? null);
     const top = this.stack.forward(this.params, x, T, B, initial, batch.lengths ?? null);
     this.batch = batch;
@@ -103,9 +152,12 @@ export class SequenceModel {
     const O = this.config.outputSize;
     if (O === 0) return top;
     this.ensureOutputs(T * B * O);
+    const read = this.beginReadout(top, T, B);
+    if (this.outputDropout?.on) this.outputDropout.fill(0, T);
+    this.readoutInput = read;
     linearForward(
       this.outputs,
-      top,
+      read,
       this.params.value("linear.weight"),
       this.params.value("linear.bias"),
       T * B,
@@ -135,11 +187,14 @@ export class SequenceModel {
     }
     if (tokens.length !== T * B)
       throw new ShapeError(`tokens has ${tokens.length} entries, expected T·B = ${T * B}`);
-    const tokenInput = this.input.asTokens(T * B, tokens, false);
+    this.masks.beginPass();
+    const tokenInput = this.stack.needsInputVectors ? null : this.input.asTokens(T * B, tokens, false);
     const top = this.stack.begin(tokenInput ?? this.input.begin(T * B, tokens), T, B, initial);
     this.ensureOutputs(T * B * O);
     this.batch = { T, B, tokens };
     this.top = top;
+    const read = this.beginReadout(top, T, B);
+    this.readoutInput = read;
     const weight = this.params.value("linear.weight");
     const bias = this.params.value("linear.bias");
     for (let i = 0; i < T; i++) {
@@ -147,8 +202,9 @@ export class SequenceModel {
       checkTokenRow(tokens, i * B, (i + 1) * B, this.config.input.vocabSize);
       if (!tokenInput) this.input.fillRows(this.params, i * B, (i + 1) * B);
       this.stack.advance(this.params, i + 1);
+      if (this.outputDropout?.on) this.outputDropout.fill(i, i + 1);
       const rows = this.outputs.subarray(i * B * O, (i + 1) * B * O);
-      linearForward(rows, top.subarray(i * B * H, (i + 1) * B * H), weight, bias, B, H, O);
+      linearForward(rows, read.subarray(i * B * H, (i + 1) * B * H), weight, bias, B, H, O);
     }
     return this.outputs;
   }
@@ -185,12 +241,13 @@ export class SequenceModel {
       p.gradOf("linear.weight"),
       p.gradOf("linear.bias"),
       this.outputsGrad,
-      top,
+      this.readoutInput ?? top,
       p.value("linear.weight"),
       N,
       H,
       O,
     );
+    this.outputDropout?.backward(this.hiddenGrad); // dh_top = dx̃ ⊙ M
     const grads = this.stack.backward(
       p,
       this.hiddenGrad,
@@ -205,6 +262,28 @@ export class SequenceModel {
     result.cellGrads = grads.cellGrads;
     result.inputGrad = grads.inputGrad;
     return result;
+  }
+
+  /** BPTT of the last forward from dL/d(top outputs) outputGrad [T·B×D·H_out], for a head of your
+   *  own on a model built with outputSize 0 (a classifier reading the last step, say): the stack's
+   *  and the input's parameter gradients accumulate (+=) into params.grad; the per-step dL/dh_t
+   *  come back. outputGrad is read, not changed. */
+  backwardFromOutputs(outputGrad: Buf, finalGrad: Partial<StackState> | null = null): StackGrads {
+    const batch = this.batch;
+    if (!batch || !this.top) {
+      throw new StateError("backwardFromOutputs() called before forward(): run forward on the batch first");
+    }
+    const expected = batch.T * batch.B * outputWidthOf(this.config);
+    if (outputGrad.length !== expected) {
+      throw new ShapeError(
+        `outputGrad has ${outputGrad.length} entries, expected T·B·D·H_out = ${expected} (dL/d of the top layer's outputs)`,
+      );
+    }
+    const p = this.params;
+    const wantInputGrad = this.config.input.kind === "embedding" || this.config.input.kind === "dense";
+    const grads = this.stack.backward(p, outputGrad, finalGrad, wantInputGrad);
+    if (grads.inputGrad) this.input.backward(p, grads.inputGrad);
+    return grads;
   }
 
   /** The outputs of the last forward (logits [T·B×O], or top hidden states without a readout). */

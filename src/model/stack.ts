@@ -1,8 +1,17 @@
 import { type Cell, createCell } from "../cells/index.js";
 import { ConfigError, ShapeError } from "../errors.js";
 import { alloc, type Buf, type DType } from "../tensor.js";
-import { directionsOf, outputWidthOf, type RecurrentConfig, stateWidthOf } from "./config.js";
+import {
+  directionsOf,
+  outputWidthOf,
+  type RecurrentConfig,
+  type RegularizationConfig,
+  stateWidthOf,
+} from "./config.js";
+import { MaskSite, type MaskSource, siteOf } from "./dropout.js";
+import { InputDropout } from "./input-dropout.js";
 import { RecurrentLayer } from "./layer.js";
+import { hasLayerRates, LayerRegularizer } from "./layer-regularization.js";
 import { layerNames, recurrentParamSpecs } from "./param-shapes.js";
 import type { Params } from "./params.js";
 import { Scratch } from "./scratch.js";
@@ -31,7 +40,11 @@ export interface StackState {
  *  Bidirectional (D = 2): layers[k·2 + 1] runs each sequence b backwards over its own steps
  *  lengths[b]−1..0, on its input with those rows reversed in time (a permutation that is its own
  *  inverse, so the same gather un-reverses its outputs and carries gradients both ways). The layer's
- *  output row is [forward h_t, reverse h_t], D·H_out wide; the two directions' dL/dx add. */
+ *  output row is [forward h_t, reverse h_t], D·H_out wide; the two directions' dL/dx add.
+ *  Regularization (with a MaskSource; RegularizationConfig): layer k reads x̃ = x ⊙ M_k
+ *  (input-dropout.ts: `dropout` on layer k−1's outputs, fresh per position, and `inputDropout`, one
+ *  mask per sequence), drawn once per layer in its natural time order, so both directions of a
+ *  bidirectional layer read the same x̃; recurrent dropout and zoneout run inside each layer. */
 export class RecurrentStack {
   /** L·D layers, index k·D + d. */
   readonly layers: RecurrentLayer[];
@@ -47,14 +60,18 @@ export class RecurrentStack {
   private readonly reversedTokens: TokenInput = { tokens: new Int32Array(0), vocabSize: 0, table: "" };
   /** The arrays backward returns, refilled by every backward (as the buffers they point at are). */
   private readonly grads: StackGrads = { hiddenGrads: [], cellGrads: [], inputGrad: null };
+  /** Per layer k: the dropout on what it reads, or null when its rates are 0. */
+  private readonly inputDropouts: (InputDropout | null)[];
 
   constructor(
-    readonly config: RecurrentConfig,
+    readonly config: RecurrentConfig & RegularizationConfig,
     readonly inputSize: number,
     readonly prefix: string,
     readonly dtype: DType,
     /** Builds layer k's cell; replace it to wire in a cell of your own. */
     cellFactory: (config: RecurrentConfig, layer: number) => Cell = createCell,
+    /** Where dropout masks come from; null: the config's dropout rates are ignored. */
+    masks: MaskSource | null = null,
   ) {
     const cell = cellFactory(config, 0);
     if (config.skip > 0 && !cell.supportsSkip) {
@@ -71,6 +88,16 @@ export class RecurrentStack {
     this.layers = Array.from({ length: config.layers * D }, (_, index) => {
       const k = Math.floor(index / D);
       const layerCell = index === 0 ? cell : cellFactory(config, k);
+      const rates = {
+        recurrentDropout: config.recurrentDropout ?? 0,
+        zoneout: config.zoneout ?? 0,
+        cellZoneout: layerCell.hasCellState ? (config.cellZoneout ?? 0) : 0,
+      };
+      const P = stateWidthOf(config);
+      const regularizer =
+        masks && hasLayerRates(rates)
+          ? new LayerRegularizer(rates, masks, index, P, config.hiddenSize, dtype)
+          : null;
       return new RecurrentLayer(
         layerCell,
         k === 0 ? inputSize : outputWidthOf(config),
@@ -78,9 +105,53 @@ export class RecurrentStack {
         config.skip,
         layerNames(config, k, index % D, prefix),
         dtype,
-        stateWidthOf(config),
+        P,
+        regularizer,
       );
     });
+    this.inputDropouts = Array.from({ length: config.layers }, (_, k) => {
+      const pFresh = k > 0 ? (config.dropout ?? 0) : 0;
+      const pSequence = config.inputDropout ?? 0;
+      if (!masks || (pFresh === 0 && pSequence === 0)) return null;
+      const width = k === 0 ? inputSize : outputWidthOf(config);
+      const fresh = siteOf(MaskSite.between, k);
+      return new InputDropout(pFresh, pSequence, width, fresh, siteOf(MaskSite.input, k), masks, dtype);
+    });
+  }
+
+  /** Layer k's input as it reads it: x̃ = x ⊙ M_k (filled by fillInput) when its dropout is active
+   *  this pass, else x itself. */
+  private dropInput(k: number, x: Buf | TokenInput, T: number, B: number): Buf | TokenInput {
+    const drop = this.inputDropouts[k];
+    if (!drop) return x;
+    if (drop.active && isTokenInput(x)) {
+      throw new ConfigError(
+        "input dropout needs the first layer's inputs as vectors, not an embedding's tokens: pass x (the model does this itself)",
+      );
+    }
+    if (isTokenInput(x)) {
+      drop.on = false;
+      return x;
+    }
+    return drop.begin(x, T, B) ?? x;
+  }
+
+  /** x̃ of layer k for steps from+1..to, when its dropout is on. */
+  private fillInput(k: number, from: number, to: number): void {
+    const drop = this.inputDropouts[k];
+    if (drop?.on) drop.fill(from, to);
+  }
+
+  /** The mask M_k [T·B×I_k] layer k's input was multiplied by in the last pass (dropout and input
+   *  dropout), or null when none was drawn: for tests and figures. */
+  inputMask(k: number): Buf | null {
+    const drop = this.inputDropouts[k];
+    return drop?.on ? drop.masks() : null;
+  }
+
+  /** Whether layer 0 must read vectors rather than tokens this pass (input dropout in training). */
+  get needsInputVectors(): boolean {
+    return this.inputDropouts[0]?.active ?? false;
   }
 
   get hasCellState(): boolean {
@@ -105,7 +176,8 @@ export class RecurrentStack {
   ): Buf {
     if (this.directions === 2) return this.forwardBidirectional(params, x, T, B, initial, lengths);
     const top = this.begin(x, T, B, initial, lengths);
-    for (const layer of this.layers) {
+    for (const [k, layer] of this.layers.entries()) {
+      this.fillInput(k, 0, T);
       layer.projectInputs(params, 0, T);
       for (let t = 1; t <= T; t++) layer.advance(params, t);
     }
@@ -131,7 +203,7 @@ export class RecurrentStack {
     let input: Buf | TokenInput = x;
     for (const [k, layer] of this.layers.entries()) {
       this.statesOf[k] = layer.begin(
-        input,
+        this.dropInput(k, input, T, B),
         T,
         B,
         this.initialOf(initial?.h, k),
@@ -145,7 +217,8 @@ export class RecurrentStack {
 
   /** Step t (1-based) through every layer, bottom to top. */
   advance(params: Params, t: number): void {
-    for (const layer of this.layers) {
+    for (const [k, layer] of this.layers.entries()) {
+      this.fillInput(k, t - 1, t);
       layer.projectInputs(params, t - 1, t);
       layer.advance(params, t);
     }
@@ -189,13 +262,15 @@ export class RecurrentStack {
     const P = stateWidthOf(this.config);
     let input: Buf | TokenInput = x;
     for (let k = 0; k < this.config.layers; k++) {
-      const reversedInput = this.reversed(input, k, T, B);
+      const read = this.dropInput(k, input, T, B);
+      this.fillInput(k, 0, T);
+      const reversedInput = this.reversed(read, k, T, B);
       for (let d = 0; d < 2; d++) {
         const index = 2 * k + d;
         const layer = this.layers[index];
         const h0 = this.initialOf(initial?.h, index);
         const c0 = this.cellInitialOf(initial?.c, index);
-        this.statesOf[index] = layer.begin(d === 0 ? input : reversedInput, T, B, h0, c0, lengths);
+        this.statesOf[index] = layer.begin(d === 0 ? read : reversedInput, T, B, h0, c0, lengths);
         layer.projectInputs(params, 0, T);
         for (let t = 1; t <= T; t++) layer.advance(params, t);
       }
@@ -324,6 +399,8 @@ export class RecurrentStack {
         D === 1
           ? this.layerBackward(params, k, gradFromAbove, finalGrad, wantGrad)
           : this.bidirectionalBackward(params, k, gradFromAbove, finalGrad, wantGrad);
+      // dx = dx̃ ⊙ M_k (in place: the buffer is the layer's, or the stack's for D = 2).
+      if (gradFromAbove) this.inputDropouts[k]?.backward(gradFromAbove);
     }
     result.inputGrad = gradFromAbove;
     return result;

@@ -1,4 +1,5 @@
 import { ConfigError, FormatError, NumericError, RnnlabError, ShapeError } from "../errors.js";
+import { directionsOf, stateWidthOf } from "../model/config.js";
 import { normsOverTime } from "../model/grad-flow.js";
 import { inputWidth } from "../model/param-shapes.js";
 import type { Batch, SequenceModel, Targets } from "../model/sequence-model.js";
@@ -21,12 +22,16 @@ import {
   OP,
   OP_STEP,
   OP_STOP,
+  PASS,
   READY,
+  ROW_OFFSET,
   ROWS,
+  SEED,
   type ShardMessage,
   STATUS,
   type TaskViews,
   TIME,
+  TRAINING,
   taskLayout,
   taskViews,
   type ViewShape,
@@ -180,10 +185,12 @@ export class DataParallel {
     }
     if (this.norms.length !== T + 1) this.norms = new Float64Array(T + 1);
     const shards = Math.min(this.threads, B);
-    const H = model.config.hiddenSize;
+    // The top layer's (forward direction's) dL/dh_t, H_out wide (projSize, else H).
+    const H = stateWidthOf(model.config);
+    const top = (model.config.layers - 1) * directionsOf(model.config);
     if (shards === 1) {
       const result = model.lossAndGrad(batch, targets);
-      normsOverTime(result.hiddenGrads[model.config.layers - 1], T, B, H, this.norms);
+      normsOverTime(result.hiddenGrads[top], T, B, H, this.norms);
       return this.answer(result.loss, result.count);
     }
     const flags = this.checkFields(batch, targets);
@@ -204,7 +211,7 @@ export class DataParallel {
       );
       mine.results[0] = own.loss;
       mine.results[1] = own.count;
-      normsOverTime(own.hiddenGrads[model.config.layers - 1], T, ownRows, H, mine.norms);
+      normsOverTime(own.hiddenGrads[top], T, ownRows, H, mine.norms);
     } catch (e) {
       // The workers still read the task buffers: let them finish before anything reuses them.
       for (let s = 1; s < shards; s++) this.wait(this.workers[s - 1], s, false);
@@ -284,6 +291,12 @@ export class DataParallel {
     c[TIME] = T;
     c[ROWS] = rows;
     c[FLAGS] = flags;
+    // The pass the calling thread's forward is about to take (masks.pass), this shard's first row.
+    const { masks } = this.model;
+    c[SEED] = masks.seed | 0;
+    c[PASS] = masks.pass | 0;
+    c[ROW_OFFSET] = start;
+    c[TRAINING] = masks.training ? 1 : 0;
     c[GEN] = w.generation;
     c[OP] = OP_STEP;
     Atomics.store(c, CMD, this.command);

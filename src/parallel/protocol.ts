@@ -14,6 +14,9 @@ import type { Buf, DType } from "../tensor.js";
 //   OP     main:   OP_STEP or OP_STOP
 //   T, B, FLAGS main: the shard's batch (FLAGS: which of the task fields are present)
 //   READY  worker: 1 once its model is built
+//   SEED, PASS, ROW_OFFSET, TRAINING main: the dropout masks of the step (model.masks): the seed,
+//          the pass, the shard's first row in the whole batch, and the mode (1 training, 0 eval), so a
+//          row draws the same masks whichever thread runs it
 
 export const CMD = 0;
 export const DONE = 1;
@@ -24,7 +27,11 @@ export const TIME = 5;
 export const ROWS = 6;
 export const FLAGS = 7;
 export const READY = 8;
-export const CONTROL_SIZE = 9;
+export const SEED = 9;
+export const PASS = 10;
+export const ROW_OFFSET = 11;
+export const TRAINING = 12;
+export const CONTROL_SIZE = 13;
 
 export const OP_STEP = 1;
 export const OP_STOP = 2;

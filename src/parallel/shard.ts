@@ -1,3 +1,4 @@
+import { directionsOf, stateWidthOf } from "../model/config.js";
 import { normsOverTime } from "../model/grad-flow.js";
 import { inputWidth } from "../model/param-shapes.js";
 import { type Batch, SequenceModel, type Targets } from "../model/sequence-model.js";
@@ -9,13 +10,17 @@ import {
   GEN,
   OP,
   OP_STOP,
+  PASS,
   READY,
+  ROW_OFFSET,
   ROWS,
+  SEED,
   type ShardInit,
   type ShardMessage,
   STATUS,
   type TaskViews,
   TIME,
+  TRAINING,
   taskViews,
   type ViewShape,
   reshaped,
@@ -101,14 +106,19 @@ function runStep(s: Shard): number {
   }
   const v = s.views;
   try {
-    const { params } = s.model;
+    const { params, masks } = s.model;
     params.data.set(s.init.data);
+    // The main thread's masks, with this shard's first row: the rows draw what one thread draws.
+    masks.seed = control[SEED] >>> 0;
+    masks.pass = control[PASS] >>> 0;
+    masks.rowOffset = control[ROW_OFFSET];
+    masks.training = control[TRAINING] === 1;
     const result = s.model.lossAndGrad(shardBatch(s.batch, v, T, B), shardTargets(s.targets, v));
     s.init.grad.set(params.grad);
     v.results[0] = result.loss;
     v.results[1] = result.count;
-    const H = config.hiddenSize;
-    normsOverTime(result.hiddenGrads[config.layers - 1], T, B, H, v.norms);
+    const top = (config.layers - 1) * directionsOf(config); // the top layer's forward direction
+    normsOverTime(result.hiddenGrads[top], T, B, stateWidthOf(config), v.norms);
     return 0;
   } catch (e) {
     const text = e instanceof Error ? e.message : String(e);

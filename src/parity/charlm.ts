@@ -1,5 +1,7 @@
 import { FormatError } from "../errors.js";
 import type { ModelConfig } from "../model/config.js";
+import { parseModelConfig } from "../model/config-schema.js";
+import { modelParamSpecs } from "../model/param-shapes.js";
 import { SequenceModel } from "../model/sequence-model.js";
 import type { DType } from "../tensor.js";
 import { clipGradNorm } from "../train/clip.js";
@@ -22,19 +24,20 @@ export function runCharlm(f: CharlmFixture, dtype: DType, tolerance: number): Co
     loss: "cross-entropy",
     dtype,
   };
+  // The tensors are read (and their shapes checked) before the model is built: they are as large as
+  // the file, whereas V, E or H could claim any size.
+  const specs = modelParamSpecs(parseModelConfig(config));
+  const weights = specs.map((spec) =>
+    readTensor(requireKey(f.params, spec.name, "params"), spec.shape, dtype, `params.${spec.name}`),
+  );
   const model = new SequenceModel(config);
   const params = model.params;
-  for (const spec of params.specs) {
-    params.set(
-      spec.name,
-      readTensor(requireKey(f.params, spec.name, "params"), spec.shape, dtype, `params.${spec.name}`),
-    );
-  }
+  for (const [i, spec] of specs.entries()) params.set(spec.name, weights[i]);
   const optimizer = createOptimizer(optimizerConfig(f.optimizer), model);
   const check = new Comparison(tolerance);
   for (const suffix of ["", "_2"]) {
-    const tokens = tokenBuffer(requireKey(f, `tokens${suffix}`) as number[][], T, B, `tokens${suffix}`);
-    const targets = tokenBuffer(requireKey(f, `targets${suffix}`) as number[][], T, B, `targets${suffix}`);
+    const tokens = tokenBuffer(requireKey(f, `tokens${suffix}`) as number[][], T, B, V, `tokens${suffix}`);
+    const targets = tokenBuffer(requireKey(f, `targets${suffix}`) as number[][], T, B, V, `targets${suffix}`);
     const result = model.lossAndGrad({ T, B, tokens }, { classes: targets });
     check.values(
       `logits${suffix}`,
@@ -86,8 +89,12 @@ function compareParams(
   }
 }
 
-function tokenBuffer(grid: number[][], T: number, B: number, name: string): Int32Array {
+/** A [T, B] grid of token ids, each below V (an embedding row). */
+function tokenBuffer(grid: number[][], T: number, B: number, V: number, name: string): Int32Array {
   const data = readTensor(grid, [T, B], "float64", name);
+  const bad = data.find((token) => !Number.isInteger(token) || token < 0 || token >= V);
+  if (bad !== undefined)
+    throw new FormatError(`'${name}' holds ${bad}, not a token id in 0..${V - 1} (V ${V})`);
   return Int32Array.from(data);
 }
 

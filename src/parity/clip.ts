@@ -1,3 +1,4 @@
+import { FormatError } from "../errors.js";
 import type { DType } from "../tensor.js";
 import { clipGradNorm, clipGradValue } from "../train/clip.js";
 import { Comparison } from "./compare.js";
@@ -6,9 +7,15 @@ import { readTensor, reference } from "./tensors.js";
 
 /** clip_grad_norm_ for every (max_norm, norm_type) entry, each on a fresh copy, and clip_grad_value_. */
 export function runClip(f: ClipFixture, dtype: DType, tolerance: number): Comparison {
+  checkNotVacuous(f);
   const fresh = () => f.shapes.map((shape, i) => readTensor(f.grads[i], shape, dtype, `grads[${i}]`));
   const check = new Comparison(tolerance);
   const compareTensors = (label: string, actual: ArrayLike<number>[], expected: unknown[]) => {
+    if (expected.length !== actual.length) {
+      throw new FormatError(
+        `'${label}.tensors' holds ${expected.length} tensors, expected ${actual.length} (one per shape)`,
+      );
+    }
     for (const [i, g] of actual.entries()) {
       check.values(
         `${label}.tensors[${i}]`,
@@ -30,4 +37,19 @@ export function runClip(f: ClipFixture, dtype: DType, tolerance: number): Compar
   clipGradValue(grads, f.clip_grad_value.clip_value);
   compareTensors("clip_grad_value", grads, f.clip_grad_value.tensors);
   return check;
+}
+
+/** A clip fixture must clip something: at least one gradient with values (an empty one would pass
+ *  by comparing nothing), and as many gradients as shapes. */
+function checkNotVacuous(f: ClipFixture): void {
+  if (!f.shapes.some((shape) => shape.every((n) => n > 0))) {
+    throw new FormatError(
+      "'shapes' holds no tensor with values: a clip fixture needs at least one non-empty gradient",
+    );
+  }
+  if (f.grads.length !== f.shapes.length) {
+    throw new FormatError(
+      `'grads' holds ${f.grads.length} tensors, expected ${f.shapes.length} (one per shape)`,
+    );
+  }
 }

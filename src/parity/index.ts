@@ -1,3 +1,4 @@
+import { FormatError } from "../errors.js";
 import type { DType } from "../tensor.js";
 import { runCharlm } from "./charlm.js";
 import { runClip } from "./clip.js";
@@ -39,6 +40,8 @@ export function runParity(
         : fixture.kind === "charlm"
           ? runCharlm(fixture, dtype, tolerance)
           : runClip(fixture, dtype, tolerance);
+    // A fixture that compares nothing must not pass (every() of nothing is true).
+    if (comparison.quantities.length === 0) throw new FormatError(`${source}: the fixture compares nothing`);
     return { dtype, ok: comparison.quantities.every((q) => q.ok), quantities: comparison.quantities };
   });
   return { source, kind: fixture.kind, ok: runs.every((run) => run.ok), runs };

@@ -61,20 +61,21 @@ export function runRecurrent(f: RecurrentFixture, dtype: DType, tolerance: numbe
   const P = stateWidthOf(config);
   const lstm = config.cell === "lstm";
   const lengths = readLengths(f, T, B);
-  const stack = new RecurrentStack(config, I, "", dtype);
-  const params = new Params(recurrentParamSpecs(config, I), dtype);
+  const specs = recurrentParamSpecs(config, I);
+  const names = new Set(specs.map((spec) => spec.name));
+  // Every tensor is read (and its shape checked) before anything the sizes imply is allocated: what
+  // is read is as large as the file, whereas num_layers or hidden_size could claim any size.
   const read = () => {
-    const extra = Object.keys(f.params).find((name) => !params.has(name));
+    const extra = Object.keys(f.params).find((name) => !names.has(name));
     if (extra !== undefined && f.format_version !== undefined) {
       throw new FormatError(`'params.${extra}' is no parameter of this layer`);
-    }
-    for (const spec of params.specs) {
-      const tensor = requireKey(f.params, spec.name, "params");
-      params.set(spec.name, readTensor(tensor, spec.shape, dtype, `params.${spec.name}`));
     }
     const stateShape = [L * D, B, P];
     const cellShape = [L * D, B, H];
     return {
+      weights: specs.map((spec) =>
+        readTensor(requireKey(f.params, spec.name, "params"), spec.shape, dtype, `params.${spec.name}`),
+      ),
       stateShape,
       cellShape,
       outputShape: [T, B, D * P],
@@ -88,10 +89,11 @@ export function runRecurrent(f: RecurrentFixture, dtype: DType, tolerance: numbe
         : undefined,
     };
   };
-  const { stateShape, cellShape, outputShape, x, h0, c0, outputWeights, hnWeights, cnWeights } = withFlags(
-    f,
-    read,
-  );
+  const { weights, stateShape, cellShape, outputShape, x, h0, c0, outputWeights, hnWeights, cnWeights } =
+    withFlags(f, read);
+  const stack = new RecurrentStack(config, I, "", dtype);
+  const params = new Params(specs, dtype);
+  for (const [i, spec] of specs.entries()) params.set(spec.name, weights[i]);
 
   const output = stack.forward(params, x, T, B, { h: h0, c: c0 }, lengths);
   const final = stack.finalState();

@@ -6,17 +6,24 @@ import { FormatError } from "../errors.js";
 // arrays in their natural shape; their shapes are checked when they are read.
 
 const nested = z.array(z.any());
+
+// Upper bounds on a fixture's sizes. PyTorch fixtures are small (tools/make_fixtures.py), and the
+// bounds keep a typo or a hostile file (V: 1e8, num_layers: 1e9) from reaching any allocation; the
+// runners also read every tensor, whose size the file bounds, before building anything.
+export const FIXTURE_LIMITS = { layers: 64, width: 4096, vocab: 1_000_000, steps: 100_000, batch: 100_000 };
+const size = (max: number) =>
+  z.int().check(z.positive(), z.lte(max, { error: `Too big: expected at most ${max} (fixtures are small)` }));
 const tensorRecord = z.record(z.string(), nested);
 const recurrentArch = z.enum(["rnn_tanh", "rnn_relu", "gru", "lstm"]);
 
 export const recurrentFixture = z.object({
   kind: z.literal("recurrent"),
   arch: recurrentArch,
-  num_layers: z.int().check(z.positive()),
-  input_size: z.int().check(z.positive()),
-  hidden_size: z.int().check(z.positive()),
-  seq_len: z.int().check(z.positive()),
-  batch: z.int().check(z.positive()),
+  num_layers: size(FIXTURE_LIMITS.layers),
+  input_size: size(FIXTURE_LIMITS.width),
+  hidden_size: size(FIXTURE_LIMITS.width),
+  seq_len: size(FIXTURE_LIMITS.steps),
+  batch: size(FIXTURE_LIMITS.batch),
   params: tensorRecord,
   x: nested,
   h0: nested,
@@ -63,11 +70,11 @@ const normType = z.union([z.literal(2), z.literal("inf")]);
 export const charlmFixture = z.object({
   kind: z.literal("charlm"),
   arch: recurrentArch,
-  V: z.int().check(z.positive()),
-  E: z.int().check(z.positive()),
-  H: z.int().check(z.positive()),
-  T: z.int().check(z.positive()),
-  B: z.int().check(z.positive()),
+  V: size(FIXTURE_LIMITS.vocab),
+  E: size(FIXTURE_LIMITS.width),
+  H: size(FIXTURE_LIMITS.width),
+  T: size(FIXTURE_LIMITS.steps),
+  B: size(FIXTURE_LIMITS.batch),
   optimizer,
   max_norm: z.number().check(z.positive()),
   norm_type: normType,

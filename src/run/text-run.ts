@@ -83,8 +83,14 @@ export function shortPart(corpus: Corpus, seqLen: number): { part: string; token
   return null;
 }
 
-/** The model config of a run for a vocabulary of V tokens. */
+/** Why a language model cannot be bidirectional: it predicts token t + 1 from tokens 0..t, and a
+ *  reverse direction would read token t + 1 itself. Bidirectional layers are for classify and tag. */
+export const BIDIRECTIONAL_LM =
+  "a language model cannot be bidirectional: its reverse direction reads the very token it must predict (bidirectional layers are for classify and tag tasks)";
+
+/** The model config of a run for a vocabulary of V tokens: a next-token language model. */
 export function runModelConfig(spec: Pick<RunConfig, "model">, V: number): ModelConfig {
+  if (spec.model.bidirectional) throw new ConfigError(`model.bidirectional: ${BIDIRECTIONAL_LM}`);
   const { embedding, ...rest } = spec.model;
   return {
     ...rest,
@@ -100,7 +106,7 @@ export function runModelConfig(spec: Pick<RunConfig, "model">, V: number): Model
 /** A fresh run's model, optimizer and generator (the model initialised from the seed). */
 export function freshRun(spec: Pick<RunConfig, "model" | "optimizer" | "seed">, V: number): TrainingState {
   const rng = new Rng(spec.seed);
-  const model = new SequenceModel(runModelConfig(spec, V), { rng });
+  const model = new SequenceModel(runModelConfig(spec, V), { rng, seed: spec.seed });
   const optimizer = createOptimizer(spec.optimizer, model);
   return { model, optimizer, rng, step: 0 };
 }
@@ -112,13 +118,14 @@ export function runSample(
   corpus: Corpus,
   spec: Pick<RunConfig, "seed" | "sampleLength">,
   step: number,
-  options: { temperature?: number; length?: number } = {},
+  options: { temperature?: number; topP?: number; length?: number } = {},
 ): { tokens: Int32Array; text: string | null } {
   const length = options.length ?? spec.sampleLength;
   if (length === 0) return { tokens: new Int32Array(0), text: corpus.tokenizer ? "" : null };
   const prime = corpus.val.subarray(0, Math.min(8, corpus.val.length));
   const rng = new Rng(spec.seed * 7919 + step);
-  const tokens = sampleText(model, prime, length, rng, { temperature: options.temperature });
+  const { temperature, topP } = options;
+  const tokens = sampleText(model, prime, length, rng, { temperature, topP });
   return { tokens, text: corpus.tokenizer ? corpus.tokenizer.decode(tokens) : null };
 }
 

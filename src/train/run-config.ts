@@ -3,8 +3,12 @@ import type { TokenizerKind } from "../data/tokenizer.js";
 import { ConfigError } from "../errors.js";
 import type { ModelConfig } from "../model/config.js";
 import {
+  checkProjection,
+  checkRegularization,
   checkSkip,
+  dropoutSchemaFields,
   integerFrom,
+  layerOptionFields,
   modelConfigSchema,
   nonNegativeInteger,
   oneOf,
@@ -13,6 +17,7 @@ import {
   recurrentFields,
 } from "../model/config-schema.js";
 import { checkInit, initField } from "../model/init-schema.js";
+import { MAX_SEED } from "../random.js";
 import {
   checkEpsSchedule,
   type EpsSchedule,
@@ -29,7 +34,9 @@ import type { ClipSpec } from "./trainer.js";
 // What `rnnlab train` stores of a run, in its checkpoint (extra.train) and in the run record of
 // metrics.jsonl: its schema, read back by `--resume` and by the training report.
 
-/** The model without its vocabulary-dependent sizes (known once the text is tokenized). */
+/** The model without its vocabulary-dependent sizes (known once the text is tokenized). The layer
+ *  options (bias, bidirectional, projSize) and the dropout rates are absent unless set, so a run
+ *  stored before they existed reads back unchanged. */
 export type RunModelConfig = Omit<ModelConfig, "input" | "outputSize" | "loss"> & {
   /** The embedding's width, or "onehot" for one-hot inputs. */
   embedding: number | "onehot";
@@ -64,6 +71,39 @@ export interface RunConfig {
 
 export const tokenizerKinds = ["char", "word"] as const satisfies readonly TokenizerKind[];
 
+/** Upper bounds of the run's sizes, the same as the flags of `rnnlab train` (cli/train/limits.ts;
+ *  test/checkpoint-validation.test.ts checks they agree). Each is far above what a run can use, and
+ *  each stops a stored config (a checkpoint's extra.train, a worker's config) that claims 2^32
+ *  layers or hidden 1e8 with one line, before anything is allocated from it. */
+export const RUN_CONFIG_LIMITS = {
+  hiddenSize: 4096,
+  layers: 64,
+  embedding: 4096,
+  skip: 4096,
+  projSize: 4096,
+  maxVocab: 1_000_000,
+  oracle: 16,
+  seqLen: 100_000,
+  batch: 100_000,
+  prefix: 100_000,
+  steps: 1_000_000_000,
+  evalEvery: 1_000_000_000,
+  valBatches: 100_000,
+  sampleLength: 1_000_000,
+} as const;
+
+/** An integer from `min` to the field's limit; above it, the message gives the range. */
+function upTo(field: keyof typeof RUN_CONFIG_LIMITS, min = 1) {
+  const max = RUN_CONFIG_LIMITS[field];
+  const expected =
+    min === 0
+      ? "expected a non-negative integer"
+      : min === 1
+        ? "expected a positive integer"
+        : `expected an integer >= ${min}`;
+  return integerFrom(min, expected).check(z.lte(max, { error: `expected an integer from ${min} to ${max}` }));
+}
+
 const positiveNumber = () =>
   z.number({ error: "expected a number > 0" }).check(z.positive({ error: "expected a number > 0" }));
 const nonNegativeNumber = () =>
@@ -97,14 +137,30 @@ const runModelSchema = z
   .strictObject(
     {
       ...recurrentFields,
+      ...layerOptionFields,
+      ...dropoutSchemaFields,
       ...initField,
-      embedding: z.union([positiveInteger(), z.literal("onehot")], {
-        error: 'expected a positive integer or "onehot"',
+      hiddenSize: upTo("hiddenSize"),
+      layers: z._default(upTo("layers"), 1),
+      skip: z._default(
+        upTo("skip", 0).check(
+          z.refine((k: number) => k !== 1, { error: "expected 0 (no skip) or an integer delay >= 2" }),
+        ),
+        0,
+      ),
+      projSize: z.optional(upTo("projSize", 0)),
+      embedding: z.union([upTo("embedding"), z.literal("onehot")], {
+        error: `expected an integer from 1 to ${RUN_CONFIG_LIMITS.embedding} or "onehot"`,
       }),
     },
     { error: "expected an object" },
   )
-  .check(z.superRefine(checkSkip), z.superRefine(checkInit)) satisfies z.ZodMiniType<RunModelConfig>;
+  .check(
+    z.superRefine(checkSkip),
+    z.superRefine(checkProjection),
+    z.superRefine(checkInit),
+    z.superRefine(checkRegularization),
+  ) satisfies z.ZodMiniType<RunModelConfig>;
 
 const epsScheduleSchema = z
   .discriminatedUnion(
@@ -123,7 +179,7 @@ const feedSchema = z.discriminatedUnion(
   "kind",
   [
     z.strictObject({ kind: z.literal("teacher-forcing") }),
-    z.strictObject({ kind: z.literal("free-running"), prefix: nonNegativeInteger() }),
+    z.strictObject({ kind: z.literal("free-running"), prefix: upTo("prefix", 0) }),
     z.strictObject({
       kind: z.literal("scheduled-sampling"),
       schedule: epsScheduleSchema,
@@ -204,30 +260,34 @@ const lrScheduleSchema = z.discriminatedUnion(
   { error: `expected one of ${lrScheduleKinds.join(", ")}` },
 ) satisfies z.ZodMiniType<LrScheduleSpec>;
 
+/** Seeds are 32-bit: a larger one would be the same generator as a smaller one (2^32 is 0). */
+const seedError = `expected an integer from 0 to ${MAX_SEED}`;
+const seedSchema = integerFrom(0, seedError).check(z.lte(MAX_SEED, { error: seedError }));
+
 const runConfigFields = {
   data: z.string({ error: "expected a file path" }),
   tokenizer: oneOf(tokenizerKinds),
-  maxVocab: integerFrom(3, "expected an integer >= 3"),
+  maxVocab: upTo("maxVocab", 3),
   valFraction: z
     .number({ error: "expected a number in (0, 1)" })
     .check(
       z.gt(0, { error: "expected a number in (0, 1)" }),
       z.lt(1, { error: "expected a number in (0, 1)" }),
     ),
-  oracle: z.nullable(positiveInteger()),
+  oracle: z.nullable(upTo("oracle")),
   model: runModelSchema,
-  seqLen: positiveInteger(),
-  batch: positiveInteger(),
+  seqLen: upTo("seqLen"),
+  batch: upTo("batch"),
   feed: feedSchema,
   clip: clipSchema,
   optimizer: optimizerSchema,
   lrSchedule: lrScheduleSchema,
-  steps: z.nullable(positiveInteger()),
+  steps: z.nullable(upTo("steps")),
   minutes: z.nullable(positiveNumber()),
-  seed: nonNegativeInteger(),
-  evalEvery: positiveInteger(),
-  valBatches: positiveInteger(),
-  sampleLength: nonNegativeInteger(),
+  seed: seedSchema,
+  evalEvery: upTo("evalEvery"),
+  valBatches: upTo("valBatches"),
+  sampleLength: upTo("sampleLength", 0),
 };
 
 export const runConfigSchema = z.strictObject(runConfigFields, { error: "expected an object" }).check(
@@ -244,6 +304,16 @@ export const runConfigSchema = z.strictObject(runConfigFields, { error: "expecte
  *  "train.model.hiddenSize: expected a positive integer, got -3". */
 export function parseRunConfig(json: unknown, root = "train"): RunConfig {
   return parseConfig(runConfigSchema, json, root);
+}
+
+/** A run config as a checkpoint stores it: parseRunConfig's rules, except that a run a Worker
+ *  trained until stopped has no budget (steps and minutes both null). */
+export function parseStoredRunConfig(json: unknown, root = "train"): RunConfig {
+  const record = typeof json === "object" && json !== null ? (json as Record<string, unknown>) : null;
+  const open = record !== null && record.steps === null && record.minutes === null;
+  const spec = parseRunConfig(open ? { ...record, steps: 1 } : json, root);
+  if (open) spec.steps = null;
+  return spec;
 }
 
 /** What a report can show of a run record's config: each RunConfig field that is valid on its

@@ -1,4 +1,5 @@
 import { ConfigError, ShapeError } from "../errors.js";
+import { stateWidthOf } from "../model/config.js";
 import type { SequenceModel, StepResult } from "../model/sequence-model.js";
 import { alloc, type Buf } from "../tensor.js";
 
@@ -55,6 +56,11 @@ export class TruncatedBptt {
         "truncated BPTT with a skip connection is not supported: use full BPTT (k1 = k2 = T)",
       );
     }
+    if (model.config.bidirectional) {
+      throw new ConfigError(
+        "truncated BPTT carries the state forward from window to window, and a bidirectional model's reverse direction has none to carry: use full BPTT over whole sequences",
+      );
+    }
     const { N, B } = stream;
     const width = model.config.loss === "cross-entropy" ? 1 : model.config.outputSize;
     const targets = stream.classes ?? stream.values;
@@ -62,8 +68,10 @@ export class TruncatedBptt {
       throw new ShapeError(`stream targets need N·B${width > 1 ? "·O" : ""} = ${N * B * width} entries`);
     }
     this.windows = tbpttWindows(N, k1, k2);
-    const size = model.config.layers * B * model.config.hiddenSize;
-    this.state = { h: alloc(model.config.dtype, size), c: alloc(model.config.dtype, size) };
+    // h [L·B×H_out] (H_out = projSize under a projection, else H), c [L·B×H].
+    const { layers, hiddenSize, dtype } = model.config;
+    const P = stateWidthOf(model.config);
+    this.state = { h: alloc(dtype, layers * B * P), c: alloc(dtype, layers * B * hiddenSize) };
   }
 
   get done(): boolean {
@@ -109,9 +117,10 @@ export class TruncatedBptt {
     const r = at - window.start;
     const { B } = this.stream;
     const H = this.model.config.hiddenSize;
+    const P = stateWidthOf(this.model.config);
     const stack = this.model.stack;
     for (let k = 0; k < stack.layers.length; k++) {
-      this.state.h.set(stack.hiddenStates(k).subarray(r * B * H, (r + 1) * B * H), k * B * H);
+      this.state.h.set(stack.hiddenStates(k).subarray(r * B * P, (r + 1) * B * P), k * B * P);
       if (stack.hasCellState)
         this.state.c.set(stack.layers[k].cellStates().subarray(r * B * H, (r + 1) * B * H), k * B * H);
     }

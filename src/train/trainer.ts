@@ -1,8 +1,11 @@
 import { checkWindow, emptyBatch, sampleWindows, type TokenBatch } from "../data/windows.js";
 import { ConfigError } from "../errors.js";
 import { type SamplingOptions, sampleSequences } from "../eval/sampling.js";
+import { directionsOf, stateWidthOf } from "../model/config.js";
+import { inEvalMode } from "../model/dropout.js";
 import { normsOverTime } from "../model/grad-flow.js";
 import type { Batch, SequenceModel, Targets } from "../model/sequence-model.js";
+import type { Params } from "../model/params.js";
 import type { DataParallel } from "../parallel/data-parallel.js";
 import { Rng } from "../random.js";
 import { clipGradNorm, clipGradValue, gradNorm, type NormType } from "../train/clip.js";
@@ -113,8 +116,22 @@ export class Trainer {
     return feed.kind === "teacher-forcing" ? 1 : 0;
   }
 
+  /** One step, in training mode (dropout on) whatever the model's mode, which it restores after. */
   trainStep(): StepFigures {
+    const model = this.model;
+    const was = model.training;
+    model.train(true);
+    try {
+      return this.trainingStep();
+    } finally {
+      model.train(was);
+    }
+  }
+
+  private trainingStep(): StepFigures {
     const { model, optimizer, feed, parallel } = this;
+    // Step k draws dropout masks of pass k: a resumed run draws what an unbroken one would.
+    model.masks.pass = this.step;
     const { T, B } = this.batch;
     const batch = sampleWindows(this.data, this.rng, this.batch);
     const stepBatch = this.stepBatch;
@@ -145,8 +162,10 @@ export class Trainer {
       }
       const result = model.backward(this.stepTargets);
       loss = result.loss;
-      const H = model.config.hiddenSize;
-      hiddenGradNorms = normsOverTime(result.hiddenGrads[model.config.layers - 1], T, B, H, this.norms);
+      // The top layer's (forward direction's) dL/dh_t, H_out wide (projSize, else H).
+      const top = (model.config.layers - 1) * directionsOf(model.config);
+      const H = stateWidthOf(model.config);
+      hiddenGradNorms = normsOverTime(result.hiddenGrads[top], T, B, H, this.norms);
     }
     const lr = this.lrSchedule(this.step);
     const { before, after } = clipAndUpdate(model, optimizer, this.clip, lr);
@@ -166,6 +185,10 @@ export class Trainer {
 
 /** Mean teacher-forced cross-entropy (nats per token) over the given batches, weighted by tokens. */
 export function evaluate(model: SequenceModel, batches: readonly TokenBatch[]): number {
+  return inEvalMode(model, () => evaluateLoss(model, batches));
+}
+
+function evaluateLoss(model: SequenceModel, batches: readonly TokenBatch[]): number {
   let sum = 0;
   let count = 0;
   for (const batch of batches) {
@@ -189,10 +212,11 @@ export function sampleText(
   return sampleSequences(model, prime, length, [rng], options)[0];
 }
 
-/** The update after a backward pass: model.params.grad clipped as `clip` says, then one optimizer
- *  step at `lr`; returns the gradient's 2-norm before and after clipping. */
+/** The update after a backward pass (of a model, or anything holding params): model.params.grad
+ *  clipped as `clip` says, then one optimizer step at `lr`; returns the gradient's 2-norm before
+ *  and after clipping. */
 export function clipAndUpdate(
-  model: SequenceModel,
+  model: { readonly params: Params },
   optimizer: Optimizer,
   clip: ClipSpec,
   lr: number,

@@ -139,12 +139,12 @@ export class TrainingClient {
   }
 
   /** A free-running sample of the model as it is now, primed with the validation text. */
-  async sample(options: { length?: number; temperature?: number } = {}): Promise<{
+  async sample(options: { length?: number; temperature?: number; topP?: number } = {}): Promise<{
     text: string | null;
     tokens: Int32Array;
   }> {
-    const { length = 200, temperature = 1 } = options;
-    const answer = await this.request({ type: "sample", length, temperature });
+    const { length = 200, temperature = 1, topP = 1 } = options;
+    const answer = await this.request({ type: "sample", length, temperature, topP });
     const { text, tokens } = answer as Extract<WorkerMessage, { type: "sample" }>;
     return { text, tokens };
   }

@@ -1,4 +1,5 @@
 import { ConfigError } from "../errors.js";
+import { BIDIRECTIONAL_LM } from "../run/text-run.js";
 import { parseRunConfig, type RunConfig } from "../train/run-config.js";
 import { sequenceTask, type TaskName } from "../tasks/registry.js";
 import type { TrainingConfig, TrainingData } from "./protocol.js";
@@ -50,6 +51,7 @@ export function resolveTrainingConfig(
   const merged = { ...runDefaults, ...rest, model: { ...runDefaults.model, ...model } };
   if (task === "text") {
     checkData(data);
+    if (merged.model.bidirectional) throw new ConfigError(`config.model.bidirectional: ${BIDIRECTIONAL_LM}`);
     return { spec: checkedRunConfig({ ...merged, data: dataName ?? "inline" }), data, task: null };
   }
   sequenceTask(task); // one line naming the tasks, for an unknown one

@@ -31,6 +31,7 @@ export class InputSensitivity {
       { ...config, input: { kind: "dense", size: this.width } },
       { params: { data, grad: alloc(config.dtype, data.length) } },
     );
+    this.twin.eval(); // the trained function, without dropout
   }
 
   /** ∂L_t/∂x_s for s = 0..t, rows [(t+1)×I] (a buffer the next call overwrites). */

@@ -161,7 +161,7 @@ class TrainingHost {
         return;
       }
       case "sample": {
-        const { text, tokens } = this.current().sample(message.length, message.temperature);
+        const { text, tokens } = this.current().sample(message.length, message.temperature, message.topP);
         this.post({ type: "sample", id, text, tokens }, [tokens.buffer]);
         return;
       }

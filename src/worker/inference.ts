@@ -2,6 +2,7 @@ import { Tokenizer } from "../data/tokenizer.js";
 import { ConfigError, FormatError } from "../errors.js";
 import { decodeCheckpoint } from "../io/checkpoint.js";
 import { fromCheckpoint } from "../io/model-checkpoint.js";
+import { stateWidthOf } from "../model/config.js";
 import type { SequenceModel } from "../model/sequence-model.js";
 import type { StackState } from "../model/stack.js";
 import { Rng } from "../random.js";
@@ -36,7 +37,9 @@ export class LoadedModel {
     readonly model: SequenceModel,
     readonly tokenizer: Tokenizer,
     readonly step: number,
-  ) {}
+  ) {
+    model.eval(); // inference only: no dropout, zoneout at its expectation
+  }
 
   /** A model and its tokenizer from checkpoint bytes (from `rnnlab train` or a training worker). */
   static fromBytes(bytes: Uint8Array): LoadedModel {
@@ -50,6 +53,11 @@ export class LoadedModel {
     if (json === undefined) {
       throw new FormatError(
         "the checkpoint has no tokenizer, so it cannot read text: load one written by `rnnlab train`",
+      );
+    }
+    if (ckpt.config.bidirectional) {
+      throw new ConfigError(
+        "the checkpoint's model is bidirectional: generation and these views read text left to right, and its reverse direction reads the tokens still to come; load a one-direction model",
       );
     }
     const tokenizer = Tokenizer.fromJSON(json);
@@ -67,6 +75,7 @@ export class LoadedModel {
     return {
       cell: config.cell,
       hiddenSize: config.hiddenSize,
+      stateSize: stateWidthOf(config),
       layers: config.layers,
       vocabSize: this.tokenizer.size,
       tokenizer: this.tokenizer.kind,
@@ -90,12 +99,14 @@ export class LoadedModel {
     return prime + this.tokenizer.decode(drawn);
   }
 
-  /** h_t of `layer` (default the top one) after each token of `text`: states [T×H], row t. */
+  /** h_t of `layer` (default the top one) after each token of `text`: states [T×H_out], row t
+   *  (H_out = projSize under an LSTM projection, else H). */
   activations(
     text: string,
     layer = this.model.config.layers - 1,
   ): { tokens: string[]; states: Float32Array } {
-    const { layers, hiddenSize: H } = this.model.config;
+    const { layers } = this.model.config;
+    const H = stateWidthOf(this.model.config);
     if (!Number.isInteger(layer) || layer < 0 || layer >= layers) {
       throw new ConfigError(`layer must be an integer in [0, ${layers - 1}], got ${layer}`);
     }
@@ -120,7 +131,7 @@ export class LoadedModel {
   hypothesis(text: string, request: SpanRequest): HypothesisResult {
     const { layer, start, end, threshold, margin } = request;
     const { states } = this.activations(text, layer);
-    const H = this.model.config.hiddenSize;
+    const H = stateWidthOf(this.model.config);
     const units = unitsOnInSpan(states, H, { start, end, threshold, margin });
     const inText = this.corpus === null;
     const tokens = this.corpus?.tokens ?? this.encode(text);
@@ -149,12 +160,12 @@ export class LoadedModel {
     return { tokens: decoded, norms, target: decoded[position + 1] };
   }
 
-  /** h_t of `layer` after each token of the corpus [T×H], computed once per layer. */
+  /** h_t of `layer` after each token of the corpus [T×H_out], computed once per layer. */
   private corpusStates(layer: number): Float32Array {
     const corpus = this.corpus as NonNullable<typeof this.corpus>;
     const cached = corpus.states.get(layer);
     if (cached) return cached;
-    const H = this.model.config.hiddenSize;
+    const H = stateWidthOf(this.model.config);
     const { tokens } = corpus;
     const states = new Float32Array(tokens.length * H);
     let carried: StackState | null = null;

@@ -44,7 +44,8 @@ export type ClientMessage = { v: number; id: number } & (
   | { type: "set-lr"; lr: number }
   | { type: "set-options"; options: LiveOptions }
   | { type: "checkpoint" }
-  | { type: "sample"; length: number; temperature: number }
+  /** topP: nucleus sampling's p, absent or 1 for none (a page of an earlier release sends none). */
+  | { type: "sample"; length: number; temperature: number; topP?: number }
   | { type: "load"; bytes: Uint8Array }
   | { type: "generate"; options: GenerateOptions }
   | { type: "activations"; text: string; layer?: number }
@@ -57,6 +58,8 @@ export type ClientMessage = { v: number; id: number } & (
 export interface LoadedInfo {
   cell: string;
   hiddenSize: number;
+  /** The width of h, the units shown: projSize under an LSTM projection, else hiddenSize. */
+  stateSize: number;
   layers: number;
   vocabSize: number;
   tokenizer: "char" | "word";

@@ -20,6 +20,7 @@ export interface Run {
   setLearningRate(lr: number): void;
   setOptions(options: LiveOptions): void;
   checkpoint(): Uint8Array;
-  sample(length: number, temperature: number): { text: string | null; tokens: Int32Array };
+  /** A free-running sample; topP (absent: 1) keeps the nucleus of the most likely tokens. */
+  sample(length: number, temperature: number, topP?: number): { text: string | null; tokens: Int32Array };
   close(): void;
 }

@@ -71,7 +71,7 @@ export class TrainingSession implements Run {
       );
     }
     const fresh = freshRun(spec, corpus.vocabSize);
-    const state = stored ? resumedState(fromCheckpoint(stored), fresh) : fresh;
+    const state = stored ? resumedState(fromCheckpoint(stored, { seed: spec.seed }), fresh) : fresh;
     const optimizer = state.optimizer as Optimizer;
     const { count, note } = threadCount(options.threads ?? "auto", spec.batch, threads);
     const parallel = count > 1 ? await DataParallel.create(state.model, threads.spawn!, count) : null;
@@ -174,12 +174,14 @@ export class TrainingSession implements Run {
     return evaluate(this.state.model, sequentialBatches(corpus.val, spec.seqLen, spec.batch));
   }
 
-  sample(length: number, temperature: number): { text: string | null; tokens: Int32Array } {
+  sample(length: number, temperature: number, topP = 1): { text: string | null; tokens: Int32Array } {
     if (!Number.isInteger(length) || length < 0) {
       throw new ConfigError(`sample length must be an integer >= 0, got ${length}`);
     }
     if (!(temperature > 0)) throw new ConfigError(`temperature must be > 0, got ${temperature}`);
-    return runSample(this.state.model, this.corpus, this.spec, this.trainer.step, { length, temperature });
+    if (!(topP > 0 && topP <= 1)) throw new ConfigError(`top-p must be in (0, 1], got ${topP}`);
+    const options = { length, temperature, topP };
+    return runSample(this.state.model, this.corpus, this.spec, this.trainer.step, options);
   }
 
   setLearningRate(lr: number): void {

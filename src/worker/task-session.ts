@@ -2,7 +2,8 @@ import { ConfigError, StateError } from "../errors.js";
 import { encodeCheckpoint } from "../io/checkpoint.js";
 import { toCheckpoint } from "../io/model-checkpoint.js";
 import { kernelPath } from "../kernels/kernel-path.js";
-import type { ModelConfig } from "../model/config.js";
+import { directionsOf, type ModelConfig, stateWidthOf } from "../model/config.js";
+import { inEvalMode } from "../model/dropout.js";
 import { normsOverTime } from "../model/grad-flow.js";
 import { SequenceModel, type Targets } from "../model/sequence-model.js";
 import { DataParallel } from "../parallel/data-parallel.js";
@@ -113,8 +114,9 @@ export class TaskSession implements Run {
     } else {
       const result = model.lossAndGrad(run, targets);
       loss = result.loss;
-      const top = result.hiddenGrads[model.config.layers - 1];
-      hiddenGradNorms = normsOverTime(top, batch.T, batch.B, model.config.hiddenSize, this.norms);
+      // The top layer's (forward direction's) dL/dh_t, H_out wide (projSize, else H).
+      const top = result.hiddenGrads[(model.config.layers - 1) * directionsOf(model.config)];
+      hiddenGradNorms = normsOverTime(top, batch.T, batch.B, stateWidthOf(model.config), this.norms);
     }
     const lr = this.pace.lr(this.taken);
     const { before, after } = clipAndUpdate(model, this.optimizer, spec.clip, lr);
@@ -150,6 +152,10 @@ export class TaskSession implements Run {
 
   /** The mean loss over the validation batches (each batch weighted by its scored steps). */
   finalLoss(): number {
+    return inEvalMode(this.model, () => this.validationLoss());
+  }
+
+  private validationLoss(): number {
     let sum = 0;
     let count = 0;
     for (const batch of this.valSet) {

@@ -90,7 +90,7 @@ export function modelView(root: HTMLElement): void {
 
   function describe(name: string, info: LoadedInfo): void {
     $('[data-testid="model-info"]').textContent =
-      `${name}: ${info.cell}, ${info.layers} × ${info.hiddenSize} units, ${info.parameters.toLocaleString()} parameters, ${info.vocabSize} ${info.tokenizer} tokens, trained ${info.step} steps`;
+      `${name}: ${info.cell}, ${info.layers} × ${info.hiddenSize} units${info.stateSize === info.hiddenSize ? "" : ` (h projected to ${info.stateSize})`}, ${info.parameters.toLocaleString()} parameters, ${info.vocabSize} ${info.tokenizer} tokens, trained ${info.step} steps`;
     layer.replaceChildren(...Array.from({ length: info.layers }, (_, k) => new Option(String(k), String(k))));
     layer.value = String(info.layers - 1);
   }

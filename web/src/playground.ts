@@ -8,6 +8,7 @@ import {
   clips,
   feeds,
   impossibility,
+  inits,
   liveFields,
   liveOptions,
   optimizers,
@@ -62,12 +63,43 @@ const groups: [string, Field[]][] = [
         max: 64,
         when: (s) => s.cell === "rnn",
       },
+      {
+        key: "projSize",
+        label: "projection size (0: none)",
+        kind: "number",
+        min: 0,
+        max: 511,
+        when: (s) => s.cell === "lstm",
+      },
+      { key: "init", label: "initial weights", kind: "select", options: inits },
+      {
+        key: "initGain",
+        label: "init gain",
+        kind: "number",
+        step: 0.1,
+        min: 0,
+        when: (s) => s.init !== "default",
+      },
+      {
+        key: "dropout",
+        label: "dropout (between layers, readout)",
+        kind: "number",
+        step: 0.05,
+        min: 0,
+        max: 0.95,
+      },
     ],
   ],
   [
     "Training",
     [
       { key: "optimizer", label: "optimizer", kind: "select", options: optimizers },
+      {
+        key: "amsgrad",
+        label: "AMSGrad",
+        kind: "checkbox",
+        when: (s) => s.optimizer === "adam" || s.optimizer === "adamw",
+      },
       { key: "lr", label: "learning rate", kind: "number", step: 0.0001, min: 0 },
       { key: "clip", label: "clipping", kind: "select", options: clips },
       {
@@ -142,6 +174,9 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
             <label for="temperature">temperature</label>
             <input id="temperature" data-testid="temperature" type="range" min="0.1" max="2" step="0.1" />
             <output for="temperature"></output>
+            <label for="top-p">top-p</label>
+            <input id="top-p" data-testid="topP" type="range" min="0.05" max="1" step="0.05" />
+            <output for="top-p"></output>
           </figcaption>
           <pre data-testid="sample" aria-live="polite"></pre>
         </figure>
@@ -169,6 +204,7 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
   const runInfo = $('[data-testid="run-info"]');
   const sampleText = $('[data-testid="sample"]');
   const temperature = $<HTMLInputElement>("#temperature");
+  const topP = $<HTMLInputElement>("#top-p");
   const customText = $<HTMLTextAreaElement>("#custom-text");
   customText.value = localStorage.getItem(CUSTOM_TEXT) ?? "";
 
@@ -228,6 +264,8 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
       const used = info.threadNote ? `1 thread (${info.threadNote})` : `${info.threads} thread(s)`;
       const data = info.task === "text" ? `vocabulary ${info.vocabSize}` : `task ${info.task}`;
       runInfo.textContent = `${info.parameters.toLocaleString()} parameters · ${data} · ${used} · kernels ${info.kernels.gemm}`;
+      // The run's full options as the worker holds them (defaults filled in), for whoever inspects.
+      runInfo.dataset.config = JSON.stringify(info.config);
       return info;
     })();
     started.catch(() => (started = null));
@@ -247,6 +285,7 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
     speedText.textContent = "–";
     sampleText.textContent = "";
     runInfo.textContent = "";
+    delete runInfo.dataset.config;
     if (wasPlaying) play();
   }
 
@@ -298,7 +337,8 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
 
   async function refreshSample(): Promise<void> {
     if (!started) return;
-    const sample = await client.sample({ length: 160, temperature: setup.temperature }).catch(() => null);
+    const options = { length: 160, temperature: setup.temperature, topP: setup.topP };
+    const sample = await client.sample(options).catch(() => null);
     if (sample?.text != null) sampleText.textContent = sample.text;
   }
 
@@ -316,25 +356,28 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
     if (patch.schedule) setup.k = scheduleK[patch.schedule].value;
     save(setup);
     form.show(setup);
-    showTemperature();
+    showSampling();
     showTextParts();
     const keys = Object.keys(patch) as (keyof Setup)[];
     if (!started) return;
     if (keys.every((key) => liveFields.has(key))) {
       if (patch.lr !== undefined && patch.lr !== previous.lr) client.setLearningRate(setup.lr).catch(fail);
-      if (keys.some((key) => key !== "lr" && key !== "temperature"))
+      if (keys.some((key) => key !== "lr" && key !== "temperature" && key !== "topP"))
         client.setOptions(liveOptions(setup)).catch(fail);
       if (patch.clip !== undefined || patch.clipAt !== undefined) charts.clipping(liveOptions(setup).clip);
-      if (patch.temperature !== undefined) void refreshSample();
+      if (patch.temperature !== undefined || patch.topP !== undefined) void refreshSample();
       return;
     }
     reset();
   }
-  function showTemperature(): void {
+  function showSampling(): void {
     temperature.value = String(setup.temperature);
     root.querySelector('output[for="temperature"]')!.textContent = setup.temperature.toFixed(1);
+    topP.value = String(setup.topP);
+    root.querySelector('output[for="top-p"]')!.textContent = setup.topP.toFixed(2);
   }
   temperature.addEventListener("change", () => change({ temperature: Number(temperature.value) }));
+  topP.addEventListener("change", () => change({ topP: Number(topP.value) }));
   customText.addEventListener("change", () => {
     localStorage.setItem(CUSTOM_TEXT, customText.value);
     change({ source: "custom" });
@@ -354,6 +397,6 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
       .catch(() => say(`could not read ${file.name} as text`));
   });
   form.show(setup);
-  showTemperature();
+  showSampling();
   showTextParts();
 }

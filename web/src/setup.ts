@@ -1,5 +1,5 @@
-import { type TaskName, taskNames } from "../../src/tasks/registry.ts";
-import type { TrainingConfig } from "../../src/worker/client-entry.ts";
+import { type TaskName, taskNames } from "../../src/tasks/registry.js";
+import type { TrainingConfig } from "../../src/worker/client-entry.js";
 
 // The playground's whole setup, flat, as it lives in the URL's query string: a link reproduces
 // it and a reload restores it. Each field has a default, a parser that says what it expects, and
@@ -7,7 +7,9 @@ import type { TrainingConfig } from "../../src/worker/client-entry.ts";
 
 export const cells = ["rnn", "gru", "lstm"] as const;
 export const activations = ["tanh", "relu", "sigmoid", "identity", "step"] as const;
-export const optimizers = ["adam", "adamw", "sgd"] as const;
+export const optimizers = ["adam", "adamw", "sgd", "rmsprop", "adagrad"] as const;
+/** The initial-weight schemes (initWeightSchemes of src/model/config.ts, whose test checks these). */
+export const inits = ["default", "orthogonal", "xavier-uniform", "xavier-normal", "identity"] as const;
 export const clips = ["norm", "value", "none"] as const;
 export const feeds = ["teacher-forcing", "free-running", "scheduled-sampling"] as const;
 export const schedules = ["inverse-sigmoid", "exponential", "linear", "constant"] as const;
@@ -28,7 +30,16 @@ export interface Setup {
   batch: number;
   seed: number;
   optimizer: (typeof optimizers)[number];
+  /** adam, adamw: AMSGrad. */
+  amsgrad: boolean;
   lr: number;
+  init: (typeof inits)[number];
+  /** The gain of an init other than default. */
+  initGain: number;
+  /** One rate for dropout between stacked layers and on the readout's input. */
+  dropout: number;
+  /** lstm: h projected to this many units (0: none). */
+  projSize: number;
   clip: (typeof clips)[number];
   clipAt: number;
   feed: (typeof feeds)[number];
@@ -36,6 +47,8 @@ export interface Setup {
   schedule: (typeof schedules)[number];
   k: number;
   temperature: number;
+  /** Samples keep the most likely tokens whose probability adds up to topP (1: all). */
+  topP: number;
 }
 
 export const defaults: Setup = {
@@ -52,7 +65,12 @@ export const defaults: Setup = {
   batch: 16,
   seed: 1,
   optimizer: "adam",
+  amsgrad: false,
   lr: 0.003,
+  init: "default",
+  initGain: 1,
+  dropout: 0,
+  projSize: 0,
   clip: "norm",
   clipAt: 1,
   feed: "teacher-forcing",
@@ -60,6 +78,7 @@ export const defaults: Setup = {
   schedule: "inverse-sigmoid",
   k: 100,
   temperature: 0.8,
+  topP: 1,
 };
 
 /** What k is for each eps schedule, and its default: eps_i = k/(k + exp(i/k)), k^i, 1 − k·i, k. */
@@ -80,6 +99,7 @@ export const liveFields = new Set<keyof Setup>([
   "schedule",
   "k",
   "temperature",
+  "topP",
 ]);
 
 type Parser = (text: string) => unknown;
@@ -103,6 +123,17 @@ const positive: Parser = (text) => {
   if (!(text.trim() !== "" && Number.isFinite(x) && x > 0)) throw new Error("expected a number > 0");
   return x;
 };
+/** A dropout rate: a probability in [0, 1). */
+const probability: Parser = (text) => {
+  const x = Number(text);
+  if (!(text.trim() !== "" && x >= 0 && x < 1)) throw new Error("expected a number in [0, 1)");
+  return x;
+};
+const fraction: Parser = (text) => {
+  const x = Number(text);
+  if (!(text.trim() !== "" && x > 0 && x <= 1)) throw new Error("expected a number in (0, 1]");
+  return x;
+};
 const flag: Parser = (text) => {
   if (text !== "true" && text !== "false") throw new Error("expected true or false");
   return text === "true";
@@ -122,7 +153,12 @@ export const parsers: Record<keyof Setup, Parser> = {
   batch: integer(1, 256),
   seed: integer(0, 2 ** 31 - 1),
   optimizer: choice(optimizers),
+  amsgrad: flag,
   lr: positive,
+  init: choice(inits),
+  initGain: positive,
+  dropout: probability,
+  projSize: integer(0, 511),
   clip: choice(clips),
   clipAt: positive,
   feed: choice(feeds),
@@ -130,6 +166,7 @@ export const parsers: Record<keyof Setup, Parser> = {
   schedule: choice(schedules),
   k: positive,
   temperature: positive,
+  topP: fraction,
 };
 
 /** The setup a query string gives, and one line for each value it ignored. */
@@ -151,19 +188,47 @@ export function setupFromQuery(query: string): { setup: Setup; problems: string[
     }
   }
   const checked = setup as unknown as Setup;
-  const impossible = impossibility(checked);
-  if (impossible !== null) {
-    problems.push(`${impossible}; using skip 0`);
-    checked.skip = 0;
+  for (const rule of rules) {
+    const why = rule.why(checked);
+    if (why === null) continue;
+    const [key, value] = Object.entries(rule.fix)[0];
+    problems.push(`${why}; using ${key} ${value}`);
+    Object.assign(checked, rule.fix);
   }
   return { setup: checked, problems };
 }
 
+/** What cannot train, each with the one value that makes it trainable. A field hidden for the
+ *  cell (a projection without lstm) is left out of the config instead. */
+const rules: { why: (setup: Setup) => string | null; fix: Partial<Setup> }[] = [
+  { why: (s) => (s.skip === 1 ? "skip must be 0 (none) or a delay >= 2" : null), fix: { skip: 0 } },
+  {
+    why: (s) =>
+      s.skip > 0 && s.cell !== "rnn" ? `a skip connection needs the rnn cell, not ${s.cell}` : null,
+    fix: { skip: 0 },
+  },
+  {
+    why: (s) =>
+      s.cell === "lstm" && s.projSize >= s.hidden
+        ? `a projection must be smaller than the hidden units (${s.hidden})`
+        : null,
+    fix: { projSize: 0 },
+  },
+  {
+    why: (s) =>
+      s.init === "identity" && (s.cell !== "rnn" || s.activation !== "relu")
+        ? "identity init (IRNN) needs the rnn cell with relu"
+        : null,
+    fix: { init: "default" },
+  },
+];
+
 /** Why a setup cannot train, or null. */
 export function impossibility(setup: Setup): string | null {
-  if (setup.skip === 1) return "skip must be 0 (none) or a delay >= 2";
-  if (setup.skip > 0 && setup.cell !== "rnn")
-    return `a skip connection needs the rnn cell, not ${setup.cell}`;
+  for (const rule of rules) {
+    const why = rule.why(setup);
+    if (why !== null) return why;
+  }
   return null;
 }
 
@@ -197,17 +262,37 @@ export function trainingConfig(setup: Setup, text: string | null): TrainingConfi
       layers: setup.layers,
       embedding: setup.embedding,
       skip: setup.cell === "rnn" ? setup.skip : 0,
+      ...layerOptions(setup),
     },
     seqLen: setup.seqLen,
     batch: setup.batch,
     seed: setup.seed,
-    optimizer: { name: setup.optimizer, lr: setup.lr },
+    optimizer: optimizer(setup),
     ...liveOptions(setup),
     ...(setup.task === "text" ? {} : { feed: { kind: "teacher-forcing" as const } }),
     evalEvery: 25,
     valBatches: 4,
     sampleLength: 160,
   };
+}
+
+/** The model fields beyond the basic ones, each only when it is not the default: the init, the
+ *  projection (lstm), and the dropout rate between stacked layers and on the readout's input. */
+function layerOptions(setup: Setup): NonNullable<TrainingConfig["model"]> {
+  const { init, initGain, dropout, projSize } = setup;
+  return {
+    ...(init === "default" ? {} : { init: { weights: init, ...(initGain === 1 ? {} : { gain: initGain }) } }),
+    ...(setup.cell === "lstm" && projSize > 0 ? { projSize } : {}),
+    ...(dropout > 0 && setup.layers > 1 ? { dropout } : {}),
+    ...(dropout > 0 ? { outputDropout: dropout } : {}),
+  };
+}
+
+/** The optimizer with its learning rate; adam and adamw take AMSGrad. */
+function optimizer(setup: Setup): NonNullable<TrainingConfig["optimizer"]> {
+  const { optimizer: name, lr } = setup;
+  if ((name === "adam" || name === "adamw") && setup.amsgrad) return { name, lr, amsgrad: true };
+  return { name, lr };
 }
 
 /** The options a running run takes: clipping and feeding. */

@@ -1,0 +1,55 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { FitTaskName } from "../../src/fit/tasks.js";
+import { UserError } from "../errors.js";
+import { runPaths } from "./run-files.js";
+import { lockRunFolder } from "./run-lock.js";
+import { type TaskFlagValues, taskSpecFromOptions } from "./task-options.js";
+import { prepareTaskRun, runTaskTraining } from "./task-run.js";
+import { evaluationLines, headline } from "./task-summary.js";
+import type { TrainOptions } from "./spec.js";
+
+// `rnnlab train --task classify|tag|forecast`: the flags checked, the run, its summary printed.
+
+/** Each task's bundled data set (data/README.md). */
+const BUNDLED: Record<FitTaskName, string> = {
+  classify: "digits.jsonl",
+  tag: "truecase.jsonl",
+  forecast: "sunspots.csv",
+};
+
+export function bundledData(task: FitTaskName): string {
+  return fileURLToPath(new URL(`../../../data/${BUNDLED[task]}`, import.meta.url));
+}
+
+export type TaskCommandOptions = TrainOptions &
+  TaskFlagValues & { out: string; force?: boolean; json?: boolean };
+
+export function runTaskCommand(options: TaskCommandOptions, explicit: (name: string) => boolean): void {
+  const spec = taskSpecFromOptions(options, explicit, bundledData);
+  const out = explicit("out") ? options.out : `runs/${spec.task}`;
+  if (!options.force && existsSync(runPaths(out).checkpoint)) {
+    throw new UserError(`${out} already holds a run: pass --force or another --out`);
+  }
+  const prepared = prepareTaskRun(spec);
+  const lock = lockRunFolder(out);
+  let result: ReturnType<typeof runTaskTraining>;
+  try {
+    result = runTaskTraining(prepared, out);
+  } finally {
+    lock.release();
+  }
+  const h = headline(spec.task, result.evaluation);
+  const best = result.best ? `, best at step ${result.best.step} (epoch ${result.best.epoch})` : "";
+  process.stderr.write(
+    `${result.steps} steps, ${result.epochs} epoch(s), stopped: ${result.stoppedBy}${best}, ${result.seconds.toFixed(1)} s\n`,
+  );
+  const out_ = (line: string) => process.stdout.write(`${line}\n`);
+  out_(`validation (${result.validationExamples} examples of ${spec.data}):`);
+  for (const line of evaluationLines(spec.task, result.evaluation)) out_(`  ${line}`);
+  out_(`report: ${result.report}`);
+  if (options.json) {
+    const { evaluation, ...rest } = result;
+    out_(JSON.stringify({ ...rest, ...evaluation, headline: h }));
+  }
+}
