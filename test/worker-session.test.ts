@@ -107,7 +107,7 @@ describe("TrainingSession.create(config)", () => {
   it.each([
     [{ tokens: [0, 1, 9], vocabSize: 7 }, /^data\.tokens\[2\] is 9, not a token id in \[0, 7\)/],
     [{ tokens: [0, 1.5], vocabSize: 7 }, /^data\.tokens\[1\] is 1\.5/],
-    [{ text: "too short" }, /^seqLen 64 is longer than the training part of the data \(8 tokens\)/],
+    [{ text: "too short" }, /^seqLen 128 is longer than the training part of the data \(8 tokens\)/],
   ])("refuses data %j with one line", async (data, message) => {
     await expect(TrainingSession.create({ data }, {}, noThreads)).rejects.toThrow(message);
   });

@@ -14,17 +14,31 @@ import { parseArgs } from "node:util";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "dist", "cli", "main.js");
 
-/** name → the flags it adds to `rnnlab train` (the rest are the CLI's defaults). */
+/** A candidate's flags: every setting the sweep varies is spelled out, so a candidate means the
+ *  same run whatever `rnnlab train`'s defaults are (they were H 128, E 32, T 64, evaluation every 100
+ *  before the sweep). */
+const flags = ({ hidden, embedding = 64, seqLen = 64, evalEvery = 100 }, ...extra) => [
+  ...["--hidden", String(hidden), "--embedding", String(embedding)],
+  ...["--seq-len", String(seqLen), "--eval-every", String(evalEvery)],
+  ...extra,
+];
+
+/** name → the flags it gives `rnnlab train`. */
 const candidates = {
-  "h128-e32": ["--hidden", "128", "--embedding", "32"],
-  "h256-e64": ["--hidden", "256", "--embedding", "64"],
-  "h384-e64": ["--hidden", "384", "--embedding", "64"],
-  "h512-e64": ["--hidden", "512", "--embedding", "64"],
-  "h256-e64-l2": ["--hidden", "256", "--embedding", "64", "--layers", "2"],
-  "h384-e64-l2-d0.1": ["--hidden", "384", "--embedding", "64", "--layers", "2", "--dropout", "0.1"],
-  "h384-e64-lr5e-3": ["--hidden", "384", "--embedding", "64", "--lr", "0.005"],
-  "h384-e64-t128": ["--hidden", "384", "--embedding", "64", "--seq-len", "128"],
-  "h384-e64-b64": ["--hidden", "384", "--embedding", "64", "--batch", "64"],
+  "h128-e32": flags({ hidden: 128, embedding: 32 }),
+  "h256-e64": flags({ hidden: 256 }),
+  "h384-e64": flags({ hidden: 384 }),
+  "h512-e64": flags({ hidden: 512 }),
+  "h256-e64-l2": flags({ hidden: 256 }, "--layers", "2"),
+  "h384-e64-l2-d0.1": flags({ hidden: 384 }, "--layers", "2", "--dropout", "0.1"),
+  "h384-e64-lr5e-3": flags({ hidden: 384 }, "--lr", "0.005"),
+  "h384-e64-lr2e-3": flags({ hidden: 384 }, "--lr", "0.002"),
+  "h384-e64-b64": flags({ hidden: 384 }, "--batch", "64"),
+  "h384-e64-ev500": flags({ hidden: 384, evalEvery: 500 }),
+  "h384-e64-t128": flags({ hidden: 384, seqLen: 128 }),
+  "h384-e64-t256": flags({ hidden: 384, seqLen: 256 }),
+  "h384-e64-t128-ev250": flags({ hidden: 384, seqLen: 128, evalEvery: 250 }),
+  "h512-e64-t128": flags({ hidden: 512, seqLen: 128 }),
 };
 
 const { values } = parseArgs({

@@ -94,9 +94,9 @@ export function register(program: Command): void {
     )
     .option("--straight-through", "step activation: backpropagate with derivative 1 instead of 0")
     .option("--skip <k>", "vanilla RNN: add M h_{t-k}, a connection k >= 2 steps back (0 = none)", "0")
-    .option("--hidden <n>", "hidden units per layer", "128")
+    .option("--hidden <n>", "hidden units per layer", "384")
     .option("--layers <n>", "stacked recurrent layers", "1")
-    .option("--embedding <n>", "embedding width", "32")
+    .option("--embedding <n>", "embedding width", "64")
     .option("--one-hot", "feed one-hot vectors instead of an embedding")
     .addOption(new Option("--dtype <dtype>", "precision").choices(dtypes).default("float32"))
     .addOption(
@@ -111,7 +111,7 @@ export function register(program: Command): void {
       "lstm: the forget gate's bias, a number (1 is usual) or chrono[:Tmax] (b_f = log U(1, Tmax − 1), Tmax by default --seq-len)",
     );
   addLayerOptions(command)
-    .option("--seq-len <n>", "time steps per training sequence (BPTT length)", "64")
+    .option("--seq-len <n>", "time steps per training sequence (BPTT length)", "128")
     .option("--batch <n>", "sequences per batch", "32")
     .addOption(
       new Option(
@@ -156,7 +156,7 @@ export function register(program: Command): void {
         "threads for teacher-forced steps (auto: every core, at least 8 sequences each)",
       ).default("auto"),
     )
-    .option("--eval-every <n>", "steps between validation, sample and checkpoint", "100")
+    .option("--eval-every <n>", "steps between validation, sample and checkpoint", "250")
     .option("--val-batches <n>", "validation batches at each evaluation (the final one uses all)", "16")
     .option("--sample-length <n>", "tokens in each free-running sample", "200")
     .option("--out <dir>", "output folder: checkpoint.safetensors, metrics.jsonl, report.html", "runs/train")
