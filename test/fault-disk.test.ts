@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { smallTrainFlags } from "./helpers/cli.js";
 import { UserError } from "../cli/errors.js";
 import { loadCheckpointFile, type Writer, writeFileAtomic, writeRegeneratedFile } from "../cli/files.js";
 
@@ -46,9 +47,7 @@ describe("writeRegeneratedFile (report.html)", () => {
   });
 });
 
-const text = join(scratch, "text.txt");
-writeFileSync(text, readFileSync("data/tinyshakespeare.txt", "utf8").slice(0, 20_000));
-const small = ["--data", text, "--hidden", "16", "--embedding", "8", "--seq-len", "16", "--batch", "4"];
+const small = smallTrainFlags(scratch);
 const options = [...small, "--eval-every", "2", "--threads", "1"];
 
 /** `rnnlab train ARGS` with RNNLAB_FAULT_WRITE_ERROR=fault. */

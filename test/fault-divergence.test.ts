@@ -1,11 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadCheckpointFile } from "../cli/files.js";
 import { ConfigError } from "../src/errors.js";
 import { DivergenceGuard, type NamedWeights } from "../src/train/divergence-guard.js";
-import { rnnlab } from "./helpers/cli.js";
+import { rnnlab, smallTrainFlags } from "./helpers/cli.js";
 
 // Divergence is an error: the guard's rules on their own, then `rnnlab train` on the issue's
 // examples (exit 3, one line, the last sane checkpoint kept).
@@ -71,9 +71,7 @@ describe("DivergenceGuard", () => {
 
 const scratch = mkdtempSync(join(tmpdir(), "rnnlab-diverge-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-const text = join(scratch, "text.txt");
-writeFileSync(text, readFileSync("data/tinyshakespeare.txt", "utf8").slice(0, 20_000));
-const small = ["--data", text, "--hidden", "16", "--embedding", "8", "--seq-len", "16", "--batch", "4"];
+const small = smallTrainFlags(scratch);
 const common = [...small, "--eval-every", "5", "--steps", "30", "--threads", "1"];
 
 /** Every weight of the checkpoint finite and within 1e4 (the guard's maxWeight). */

@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadCheckpointFile } from "../cli/files.js";
 import { WRITE_PHASES } from "../cli/write-faults.js";
 import type { MetricRecord } from "../src/train/metrics.js";
-import { rnnlab } from "./helpers/cli.js";
+import { rnnlab, smallTrainFlags } from "./helpers/cli.js";
 
 // A SIGKILL at each phase of a checkpoint write (the fault hook RNNLAB_FAULT_WRITE_DELAY_MS with
 // RNNLAB_FAULT_WRITE_PHASE): the checkpoint left is whole (the previous one, or after the rename the
@@ -15,9 +15,7 @@ import { rnnlab } from "./helpers/cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "rnnlab-kill-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-const text = join(scratch, "text.txt");
-writeFileSync(text, readFileSync("data/tinyshakespeare.txt", "utf8").slice(0, 20_000));
-const small = ["--data", text, "--hidden", "16", "--embedding", "8", "--seq-len", "16", "--batch", "4"];
+const small = smallTrainFlags(scratch);
 const options = [...small, "--eval-every", "2", "--threads", "1"];
 
 const losses = (dir: string) =>

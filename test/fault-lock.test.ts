@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { UserError } from "../cli/errors.js";
 import { loadCheckpointFile } from "../cli/files.js";
 import { lockRunFolder, removeStaleTempFiles } from "../cli/train/run-lock.js";
-import { rnnlab } from "./helpers/cli.js";
+import { rnnlab, smallTrainFlags } from "./helpers/cli.js";
 
 // A run folder belongs to one process: the lock's rules in this process, then two `rnnlab train`
 // processes on one folder, a signal, a kill, and the temporary files a killed run leaves.
@@ -122,22 +122,7 @@ describe("lockRunFolder", () => {
   });
 });
 
-const text = join(scratch, "text.txt");
-writeFileSync(text, readFileSync("data/tinyshakespeare.txt", "utf8").slice(0, 20_000));
-const small = [
-  "--data",
-  text,
-  "--hidden",
-  "16",
-  "--embedding",
-  "8",
-  "--seq-len",
-  "16",
-  "--batch",
-  "4",
-  "--threads",
-  "1",
-];
+const small = [...smallTrainFlags(scratch), "--threads", "1"];
 
 /** `rnnlab train ARGS` in the background, with its stderr collected. */
 function startTrainer(args: string[]): {

@@ -8,29 +8,14 @@ import { loadCheckpointFile } from "../cli/files.js";
 import { decodeSafetensors } from "../src/io/safetensors.js";
 import type { MetricRecord } from "../src/train/metrics.js";
 import { parseRunConfig } from "../src/train/run-config.js";
-import { rnnlab } from "./helpers/cli.js";
+import { rnnlab, smallTrainFlags } from "./helpers/cli.js";
 import { edited } from "./helpers/text-checkpoint.js";
 
 // `rnnlab train` end to end on a small text with a small model, so each run takes a second or two.
 
 const scratch = mkdtempSync(join(tmpdir(), "rnnlab-train-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-const text = join(scratch, "text.txt");
-writeFileSync(text, readFileSync("data/tinyshakespeare.txt", "utf8").slice(0, 20_000));
-const small = [
-  "--data",
-  text,
-  "--hidden",
-  "16",
-  "--embedding",
-  "8",
-  "--seq-len",
-  "16",
-  "--batch",
-  "4",
-  "--eval-every",
-  "2",
-];
+const small = [...smallTrainFlags(scratch), "--eval-every", "2"];
 
 const metrics = (dir: string): MetricRecord[] =>
   readFileSync(join(dir, "metrics.jsonl"), "utf8")

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 // Runs the built command (dist/, made by `npm run build`, which `npm test` runs first).
 
@@ -19,4 +20,12 @@ export function rnnlab(args: string[], options: { cwd?: string } = {}): CliResul
     env: { ...process.env, FORCE_COLOR: "0" },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Flags for a run that takes a second or two: the first 20,000 characters of the bundled text
+ *  (written into `folder`), H 16, E 8, T 16, B 4. */
+export function smallTrainFlags(folder: string): string[] {
+  const text = join(folder, "text.txt");
+  writeFileSync(text, readFileSync("data/tinyshakespeare.txt", "utf8").slice(0, 20_000));
+  return ["--data", text, "--hidden", "16", "--embedding", "8", "--seq-len", "16", "--batch", "4"];
 }
