@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { expect } from "vitest";
 import { RnnlabError } from "../../src/errors.js";
 import { UserError } from "../../cli/errors.js";
+import { seededRuns } from "./fuzz.js";
 
 // Shared by test/fuzz-fixtures.test.ts, fuzz-config.test.ts and fuzz-cli-options.test.ts: how many
 // cases each property gets, the seed, and the check every refusal must pass. `npm test` runs each
@@ -18,9 +19,7 @@ export function casesFor(total: number, share: number): number {
 /** fast-check's parameters: a fixed seed under npm test (a failure is reproducible as is), a random
  *  one under npm run fuzz unless RNNLAB_FUZZ_SEED is given; fast-check prints it on a failure. */
 export function fuzzParameters(numRuns: number): fc.Parameters<unknown> {
-  const seed = process.env.RNNLAB_FUZZ_SEED;
-  if (seed !== undefined) return { numRuns, seed: Number(seed) };
-  return scaled === null ? { numRuns, seed: 20141 } : { numRuns };
+  return seededRuns(numRuns, 20141);
 }
 
 /** The slowest case of a file: its time and the heap after it, for the figures printed at its end. */

@@ -16,10 +16,15 @@ export function fuzzRuns(fallback: number): number {
  *  test (a failure reproduces as is), a random one under npm run fuzz unless RNNLAB_FUZZ_SEED is
  *  given (as test/helpers/fuzz-cases.ts does for the other fuzz files). */
 export function fuzzOptions(total: number, share: number): { numRuns: number; seed?: number } {
-  const numRuns = Math.max(1, Math.round(total * share));
+  return seededRuns(Math.max(1, Math.round(total * share)), 14_007);
+}
+
+/** { numRuns, seed }: RNNLAB_FUZZ_SEED when given, else `fixedSeed` under npm test (no
+ *  RNNLAB_FUZZ_RUNS) and none (fast-check draws one) under npm run fuzz. */
+export function seededRuns(numRuns: number, fixedSeed: number): { numRuns: number; seed?: number } {
   const seed = process.env.RNNLAB_FUZZ_SEED;
   if (seed !== undefined) return { numRuns, seed: Number(seed) };
-  return process.env.RNNLAB_FUZZ_RUNS === undefined ? { numRuns, seed: 14_007 } : { numRuns };
+  return process.env.RNNLAB_FUZZ_RUNS === undefined ? { numRuns, seed: fixedSeed } : { numRuns };
 }
 
 /** The vitest timeout for a property of `runs` cases: generous, only to stop a hang. */
