@@ -4,6 +4,9 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
+    // expect.poll waits on a worker or a page; on a loaded 2-core CI machine 1 s (vitest's default) is
+    // not always enough for a claim or a step to start, and a poll that succeeds returns at once.
+    expect: { poll: { timeout: 15_000 } },
     // The CLI, DataParallel's workers and the README example run dist/: stop at once when it is older
     // than the sources (one line: run npm run build), rather than test two versions of the code.
     globalSetup: ["./test/helpers/check-build.ts"],

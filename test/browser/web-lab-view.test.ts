@@ -77,8 +77,8 @@ describe.skipIf(skipBrowserTests())("the web lab's Lab view (rnnlab ui)", () => 
     const id = "Q5b.output"; // four figures, about 2 s from scratch
     const { page, errors } = await openLab(lab(), "?view=lab");
     const row = page.getByTestId(`claim-${id}`);
-    await row.getByTestId("claim-run").click(); // the last claim of the queue goes next
-    await expect.poll(() => verdictOf(page, id), { interval: 20 }).toBe("running");
+    await row.getByTestId("claim-run").click(); // it goes next, after the claim the queue is running
+    await expect.poll(() => verdictOf(page, id), { timeout: 60_000, interval: 20 }).toBe("running");
     await watchLongTasks(page);
     await expect.poll(() => row.getByTestId("claim-progress").textContent(), { interval: 20 }).toMatch(/\S/);
     expect(await row.getByRole("progressbar").isVisible()).toBe(true);
