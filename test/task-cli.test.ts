@@ -139,6 +139,15 @@ describe("rnnlab train --task, eval, predict", () => {
     });
   });
 
+  it("tag: bidirectional unless --no-bidirectional, which trains one direction", () => {
+    const flags = ["--task", "tag", "--data", fixture("tag.jsonl"), "--epochs", "1", "--hidden", "8"];
+    const bidirectionalOf = (out: string) =>
+      (JSON.parse(checkpointMetadata(out).state) as { model: { bidirectional: boolean } }).model
+        .bidirectional;
+    expect(bidirectionalOf(train("tag-default", flags).out)).toBe(true);
+    expect(bidirectionalOf(train("tag-one-way", [...flags, "--no-bidirectional"]).out)).toBe(false);
+  });
+
   it("forecast: MAE, RMSE, both MASEs, the figure, and values fed back", () => {
     const { out, result, stdout } = train("forecast", [
       "--task",

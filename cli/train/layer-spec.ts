@@ -41,6 +41,7 @@ export function addLayerOptions(command: Command): Command {
   command
     .option("--no-bias", "no biases b_ih, b_hh in the recurrent layers (PyTorch's bias=False)")
     .option("--bidirectional", "a reverse direction per layer (classify and tag; not a language model)")
+    .option("--no-bidirectional", "tag: one direction only (a tagger is bidirectional unless told)")
     .option("--proj-size <n>", "lstm: project h to n < --hidden units, h = W_hr (o ⊙ tanh c) (0: none)", "0");
   for (const name of dropoutFields) command.option(`${kebab(name)} <p>`, `${DROPOUT_HELP[name]} (0)`);
   return command;
@@ -65,6 +66,8 @@ export function layerOptionsFromOptions(
   if (o.bidirectional) {
     if (task === "lm") throw new ConfigError(`--bidirectional: ${BIDIRECTIONAL_LM}`);
     fields.bidirectional = true;
+  } else if (o.bidirectional === false) {
+    fields.bidirectional = false;
   }
   const projSize = projection(o);
   if (projSize > 0) fields.projSize = projSize;

@@ -1,5 +1,6 @@
 import { Tokenizer, type TokenizerJSON } from "../data/tokenizer.js";
 import { ConfigError } from "../errors.js";
+import { logSoftmax } from "../eval/divergence.js";
 import type { ModelConfig } from "../model/config.js";
 import { parseModelConfig } from "../model/config-schema.js";
 import { padSequences } from "../model/pad.js";
@@ -122,7 +123,9 @@ export class ClassifyLearner implements Learner<ClassifyExample> {
       const logits = this.classifier.forward(this.batch(part));
       lossSum += this.classifier.loss(Int32Array.from(part, (e) => Math.max(e.label, 0))) * part.length;
       for (let b = 0; b < part.length; b++) {
-        softmaxInto(probabilities, (offset + b) * C, logits, b * C, C);
+        const row = probabilities.subarray((offset + b) * C, (offset + b + 1) * C);
+        logSoftmax(logits, b * C, C, row);
+        for (let c = 0; c < C; c++) row[c] = Math.exp(row[c]);
         predicted[offset + b] = argmax(logits, b * C, C);
       }
       offset += part.length;
@@ -175,20 +178,6 @@ export class ClassifyLearner implements Learner<ClassifyExample> {
       throw lineError(fileName, record.line, "the text holds no tokens; give some text");
     return { line: record.line, tokens, label };
   }
-}
-
-function softmaxInto(
-  out: Float64Array,
-  at: number,
-  logits: ArrayLike<number>,
-  from: number,
-  C: number,
-): void {
-  let max = Number.NEGATIVE_INFINITY;
-  for (let c = 0; c < C; c++) max = Math.max(max, logits[from + c]);
-  let sum = 0;
-  for (let c = 0; c < C; c++) sum += out[at + c] = Math.exp(logits[from + c] - max);
-  for (let c = 0; c < C; c++) out[at + c] /= sum;
 }
 
 function argmax(values: ArrayLike<number>, from: number, n: number): number {
