@@ -10,7 +10,12 @@ import type { LrScheduleSpec } from "../../src/train/schedules.js";
 import { readFileOrFail, writeFileAtomic } from "../files.js";
 import { createProgress, type Progress } from "../progress.js";
 import { runPaths } from "./run-files.js";
-import { type AnyFitTask, encodeTaskCheckpoint, type TaskRunInfo, taskNamed } from "./task-checkpoint.js";
+import {
+  type AnyFitTask,
+  encodeTaskCheckpoint,
+  type TaskRunInfo,
+  taskNamed,
+} from "../../src/fit/checkpoint.js";
 import type { TaskSpec } from "./task-options.js";
 import { writeTaskReport } from "./task-report.js";
 import { metricsText } from "./task-summary.js";

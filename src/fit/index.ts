@@ -3,6 +3,18 @@
 // a parser (file text → data, line-numbered errors), batching, a learner, metrics, a baseline and
 // predict, listed in the registry fitTasks.
 
+export {
+  type AnyFitTask,
+  type DecodedTaskCheckpoint,
+  decodeTaskCheckpoint,
+  encodeTaskCheckpoint,
+  NotATaskCheckpointError,
+  TASK_CHECKPOINT_FORMAT,
+  type TaskCheckpoint,
+  type TaskRunInfo,
+  taskNamed,
+  taskOfBytes,
+} from "./checkpoint.js";
 export { SequenceClassifier } from "./classifier.js";
 export {
   type ClassifyExample,

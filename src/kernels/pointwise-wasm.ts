@@ -61,16 +61,30 @@ export function pointwiseKernels(): Pointwise {
 
 export const round4 = (n: number) => (n + 3) & ~3;
 
+/** Byte offsets of consecutive float32 regions of the given lengths in the module's scratch, and
+ *  the module's memory grown to hold them all: where a wrapper copies its buffers in and out. */
+function scratchLayout(...lengths: number[]): { at: number[]; mem: Float32Array } {
+  const at: number[] = [];
+  let offset = wasmScratchBase();
+  for (const length of lengths) {
+    at.push(offset);
+    offset += 4 * length;
+  }
+  return { at, mem: memoryFor(offset) };
+}
+
 /** y = exp(x), σ(x) or tanh(x) elementwise (which 0, 1, 2), through the kernel (tests). */
 export function pointwiseWasm(which: 0 | 1 | 2, x: Float32Array, y: Float32Array): void {
   if (!wasmPointwiseEnabled()) throw new Error("the WebAssembly pointwise kernels are not available here");
   const n = x.length;
-  const xOff = wasmScratchBase();
-  const yOff = xOff + 4 * round4(n);
-  const mem = memoryFor(yOff + 4 * round4(n));
-  mem.fill(0, xOff >> 2, (xOff >> 2) + round4(n));
+  const padded = round4(n);
+  const {
+    at: [xOff, yOff],
+    mem,
+  } = scratchLayout(padded, padded);
+  mem.fill(0, xOff >> 2, (xOff >> 2) + padded);
   mem.set(x, xOff >> 2);
-  fns!.pointwise(which, xOff, yOff, round4(n));
+  fns!.pointwise(which, xOff, yOff, padded);
   y.set(memoryView(yOff, n));
 }
 
@@ -88,13 +102,10 @@ export function lstmForwardWasm(
 ): void {
   const gates = 4 * B * H;
   const state = B * H;
-  const ip = wasmScratchBase();
-  const hp = ip + 4 * gates;
-  const cp = hp + 4 * gates;
-  const cOut = cp + 4 * state;
-  const hOut = cOut + 4 * state;
-  const cacheOut = hOut + 4 * state;
-  const mem = memoryFor(cacheOut + 20 * state);
+  const {
+    at: [ip, hp, cp, cOut, hOut, cacheOut],
+    mem,
+  } = scratchLayout(gates, gates, state, state, state, 5 * state);
   mem.set(inputPart, ip >> 2);
   mem.set(hiddenPart, hp >> 2);
   mem.set(cPrev, cp >> 2);
@@ -119,13 +130,10 @@ export function lstmBackwardWasm(
   H: number,
 ): void {
   const state = B * H;
-  const k = wasmScratchBase();
-  const dh = k + 20 * state;
-  const dc = dh + 4 * state;
-  const cp = dc + 4 * state;
-  const dcp = cp + 4 * state;
-  const da = dcp + 4 * state;
-  const mem = memoryFor(da + 16 * state);
+  const {
+    at: [k, dh, dc, cp, dcp, da],
+    mem,
+  } = scratchLayout(5 * state, state, state, state, state, 4 * state);
   mem.set(cache, k >> 2);
   mem.set(hGrad, dh >> 2);
   mem.set(cGrad, dc >> 2);
@@ -152,12 +160,10 @@ export function gruForwardWasm(
 ): void {
   const gates = 3 * B * H;
   const state = B * H;
-  const ip = wasmScratchBase();
-  const hp = ip + 4 * gates;
-  const hIn = hp + 4 * gates;
-  const hOut = hIn + 4 * state;
-  const cacheOut = hOut + 4 * state;
-  const mem = memoryFor(cacheOut + 16 * state);
+  const {
+    at: [ip, hp, hIn, hOut, cacheOut],
+    mem,
+  } = scratchLayout(gates, gates, state, state, 4 * state);
   mem.set(inputPart, ip >> 2);
   mem.set(hiddenPart, hp >> 2);
   mem.set(hPrev, hIn >> 2);
@@ -180,13 +186,10 @@ export function gruBackwardWasm(
   H: number,
 ): void {
   const state = B * H;
-  const k = wasmScratchBase();
-  const dh = k + 16 * state;
-  const hIn = dh + 4 * state;
-  const dhPrev = hIn + 4 * state;
-  const dip = dhPrev + 4 * state;
-  const dhp = dip + 12 * state;
-  const mem = memoryFor(dhp + 12 * state);
+  const {
+    at: [k, dh, hIn, dhPrev, dip, dhp],
+    mem,
+  } = scratchLayout(4 * state, state, state, state, 3 * state, 3 * state);
   mem.set(cache, k >> 2);
   mem.set(hGrad, dh >> 2);
   mem.set(hPrev, hIn >> 2);
@@ -207,11 +210,10 @@ export function tanhForwardWasm(
   n: number,
 ): void {
   const padded = round4(n);
-  const ip = wasmScratchBase();
-  const hp = ip + 4 * padded;
-  const aOut = hp + 4 * padded;
-  const hOut = aOut + 4 * padded;
-  const mem = memoryFor(hOut + 4 * padded);
+  const {
+    at: [ip, hp, aOut, hOut],
+    mem,
+  } = scratchLayout(padded, padded, padded, padded);
   mem.set(inputPart.length === n ? inputPart : inputPart.subarray(0, n), ip >> 2);
   mem.set(hiddenPart.length === n ? hiddenPart : hiddenPart.subarray(0, n), hp >> 2);
   fns!.tanhForward(ip, hp, aOut, hOut, padded);
@@ -229,10 +231,10 @@ export function tanhBackwardWasm(
   n: number,
 ): void {
   const padded = round4(n);
-  const dh = wasmScratchBase();
-  const hIn = dh + 4 * padded;
-  const da = hIn + 4 * padded;
-  const mem = memoryFor(da + 4 * padded);
+  const {
+    at: [dh, hIn, da],
+    mem,
+  } = scratchLayout(padded, padded, padded);
   mem.set(hGrad.length === n ? hGrad : hGrad.subarray(0, n), dh >> 2);
   mem.set(h.length === n ? h : h.subarray(0, n), hIn >> 2);
   fns!.tanhBackward(dh, hIn, da, padded);
@@ -252,11 +254,10 @@ export function softmaxRowsWasm(
   scale = 1,
 ): void {
   const size = N * C;
-  const z = wasmScratchBase();
-  const p = z + 4 * size;
-  const m = p + 4 * size;
-  const s = m + 4 * N;
-  const mem = memoryFor(s + 4 * N);
+  const {
+    at: [z, p, m, s],
+    mem,
+  } = scratchLayout(size, size, N, N);
   mem.set(logits.length === size ? logits : logits.subarray(0, size), z >> 2);
   fns!.softmaxRows(z, p, m, s, N, C, scale);
   probs.set(memoryView(p, size));
@@ -282,12 +283,11 @@ export function adamStepWasm(
   decay: number,
 ): void {
   const n = p.length;
-  const bytes = 4 * round4(n);
-  const pOff = wasmScratchBase();
-  const gOff = pOff + bytes;
-  const mOff = gOff + bytes;
-  const vOff = mOff + bytes;
-  const mem = memoryFor(vOff + bytes);
+  const padded = round4(n);
+  const {
+    at: [pOff, gOff, mOff, vOff],
+    mem,
+  } = scratchLayout(padded, padded, padded, padded);
   mem.set(p, pOff >> 2);
   mem.set(g, gOff >> 2);
   mem.set(m, mOff >> 2);
@@ -297,7 +297,7 @@ export function adamStepWasm(
     gOff,
     mOff,
     vOff,
-    round4(n),
+    padded,
     beta1,
     beta2,
     stepSize,
