@@ -5,8 +5,8 @@
 
 export type RngState = [number, number, number, number];
 
-/** The largest seed a user may give (a flag, a stored config): the generator reads seed >>> 0, so
- *  2^32 would be the same generator as 0. */
+/** The largest seed a user may give (a flag, a stored config). A generator's seed may be larger, as a
+ *  seed derived from it (seed + 1, seed · 7919 + step) can be: see Rng's constructor. */
 export const MAX_SEED = 0xffffffff;
 
 function splitmix32(seed: number): () => number {
@@ -23,10 +23,15 @@ function splitmix32(seed: number): () => number {
 export class Rng {
   private s: Uint32Array;
 
+  /** A seed in [0, 2^32) seeds splitmix32 as is. A larger one (up to 2^53, a derived seed) does not
+   *  wrap onto seed mod 2^32: each state word is also xored with a hash of seed / 2^32 (never 0 below
+   *  2^53), so it lands on a smaller seed's state only by a 128-bit coincidence. Negative seeds are
+   *  read mod 2^32. */
   constructor(seed = 0) {
     if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
     const next = splitmix32(seed);
-    this.s = new Uint32Array([next(), next(), next(), next()]);
+    const high = seed > MAX_SEED ? splitmix32(Math.floor(seed / 2 ** 32))() : 0;
+    this.s = new Uint32Array([next() ^ high, next() ^ high, next() ^ high, next() ^ high]);
   }
 
   static fromState(state: readonly number[]): Rng {

@@ -88,10 +88,14 @@ describe("rnnlab import-torch --vocab", () => {
 
   it("the imported model samples: batched rows equal single samples, stop text kept, beam ranked", () => {
     const { out } = importWith(file("sample.txt", CHARS));
+    // each header line and each sample's text (its newline dropped), in order
     const print = (options: Partial<SampleOptions>) => {
-      const lines: string[] = [];
-      sampleCommand(out, sampling(options), (line) => lines.push(line));
-      return lines;
+      let text = "";
+      sampleCommand(out, sampling(options), (chunk) => {
+        text += chunk;
+      });
+      const parts = text.split(/^(--- .+ ---)\n/m).filter((part) => part !== "");
+      return parts.map((part) => (part.startsWith("--- ") ? part : part.slice(0, -1)));
     };
     const three = print({ num: "3", seed: "5" });
     expect(three.filter((l) => l.startsWith("--- sample"))).toEqual([

@@ -1,9 +1,10 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { register } from "../cli/commands/train.js";
-import { specFromOptions, type TrainOptions } from "../cli/train/spec.js";
+import { DEFAULT_MINUTES, specFromOptions, type TrainOptions } from "../cli/train/spec.js";
 import { ConfigError } from "../src/errors.js";
 import { parseRunConfig } from "../src/train/run-config.js";
+import { horizonBound, needsFitting } from "../src/train/schedule-fit.js";
 
 // `rnnlab train`'s optimizer and schedule flags: the spec they give, and one line for a wrong combination.
 
@@ -29,19 +30,19 @@ describe("rnnlab train --optimizer and --lr-schedule", () => {
         "--optimizer-eps",
         "1e-6",
       ],
-      { name: "rmsprop", lr: 0.003, alpha: 0.9, eps: 1e-6, weightDecay: 0, momentum: 0.5, centered: true },
+      { name: "rmsprop", lr: 0.005, alpha: 0.9, eps: 1e-6, weightDecay: 0, momentum: 0.5, centered: true },
     ],
     [
       ["--optimizer", "adagrad", "--lr-decay", "0.01", "--initial-accumulator", "0.1"],
-      { name: "adagrad", lr: 0.003, lrDecay: 0.01, weightDecay: 0, initialAccumulatorValue: 0.1, eps: 1e-10 },
+      { name: "adagrad", lr: 0.005, lrDecay: 0.01, weightDecay: 0, initialAccumulatorValue: 0.1, eps: 1e-10 },
     ],
     [
       ["--optimizer", "adamw", "--amsgrad"],
-      { name: "adamw", lr: 0.003, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, amsgrad: true },
+      { name: "adamw", lr: 0.005, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, amsgrad: true },
     ],
     [
       ["--optimizer", "sgd", "--nesterov"],
-      { name: "sgd", lr: 0.003, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0 },
+      { name: "sgd", lr: 0.005, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0 },
     ],
   ])("%j gives the optimizer %j", (args, optimizer) => {
     const result = spec(["--steps", "10", ...args]);
@@ -107,16 +108,19 @@ describe("rnnlab train --optimizer and --lr-schedule", () => {
     ],
     [["--lr-schedule", "cosine-restarts"], "--lr-schedule cosine-restarts needs --restart-period"],
     [["--lr-schedule", "onecycle", "--warmup", "5"], "--warmup does not apply to --lr-schedule onecycle"],
-    [["--lr-schedule", "onecycle", "--pct-start", "1.5"], "onecycle schedule: pctStart must be in (0, 1)"],
+    [["--lr-schedule", "onecycle", "--pct-start", "1.5"], "--lr-schedule onecycle: pctStart (--pct-start) must be in (0, 1)"],
     [["--lr-schedule", "constant", "--max-lr", "0.1"], "--max-lr applies to --lr-schedule onecycle"],
   ])("%j: one line, %s", (args, message) => {
     expect(() => spec(["--steps", "10", ...args])).toThrow(ConfigError);
     expect(() => spec(["--steps", "10", ...args])).toThrow(message);
   });
 
-  it("onecycle under --minutes asks for --steps", () => {
-    expect(() => spec(["--minutes", "1", "--lr-schedule", "onecycle"])).toThrow(
-      "--lr-schedule onecycle needs --steps (the length of the schedule)",
-    );
+  it("onecycle or cosine under --minutes spans the minutes' bound until the run fits it to its pace", () => {
+    for (const kind of ["onecycle", "cosine"]) {
+      const fitted = spec(["--minutes", "1", "--lr-schedule", kind]);
+      expect(fitted.lrSchedule).toMatchObject({ kind, totalSteps: horizonBound(1) });
+      expect(needsFitting(fitted)).toBe(true);
+    }
+    expect(spec([]).lrSchedule).toMatchObject({ kind: "cosine", totalSteps: horizonBound(DEFAULT_MINUTES) });
   });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,6 +40,15 @@ describe("rnnlab sample (an imported model with --vocab)", () => {
     expect(blocks).toHaveLength(4);
     const alone = rnnlab(["sample", ckpt, "--prime", "ab", "--length", "30", "--seed", "3"]);
     expect(blocks[2]).toBe(alone.stdout);
+  });
+
+  it("a reader that stops early (| head -c 50) ends a --length 1000000 sample at once: exit 0, no error", () => {
+    // Generating all 1,000,000 tokens for nobody would outlast the test's timeout.
+    const command = `"${process.execPath}" dist/cli/main.js sample "${ckpt}" --length 1000000 | head -c 50`;
+    const r = spawnSync("bash", ["-o", "pipefail", "-c", command], { encoding: "utf8", timeout: 30_000 });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toHaveLength(50);
   });
 
   it("--stop '\\n' (repeatable) ends each sample at its first newline, kept; --top-p composes", () => {

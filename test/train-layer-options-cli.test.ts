@@ -19,7 +19,21 @@ const scratch = mkdtempSync(join(tmpdir(), "rnnlab-layer-options-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const text = join(scratch, "text.txt");
 writeFileSync(text, readFileSync("data/tinyshakespeare.txt", "utf8").slice(0, 5_000));
-const small = ["--data", text, "--hidden", "8", "--embedding", "4", "--seq-len", "8", "--batch", "2"];
+// A constant lr: a run resumed past its first --steps would pass the end of the default cosine.
+const small = [
+  "--data",
+  text,
+  "--hidden",
+  "8",
+  "--embedding",
+  "4",
+  "--seq-len",
+  "8",
+  "--batch",
+  "2",
+  "--lr-schedule",
+  "constant",
+];
 const regularization = {
   dropout: 0.2,
   outputDropout: 0.1,

@@ -86,6 +86,21 @@ describe("TrainingSession.create(config)", () => {
     expect(ours.params).toEqual(theirs.params);
   });
 
+  it("resumes a run on the thread count its checkpoint stores, and refuses another", async () => {
+    const out = join(scratch, "threads");
+    const flags = ["--steps", "2", "--hidden", "8", "--seq-len", "8", "--batch", "4", "--threads", "1"];
+    expect(cli(["train", ...flags, "--out", out, "--force"]).status).toBe(0);
+    const resume = readFileSync(join(out, "checkpoint.safetensors"));
+    expect(decodeCheckpoint(resume).extra?.threads).toBe(1);
+    const config = { data: { text }, model: { hiddenSize: 8 }, seqLen: 8, batch: 4, steps: 4 };
+    await expect(TrainingSession.create(config, { threads: 2, resume }, noThreads)).rejects.toThrow(
+      /^the checkpoint's run trains on 1 thread\(s\), .*: threads 2 would not continue it .*; give threads "auto" or 1$/,
+    );
+    const session = await TrainingSession.create(config, { threads: "auto", resume }, noThreads);
+    expect(session.steps()).toBe(2);
+    expect(session.info().threads).toBe(1);
+  });
+
   it("trains on token ids, sampling ids with no text", async () => {
     const tokens = Array.from({ length: 400 }, (_, i) => (i * i) % 7);
     const config = {

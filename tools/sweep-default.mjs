@@ -15,13 +15,18 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "dist", "cli", "main.js");
 
 /** A candidate's flags: every setting the sweep varies is spelled out, so a candidate means the
- *  same run whatever `rnnlab train`'s defaults are (they were H 128, E 32, T 64, evaluation every 100
- *  before the sweep). */
-const flags = ({ hidden, embedding = 64, seqLen = 64, evalEvery = 100 }, ...extra) => [
+ *  same run whatever `rnnlab train`'s defaults are (they were H 128, E 32, T 64, evaluation every 100,
+ *  lr 0.003 constant before the sweep). */
+const flags = (
+  { hidden, embedding = 64, seqLen = 64, evalEvery = 100, lr = "0.003", schedule = "constant" },
+  ...extra
+) => [
   ...["--hidden", String(hidden), "--embedding", String(embedding)],
   ...["--seq-len", String(seqLen), "--eval-every", String(evalEvery)],
+  ...["--lr", lr, "--lr-schedule", schedule],
   ...extra,
 ];
+const chosenShape = { hidden: 384, seqLen: 128, evalEvery: 250 };
 
 /** name → the flags it gives `rnnlab train`. */
 const candidates = {
@@ -31,14 +36,18 @@ const candidates = {
   "h512-e64": flags({ hidden: 512 }),
   "h256-e64-l2": flags({ hidden: 256 }, "--layers", "2"),
   "h384-e64-l2-d0.1": flags({ hidden: 384 }, "--layers", "2", "--dropout", "0.1"),
-  "h384-e64-lr5e-3": flags({ hidden: 384 }, "--lr", "0.005"),
-  "h384-e64-lr2e-3": flags({ hidden: 384 }, "--lr", "0.002"),
+  "h384-e64-lr5e-3": flags({ hidden: 384, lr: "0.005" }),
+  "h384-e64-lr2e-3": flags({ hidden: 384, lr: "0.002" }),
   "h384-e64-b64": flags({ hidden: 384 }, "--batch", "64"),
   "h384-e64-ev500": flags({ hidden: 384, evalEvery: 500 }),
   "h384-e64-t128": flags({ hidden: 384, seqLen: 128 }),
   "h384-e64-t256": flags({ hidden: 384, seqLen: 256 }),
   "h384-e64-t128-ev250": flags({ hidden: 384, seqLen: 128, evalEvery: 250 }),
   "h512-e64-t128": flags({ hidden: 512, seqLen: 128 }),
+  // The cosine's length is fitted to the minutes (the steps they hold at the pace measured first).
+  "h384-e64-t128-ev250-cos3e-3": flags({ ...chosenShape, schedule: "cosine" }),
+  "h384-e64-t128-ev250-cos5e-3": flags({ ...chosenShape, lr: "0.005", schedule: "cosine" }),
+  "h384-e64-t128-ev250-cos7e-3": flags({ ...chosenShape, lr: "0.007", schedule: "cosine" }),
 };
 
 const { values } = parseArgs({

@@ -7,6 +7,7 @@ import { evaluate } from "../../src/train/trainer.js";
 import { loadTrainedModel } from "../checkpoint-arg.js";
 import { UserError } from "../errors.js";
 import { readFileOrFail } from "../files.js";
+import { addMaxMemoryOption, memoryBudget, refuseInferenceOverBudget } from "../memory-budget.js";
 import { loadCorpus } from "../train/run.js";
 import { checkpointPath, taskOfCheckpoint } from "../train/task-checkpoint.js";
 import { printTaskEval, taskEvalCommand } from "../train/task-eval.js";
@@ -19,6 +20,7 @@ interface EvalOptions {
   prefix: string;
   seed: string;
   json?: boolean;
+  maxMemory?: string;
 }
 
 export function register(program: Command): void {
@@ -32,9 +34,10 @@ export function register(program: Command): void {
     .option("--prefix <n>", "exposure bias: ground-truth tokens before generation starts", "16")
     .option("--seed <n>", "random seed of the rollouts", "1")
     .option("--json", "print the result as one JSON object");
+  addMaxMemoryOption(command);
   describeLimits(command, { "--prefix": 1 }).action((checkpoint: string, options: EvalOptions) => {
     if (taskOfCheckpoint(checkpointPath(checkpoint)) !== null) {
-      const taskResult = taskEvalCommand(checkpoint, options.data);
+      const taskResult = taskEvalCommand(checkpoint, options.data, memoryBudget(options.maxMemory));
       if (options.json) process.stdout.write(`${JSON.stringify(taskResult)}\n`);
       else printTaskEval(taskResult);
       return;
@@ -72,9 +75,20 @@ export function evalCommand(checkpoint: string, options: EvalOptions): EvalResul
   const count = boundedInteger(options.count, "--count");
   const prefix = boundedInteger(options.prefix, "--prefix", 1);
   const seed = boundedInteger(options.seed, "--seed");
+  const budget = memoryBudget(options.maxMemory);
   const trained = loadTrainedModel(checkpoint);
   const { model, tokenizer, spec } = trained;
   const seqLen = spec?.seqLen ?? 64;
+  // Validation batches of seqLen × 32, then rollouts of prefix + length tokens on --count rows.
+  refuseInferenceOverBudget(
+    model.config,
+    [() => ({ T: seqLen, B: 32 }), ([B, T]) => ({ T: prefix + T, B })],
+    [
+      { flag: "--count", value: count },
+      { flag: "--length", value: length },
+    ],
+    budget,
+  );
   let tokens: Int32Array;
   let source: string;
   let oracle = null;

@@ -13,7 +13,7 @@ import { verdictTable } from "../lab-table.js";
 import { writeFileAtomic } from "../files.js";
 import { createProgress } from "../progress.js";
 import { loadReportAssets } from "../report-assets.js";
-import { integer } from "../train/spec.js";
+import { boundedInteger } from "../train/limits.js";
 import { defaultData } from "./train.js";
 
 interface LabOptions {
@@ -46,7 +46,7 @@ function labCommand(options: LabOptions): void {
       `--only '${options.only}' matches no claim; ids look like ${CLAIM_IDS.slice(0, 3).join(", ")}, ...`,
     );
   }
-  const seed = integer(options.seed, "--seed", 0);
+  const seed = boundedInteger(options.seed, "--seed");
   const quick = options.quick ?? false;
   let text: string | null = null;
   const totalCost = selected.reduce((sum, e) => sum + e.cost, 0);

@@ -4,8 +4,10 @@ import type { ClassifyData } from "../../src/fit/classify-data.js";
 import { type ForecastLearner, forecast } from "../../src/fit/forecast.js";
 import type { ForecastData } from "../../src/fit/forecast-data.js";
 import type { TagData } from "../../src/fit/tag.js";
+import type { TaskCheckpointHeader } from "../../src/fit/checkpoint.js";
 import type { FitTaskName } from "../../src/fit/tasks.js";
 import { UserError } from "../errors.js";
+import { MAX_MEMORY_HELP, memoryBudget } from "../memory-budget.js";
 import { readFileOrFail } from "../files.js";
 import {
   checkpointPath,
@@ -13,6 +15,7 @@ import {
   loadTaskRun,
   taskOfCheckpoint,
 } from "../train/task-checkpoint.js";
+import { refuseTaskInferenceOverBudget } from "../train/task-memory.js";
 import { readTaskData } from "../train/task-run.js";
 import { integer } from "../train/spec.js";
 
@@ -23,6 +26,7 @@ interface PredictOptions {
   data: string;
   steps?: string;
   json?: boolean;
+  maxMemory?: string;
 }
 
 export function register(program: Command): void {
@@ -39,6 +43,7 @@ export function register(program: Command): void {
       "forecast: how many values to forecast after the series (default: the run's --horizon)",
     )
     .option("--json", "print one JSON object (classify: with each label's probability)")
+    .option("--max-memory <size>", MAX_MEMORY_HELP)
     .action((checkpoint: string, options: PredictOptions) => {
       const result = predictCommand(checkpoint, options);
       if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -56,6 +61,7 @@ export type PredictResult =
   | { task: "forecast"; checkpoint: string; target: string; steps: number; forecast: number[] };
 
 export function predictCommand(arg: string, options: PredictOptions): PredictResult {
+  const budget = memoryBudget(options.maxMemory);
   const path = checkpointPath(arg);
   const task: FitTaskName | null = taskOfCheckpoint(path);
   if (task === null) {
@@ -67,14 +73,33 @@ export function predictCommand(arg: string, options: PredictOptions): PredictRes
   if (options.steps !== undefined && task !== "forecast") {
     throw new UserError(`--steps is for a forecast run; '${path}' holds a ${task} run: drop it`);
   }
-  const run = loadTaskRun(arg);
-  if (task === "classify") return classify(run, options.data);
-  if (task === "tag") return tag(run, options.data);
-  return forecastNext(run, options);
+  let data: unknown;
+  // The file is read, and the predictions' memory estimated, before the learner is built; a
+  // forecast runs one window (a pass of one row).
+  const run = loadTaskRun(arg, (header) => {
+    data = predictionData(header, options);
+    refuseTaskInferenceOverBudget(
+      header.task,
+      header.state,
+      data,
+      budget,
+      task === "forecast" ? 1 : undefined,
+    );
+  });
+  if (task === "classify") return classify(run, data as ClassifyData);
+  if (task === "tag") return tag(run, data as TagData);
+  return forecastNext(run, data as ForecastData, options);
 }
 
-function classify(run: LoadedTaskRun, file: string): PredictResult {
-  const data = readTaskData(run.task, file, run.info.options) as ClassifyData;
+/** The file, read with the run's task options; a forecast's with its columns only (a series to
+ *  continue needs no horizon of its own). */
+function predictionData(header: TaskCheckpointHeader, options: PredictOptions): unknown {
+  if (header.info.task !== "forecast") return readTaskData(header.task, options.data, header.info.options);
+  const { target, features } = header.info.options as { target?: string; features?: string[] };
+  return readTaskData(header.task, options.data, { target, features, window: 1, horizon: 1 });
+}
+
+function classify(run: LoadedTaskRun, data: ClassifyData): PredictResult {
   const learner = run.learner as unknown as ClassifyLearner;
   const predicted = run.task.predict(learner, data) as ClassifyPrediction[];
   return {
@@ -88,8 +113,7 @@ function classify(run: LoadedTaskRun, file: string): PredictResult {
   };
 }
 
-function tag(run: LoadedTaskRun, file: string): PredictResult {
-  const data = readTaskData(run.task, file, run.info.options) as TagData;
+function tag(run: LoadedTaskRun, data: TagData): PredictResult {
   const tags = run.task.predict(run.learner, data) as string[][];
   return {
     task: "tag",
@@ -102,19 +126,11 @@ function tag(run: LoadedTaskRun, file: string): PredictResult {
   };
 }
 
-/** The next `steps` values after the last `window` rows of the file. The file is read with the
- *  run's columns only (a series to continue needs no horizon of its own). */
-function forecastNext(run: LoadedTaskRun, options: PredictOptions): PredictResult {
+/** The next `steps` values after the last `window` rows of the series. */
+function forecastNext(run: LoadedTaskRun, data: ForecastData, options: PredictOptions): PredictResult {
   const learner = run.learner as unknown as ForecastLearner;
   const { window: W, horizon, columns } = learner.state;
   const steps = options.steps === undefined ? horizon : integer(options.steps, "--steps");
-  const { target, features } = run.info.options as { target?: string; features?: string[] };
-  const data = readTaskData(run.task, options.data, {
-    target,
-    features,
-    window: 1,
-    horizon: 1,
-  }) as ForecastData;
   learner.checkColumns(data);
   if (data.rows.length < W) {
     throw new UserError(

@@ -2,12 +2,13 @@ import { type Command, Option } from "commander";
 import type { Tokenizer } from "../../src/data/tokenizer.js";
 import { FormatError } from "../../src/errors.js";
 import { beamSearch } from "../../src/eval/beam.js";
-import { sampleSequences } from "../../src/eval/sampling.js";
-import { Rng } from "../../src/random.js";
 import { loadTrainedModel } from "../checkpoint-arg.js";
 import { UserError } from "../errors.js";
+import { addMaxMemoryOption, memoryBudget, refuseInferenceOverBudget } from "../memory-budget.js";
 import { boundedInteger, describeLimits, MAX_SEED } from "../train/limits.js";
 import { number } from "../train/spec.js";
+import { ReaderGone, writeStdout } from "../stdout.js";
+import { writeSamples } from "./sample-stream.js";
 
 export interface SampleOptions {
   prime: string;
@@ -20,6 +21,7 @@ export interface SampleOptions {
   stop: string[];
   beam?: string;
   lengthPenalty?: string;
+  maxMemory?: string;
 }
 
 const SAMPLING_ONLY = ["temperature", "topK", "topP", "seed"];
@@ -54,25 +56,45 @@ export function register(program: Command): void {
       new Option("--beam <w>", "beam search of width w instead of sampling").conflicts(SAMPLING_ONLY),
     )
     .option("--length-penalty <a>", "with --beam: rank by log p / ((5 + n)/6)^a, GNMT's (0: log p)");
+  addMaxMemoryOption(command);
   describeLimits(command).action((checkpoint: string, options: SampleOptions) => {
-    sampleCommand(checkpoint, options, (line) => process.stdout.write(`${line}\n`));
+    try {
+      sampleCommand(checkpoint, options, writeStdout);
+    } catch (error) {
+      if (!(error instanceof ReaderGone)) throw error; // `rnnlab sample | head` has what it wants
+    }
   });
 }
 
-/** Prints the samples (or the beam's best sequences), each after the prime; more than one sample,
- *  or a beam, gets a header line before each. */
+/** Writes the samples (or the beam's best sequences), each after the prime and followed by a newline;
+ *  more than one sample, or a beam, gets a header line before each. Samples are written as they are
+ *  drawn (sample-stream.ts). */
 export function sampleCommand(
   checkpoint: string,
   options: SampleOptions,
-  print: (line: string) => void,
+  write: (text: string) => void,
 ): void {
+  const print = (line: string) => write(`${line}\n`);
   const length = boundedInteger(options.length, "--length");
   const num = boundedInteger(options.num, "--num");
+  const budget = memoryBudget(options.maxMemory);
   const { model, tokenizer } = loadTrainedModel(checkpoint);
   if (options.prime.length === 0) throw new UserError("--prime must not be empty");
   const prime = encodeOrFail(tokenizer, options.prime, "--prime");
   if (prime.length === 0) throw new UserError(`--prime '${options.prime}' has no ${tokenizer.kind} tokens`);
   const stop = options.stop.map((text) => encodeStop(tokenizer, text));
+  const rowsFlag = options.beam === undefined ? "--num" : "--beam";
+  const rows = options.beam === undefined ? num : boundedInteger(options.beam, "--beam");
+  const generation = ([B, generated]: readonly number[]) => ({ T: prime.length, B, generated });
+  refuseInferenceOverBudget(
+    model.config,
+    [generation],
+    [
+      { flag: rowsFlag, value: rows },
+      { flag: "--length", value: length },
+    ],
+    budget,
+  );
   if (options.beam !== undefined) {
     const width = boundedInteger(options.beam, "--beam");
     if (num > width)
@@ -97,22 +119,13 @@ export function sampleCommand(
       `--seed ${seed} with --num ${num}: sample i uses seed + i, which must stay at most ${MAX_SEED}; give a smaller --seed`,
     );
   }
-  const rows = sampleSequences(
-    model,
-    prime,
-    length,
-    Array.from({ length: num }, (_, i) => new Rng(seed + i)),
-    {
-      temperature: number(options.temperature, "--temperature", (t) => t > 0, "> 0"),
-      topK: boundedInteger(options.topK, "--top-k"),
-      topP: number(options.topP, "--top-p", (p) => p > 0 && p <= 1, "in (0, 1]"),
-      stop,
-    },
-  );
-  for (const [i, row] of rows.entries()) {
-    if (num > 1) print(`--- sample ${i + 1}/${num} (seed ${seed + i}) ---`);
-    print(`${options.prime}${tokenizer.decode(row)}`);
-  }
+  const sampling = {
+    temperature: number(options.temperature, "--temperature", (t) => t > 0, "> 0"),
+    topK: boundedInteger(options.topK, "--top-k"),
+    topP: number(options.topP, "--top-p", (p) => p > 0 && p <= 1, "in (0, 1]"),
+    stop,
+  };
+  writeSamples({ model, tokenizer, primeText: options.prime, prime, length, seed, num, sampling }, write);
 }
 
 /** A --stop text's tokens, its \n, \t and \\ read as newline, tab and backslash. */

@@ -6,6 +6,7 @@ import { ConfigError } from "../../src/errors.js";
 import { activationNames } from "../../src/kernels/activations.js";
 import { initWeightSchemes } from "../../src/model/config.js";
 import { dtypes } from "../../src/model/config-schema.js";
+import type { Checkpoint } from "../../src/io/checkpoint.js";
 import { formatNumber } from "../../src/report/format.js";
 import {
   epsScheduleFormulas,
@@ -17,6 +18,8 @@ import {
 import { parseRunConfig, tokenizerKinds } from "../../src/train/run-config.js";
 import { UserError } from "../errors.js";
 import { loadCheckpointFile } from "../files.js";
+import { resumedSchedule, resumedThreads, storedThreads } from "../train/resume.js";
+import { addMaxMemoryOption, memoryBudget } from "../memory-budget.js";
 import { addLayerOptions } from "../train/layer-spec.js";
 import { boundedInteger, describeLimits } from "../train/limits.js";
 import { addOptimOptions } from "../train/optim-spec.js";
@@ -26,6 +29,7 @@ import {
   type DivergenceOptions,
   divergenceFactorFromOptions,
 } from "../train/divergence-options.js";
+import { defaultThreads } from "../../node/index.js";
 import { runTraining } from "../train/run.js";
 import { lockRunFolder } from "../train/run-lock.js";
 import { runPaths } from "../train/run-files.js";
@@ -56,10 +60,12 @@ const ARCHITECTURE: Record<string, (spec: TrainSpec) => unknown> = {
   bidirectional: (s) => s.model.bidirectional,
   projSize: (s) => s.model.projSize,
 };
+/** Options that only a resumed run takes: how its lr schedule goes on past its end (resume.ts). */
+const RESUME_ONLY = ["extendSchedule", "restartSchedule"];
 /** Options that may be given with --resume: the budget, the threads, the output's form, and --force
  *  (so `npm start -- --resume DIR` works). The run continues in DIR, so --out is refused. The
  *  divergence guard's options (DIVERGENCE_OPTIONS) are accepted too: they are not stored. */
-export const RESUMABLE = ["steps", "minutes", "threads", "json", "force"];
+export const RESUMABLE = ["steps", "minutes", "threads", "json", "force", ...RESUME_ONLY, "maxMemory"];
 
 /** "name: text; name: text" from a registry of descriptions, for the help. */
 const described = (registry: Record<string, string>) =>
@@ -161,12 +167,21 @@ export function register(program: Command): void {
     .option("--sample-length <n>", "tokens in each free-running sample", "200")
     .option("--out <dir>", "output folder: checkpoint.safetensors, metrics.jsonl, report.html", "runs/train")
     .option("--resume <dir>", "continue the run saved in this folder")
+    .option(
+      "--extend-schedule",
+      "with --resume and --steps past a cosine or onecycle schedule's end: stretch it to end at --steps",
+    )
+    .option(
+      "--restart-schedule",
+      "with --resume and --steps past a cosine or onecycle schedule's end: a new one from the checkpoint's step to --steps",
+    )
     .option("--force", "overwrite a run already in --out")
     .option(
       "--json",
       "end with one JSON line: valLoss (over the full validation split, valTokens tokens), unigramLoss, steps, tokensPerSecond, checkpoint, report",
     );
   addDivergenceOptions(command);
+  addMaxMemoryOption(command);
   addTaskOptions(command);
   describeLimits(command);
   command.action(
@@ -181,11 +196,15 @@ export function register(program: Command): void {
     ) => {
       const explicit = (name: string) => command.getOptionValueSource(name) === "cli";
       const taskOptions = options as unknown as TaskCommandOptions;
-      if (taskOptions.task !== "lm") return runTaskCommand(taskOptions, explicit);
+      const budget = memoryBudget((options as { maxMemory?: string }).maxMemory);
+      if (taskOptions.task !== "lm") return runTaskCommand(taskOptions, explicit, budget);
       refuseTaskFlagsForLm(explicit);
       const out = options.resume ?? options.out;
-      const spec = options.resume ? resumedSpec(options, explicit) : specFromOptions(options, explicit);
-      const threads = options.threads === "auto" ? "auto" : boundedInteger(options.threads, "--threads");
+      const threadsGiven = options.threads === "auto" ? "auto" : boundedInteger(options.threads, "--threads");
+      if (!options.resume) refuseResumeOnly(explicit);
+      const resumed = options.resume ? resumedRun(options, explicit, threadsGiven) : null;
+      const spec = resumed?.spec ?? specFromOptions(options, explicit);
+      const threads = resumed?.threads ?? threadsGiven;
       const divergenceFactor = divergenceFactorFromOptions(options as unknown as DivergenceOptions);
       // One process per run folder, --force or not; the lock also clears a killed run's temp files.
       const lock = lockRunFolder(out);
@@ -196,7 +215,7 @@ export function register(program: Command): void {
             `${out} already holds a run: continue it with --resume ${out}, or pass --force or another --out`,
           );
         }
-        result = await runTraining(spec, out, Boolean(options.resume), threads, divergenceFactor);
+        result = await runTraining(spec, out, Boolean(options.resume), threads, divergenceFactor, budget);
       } finally {
         lock.release();
       }
@@ -229,18 +248,21 @@ export function register(program: Command): void {
   );
 }
 
-/** The stored spec of the run in options.resume, with only its budget changed. */
-function resumedSpec(
-  options: TrainOptions & { resume?: string },
+/** The stored spec of the run in options.resume, with only its budget (and, past its end, its lr
+ *  schedule) changed, and the threads it trains on (the stored count: resume.ts). */
+function resumedRun(
+  options: TrainOptions & { resume?: string; extendSchedule?: boolean; restartSchedule?: boolean },
   explicit: (name: string) => boolean,
-): TrainSpec {
+  threads: number | "auto",
+): { spec: TrainSpec; threads: number | "auto" } {
   const dir = options.resume as string;
   const path = runPaths(dir).checkpoint;
   if (!existsSync(path))
     throw new UserError(
       `--resume ${dir}: no checkpoint there (${path}); train without --resume to start a run`,
     );
-  const stored = storedSpec(dir, path);
+  const checkpoint = loadCheckpointFile(path);
+  const stored = storedSpec(dir, checkpoint);
   // Before the given options are checked: those checks read other options (--layers, --cell) at
   // their defaults, not at the stored run's values.
   const changed = Object.keys(options).filter(
@@ -270,12 +292,22 @@ function resumedSpec(
     spec.steps = given.steps;
     spec.minutes = explicit("steps") ? null : given.minutes;
   }
-  return spec;
+  const choice = { extend: Boolean(options.extendSchedule), restart: Boolean(options.restartSchedule) };
+  spec.lrSchedule = resumedSchedule(spec, checkpoint.step, choice, dir);
+  const asked = explicit("threads") ? (threads === "auto" ? defaultThreads(spec.batch) : threads) : null;
+  return { spec, threads: resumedThreads(storedThreads(checkpoint, dir), asked, threads, dir) };
 }
 
-/** The run config the checkpoint at `path` holds, validated. */
-function storedSpec(dir: string, path: string): TrainSpec {
-  const stored = loadCheckpointFile(path).extra?.train;
+function refuseResumeOnly(explicit: (name: string) => boolean): void {
+  const given = RESUME_ONLY.find(explicit);
+  if (given !== undefined) {
+    throw new UserError(`${flag(given)} applies to a resumed run: give it with --resume DIR, or drop it`);
+  }
+}
+
+/** The run config the checkpoint holds, validated. */
+function storedSpec(dir: string, checkpoint: Checkpoint): TrainSpec {
+  const stored = checkpoint.extra?.train;
   if (stored === undefined)
     throw new UserError(
       `--resume ${dir}: the checkpoint was not written by rnnlab train (no training options in it)`,

@@ -3,6 +3,7 @@ import { ConfigError } from "../../src/errors.js";
 import { dropoutFields, type RegularizationConfig } from "../../src/model/config.js";
 import { BIDIRECTIONAL_LM } from "../../src/run/text-run.js";
 import type { RunModelConfig } from "../../src/train/run-config.js";
+import { decimalInteger } from "./limits.js";
 
 // `rnnlab train`'s layer options (PyTorch's bias, bidirectional, proj_size) and dropout rates: their
 // flags, and the model fields they give. A default leaves its field out of the stored run config
@@ -93,8 +94,8 @@ export function layerOptionsFromOptions(
 /** --proj-size: 0 (none), or for an LSTM fewer units than --hidden (PyTorch's rule). */
 function projection(o: LayerOptions): number {
   const text = o.projSize ?? "0";
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isInteger(n) || n < 0)
+  const n = decimalInteger(text);
+  if (!Number.isInteger(n) || n < 0)
     throw new ConfigError(`--proj-size must be an integer >= 0 (0: none), got '${text}'`);
   if (n === 0) return 0;
   if (o.cell !== "lstm") throw new ConfigError(`--proj-size is for --cell lstm, not ${o.cell}: drop it`);

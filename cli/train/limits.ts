@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { ConfigError } from "../../src/errors.js";
 import { MAX_SEED } from "../../src/random.js";
+import { MAX_THREADS } from "../../src/run/text-run.js";
 
 // Upper bounds on the sizes the command line reads. Each is far above what a run on a CPU or in a
 // browser can use (so no sane run is refused), and each stops a typo (--layers 4294967296, --hidden
@@ -22,7 +23,7 @@ export const INTEGER_LIMITS: Readonly<Record<string, readonly [number, number]>>
   "--oracle": [1, 16],
   "--seq-len": [1, 100_000],
   "--batch": [1, 100_000],
-  "--threads": [1, 64],
+  "--threads": [1, MAX_THREADS],
   "--prefix": [0, 100_000],
   "--steps": [1, 1_000_000_000],
   "--eval-every": [1, 1_000_000_000],
@@ -44,11 +45,17 @@ export function boundedInteger(value: string, flag: string, min?: number): numbe
   if (limits === undefined) throw new Error(`no limits for ${flag}`); // a programming error
   const low = min ?? limits[0];
   const high = limits[1];
-  const n = value.trim() === "" ? Number.NaN : Number(value);
+  const n = decimalInteger(value);
   if (!Number.isInteger(n) || n < low || n > high) {
     throw new ConfigError(`${flag} must be an integer from ${low} to ${high}, got '${value}'`);
   }
   return n;
+}
+
+/** The value of a string of decimal digits, else NaN: Number() alone would also read "0x10", "1e3",
+ *  "+5", " 5" and "5.0" as integers. */
+export function decimalInteger(value: string): number {
+  return /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
 }
 
 /** Appends each bounded option's range to its --help line, e.g. "hidden units per layer (1 to 4096)";

@@ -8,6 +8,7 @@ import {
   lrScheduleKinds,
   makeLrSchedule,
 } from "../../src/train/schedules.js";
+import { decimalInteger } from "./limits.js";
 
 // `rnnlab train`'s optimizer and learning-rate schedule options: their flags, and the checked
 // OptimizerConfig and LrScheduleSpec they give. An option for another optimizer or schedule than
@@ -51,7 +52,7 @@ export function addOptimOptions(command: Command): Command {
     names.map((name) => `${name} ${(optimizerDefaults[name] as Record<string, unknown>)[key]}`).join(", ");
   return command
     .addOption(new Option("--optimizer <name>", "optimizer").choices(optimizerNames).default("adam"))
-    .option("--lr <x>", "learning rate (onecycle: its peak unless --max-lr)", "0.003")
+    .option("--lr <x>", "learning rate (onecycle: its peak unless --max-lr)", "0.005")
     .option("--momentum <x>", `momentum (sgd and rmsprop); default sgd ${SGD_MOMENTUM}, rmsprop 0`)
     .option("--nesterov", "sgd: Nesterov momentum")
     .option(
@@ -71,9 +72,12 @@ export function addOptimOptions(command: Command): Command {
       `epsilon added to the denominator; default ${defaults("eps", ["adam", "adamw", "rmsprop", "adagrad"])}`,
     )
     .addOption(
-      new Option("--lr-schedule <kind>", "learning-rate schedule (the cosines and onecycle need --steps)")
+      new Option(
+        "--lr-schedule <kind>",
+        "learning-rate schedule; cosine and onecycle span --steps, or under --minutes the steps it holds at the pace measured before the first step",
+      )
         .choices(lrScheduleKinds)
-        .default("constant"),
+        .default("cosine"),
     )
     .option("--warmup <n>", "linear learning-rate warm-up steps (not with onecycle)", "0")
     .option("--lr-step-size <n>", "step schedule: steps between decays", "1000")
@@ -148,7 +152,7 @@ function num(value: string, flag: string, min: number, strict = false): number {
 }
 
 function int(value: string, flag: string, min: number): number {
-  const n = value.trim() === "" ? Number.NaN : Number(value);
+  const n = decimalInteger(value);
   // Safe integers only: a stored run config (zod's int) refuses 2^53, so --resume could not read it.
   if (!Number.isSafeInteger(n) || n < min)
     throw new ConfigError(`${flag} must be an integer >= ${min}, got '${value}'`);
@@ -217,9 +221,27 @@ export function optimizerFromOptions(o: OptimOptions): OptimizerConfig {
 /** The checked schedule spec of the options; `steps` is the run's --steps (null under --minutes). */
 export function lrScheduleFromOptions(o: OptimOptions, steps: number | null): LrScheduleSpec {
   const spec = scheduleSpec(o, steps);
-  makeLrSchedule(spec, num(o.lr, "--lr", 0)); // the checks that involve several options
+  try {
+    makeLrSchedule(spec, num(o.lr, "--lr", 0)); // the checks that involve several options
+  } catch (error) {
+    if (!(error instanceof ConfigError) || error.message.startsWith("--")) throw error;
+    // "cosine schedule: minLr must be in [0, base lr = 0.005], got 10" →
+    // "--lr-schedule cosine: minLr (--min-lr) must be in [0, base lr (--lr) = 0.005], got 10"
+    let reason = error.message.replace(/^(lr|\w+) schedule: /, "");
+    for (const [parameter, flag] of SCHEDULE_PARAMETER_FLAGS)
+      reason = reason.replace(parameter, `${parameter} (${flag})`);
+    throw new ConfigError(`--lr-schedule ${spec.kind}: ${reason}`);
+  }
   return spec;
 }
+
+/** The flags of the parameters the schedules' own checks name. */
+const SCHEDULE_PARAMETER_FLAGS = [
+  ["minLr", "--min-lr"],
+  ["base lr", "--lr"],
+  ["pctStart", "--pct-start"],
+  ["totalSteps", "--steps"],
+] as const;
 
 function scheduleSpec(o: OptimOptions, steps: number | null): LrScheduleSpec {
   const kind = lrScheduleKinds.find((known) => known === o.lrSchedule);

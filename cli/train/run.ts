@@ -6,6 +6,7 @@ import { Tokenizer } from "../../src/data/tokenizer.js";
 import { sequentialBatches } from "../../src/data/windows.js";
 import { fromCheckpoint, type TrainingState } from "../../src/io/model-checkpoint.js";
 import { formatNumber } from "../../src/report/format.js";
+import { fitToMinutes, measurePace } from "../../src/run/fitted-schedule.js";
 import type { MetricRecord, RunRecord, TrainRecord } from "../../src/train/metrics.js";
 import {
   DEFAULT_DIVERGENCE_FACTOR,
@@ -13,17 +14,22 @@ import {
   DivergenceGuard,
 } from "../../src/train/divergence-guard.js";
 import type { Optimizer } from "../../src/train/optimizers.js";
+import type { Pace } from "../../src/train/schedule-fit.js";
 import { makeLrSchedule } from "../../src/train/schedules.js";
 import {
   corpusFromText,
   freshRun,
   runCheckpoint,
+  runModelConfig,
   runSample,
   shortPart,
   type TextCorpus,
 } from "../../src/run/text-run.js";
 import { evaluate, Trainer } from "../../src/train/trainer.js";
 import { UserError } from "../errors.js";
+import { memoryBudget, refuseOverBudget } from "../memory-budget.js";
+import type { MemoryBudget } from "../../src/model/memory-budget.js";
+import { trainingMemory } from "../../src/train/training-memory.js";
 import { loadCheckpointFile, readFileOrFail } from "../files.js";
 import { createProgress, type Progress } from "../progress.js";
 import { writeTrainingReport } from "./report.js";
@@ -65,6 +71,19 @@ export function loadCorpus(spec: TrainSpec, stored: Tokenizer | null): TextCorpu
   return corpus;
 }
 
+/** A UserError (exit 2) when the run's estimate (trainingMemory) is over the budget, with the
+ *  largest --batch (else --seq-len) that fits. */
+function refuseTrainingOverBudget(spec: TrainSpec, V: number, threads: number, budget: MemoryBudget): void {
+  const config = runModelConfig(spec, V);
+  const at = ([batch, seqLen]: readonly number[]) =>
+    trainingMemory(config, { seqLen, batch, optimizer: spec.optimizer }, Math.min(threads, batch));
+  const knobs = [
+    { flag: "--batch", value: spec.batch },
+    { flag: "--seq-len", value: spec.seqLen },
+  ];
+  refuseOverBudget(at, knobs, budget);
+}
+
 /** Exit status of a run stopped by the divergence guard (2 is a wrong option or input). */
 export const DIVERGED_EXIT_CODE = 3;
 
@@ -79,6 +98,7 @@ export async function runTraining(
   resume: boolean,
   threads: number | "auto" = 1,
   divergenceFactor: number | null = DEFAULT_DIVERGENCE_FACTOR,
+  budget: MemoryBudget = memoryBudget(undefined),
 ): Promise<TrainResult> {
   const paths = runPaths(out);
   const started = Date.now();
@@ -88,15 +108,31 @@ export async function runTraining(
     : null;
   const corpus = loadCorpus(spec, storedTokenizer);
   const V = corpus.tokenizer.size;
+  const threadCount = threads === "auto" ? defaultThreads(spec.batch) : threads;
+  refuseTrainingOverBudget(spec, V, threadCount, budget); // before the model is built
   const state: TrainingState = stored ? fromCheckpoint(stored, { seed: spec.seed }) : freshRun(spec, V);
   const optimizer = state.optimizer as Optimizer;
-  const threadCount = threads === "auto" ? defaultThreads(spec.batch) : threads;
   const parallel = dataParallel(state.model, threadCount);
   const signals = watchStopSignals();
   try {
     await parallel.ready();
-    const run = { spec, paths, started, corpus, state, optimizer, parallel, resumed: Boolean(stored) };
-    return await trainLoop(run, divergenceFactor, signals);
+    const fitted = fitToMinutes(
+      spec,
+      () => (spec.minutes as number) * 60_000 - (Date.now() - started),
+      () => measurePace(state.model, (b, t) => parallel.lossAndGrad(b, t), validationSet(corpus, spec), now),
+      true,
+    );
+    const run = {
+      spec: fitted.spec,
+      paths,
+      started,
+      corpus,
+      state,
+      optimizer,
+      parallel,
+      resumed: Boolean(stored),
+    };
+    return await trainLoop(run, divergenceFactor, signals, fitted.pace);
   } finally {
     signals.dispose();
     parallel.close();
@@ -114,10 +150,17 @@ interface Run {
   resumed: boolean;
 }
 
+const now = () => performance.now();
+const duration = (ms: number) =>
+  ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms >= 10 ? Math.round(ms) : ms.toFixed(2)} ms`;
+const validationSet = (corpus: TextCorpus, spec: TrainSpec) =>
+  sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
+
 async function trainLoop(
   run: Run,
   divergenceFactor: number | null,
   signals: StopSignals,
+  pace: Pace | null,
 ): Promise<TrainResult> {
   const { spec, paths, started, corpus, state, optimizer, parallel } = run;
   const V = corpus.tokenizer.size;
@@ -135,7 +178,7 @@ async function trainLoop(
     step: state.step,
   });
   const baseline = unigramLoss(corpus.val, V);
-  const valSet = sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
+  const valSet = validationSet(corpus, spec);
   const valSetTokens = tokensIn(valSet);
   const records = startMetrics(paths.metrics, spec, corpus, baseline, run.resumed ? state.step : null);
   const log = (record: MetricRecord) => {
@@ -151,7 +194,7 @@ async function trainLoop(
   let savedStep: number | null = run.resumed ? state.step : null;
   const saveCheckpointNow = () => {
     const now = { model: state.model, optimizer, rng: trainer.rng, step: trainer.step };
-    saveCheckpoint(paths.checkpoint, runCheckpoint(now, corpus, spec));
+    saveCheckpoint(paths.checkpoint, runCheckpoint(now, corpus, spec, parallel.threads));
     savedStep = trainer.step;
   };
   const diverged = (d: Divergence) => {
@@ -174,14 +217,21 @@ async function trainLoop(
   // evaluation still leaves sane weights to resume from (with another --lr, say).
   if (!run.resumed) saveCheckpointNow();
 
-  // The bar counts steps; under --minutes, its share done is the share of the time spent.
-  const budgetMs = spec.steps === null ? (spec.minutes as number) * 60_000 : Number.POSITIVE_INFINITY;
+  // The bar counts steps; under --minutes alone, its share done is the share of the time spent. A
+  // schedule fitted to the minutes set the steps too: the run stops at whichever comes first.
+  const budgetMs = spec.minutes === null ? Number.POSITIVE_INFINITY : spec.minutes * 60_000;
   const budgetSteps = spec.steps ?? Number.POSITIVE_INFINITY;
   const progress = createProgress({
     unit: "steps",
     total: spec.steps,
     fields: ["loss", "val", "gnorm", "tok/s"],
   });
+  if (pace) {
+    const { kind, totalSteps } = spec.lrSchedule as { kind: string; totalSteps: number };
+    progress.log(
+      `${kind} lr schedule over ${formatNumber(totalSteps)} steps: what --minutes ${spec.minutes} holds here (a step ${duration(pace.msPerStep)}, an evaluation ${duration(pace.msPerEval)}); --steps ${totalSteps} repeats this run`,
+    );
+  }
   const tokensPerStep = spec.seqLen * spec.batch;
   let trainMs = 0;
   let stepsRun = 0;

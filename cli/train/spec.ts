@@ -15,7 +15,8 @@ import { parseRunConfig, type RunConfig, tokenizerKinds } from "../../src/train/
 import type { ClipSpec } from "../../src/train/trainer.js";
 import { type Given, refuseConflicts } from "./conflicts.js";
 import { type LayerOptions, layerOptionsFromOptions } from "./layer-spec.js";
-import { boundedInteger } from "./limits.js";
+import { boundedInteger, decimalInteger } from "./limits.js";
+import { horizonBound } from "../../src/train/schedule-fit.js";
 import { lrScheduleFromOptions, type OptimOptions, optimizerFromOptions } from "./optim-spec.js";
 
 /** Everything that defines a training run (src/train/run-config.ts): stored in its checkpoint, so
@@ -64,7 +65,7 @@ export interface TrainOptions extends OptimOptions, LayerOptions {
 }
 
 export function integer(value: string, flag: string, min = 1): number {
-  const n = value.trim() === "" ? Number.NaN : Number(value);
+  const n = decimalInteger(value);
   if (!Number.isSafeInteger(n) || n < min)
     throw new ConfigError(`${flag} must be an integer >= ${min}, got '${value}'`);
   return n;
@@ -223,7 +224,8 @@ export function specFromOptions(o: TrainOptions, given?: Given): TrainSpec {
     feed: feedMode(o),
     clip: clipSpec(o),
     optimizer: optimizerFromOptions(o),
-    lrSchedule: lrScheduleFromOptions(o, steps),
+    // A schedule with an end spans --steps, or until fitted to the minutes (run.ts) their bound.
+    lrSchedule: lrScheduleFromOptions(o, steps ?? horizonBound(minutes ?? DEFAULT_MINUTES)),
     steps,
     minutes,
     seed: boundedInteger(o.seed, "--seed"),

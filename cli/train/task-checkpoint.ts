@@ -4,6 +4,8 @@ import {
   type AnyFitTask,
   decodeTaskCheckpoint,
   NotATaskCheckpointError,
+  readTaskCheckpointHeader,
+  type TaskCheckpointHeader,
   type TaskRunInfo,
   taskOfBytes,
 } from "../../src/fit/checkpoint.js";
@@ -34,12 +36,22 @@ export interface LoadedTaskRun {
   info: TaskRunInfo;
 }
 
-/** A task run's learner with its stored parameters, from a checkpoint file or a run folder. */
-export function loadTaskRun(arg: string): LoadedTaskRun {
+/** A task run's learner with its stored parameters, from a checkpoint file or a run folder;
+ *  `beforeBuild` sees the stored task, run info and state before the learner is allocated. */
+export function loadTaskRun(
+  arg: string,
+  beforeBuild?: (header: TaskCheckpointHeader) => void,
+): LoadedTaskRun {
   const path = checkpointPath(arg);
   const bytes = readFileOrFail(path, "checkpoint");
+  beforeBuild?.(decoded(path, () => readTaskCheckpointHeader(bytes)));
+  return { path, ...decoded(path, () => decodeTaskCheckpoint(bytes)) };
+}
+
+/** decode(), its errors as one-line UserErrors naming the file. */
+function decoded<T>(path: string, decode: () => T): T {
   try {
-    return { path, ...decodeTaskCheckpoint(bytes) };
+    return decode();
   } catch (error) {
     if (error instanceof NotATaskCheckpointError) {
       throw new UserError(`checkpoint '${path}' is not a task run of rnnlab train --task`);

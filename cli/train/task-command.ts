@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { FitTaskName } from "../../src/fit/tasks.js";
+import type { MemoryBudget } from "../../src/model/memory-budget.js";
 import { UserError } from "../errors.js";
 import { runPaths } from "./run-files.js";
 import { lockRunFolder } from "./run-lock.js";
@@ -25,13 +26,17 @@ export function bundledData(task: FitTaskName): string {
 export type TaskCommandOptions = TrainOptions &
   TaskFlagValues & { out: string; force?: boolean; json?: boolean };
 
-export function runTaskCommand(options: TaskCommandOptions, explicit: (name: string) => boolean): void {
+export function runTaskCommand(
+  options: TaskCommandOptions,
+  explicit: (name: string) => boolean,
+  budget: MemoryBudget,
+): void {
   const spec = taskSpecFromOptions(options, explicit, bundledData);
   const out = explicit("out") ? options.out : `runs/${spec.task}`;
   if (!options.force && existsSync(runPaths(out).checkpoint)) {
     throw new UserError(`${out} already holds a run: pass --force or another --out`);
   }
-  const prepared = prepareTaskRun(spec);
+  const prepared = prepareTaskRun(spec, budget);
   const lock = lockRunFolder(out);
   let result: ReturnType<typeof runTaskTraining>;
   try {

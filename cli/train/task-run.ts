@@ -16,6 +16,8 @@ import {
   type TaskRunInfo,
   taskNamed,
 } from "../../src/fit/checkpoint.js";
+import type { MemoryBudget } from "../../src/model/memory-budget.js";
+import { refuseTaskTrainingOverBudget } from "./task-memory.js";
 import type { TaskSpec } from "./task-options.js";
 import { writeTaskReport } from "./task-report.js";
 import { metricsText } from "./task-summary.js";
@@ -45,12 +47,17 @@ export function readTaskData(task: AnyFitTask, path: string, options: Record<str
   return task.parse(text, path, options);
 }
 
-export function prepareTaskRun(spec: TaskSpec): PreparedTaskRun {
+/** Reads, splits and checks the run's data and refuses a run over `budget` (before the learner is
+ *  built), then builds the learner and its examples. */
+export function prepareTaskRun(spec: TaskSpec, budget: MemoryBudget): PreparedTaskRun {
   const task = taskNamed(spec.task);
   const data = readTaskData(task, spec.data, spec.taskOptions);
   const { train, validation } = task.split(data, spec.valFraction, new Rng(spec.seed));
   const model = { ...task.suggestModel(train), ...spec.model } as TaskModelOptions;
-  const learner = task.createLearner(train, model, { seed: spec.seed });
+  const state = task.initialState(train, model);
+  const run = { batch: spec.batchSize, optimizer: spec.optimizer };
+  refuseTaskTrainingOverBudget(task, state, { train, validation }, run, budget);
+  const learner = task.fromJSON(state, { seed: spec.seed });
   const trainExamples = task.examples(learner, train) as unknown[];
   const validationExamples = task.examples(learner, validation) as unknown[];
   const perEpoch = Math.ceil(trainExamples.length / spec.batchSize);

@@ -80,17 +80,52 @@ export class Tokenizer {
   }
 
   decode(tokens: ArrayLike<number>): string {
-    const pieces = Array.from(tokens, (t) =>
-      t === this.unknown ? (this.kind === "char" ? "\uFFFD" : UNKNOWN) : this.vocab[t],
-    );
-    if (this.kind === "char") return pieces.join("");
-    let out = "";
-    for (const piece of pieces) {
-      const glue =
-        out === "" || out.endsWith("\n") || piece === "\n" || /^[.,;:!?')\]]$/.test(piece) ? "" : " ";
-      out += glue + piece;
+    const decoder = new ChunkDecoder(this);
+    return decoder.push(tokens) + decoder.end();
+  }
+}
+
+/** Decodes tokens a chunk at a time into exactly the text Tokenizer.decode gives for all of them at
+ *  once: a word tokenizer's spacing carries across chunks, and a chunk's trailing high surrogate
+ *  waits for the next, so each piece of text returned is whole UTF-16 (and encodes to UTF-8 alone). */
+export class ChunkDecoder {
+  /** Whether any text has been produced, and whether it ends with a newline: the word glue's state. */
+  private started = false;
+  private afterNewline = false;
+  private held = "";
+
+  constructor(private readonly tokenizer: Tokenizer) {}
+
+  /** The text of `tokens`, after that of the earlier chunks. */
+  push(tokens: ArrayLike<number>): string {
+    const { kind, unknown, vocab } = this.tokenizer;
+    let text = this.held;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i];
+      const piece = t === unknown ? (kind === "char" ? "\uFFFD" : UNKNOWN) : vocab[t];
+      const next = kind === "char" ? (piece ?? "") : this.glue(piece) + piece;
+      if (next === "") continue;
+      text += next;
+      this.started = true;
+      this.afterNewline = next.endsWith("\n");
     }
-    return out;
+    const last = text.charCodeAt(text.length - 1);
+    const highSurrogate = last >= 0xd800 && last <= 0xdbff;
+    this.held = highSurrogate ? text.slice(-1) : "";
+    return highSurrogate ? text.slice(0, -1) : text;
+  }
+
+  /** What is held back (a lone trailing high surrogate), at the end of the text. */
+  end(): string {
+    const rest = this.held;
+    this.held = "";
+    return rest;
+  }
+
+  /** Words are joined by a space, except at the start, after a newline, and before a newline or
+   *  closing punctuation. */
+  private glue(piece: string): string {
+    return !this.started || this.afterNewline || piece === "\n" || /^[.,;:!?')\]]$/.test(piece) ? "" : " ";
   }
 }
 

@@ -1,5 +1,6 @@
 // Sampling from a language model: n sequences drawn at once, one batched forward per step, each
-// row with its own generator; temperature, top-k and top-p (nucleus); stop sequences.
+// row with its own generator; temperature, top-k and top-p (nucleus); stop sequences. drawSteps
+// yields the tokens as they are drawn (memory independent of the length); sampleSequences collects them.
 
 import { ConfigError } from "../errors.js";
 import type { Rng } from "../random.js";
@@ -89,7 +90,7 @@ export function endsWithStop(
 /** Feeds `prime` to rngs.length rows at once, then draws up to `length` tokens per row, row b from
  *  rngs[b] alone, one batched forward per step. Row b equals what a single row with a generator in
  *  rngs[b]'s state draws (up to float rounding of the batched products). Returns each row's drawn
- *  tokens, cut after its first stop sequence. */
+ *  tokens, cut after its first stop sequence. (drawSteps gives the same tokens as they are drawn.) */
 export function sampleSequences(
   model: StepModel,
   prime: Int32Array,
@@ -97,14 +98,44 @@ export function sampleSequences(
   rngs: readonly Rng[],
   options: SamplingOptions = {},
 ): Int32Array[] {
+  const steps = drawSteps(model, prime, length, rngs, options);
+  const out = rngs.map(() => new Int32Array(length));
+  const ends = new Int32Array(rngs.length);
+  for (const drawn of steps) {
+    for (let b = 0; b < drawn.length; b++) if (drawn[b] >= 0) out[b][ends[b]++] = drawn[b];
+  }
+  return out.map((row, b) => row.slice(0, ends[b]));
+}
+
+/** Generation as it happens: feeds `prime` to rngs.length rows, then yields after each step the B
+ *  tokens drawn (row b from rngs[b]; −1 for a row a stop sequence has ended), until every row has
+ *  ended or `length` steps are drawn. The yielded array is reused: read it before the next step.
+ *  It holds the model's state and each row's last few tokens (for the stop check), nothing that
+ *  grows with `length`; the options are checked here, before the first step. */
+export function drawSteps(
+  model: StepModel,
+  prime: Int32Array,
+  length: number,
+  rngs: readonly Rng[],
+  options: SamplingOptions = {},
+): Generator<Int32Array, void, undefined> {
   checkLeftToRight(model);
   checkSamplingOptions(options);
   if (prime.length === 0) throw new ConfigError("the prime must have at least one token");
   if (!Number.isInteger(length) || length < 0)
     throw new ConfigError(`length must be an integer >= 0, got ${length}`);
+  if (rngs.length === 0) throw new ConfigError("sampling needs at least one generator");
+  return steps(model, prime, length, rngs, options);
+}
+
+function* steps(
+  model: StepModel,
+  prime: Int32Array,
+  length: number,
+  rngs: readonly Rng[],
+  options: SamplingOptions,
+): Generator<Int32Array, void, undefined> {
   const B = rngs.length;
-  if (B === 0) throw new ConfigError("sampleSequences needs at least one generator");
-  const stop = options.stop ?? [];
   const stepper = new TokenStepper(model, B);
   const sampler = new TokenSampler(stepper.V);
   const V = stepper.V;
@@ -113,25 +144,66 @@ export function sampleSequences(
   for (let t = 0; t < P; t++) primed.fill(prime[t], t * B, (t + 1) * B);
   let logits = stepper.feed(primed, P);
   let first = (P - 1) * B; // the row of logits of sequence 0 in the last fed step
-  const out = Array.from({ length: B }, () => new Int32Array(length));
-  const ends = new Int32Array(B).fill(length);
-  const fed = new Int32Array(B);
+  const recent = new RecentTokens(B, options.stop ?? []);
+  const drawn = new Int32Array(B);
+  const fed = new Int32Array(B); // an ended row goes on being fed its last token, as B stays fixed
   let live = B;
   for (let i = 0; i < length && live > 0; i++) {
-    for (let b = 0; b < B; b++) {
-      if (ends[b] <= i) continue;
-      const token = sampler.draw(logits, (first + b) * V, rngs[b], options);
-      out[b][i] = token;
-      fed[b] = token;
-      if (endsWithStop(out[b], 0, i + 1, stop)) {
-        ends[b] = i + 1;
-        live--;
-      }
-    }
-    if (i + 1 < length && live > 0) {
+    if (i > 0) {
       logits = stepper.feed(fed, 1);
       first = 0;
     }
+    for (let b = 0; b < B; b++) {
+      if (recent.ended(b)) {
+        drawn[b] = -1;
+        continue;
+      }
+      const token = sampler.draw(logits, (first + b) * V, rngs[b], options);
+      drawn[b] = token;
+      fed[b] = token;
+      if (recent.push(b, token)) live--;
+    }
+    yield drawn;
   }
-  return out.map((row, b) => row.slice(0, ends[b]));
+}
+
+/** Each row's last `width` drawn tokens (width: the longest stop sequence), in a ring, and whether
+ *  the row has ended: a row ends when its drawn tokens end with a stop sequence. */
+class RecentTokens {
+  private readonly width: number;
+  private readonly ring: Int32Array;
+  private readonly count: Float64Array;
+  private readonly done: Uint8Array;
+
+  constructor(
+    B: number,
+    private readonly stop: readonly Int32Array[],
+  ) {
+    this.width = Math.max(1, ...stop.map((s) => s.length));
+    this.ring = new Int32Array(B * this.width);
+    this.count = new Float64Array(B);
+    this.done = new Uint8Array(B);
+  }
+
+  ended(b: number): boolean {
+    return this.done[b] === 1;
+  }
+
+  /** Adds row b's next token; true when it ends the row. */
+  push(b: number, token: number): boolean {
+    const { width, ring } = this;
+    const n = ++this.count[b];
+    ring[b * width + ((n - 1) % width)] = token;
+    // the j-th token from the end (j = 1 the last) sits at (n − j) mod width
+    const endsWith = (s: Int32Array) => {
+      if (s.length > n) return false;
+      for (let j = 1; j <= s.length; j++) {
+        if (ring[b * width + ((n - j) % width)] !== s[s.length - j]) return false;
+      }
+      return true;
+    };
+    if (!this.stop.some(endsWith)) return false;
+    this.done[b] = 1;
+    return true;
+  }
 }

@@ -1,6 +1,8 @@
 import { FormatError } from "../errors.js";
 import { checkFinite } from "../io/checkpoint-checks.js";
 import { decodeSafetensors, decodeSafetensorsMetadata, encodeSafetensors } from "../io/safetensors.js";
+import type { ModelOptions } from "../model/config.js";
+import { parseModelConfig } from "../model/config-schema.js";
 import { type Buf, shapeSize, Tensor } from "../tensor.js";
 import type { Learner } from "./learner.js";
 import type { Metrics } from "./metrics.js";
@@ -90,21 +92,22 @@ export interface DecodedTaskCheckpoint {
   info: TaskRunInfo;
 }
 
+/** What a task checkpoint holds besides its tensors: read before the learner is built. */
+export interface TaskCheckpointHeader {
+  task: AnyFitTask;
+  info: TaskRunInfo;
+  /** task.toJSON's state: the learner's model config, vocabulary, labels or normalisation. */
+  state: unknown;
+}
+
 /** A task checkpoint's learner and run info. A FormatError names what is wrong: a damaged file, a
  *  checksum mismatch, an unknown task, a tensor the model lacks or one missing, non-finite values. */
 export function decodeTaskCheckpoint(bytes: Uint8Array): DecodedTaskCheckpoint {
-  const { tensors, metadata = {} } = decodeSafetensors(bytes);
-  if (metadata.format !== TASK_CHECKPOINT_FORMAT) {
-    throw new NotATaskCheckpointError("not a task checkpoint (rnnlab train --task or fit() writes those)");
-  }
-  const name = fitTaskNames.find((known) => known === metadata.task);
-  if (name === undefined) throw new FormatError(`unknown task ${JSON.stringify(metadata.task)}`);
-  const task = taskNamed(name);
-  let info: TaskRunInfo;
+  const { tensors } = decodeSafetensors(bytes);
+  const { task, info, state } = readTaskCheckpointHeader(bytes);
   let learner: Learner<unknown>;
   try {
-    info = JSON.parse(metadata.run ?? "") as TaskRunInfo;
-    learner = task.fromJSON(JSON.parse(metadata.state ?? ""));
+    learner = task.fromJSON(state);
   } catch (error) {
     throw new FormatError((error as Error).message);
   }
@@ -126,4 +129,25 @@ export function decodeTaskCheckpoint(bytes: Uint8Array): DecodedTaskCheckpoint {
   }
   learner.setTraining(false);
   return { task, learner, info };
+}
+
+/** The task, run info and state of a task checkpoint, from its header alone (tensors and checksums
+ *  unchecked; decodeTaskCheckpoint checks them): what to know before the learner is built.
+ *  NotATaskCheckpointError for another kind of file, else FormatError. */
+export function readTaskCheckpointHeader(bytes: Uint8Array): TaskCheckpointHeader {
+  const metadata = decodeSafetensorsMetadata(bytes);
+  if (metadata.format !== TASK_CHECKPOINT_FORMAT) {
+    throw new NotATaskCheckpointError("not a task checkpoint (rnnlab train --task or fit() writes those)");
+  }
+  const name = fitTaskNames.find((known) => known === metadata.task);
+  if (name === undefined) throw new FormatError(`unknown task ${JSON.stringify(metadata.task)}`);
+  try {
+    const info = JSON.parse(metadata.run ?? "") as TaskRunInfo;
+    const state = JSON.parse(metadata.state ?? "") as { model?: unknown };
+    // The model config checked here already: a memory estimate reads it before the learner is built.
+    parseModelConfig(state.model as ModelOptions);
+    return { task: taskNamed(name), info, state };
+  } catch (error) {
+    throw new FormatError((error as Error).message);
+  }
 }

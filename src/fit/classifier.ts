@@ -90,6 +90,22 @@ export class SequenceClassifier {
     this.outputGrad = alloc(dtype, 0);
   }
 
+  /** Bytes its buffers hold now: the model's, the head's parameters and gradients, and the
+   *  head's own buffers (what estimateTaskMemory predicts). */
+  get allocatedBytes(): number {
+    const head = this.params.data.byteLength - this.model.params.data.byteLength;
+    const own = [
+      this.readout,
+      this.readoutGrad,
+      this.logitsBuf,
+      this.logitsGrad,
+      this.outputGrad,
+      this.readoutMask,
+    ];
+    const buffers = own.reduce((sum, buf) => sum + buf.byteLength, 0) + this.targets.byteLength;
+    return this.model.allocatedBytes + 2 * head + buffers;
+  }
+
   /** D·H_out: the width of the vector the head reads. */
   get readoutWidth(): number {
     return directionsOf(this.model.config) * stateWidthOf(this.model.config);

@@ -12,9 +12,10 @@ import {
   type ClassifyRecord,
   parseClassify,
 } from "./classify-data.js";
-import { chunks, type Learner, setModelTraining } from "./learner.js";
+import { chunks, EVAL_CHUNK, type Learner, setModelTraining } from "./learner.js";
 import { accuracy, confusionMatrix, macroF1, type Metrics } from "./metrics.js";
 import { lineError, mostFrequent, randomSplit } from "./source.js";
+import type { TaskShape } from "./task-memory.js";
 import {
   checkTaskOptions,
   type FitTask,
@@ -51,8 +52,6 @@ export interface ClassifyPrediction {
   /** softmax over the labels, in `labels` order. */
   probabilities: number[];
 }
-
-const EVAL_CHUNK = 256;
 
 export class ClassifyLearner implements Learner<ClassifyExample> {
   readonly monitor = { metric: "accuracy", mode: "max" } as const;
@@ -216,6 +215,25 @@ function freshState(train: ClassifyData, model: TaskModelOptions): ClassifyState
   };
 }
 
+/** Steps of each record: its tokens under the state's tokenizer, or its feature rows. */
+function classifyShape(state: ClassifyState, data: ClassifyData): TaskShape {
+  const tokenizer = state.tokenizer ? Tokenizer.fromJSON(state.tokenizer) : null;
+  let longest = 1;
+  for (const record of data.examples) {
+    const steps = tokenizer ? tokenizer.encode(record.text ?? "").length : (record.x?.length ?? 0);
+    longest = Math.max(longest, steps);
+  }
+  return {
+    model: state.model,
+    classes: state.labels.length,
+    longest,
+    examples: data.examples.length,
+    padded: true,
+    masked: false,
+    targetBytes: 0,
+  };
+}
+
 const CLASSIFY_OPTIONS: readonly string[] = ["tokens"];
 
 export const classifyTask: FitTask<
@@ -242,6 +260,8 @@ export const classifyTask: FitTask<
       ? { cell: "gru", hiddenSize: 64, embeddingSize: 16 }
       : { cell: "gru", hiddenSize: 32 },
   createLearner: (train, model, init = {}) => new ClassifyLearner(freshState(train, model), init.seed ?? 0),
+  initialState: freshState,
+  memoryShape: classifyShape,
   examples: (learner, data) => learner.encode(data),
   evaluate(learner, data) {
     learner.setTraining(false);
@@ -272,5 +292,5 @@ export const classifyTask: FitTask<
     }));
   },
   toJSON: (learner) => learner.toJSON(),
-  fromJSON: (state) => new ClassifyLearner(state),
+  fromJSON: (state, init = {}) => new ClassifyLearner(state, init.seed ?? 0),
 };

@@ -1,14 +1,12 @@
 import { ConfigError } from "../errors.js";
 import type { ForecastLearner } from "./forecast.js";
 import type { ForecastData } from "./forecast-data.js";
-import { chunks } from "./learner.js";
+import { chunks, EVAL_CHUNK } from "./learner.js";
 import { type Metrics, meanAbsoluteError, rootMeanSquaredError } from "./metrics.js";
 import type { TaskEvaluation } from "./task.js";
 
 // forecast's evaluation: rolling origins over the scored rows, the model's forecasts (its own
 // predictions fed back) beside the naive and seasonal-naive ones, in the data's units.
-
-const EVAL_CHUNK = 256;
 
 /** Scores of the model and the baselines over every origin o of the scored rows: history
  *  rows o − W .. o − 1, truth rows o .. o + h − 1. */

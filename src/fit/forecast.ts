@@ -4,7 +4,7 @@ import { parseModelConfig } from "../model/config-schema.js";
 import { type Batch, SequenceModel } from "../model/sequence-model.js";
 import type { StackState } from "../model/stack.js";
 import { type ForecastData, type ForecastOptions, parseForecast, splitForecast } from "./forecast-data.js";
-import { chunks, type Learner, setModelTraining } from "./learner.js";
+import { chunks, EVAL_CHUNK, type Learner, setModelTraining } from "./learner.js";
 import { evaluateForecast } from "./forecast-eval.js";
 import { type Metrics, naiveScale } from "./metrics.js";
 import { checkTaskOptions, type FitTask, type TaskModelOptions } from "./task.js";
@@ -42,8 +42,6 @@ export interface ForecastExample {
   targets: Float64Array;
   mask: Uint8Array;
 }
-
-const EVAL_CHUNK = 256;
 
 export class ForecastLearner implements Learner<ForecastExample> {
   readonly monitor = { metric: "loss", mode: "min" } as const;
@@ -259,6 +257,16 @@ export const forecastTask: FitTask<
   split: (data, fraction) => splitForecast(data, fraction),
   suggestModel: () => ({ cell: "gru", hiddenSize: 32 }),
   createLearner: (train, model, init = {}) => new ForecastLearner(freshState(train, model), init.seed ?? 0),
+  initialState: freshState,
+  memoryShape: (state, data) => ({
+    model: state.model,
+    classes: 0,
+    longest: state.window,
+    examples: data.rows.length,
+    padded: false,
+    masked: true,
+    targetBytes: 9, // values (Float64Array) and mask (Uint8Array) of every step
+  }),
   examples: (learner, data) => learner.encode(data),
   evaluate: evaluateForecast,
   predict(learner, data) {
@@ -266,5 +274,5 @@ export const forecastTask: FitTask<
     return forecast(learner, data.rows.slice(-learner.state.window), learner.state.horizon);
   },
   toJSON: (learner) => ({ ...learner.state }),
-  fromJSON: (state) => new ForecastLearner(state),
+  fromJSON: (state, init = {}) => new ForecastLearner(state, init.seed ?? 0),
 };

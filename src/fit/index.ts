@@ -9,8 +9,10 @@ export {
   decodeTaskCheckpoint,
   encodeTaskCheckpoint,
   NotATaskCheckpointError,
+  readTaskCheckpointHeader,
   TASK_CHECKPOINT_FORMAT,
   type TaskCheckpoint,
+  type TaskCheckpointHeader,
   type TaskRunInfo,
   taskNamed,
   taskOfBytes,
@@ -72,4 +74,5 @@ export {
   tagTask,
 } from "./tag.js";
 export type { FitTask, TaskEvaluation, TaskModelOptions } from "./task.js";
+export { estimateTaskMemory, type TaskMemoryUse, type TaskShape } from "./task-memory.js";
 export { type FitTaskName, fitTaskNames, fitTasks } from "./tasks.js";

@@ -31,6 +31,10 @@ export function setModelTraining(model: SequenceModel, training: boolean): void 
   if (!training && typeof modes.eval === "function") modes.eval();
 }
 
+/** Examples per forward pass when a task evaluates or predicts: the rows of its largest batch
+ *  there (task-memory.ts estimates a pass of this many rows). */
+export const EVAL_CHUNK = 256;
+
 /** The rows of a list, in chunks of at most `size`. */
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];

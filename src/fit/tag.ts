@@ -4,7 +4,7 @@ import type { ModelConfig } from "../model/config.js";
 import { parseModelConfig } from "../model/config-schema.js";
 import { padSequences } from "../model/pad.js";
 import { type Batch, SequenceModel } from "../model/sequence-model.js";
-import { chunks, type Learner, setModelTraining } from "./learner.js";
+import { chunks, EVAL_CHUNK, type Learner, setModelTraining } from "./learner.js";
 import type { Metrics } from "./metrics.js";
 import { checkKeys, type Dataset, lineError, mostFrequent, parseJsonLines, randomSplit } from "./source.js";
 import { checkTaskOptions, type FitTask, splitEmbedding } from "./task.js";
@@ -39,8 +39,6 @@ export interface TagState {
   /** The baseline: per vocabulary entry, its most frequent training tag (<unk>: the overall one). */
   tokenTags: number[];
 }
-
-const EVAL_CHUNK = 256;
 
 export function parseTag(text: string, fileName: string): TagData {
   const examples = parseJsonLines(text, fileName).map(({ line, value }) => {
@@ -240,6 +238,16 @@ export const tagTask: FitTask<Record<string, never>, TagData, TagExample, TagLea
   split: (data, fraction, rng) => randomSplit(data, fraction, rng),
   suggestModel: () => ({ cell: "gru", hiddenSize: 64, embeddingSize: 32, bidirectional: true }),
   createLearner: (train, model, init = {}) => new TagLearner(freshState(train, model), init.seed ?? 0),
+  initialState: freshState,
+  memoryShape: (state, data) => ({
+    model: state.model,
+    classes: 0,
+    longest: data.examples.reduce((most, record) => Math.max(most, record.tokens.length), 1),
+    examples: data.examples.length,
+    padded: true,
+    masked: false,
+    targetBytes: 4, // the classes of every step (Int32Array)
+  }),
   examples: (learner, data) => learner.encode(data),
   evaluate(learner, data) {
     learner.setTraining(false);
@@ -256,5 +264,5 @@ export const tagTask: FitTask<Record<string, never>, TagData, TagExample, TagLea
     return learner.predictTags(examples).map((tags) => tags.map((k) => learner.tags[k]));
   },
   toJSON: (learner) => learner.toJSON(),
-  fromJSON: (state) => new TagLearner(state),
+  fromJSON: (state, init = {}) => new TagLearner(state, init.seed ?? 0),
 };

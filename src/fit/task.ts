@@ -3,6 +3,7 @@ import type { ModelOptions } from "../model/config.js";
 import type { Rng } from "../random.js";
 import type { Learner } from "./learner.js";
 import type { Metrics } from "./metrics.js";
+import type { TaskShape } from "./task-memory.js";
 
 /** The model a task builds, less what the task decides (input, readout, loss);
  *  embeddingSize applies to token inputs (default 16). */
@@ -21,7 +22,8 @@ export interface TaskEvaluation {
 /** Every task has this shape, so a caller (the CLI) treats them alike:
  *  parse → split → createLearner → examples → fit → evaluate / predict, and toJSON / fromJSON to
  *  store the learner's non-parameter state (vocabulary, labels, normalisation, config) beside its
- *  parameters. */
+ *  parameters. createLearner is fromJSON(initialState(train, model)); between the two, a caller
+ *  can estimate the learner's memory (memoryShape, task-memory.ts) before anything is allocated. */
 export interface FitTask<Options, Data, Example, L extends Learner<Example>, State, Prediction> {
   readonly name: string;
   readonly description: string;
@@ -35,14 +37,20 @@ export interface FitTask<Options, Data, Example, L extends Learner<Example>, Sta
   suggestModel(train: Data): TaskModelOptions;
   /** A fresh learner whose vocabulary, labels or normalisation come from `train`. */
   createLearner(train: Data, model: TaskModelOptions, init?: { seed?: number }): L;
+  /** The state createLearner starts from (vocabulary, labels, normalisation, model config): no
+   *  parameters are allocated. */
+  initialState(train: Data, model: TaskModelOptions): State;
+  /** The model of a learner of `state` and the size of `data`'s passes, for estimateTaskMemory. */
+  memoryShape(state: State, data: Data): TaskShape;
   /** The data as the learner's training examples; ConfigError for what training never saw. */
   examples(learner: L, data: Data): Example[];
   /** Metrics and baselines on labelled data. */
   evaluate(learner: L, data: Data): TaskEvaluation;
   predict(learner: L, data: Data): Prediction[];
   toJSON(learner: L): State;
-  /** A learner from toJSON's state, its parameters freshly initialized: set learner.params after. */
-  fromJSON(state: State): L;
+  /** A learner from toJSON's state, its parameters freshly initialized (from `init.seed`, default
+   *  0): set learner.params after. */
+  fromJSON(state: State, init?: { seed?: number }): L;
 }
 
 /** Options outside `allowed` → "TASK takes no option NAME". */

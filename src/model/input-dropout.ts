@@ -30,6 +30,11 @@ export class InputDropout {
     this.mask = this.dropped = this.sequenceMask = this.x = this.scratch.view("empty", 0);
   }
 
+  /** Bytes of its buffers now. */
+  get bytes(): number {
+    return this.scratch.bytes;
+  }
+
   /** Whether this mask does anything in the current mode. */
   get active(): boolean {
     return this.source.training && (this.pFresh > 0 || this.pSequence > 0);

@@ -25,6 +25,11 @@ export class InputLayer {
     this.tokenInput = { tokens: new Int32Array(0), vocabSize: 0, table: embeddingName };
   }
 
+  /** Bytes of its buffers now. */
+  get bytes(): number {
+    return this.scratch.bytes;
+  }
+
   get width(): number {
     const c = this.config;
     return c.kind === "embedding" ? c.embeddingSize : c.kind === "onehot" ? c.vocabSize : c.size;

@@ -61,6 +61,11 @@ export class LayerRegularizer {
     this.zoneC = rates.cellZoneout > 0;
   }
 
+  /** Bytes of its buffers now. */
+  get bytes(): number {
+    return this.scratch.bytes;
+  }
+
   /** Starts a pass of T steps over B rows: views for the shape, and the recurrent mask. */
   begin(T: number, B: number): void {
     if (T !== this.T || B !== this.B) this.use(T, B);

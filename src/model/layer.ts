@@ -121,6 +121,10 @@ class LayerWorkspace {
   private view(name: string, size: number): Buf {
     return this.scratch.view(name, size);
   }
+
+  get bytes(): number {
+    return this.scratch.bytes;
+  }
 }
 
 /** One recurrent layer unrolled over time. The cell owns a step's math; the layer owns time: the
@@ -195,6 +199,11 @@ export class RecurrentLayer {
   outputs(): Buf {
     const ws = this.ws as LayerWorkspace;
     return this.lengths ? ws.maskedOutputs : ws.hOutputs;
+  }
+
+  /** Bytes of the layer's buffers (workspace, vocabulary projection, regularizer's) now. */
+  get bytes(): number {
+    return (this.ws?.bytes ?? 0) + this.vocabulary.bytes + (this.regularizer?.bytes ?? 0);
   }
 
   /** The cell states c_0..c_T [(T+1)·B×H] of the last forward (LSTM; empty otherwise). */

@@ -17,4 +17,11 @@ export class Scratch {
     }
     return buf.length === size ? buf : buf.subarray(0, size);
   }
+
+  /** Bytes of the backing buffers: what this scratch holds now. */
+  get bytes(): number {
+    let sum = 0;
+    for (const buf of this.backing.values()) sum += buf.byteLength;
+    return sum;
+  }
 }

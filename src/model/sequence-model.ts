@@ -111,6 +111,14 @@ export class SequenceModel {
     if (!options.params) initParams(this.params, config, options.rng ?? new Rng(options.seed ?? 0));
   }
 
+  /** Bytes the model's buffers hold now (parameters, gradients, every scratch buffer): what
+   *  estimateMemory (memory.ts) predicts from the config. */
+  get allocatedBytes(): number {
+    const own = this.scratch.bytes + this.lossTargets.byteLength + this.rowMask.byteLength;
+    const params = this.params.data.byteLength + this.params.grad.byteLength;
+    return params + own + this.stack.bytes + this.input.bytes + (this.outputDropout?.bytes ?? 0);
+  }
+
   /** Whether dropout is active (PyTorch's module.training); true from the start. */
   get training(): boolean {
     return this.masks.training;

@@ -154,6 +154,15 @@ export class RecurrentStack {
     return this.inputDropouts[0]?.active ?? false;
   }
 
+  /** Bytes of the stack's buffers now: its own, its layers' and its dropouts'. */
+  get bytes(): number {
+    let sum = this.scratch.bytes;
+    for (const ints of this.ints.values()) sum += ints.byteLength;
+    for (const layer of this.layers) sum += layer.bytes;
+    for (const drop of this.inputDropouts) sum += drop?.bytes ?? 0;
+    return sum;
+  }
+
   get hasCellState(): boolean {
     return this.layers[0].cell.hasCellState;
   }

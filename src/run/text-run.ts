@@ -129,12 +129,35 @@ export function runSample(
   return { tokens, text: corpus.tokenizer ? corpus.tokenizer.decode(tokens) : null };
 }
 
-/** The run's checkpoint: its state, and in `extra` the tokenizer and the training options, so
- *  `rnnlab sample`, `eval` and `--resume` need nothing else. */
-export function runCheckpoint(state: TrainingState, corpus: Corpus, spec: RunConfig): Checkpoint {
+/** The run's checkpoint: its state, and in `extra` the tokenizer, the training options and the
+ *  thread count (a step's gradient is summed over the threads' shards, so its float rounding
+ *  depends on their number: a resume continues the run exactly only on as many), so `rnnlab
+ *  sample`, `eval` and `--resume` need nothing else. */
+export function runCheckpoint(
+  state: TrainingState,
+  corpus: Corpus,
+  spec: RunConfig,
+  threads: number,
+): Checkpoint {
   const baseline = unigramLoss(corpus.val, corpus.vocabSize);
   const extra = corpus.tokenizer
-    ? { tokenizer: corpus.tokenizer.toJSON(), train: spec, unigramLoss: baseline }
-    : { train: spec, unigramLoss: baseline };
+    ? { tokenizer: corpus.tokenizer.toJSON(), train: spec, unigramLoss: baseline, threads }
+    : { train: spec, unigramLoss: baseline, threads };
   return toCheckpoint({ ...state, extra });
+}
+
+/** The most threads a run trains on (the CLI's --threads bound). */
+export const MAX_THREADS = 64;
+
+/** The thread count a run's checkpoint was trained on (extra.threads), null in checkpoints written
+ *  before it was stored; a ConfigError when it is not a count from 1 to MAX_THREADS. */
+export function storedThreadCount(checkpoint: Checkpoint): number | null {
+  const value = checkpoint.extra?.threads;
+  if (value === undefined) return null;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_THREADS) {
+    throw new ConfigError(
+      `the checkpoint's extra.threads is ${JSON.stringify(value)}, not a thread count from 1 to ${MAX_THREADS}; the file was edited: start a new run`,
+    );
+  }
+  return value;
 }

@@ -231,11 +231,13 @@ const lrScheduleSchema = z.discriminatedUnion(
       warmup,
       totalSteps: positiveInteger(),
       minLr: z.optional(nonNegativeNumber()),
+      start: z.optional(nonNegativeInteger()),
     }),
     // The ranges that depend on other fields (pctStart·totalSteps > 1) are makeLrSchedule's.
     z.strictObject({
       kind: z.literal("onecycle"),
       totalSteps: integerFrom(2, "expected an integer >= 2"),
+      start: z.optional(nonNegativeInteger()),
       maxLr: z.optional(nonNegativeNumber()),
       pctStart: z.optional(positiveNumber()),
       anneal: z.optional(oneOf(["cos", "linear"] as const)),

@@ -20,12 +20,13 @@ export interface OneCycleOptions {
 }
 
 /** A JSON-able schedule; `warmup` wraps it in linearWarmup(warmup, ·) (not with onecycle, which
- *  warms up itself). */
+ *  warms up itself). A cosine or onecycle schedule has an end: it runs from step `start` (0 unless
+ *  restarted, see restartSchedule) for totalSteps steps, then holds its last lr. */
 export type LrScheduleSpec = (
   | { kind: "constant" }
   | { kind: "step"; stepSize: number; gamma: number }
-  | { kind: "cosine"; totalSteps: number; minLr?: number }
-  | ({ kind: "onecycle"; totalSteps: number } & OneCycleOptions)
+  | { kind: "cosine"; totalSteps: number; minLr?: number; start?: number }
+  | ({ kind: "onecycle"; totalSteps: number; start?: number } & OneCycleOptions)
   | { kind: "exponential"; gamma: number }
   | { kind: "multistep"; milestones: number[]; gamma?: number }
   | { kind: "cosine-restarts"; period: number; periodMult?: number; minLr?: number }
@@ -149,7 +150,7 @@ export function linearWarmup(warmupSteps: number, inner: LrSchedule): LrSchedule
 
 /** The schedule a spec describes, starting from `baseLr` (the optimizer's lr). */
 export function makeLrSchedule(spec: LrScheduleSpec, baseLr: number): LrSchedule {
-  const inner = innerSchedule(spec, baseLr);
+  const inner = startedAt(innerSchedule(spec, baseLr), finiteStart(spec));
   return spec.warmup === undefined ? inner : linearWarmup(spec.warmup, inner);
 }
 
@@ -158,8 +159,8 @@ export function makeLrSchedule(spec: LrScheduleSpec, baseLr: number): LrSchedule
 export const lrScheduleKeys = {
   constant: ["kind", "warmup"],
   step: ["kind", "warmup", "stepSize", "gamma"],
-  cosine: ["kind", "warmup", "totalSteps", "minLr"],
-  onecycle: ["kind", "totalSteps", "maxLr", "pctStart", "anneal", "divFactor", "finalDivFactor"],
+  cosine: ["kind", "warmup", "totalSteps", "minLr", "start"],
+  onecycle: ["kind", "totalSteps", "start", "maxLr", "pctStart", "anneal", "divFactor", "finalDivFactor"],
   exponential: ["kind", "warmup", "gamma"],
   multistep: ["kind", "warmup", "milestones", "gamma"],
   "cosine-restarts": ["kind", "warmup", "period", "periodMult", "minLr"],
@@ -194,7 +195,7 @@ function innerSchedule(spec: LrScheduleSpec, baseLr: number): LrSchedule {
     case "cosine":
       return cosineLr(baseLr, spec.totalSteps, spec.minLr);
     case "onecycle": {
-      const { kind: _, totalSteps, ...options } = spec;
+      const { kind: _, totalSteps, start: __, ...options } = spec;
       return oneCycleLr(baseLr, totalSteps, options);
     }
     case "exponential":
@@ -204,6 +205,36 @@ function innerSchedule(spec: LrScheduleSpec, baseLr: number): LrSchedule {
     case "cosine-restarts":
       return cosineRestartsLr(baseLr, spec.period, spec.periodMult, spec.minLr);
   }
+}
+
+/** The step where a schedule with an end (cosine, onecycle) reaches its last lr and holds it; null
+ *  for the others, which go on changing (or not) for ever. */
+export function scheduleEnd(spec: LrScheduleSpec): number | null {
+  return spec.kind === "cosine" || spec.kind === "onecycle" ? finiteStart(spec) + spec.totalSteps : null;
+}
+
+/** The same schedule stretched to end at step `end` (> its start): as if it had been made for that
+ *  many steps. */
+export function extendSchedule(spec: LrScheduleSpec, end: number): LrScheduleSpec {
+  if (spec.kind !== "cosine" && spec.kind !== "onecycle") return spec;
+  return { ...spec, totalSteps: end - finiteStart(spec) };
+}
+
+/** A new run of the same schedule from step `from` to step `end`: its step 0 is the run's step `from`. */
+export function restartSchedule(spec: LrScheduleSpec, from: number, end: number): LrScheduleSpec {
+  if (spec.kind !== "cosine" && spec.kind !== "onecycle") return spec;
+  return { ...spec, start: from, totalSteps: end - from };
+}
+
+function finiteStart(spec: LrScheduleSpec): number {
+  const start = spec.kind === "cosine" || spec.kind === "onecycle" ? (spec.start ?? 0) : 0;
+  checkCount("start", start, 0);
+  return start;
+}
+
+/** inner moved to begin at step `start` (before it: inner's first lr). */
+function startedAt(inner: LrSchedule, start: number): LrSchedule {
+  return start === 0 ? inner : (step) => inner(Math.max(0, step - start));
 }
 
 function checkLr(name: string, lr: number): void {

@@ -1,6 +1,7 @@
 import { ConfigError } from "../errors.js";
 import { BIDIRECTIONAL_LM } from "../run/text-run.js";
 import { parseRunConfig, type RunConfig } from "../train/run-config.js";
+import { defaultLrSchedule } from "../train/schedule-fit.js";
 import { sequenceTask, type TaskName } from "../tasks/registry.js";
 import type { TrainingConfig, TrainingData } from "./protocol.js";
 
@@ -26,7 +27,9 @@ export const runDefaults: Omit<RunConfig, "data"> = {
   batch: 32,
   feed: { kind: "teacher-forcing" },
   clip: { kind: "norm", maxNorm: 1, normType: 2 },
-  optimizer: { name: "adam", lr: 0.003 },
+  optimizer: { name: "adam", lr: 0.005 },
+  // Unless the config gives one, resolveTrainingConfig's is defaultLrSchedule of the budget: cosine
+  // over it, constant for a run with none.
   lrSchedule: { kind: "constant", warmup: 0 },
   steps: null,
   minutes: null,
@@ -49,6 +52,8 @@ export function resolveTrainingConfig(
   }
   const { data, dataName, model, task = "text", ...rest } = config;
   const merged = { ...runDefaults, ...rest, model: { ...runDefaults.model, ...model } };
+  if (rest.lrSchedule === undefined)
+    merged.lrSchedule = defaultLrSchedule(merged.steps ?? null, merged.minutes ?? null);
   if (task === "text") {
     checkData(data);
     if (merged.model.bidirectional) throw new ConfigError(`config.model.bidirectional: ${BIDIRECTIONAL_LM}`);

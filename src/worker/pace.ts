@@ -38,9 +38,10 @@ export class RunPace {
     return result;
   }
 
-  /** Whether the budget (`steps` in all, or `minutes` of training in this worker) is spent. */
+  /** Whether the budget (`steps` in all, or `minutes` of training in this worker, whichever comes
+   *  first when a schedule fitted to the minutes set both) is spent. */
   finished(spec: RunConfig, stepsTaken: number): boolean {
-    if (spec.steps !== null) return stepsTaken >= spec.steps;
+    if (spec.steps !== null && stepsTaken >= spec.steps) return true;
     return spec.minutes !== null && this.trainMs >= spec.minutes * 60_000;
   }
 

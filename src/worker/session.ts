@@ -1,13 +1,16 @@
 import { unigramLoss } from "../data/corpus.js";
 import { Tokenizer } from "../data/tokenizer.js";
 import { sequentialBatches, type TokenBatch } from "../data/windows.js";
-import { ConfigError } from "../errors.js";
+import type { Batch, Targets } from "../model/sequence-model.js";
+import { fitToMinutes, measurePace } from "../run/fitted-schedule.js";
+import { ConfigError, NumericError } from "../errors.js";
 import { decodeCheckpoint, encodeCheckpoint } from "../io/checkpoint.js";
 import { fromCheckpoint, type TrainingState } from "../io/model-checkpoint.js";
 import { kernelPath } from "../kernels/kernel-path.js";
 import type { Rng } from "../random.js";
 import { DataParallel, type SpawnShard } from "../parallel/data-parallel.js";
 import type { Optimizer } from "../train/optimizers.js";
+import { DivergenceGuard } from "../train/divergence-guard.js";
 import type { RunConfig } from "../train/run-config.js";
 import {
   type Corpus,
@@ -15,13 +18,16 @@ import {
   corpusFromTokens,
   freshRun,
   runCheckpoint,
+  storedThreadCount,
   runSample,
   shortPart,
 } from "../run/text-run.js";
 import { evaluate, Trainer } from "../train/trainer.js";
 import { checkedRunConfig, resolveTrainingConfig } from "./config.js";
+import { refuseOverBrowserBudget } from "./memory.js";
 import type { Run } from "./run.js";
 import { RunPace } from "./pace.js";
+import { now } from "./scope.js";
 import { RecurrentNormTracker } from "./recurrent-bound.js";
 import type { EvalInfo, ProgressInfo, StartedInfo, StartOptions, TrainingConfig } from "./protocol.js";
 
@@ -39,6 +45,8 @@ export class TrainingSession implements Run {
   private readonly valSet: TokenBatch[];
   private readonly pace: RunPace;
   private readonly recurrentNorm: RecurrentNormTracker | null;
+  /** `rnnlab train`'s guard at its default factor: a diverged run stops with a NumericError. */
+  private readonly guard: DivergenceGuard;
   private current: Trainer;
 
   private constructor(
@@ -51,6 +59,9 @@ export class TrainingSession implements Run {
     this.valSet = sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
     this.pace = new RunPace(spec);
     this.recurrentNorm = RecurrentNormTracker.of(state.model);
+    // The reference loss as rnnlab train's: ln V (a fresh model's) or the unigram loss, the larger.
+    const V = corpus.vocabSize;
+    this.guard = new DivergenceGuard({ reference: Math.max(Math.log(V), unigramLoss(corpus.val, V)) });
     this.current = this.makeTrainer(state.step, state.rng);
   }
 
@@ -70,12 +81,23 @@ export class TrainingSession implements Run {
         `seqLen ${spec.seqLen} is longer than the ${short.part} part of the data (${short.tokens} tokens): use a shorter seqLen or more data`,
       );
     }
+    const asked = stored ? resumedThreadRequest(storedThreadCount(stored), options.threads) : options.threads;
+    const { count, note } = threadCount(asked ?? "auto", spec.batch, threads);
+    refuseOverBrowserBudget(spec, corpus.vocabSize, count); // before the model is built
     const fresh = freshRun(spec, corpus.vocabSize);
     const state = stored ? resumedState(fromCheckpoint(stored, { seed: spec.seed }), fresh) : fresh;
     const optimizer = state.optimizer as Optimizer;
-    const { count, note } = threadCount(options.threads ?? "auto", spec.batch, threads);
     const parallel = count > 1 ? await DataParallel.create(state.model, threads.spawn!, count) : null;
-    return new TrainingSession(spec, corpus, { ...state, optimizer }, parallel, note);
+    // The minutes pay for the steps only here (RunPace): the schedule spans what they hold.
+    const valSet = sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
+    const lossAndGrad = (b: Batch, t: Targets) => (parallel ?? state.model).lossAndGrad(b, t);
+    const fitted = fitToMinutes(
+      spec,
+      () => (spec.minutes as number) * 60_000,
+      () => measurePace(state.model, lossAndGrad, valSet, now),
+      false,
+    );
+    return new TrainingSession(fitted.spec, corpus, { ...state, optimizer }, parallel, note);
   }
 
   /** Optimizer steps taken. */
@@ -138,15 +160,29 @@ export class TrainingSession implements Run {
     return this.pace.finished(this.spec, this.trainer.step);
   }
 
-  /** One optimizer step; its figures are the caller's (hiddenGradNorms is a copy). */
+  /** One optimizer step; its figures are the caller's (hiddenGradNorms is a copy). Throws a
+   *  NumericError saying why when the run has diverged (the worker stops it and tells the page). */
   step(): ProgressInfo {
-    const { hiddenGradNorms, ...figures } = this.pace.timed(() => this.trainer.trainStep());
+    const { hiddenGradNorms, ...figures } = this.pace.timed(() => this.guardedStep());
+    const { step, loss, gradNormClipped } = figures;
+    const diverged = this.guard.afterStep(step, loss, gradNormClipped, this.state.model.params);
+    if (diverged) throw divergedError(diverged.step, diverged.reason);
     return {
       ...figures,
       tokensPerSecond: this.tokensPerSecond(),
       hiddenGradNorms: hiddenGradNorms.slice(),
       recurrentBound: this.recurrentNorm?.measure() ?? null,
     };
+  }
+
+  /** A NumericError of the step itself (a NaN loss that clipping refuses) is a divergence too. */
+  private guardedStep(): ReturnType<Trainer["trainStep"]> {
+    try {
+      return this.trainer.trainStep();
+    } catch (error) {
+      if (!(error instanceof NumericError)) throw error;
+      throw divergedError(this.trainer.step + 1, `the ${error.message.split(":")[0]}`);
+    }
   }
 
   tokensPerSecond(): number {
@@ -192,7 +228,7 @@ export class TrainingSession implements Run {
   checkpoint(): Uint8Array {
     const { model, optimizer } = this.state;
     const now = { model, optimizer, rng: this.trainer.rng, step: this.trainer.step };
-    return encodeCheckpoint(runCheckpoint(now, this.corpus, this.spec));
+    return encodeCheckpoint(runCheckpoint(now, this.corpus, this.spec, this.parallel?.threads ?? 1));
   }
 
   close(): void {
@@ -213,7 +249,22 @@ export function resumedState(stored: TrainingState, fresh: TrainingState): Train
   return { ...stored, optimizer: stored.optimizer ?? fresh.optimizer };
 }
 
+function divergedError(step: number, reason: string): NumericError {
+  return new NumericError(
+    `the run diverged at step ${step}: ${reason}; it has stopped with its weights as they are: lower the learning rate or clip the gradient norm, and start again`,
+  );
+}
+
 /** Threads to train on, and why fewer than asked, if so. */
+/** The threads a resumed run asks for: the count its checkpoint was trained on (a step's float
+ *  sums depend on it), unless `asked` names another, which is refused; any for an older checkpoint. */
+function resumedThreadRequest(stored: number | null, asked: number | "auto" | undefined) {
+  if (stored === null || asked === undefined || asked === "auto" || asked === stored) return stored ?? asked;
+  throw new ConfigError(
+    `the checkpoint's run trains on ${stored} thread(s), and a step's gradient rounding depends on their number: threads ${asked} would not continue it as an unbroken run would; give threads "auto" or ${stored}`,
+  );
+}
+
 export function threadCount(
   asked: number | "auto",
   batch: number,

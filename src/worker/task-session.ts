@@ -3,6 +3,7 @@ import { encodeCheckpoint } from "../io/checkpoint.js";
 import { toCheckpoint } from "../io/model-checkpoint.js";
 import { kernelPath } from "../kernels/kernel-path.js";
 import { directionsOf, type ModelConfig, stateWidthOf } from "../model/config.js";
+import { parseModelConfig } from "../model/config-schema.js";
 import { inEvalMode } from "../model/dropout.js";
 import { normsOverTime } from "../model/grad-flow.js";
 import { SequenceModel, type Targets } from "../model/sequence-model.js";
@@ -15,6 +16,7 @@ import { createOptimizer, type Optimizer } from "../train/optimizers.js";
 import type { RunConfig } from "../train/run-config.js";
 import { clipAndUpdate } from "../train/trainer.js";
 import { checkedRunConfig, resolveTrainingConfig } from "./config.js";
+import { refuseModelOverBrowserBudget } from "./memory.js";
 import type {
   EvalInfo,
   LiveOptions,
@@ -72,9 +74,11 @@ export class TaskSession implements Run {
     if (spec.seqLen < task.minLength) {
       throw new ConfigError(`the ${task.title} needs seqLen >= ${task.minLength}, got ${spec.seqLen}`);
     }
-    const model = new SequenceModel(taskModelConfig(spec, task), { rng: new Rng(spec.seed) });
-    const optimizer = createOptimizer(spec.optimizer, model);
+    const modelConfig = parseModelConfig(taskModelConfig(spec, task));
     const { count, note } = threadCount(options.threads ?? "auto", spec.batch, threads);
+    refuseModelOverBrowserBudget(modelConfig, spec, count); // before the model is built
+    const model = new SequenceModel(modelConfig, { rng: new Rng(spec.seed) });
+    const optimizer = createOptimizer(spec.optimizer, model);
     const parallel = count > 1 ? await DataParallel.create(model, threads.spawn!, count) : null;
     return new TaskSession(spec, name, task, model, optimizer, parallel, note);
   }

@@ -239,9 +239,9 @@ describe.skipIf(skipBrowserTests())("training in a Worker on a cross-origin isol
     expect(seen.afterThree).toBe(3);
     expect(seen.stepWhilePaused).toBe("paused");
     expect(seen.steps.slice(0, 4)).toEqual([
-      { step: 1, lr: 0.003 },
-      { step: 2, lr: 0.003 },
-      { step: 3, lr: 0.003 },
+      { step: 1, lr: 0.005 }, // rnnlab train's --lr, constant in a run with no budget
+      { step: 2, lr: 0.005 },
+      { step: 3, lr: 0.005 },
       { step: 4, lr: 0.5 },
     ]);
     expect(seen.steps.map((s) => s.step)).toEqual(seen.steps.map((_, i) => i + 1));
@@ -260,7 +260,9 @@ describe.skipIf(skipBrowserTests())(
   () => {
     let scratch = "";
     let run = "";
+    // A constant lr: the runs go on past the first --steps, where the default cosine would end.
     const TRAIN = ["--steps", "20", "--hidden", "16", "--seq-len", "16", "--batch", "4", "--threads", "1"];
+    TRAIN.push("--lr-schedule", "constant");
     const session = browserSession(() => {
       scratch = mkdtempSync(join(tmpdir(), "rnnlab-worker-"));
       run = join(scratch, "run");
@@ -279,6 +281,7 @@ describe.skipIf(skipBrowserTests())(
       batch: 4,
       steps: 23,
       evalEvery: 10,
+      lrSchedule: { kind: "constant", warmup: 0 },
     };
 
     it("runs on one thread and says why", async () => {

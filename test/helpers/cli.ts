@@ -23,9 +23,23 @@ export function rnnlab(args: string[], options: { cwd?: string } = {}): CliResul
 }
 
 /** Flags for a run that takes a second or two: the first 20,000 characters of the bundled text
- *  (written into `folder`), H 16, E 8, T 16, B 4. */
-export function smallTrainFlags(folder: string): string[] {
+ *  (written into `folder`), H 16, E 8, T 16, B 4, and a constant lr: the tests resume these runs
+ *  past their first --steps, where the default cosine ends (`{ constantLr: false }`: the default). */
+export function smallTrainFlags(folder: string, { constantLr = true } = {}): string[] {
   const text = join(folder, "text.txt");
   writeFileSync(text, readFileSync("data/tinyshakespeare.txt", "utf8").slice(0, 20_000));
-  return ["--data", text, "--hidden", "16", "--embedding", "8", "--seq-len", "16", "--batch", "4"];
+  const schedule = constantLr ? ["--lr-schedule", "constant"] : [];
+  return [
+    "--data",
+    text,
+    "--hidden",
+    "16",
+    "--embedding",
+    "8",
+    "--seq-len",
+    "16",
+    "--batch",
+    "4",
+    ...schedule,
+  ];
 }

@@ -58,7 +58,7 @@ export function textCheckpoint(data = "text.txt", steps = 2, patch: Partial<RunC
     rng: state.rng,
   });
   for (let i = 0; i < steps; i++) trainer.trainStep();
-  return encodeCheckpoint(runCheckpoint({ ...state, step: trainer.step }, corpus, spec));
+  return encodeCheckpoint(runCheckpoint({ ...state, step: trainer.step }, corpus, spec, 1));
 }
 
 export interface EditableFile {
