@@ -5,8 +5,8 @@ import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { register } from "../cli/commands/train.js";
 import { INTEGER_LIMITS, MAX_SEED } from "../cli/train/limits.js";
-import { specFromOptions, type TrainOptions } from "../cli/train/spec.js";
 import { rnnlab } from "./helpers/cli.js";
+import { trainSpec } from "./helpers/train-spec.js";
 
 // Issue 14's sizes without a bound, seeds beyond 32 bits, conflicting flags and vacuous fixtures:
 // each refused at once with one line that names the flag (or the field) and the fix, exit code 2,
@@ -25,13 +25,7 @@ function refused(args: string[], message: string | RegExp): void {
 }
 
 /** The spec of `rnnlab train ARGS` (with --steps 10), as the command builds it. */
-function spec(args: string[]) {
-  const program = new Command("rnnlab").exitOverride();
-  register(program);
-  const train = program.commands.find((c) => c.name() === "train") as Command;
-  train.parseOptions(["--steps", "10", ...args]);
-  return specFromOptions(train.opts<TrainOptions>(), (name) => train.getOptionValueSource(name) === "cli");
-}
+const spec = (args: string[]) => trainSpec(["--steps", "10", ...args]);
 
 describe("rnnlab train: sizes have upper bounds, seeds are 32-bit", () => {
   it.each([

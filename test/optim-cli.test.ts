@@ -1,20 +1,13 @@
-import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { register } from "../cli/commands/train.js";
-import { DEFAULT_MINUTES, specFromOptions, type TrainOptions } from "../cli/train/spec.js";
+import { DEFAULT_MINUTES } from "../cli/train/spec.js";
 import { ConfigError } from "../src/errors.js";
 import { parseRunConfig } from "../src/train/run-config.js";
 import { horizonBound, needsFitting } from "../src/train/schedule-fit.js";
+import { trainSpec } from "./helpers/train-spec.js";
 
 // `rnnlab train`'s optimizer and schedule flags: the spec they give, and one line for a wrong combination.
 
-function spec(args: string[]) {
-  const program = new Command();
-  register(program);
-  const train = program.commands.find((command) => command.name() === "train") as Command;
-  train.parseOptions(args);
-  return specFromOptions(train.opts<TrainOptions>());
-}
+const spec = trainSpec;
 
 describe("rnnlab train --optimizer and --lr-schedule", () => {
   it.each([
@@ -108,7 +101,10 @@ describe("rnnlab train --optimizer and --lr-schedule", () => {
     ],
     [["--lr-schedule", "cosine-restarts"], "--lr-schedule cosine-restarts needs --restart-period"],
     [["--lr-schedule", "onecycle", "--warmup", "5"], "--warmup does not apply to --lr-schedule onecycle"],
-    [["--lr-schedule", "onecycle", "--pct-start", "1.5"], "--lr-schedule onecycle: pctStart (--pct-start) must be in (0, 1)"],
+    [
+      ["--lr-schedule", "onecycle", "--pct-start", "1.5"],
+      "--lr-schedule onecycle: pctStart (--pct-start) must be in (0, 1)",
+    ],
     [["--lr-schedule", "constant", "--max-lr", "0.1"], "--max-lr applies to --lr-schedule onecycle"],
   ])("%j: one line, %s", (args, message) => {
     expect(() => spec(["--steps", "10", ...args])).toThrow(ConfigError);

@@ -1,10 +1,8 @@
-import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { register } from "../cli/commands/train.js";
 import { boundedInteger, decimalInteger, INTEGER_LIMITS, MAX_SEED } from "../cli/train/limits.js";
-import { specFromOptions, type TrainOptions } from "../cli/train/spec.js";
 import { Rng } from "../src/random.js";
 import { rnnlab } from "./helpers/cli.js";
+import { trainSpec } from "./helpers/train-spec.js";
 
 // Seeds: a derived seed past 2^32 (seed + 1, seed · 7919 + step) no longer wraps onto a small one,
 // while every seed below 2^32 keeps its generator; integer flags are decimal digits only.
@@ -51,13 +49,7 @@ describe("Rng seeds", () => {
 });
 
 /** The spec of `rnnlab train ARGS` (with --steps 10), as the command builds it. */
-function spec(args: string[]) {
-  const program = new Command("rnnlab").exitOverride();
-  register(program);
-  const train = program.commands.find((c) => c.name() === "train") as Command;
-  train.parseOptions(["--steps", "10", ...args]);
-  return specFromOptions(train.opts<TrainOptions>(), (name) => train.getOptionValueSource(name) === "cli");
-}
+const spec = (args: string[]) => trainSpec(["--steps", "10", ...args]);
 
 const notDecimal = ["0x10", "0b11", "0o7", "1e3", " 5", "5 ", "+5", "5.0", "5.", "", "-0", "١٢"];
 
