@@ -13,9 +13,8 @@ import type { TrainSpec } from "./spec.js";
 
 // What `rnnlab train --resume` must keep for the resumed run to continue the stopped one exactly:
 // the thread count (a step's gradient is summed over the threads' shards, so its float rounding
-// depends on how many there are; thread-independent fixed shards cost 4 to 9 %, median 6 %, of a
-// step's CPU time at 1 thread: tools/shard-cost.mjs), and the lr schedule's end, which --steps may
-// not pass silently.
+// depends on how many there are; thread-independent fixed shards cost 7 % of a step at 1 thread and
+// 8 % at 2: tools/shard-cost.mjs), and the lr schedule's end, which --steps may not pass silently.
 
 /** storedThreadCount of the checkpoint, its error as --resume's one line. */
 export function storedThreads(checkpoint: Checkpoint, dir: string): number | null {
