@@ -25,8 +25,9 @@ export function measurePace(
 }
 
 /** The run's spec with its schedule fitted to what is left of its minutes once the pace is
- *  measured (`remainingMs()`), if it needs it; the pace measured (null when it did not). `evaluations`: whether the minutes also pay for the
- *  periodic evaluations (the CLI's wall clock) or only for the steps (a web worker's). */
+ *  measured (`remainingMs()`), if it needs it; the pace measured (null when it did not).
+ *  `evaluations`: whether the minutes also pay for the periodic evaluations (the CLI's wall clock)
+ *  or only for the steps (a web worker's). */
 export function fitToMinutes<S extends RunConfig>(
   spec: S,
   remainingMs: () => number,

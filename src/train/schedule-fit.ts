@@ -3,7 +3,7 @@ import { RUN_CONFIG_LIMITS, type RunConfig } from "./run-config.js";
 import { type LrScheduleSpec, scheduleEnd } from "./schedules.js";
 
 // A schedule with an end (cosine, onecycle) in a run budgeted in minutes: its length in steps is
-// what the minutes hold at this machine's pace, measured on a few steps before training starts, so
+// what the minutes hold at this machine's pace, timed on a few passes before training starts, so
 // the learning rate reaches its end with the budget. The run then stops at that step (or at the
 // minutes, whichever comes first) and stores it as its --steps: resuming it, or rerunning it with
 // --steps, gives the same steps.
