@@ -1,8 +1,5 @@
 import fc from "fast-check";
-import { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
-import { register } from "../cli/commands/train.js";
-import { specFromOptions, type TrainOptions } from "../cli/train/spec.js";
 import { cellKinds } from "../src/cells/index.js";
 import { ConfigError } from "../src/errors.js";
 import { dropoutFields, type ModelConfig } from "../src/model/config.js";
@@ -19,6 +16,7 @@ import {
   mutationOf,
   SlowestCase,
 } from "./helpers/fuzz-cases.js";
+import { trainSpec as trainSpecOf } from "./helpers/train-spec.js";
 
 // The model config's and the run config's schemas (src/model/config-schema.ts, src/train/run-config.ts)
 // on random JSON and on valid configs with one value replaced, deleted or added: each input gives a
@@ -123,13 +121,7 @@ const models: unknown[] = [
 ];
 
 /** The default `rnnlab train --steps 10` spec, with other options through the real flags. */
-function trainSpec(args: string[]): RunConfig {
-  const program = new Command("rnnlab");
-  register(program);
-  const train = program.commands.find((c) => c.name() === "train") as Command;
-  train.parseOptions(["--steps", "10", ...args]);
-  return specFromOptions(train.opts<TrainOptions>(), (name) => train.getOptionValueSource(name) === "cli");
-}
+const trainSpec = (args: string[]): RunConfig => trainSpecOf(["--steps", "10", ...args]);
 
 const runs: unknown[] = [
   trainSpec([]),

@@ -6,8 +6,6 @@ import { oracleExposureBias } from "../src/eval/exposure-bias.js";
 import { NGramModel } from "../src/eval/ngram.js";
 import { sampleSequences } from "../src/eval/sampling.js";
 import { TokenStepper } from "../src/eval/stepper.js";
-import { encodeCheckpoint } from "../src/io/checkpoint.js";
-import { toCheckpoint } from "../src/io/model-checkpoint.js";
 import type { ModelConfig } from "../src/model/config.js";
 import { normsOverTime } from "../src/model/grad-flow.js";
 import { SequenceModel } from "../src/model/sequence-model.js";
@@ -19,6 +17,7 @@ import { Trainer } from "../src/train/trainer.js";
 import { resolveTrainingConfig } from "../src/worker/config.js";
 import { LoadedModel } from "../src/worker/inference.js";
 import { relativeError } from "./helpers/gradcheck.js";
+import { modelCheckpoint } from "./helpers/text-checkpoint.js";
 
 // What reads a trained model, with PyTorch's layer options: an LSTM projection (H_out = projSize < H)
 // through truncated BPTT, training, generation and the worker's inference; a bidirectional model
@@ -135,14 +134,7 @@ describe("an LSTM with a projection (projSize < hiddenSize)", () => {
       },
       { seed: 2 },
     );
-    const state = {
-      model,
-      optimizer: null,
-      rng: new Rng(1),
-      step: 5,
-      extra: { tokenizer: tokenizer.toJSON() },
-    };
-    const loaded = LoadedModel.fromBytes(encodeCheckpoint(toCheckpoint(state)));
+    const loaded = LoadedModel.fromBytes(modelCheckpoint(model, tokenizer, 5));
     expect(loaded.info()).toMatchObject({ hiddenSize: H, stateSize: P, layers: 2 });
     const { tokens, states } = loaded.activations("abcab", 0);
     expect(tokens).toHaveLength(5);
@@ -196,14 +188,7 @@ describe("a bidirectional model is refused where text is read left to right", ()
       },
       { seed: 2 },
     );
-    const state = {
-      model,
-      optimizer: null,
-      rng: new Rng(1),
-      step: 0,
-      extra: { tokenizer: tokenizer.toJSON() },
-    };
-    expect(() => LoadedModel.fromBytes(encodeCheckpoint(toCheckpoint(state)))).toThrow(
+    expect(() => LoadedModel.fromBytes(modelCheckpoint(model, tokenizer))).toThrow(
       /^the checkpoint's model is bidirectional: generation and these views read text left to right/,
     );
   });

@@ -1,7 +1,6 @@
 import { Command, type Option } from "commander";
 import { describe, expect, it } from "vitest";
 import { register } from "../cli/commands/train.js";
-import { specFromOptions, type TrainOptions } from "../cli/train/spec.js";
 import { cellKinds } from "../src/cells/index.js";
 import { ConfigError } from "../src/errors.js";
 import { activationNames } from "../src/kernels/activations.js";
@@ -16,6 +15,7 @@ import {
 import { optimizerNames } from "../src/train/optim/config.js";
 import { parseRunConfig, type RunConfig } from "../src/train/run-config.js";
 import { type LrScheduleSpec, lrScheduleKinds } from "../src/train/schedules.js";
+import { trainSpec } from "./helpers/train-spec.js";
 
 // Each kind of name has one registry; the CLI's choices, its help and the schemas follow from it.
 
@@ -67,11 +67,7 @@ const lrSchedules: Record<LrScheduleSpec["kind"], LrScheduleSpec> = {
 };
 
 /** The spec of `rnnlab train` with its defaults and --steps 10. */
-function defaultSpec(): RunConfig {
-  const command = trainCommand();
-  command.parseOptions(["--steps", "10"]);
-  return specFromOptions(command.opts<TrainOptions>());
-}
+const defaultSpec = (): RunConfig => trainSpec(["--steps", "10"]);
 
 describe("one registry for each kind of name", () => {
   it.each(registries)(

@@ -4,12 +4,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadCheckpointFile } from "../cli/files.js";
 import { Tokenizer } from "../src/data/tokenizer.js";
-import { encodeCheckpoint } from "../src/io/checkpoint.js";
-import { toCheckpoint } from "../src/io/model-checkpoint.js";
 import { SequenceModel } from "../src/model/sequence-model.js";
-import { Rng } from "../src/random.js";
 import { parseRunConfig } from "../src/train/run-config.js";
 import { rnnlab } from "./helpers/cli.js";
+import { modelCheckpoint } from "./helpers/text-checkpoint.js";
 
 // `rnnlab train --no-bias --proj-size … --dropout …` end to end: the options reach the model and
 // the stored run config, a resumed run keeps them, and sample / eval read a projected model and
@@ -161,14 +159,7 @@ describe("rnnlab sample and eval of a bidirectional checkpoint", () => {
       { seed: 1 },
     );
     const path = join(scratch, "bidirectional.safetensors");
-    const state = {
-      model,
-      optimizer: null,
-      rng: new Rng(1),
-      step: 0,
-      extra: { tokenizer: tokenizer.toJSON() },
-    };
-    writeFileSync(path, encodeCheckpoint(toCheckpoint(state)));
+    writeFileSync(path, modelCheckpoint(model, tokenizer));
     const data = join(scratch, "abc.txt");
     writeFileSync(data, "abc defg hab cdef ".repeat(20));
     for (const args of [

@@ -89,14 +89,12 @@ export class TrainingSession implements Run {
     const optimizer = state.optimizer as Optimizer;
     const parallel = count > 1 ? await DataParallel.create(state.model, threads.spawn!, count) : null;
     // The minutes pay for the steps only here (RunPace): the schedule spans what they hold.
-    const valSet = sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
     const lossAndGrad = (b: Batch, t: Targets) => (parallel ?? state.model).lossAndGrad(b, t);
-    const fitted = fitToMinutes(
-      spec,
-      () => (spec.minutes as number) * 60_000,
-      () => measurePace(state.model, lossAndGrad, valSet, now),
-      false,
-    );
+    const measure = () => {
+      const valSet = sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
+      return measurePace(state.model, lossAndGrad, valSet, now);
+    };
+    const fitted = fitToMinutes(spec, () => (spec.minutes as number) * 60_000, measure, false);
     return new TrainingSession(fitted.spec, corpus, { ...state, optimizer }, parallel, note);
   }
 

@@ -1,5 +1,9 @@
 import { decodeSafetensors, encodeSafetensors } from "../../src/io/safetensors.js";
+import type { Tokenizer } from "../../src/data/tokenizer.js";
 import { encodeCheckpoint } from "../../src/io/checkpoint.js";
+import { toCheckpoint } from "../../src/io/model-checkpoint.js";
+import type { SequenceModel } from "../../src/model/sequence-model.js";
+import { Rng } from "../../src/random.js";
 import { corpusFromText, freshRun, runCheckpoint } from "../../src/run/text-run.js";
 import type { RunConfig } from "../../src/train/run-config.js";
 import type { Optimizer } from "../../src/train/optimizers.js";
@@ -8,6 +12,13 @@ import type { Tensor } from "../../src/tensor.js";
 
 // A small checkpoint as `rnnlab train` writes it (tokenizer and run config in extra, Adam state),
 // and the means to change one after it was written: for the loaders' validation and fuzz tests.
+
+/** The checkpoint of `model` with `tokenizer` in its extra (no optimizer, no run config): what
+ *  `rnnlab sample`, `eval` and the worker's LoadedModel read. */
+export function modelCheckpoint(model: SequenceModel, tokenizer: Tokenizer, step = 0): Uint8Array {
+  const state = { model, optimizer: null, rng: new Rng(1), step, extra: { tokenizer: tokenizer.toJSON() } };
+  return encodeCheckpoint(toCheckpoint(state));
+}
 
 export const TEXT = "to be or not to be, that is the question: whether 'tis nobler in the mind\n".repeat(6);
 
