@@ -30,6 +30,7 @@ import {
   divergenceFactorFromOptions,
 } from "../train/divergence-options.js";
 import { defaultThreads } from "../../node/index.js";
+import { type Device, devices } from "../train/engine.js";
 import { runTraining } from "../train/run.js";
 import { lockRunFolder } from "../train/run-lock.js";
 import { runPaths } from "../train/run-files.js";
@@ -65,7 +66,16 @@ const RESUME_ONLY = ["extendSchedule", "restartSchedule"];
 /** Options that may be given with --resume: the budget, the threads, the output's form, and --force
  *  (so `npm start -- --resume DIR` works). The run continues in DIR, so --out is refused. The
  *  divergence guard's options (DIVERGENCE_OPTIONS) are accepted too: they are not stored. */
-export const RESUMABLE = ["steps", "minutes", "threads", "json", "force", ...RESUME_ONLY, "maxMemory"];
+export const RESUMABLE = [
+  "steps",
+  "minutes",
+  "threads",
+  "device",
+  "json",
+  "force",
+  ...RESUME_ONLY,
+  "maxMemory",
+];
 
 /** "name: text; name: text" from a registry of descriptions, for the help. */
 const described = (registry: Record<string, string>) =>
@@ -162,6 +172,14 @@ export function register(program: Command): void {
         "threads for teacher-forced steps (auto: every core, at least 8 sequences each)",
       ).default("auto"),
     )
+    .addOption(
+      new Option(
+        "--device <d>",
+        "where the steps run: cpu, or webgpu (a GPU through WebGPU; the CPU, with one line saying why, when none is found)",
+      )
+        .choices(devices)
+        .default("cpu"),
+    )
     .option("--eval-every <n>", "steps between validation, sample and checkpoint", "250")
     .option("--val-batches <n>", "validation batches at each evaluation (the final one uses all)", "16")
     .option("--sample-length <n>", "tokens in each free-running sample", "200")
@@ -192,12 +210,20 @@ export function register(program: Command): void {
         force?: boolean;
         json?: boolean;
         threads: string;
+        device: Device;
       },
     ) => {
       const explicit = (name: string) => command.getOptionValueSource(name) === "cli";
       const taskOptions = options as unknown as TaskCommandOptions;
       const budget = memoryBudget((options as { maxMemory?: string }).maxMemory);
-      if (taskOptions.task !== "lm") return runTaskCommand(taskOptions, explicit, budget);
+      const { device } = options;
+      if (taskOptions.task !== "lm") {
+        if (device !== "cpu")
+          throw new UserError(
+            `--device ${device} trains language models only for now: drop --task, or --device`,
+          );
+        return runTaskCommand(taskOptions, explicit, budget);
+      }
       refuseTaskFlagsForLm(explicit);
       const out = options.resume ?? options.out;
       const threadsGiven = options.threads === "auto" ? "auto" : boundedInteger(options.threads, "--threads");
@@ -215,7 +241,15 @@ export function register(program: Command): void {
             `${out} already holds a run: continue it with --resume ${out}, or pass --force or another --out`,
           );
         }
-        result = await runTraining(spec, out, Boolean(options.resume), threads, divergenceFactor, budget);
+        result = await runTraining(
+          spec,
+          out,
+          Boolean(options.resume),
+          threads,
+          divergenceFactor,
+          budget,
+          device,
+        );
       } finally {
         lock.release();
       }
@@ -223,7 +257,7 @@ export function register(program: Command): void {
         ? "; worse than the unigram baseline: the model has not learned the token frequencies"
         : "";
       process.stderr.write(
-        `val (full split, ${formatNumber(result.valTokens)} tokens) ${result.valLoss.toFixed(4)} nats/token (unigram ${result.unigramLoss.toFixed(4)}), ${result.steps} steps, ${Math.round(result.tokensPerSecond)} tokens/s on ${result.threads} thread(s)${worse}\n`,
+        `val (full split, ${formatNumber(result.valTokens)} tokens) ${result.valLoss.toFixed(4)} nats/token (unigram ${result.unigramLoss.toFixed(4)}), ${result.steps} steps, ${Math.round(result.tokensPerSecond)} tokens/s on ${result.device}${worse}\n`,
       );
       process.stdout.write(`report: ${result.report}\n`);
       if (options.json) {

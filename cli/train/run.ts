@@ -14,7 +14,10 @@ import {
   DivergenceGuard,
 } from "../../src/train/divergence-guard.js";
 import type { Optimizer } from "../../src/train/optimizers.js";
-import type { Pace } from "../../src/train/schedule-fit.js";
+import { needsFitting, type Pace } from "../../src/train/schedule-fit.js";
+import { gpuPace } from "../../src/gpu/gpu-evaluate.js";
+import type { GpuContext } from "../../src/gpu/context.js";
+import { acquireGpu, cpuEngine, type Device, gpuEngine, refuseGpuRun, type StepEngine } from "./engine.js";
 import { makeLrSchedule } from "../../src/train/schedules.js";
 import {
   corpusFromText,
@@ -25,7 +28,7 @@ import {
   shortPart,
   type TextCorpus,
 } from "../../src/run/text-run.js";
-import { evaluate, Trainer } from "../../src/train/trainer.js";
+import { type StepFigures, Trainer } from "../../src/train/trainer.js";
 import { UserError } from "../errors.js";
 import { memoryBudget, refuseOverBudget } from "../memory-budget.js";
 import type { MemoryBudget } from "../../src/model/memory-budget.js";
@@ -49,8 +52,10 @@ export interface TrainResult {
   worseThanUnigram: boolean;
   steps: number;
   tokensPerSecond: number;
-  /** Threads the teacher-forced steps ran on. */
+  /** Threads the teacher-forced steps ran on (1 on a GPU). */
   threads: number;
+  /** What the steps ran on: "2 thread(s)", or "WebGPU (adapter)". */
+  device: string;
   seconds: number;
   checkpoint: string;
   report: string;
@@ -99,6 +104,7 @@ export async function runTraining(
   threads: number | "auto" = 1,
   divergenceFactor: number | null = DEFAULT_DIVERGENCE_FACTOR,
   budget: MemoryBudget = memoryBudget(undefined),
+  device: Device = "cpu",
 ): Promise<TrainResult> {
   const paths = runPaths(out);
   const started = Date.now();
@@ -112,14 +118,21 @@ export async function runTraining(
   refuseTrainingOverBudget(spec, V, threadCount, budget); // before the model is built
   const state: TrainingState = stored ? fromCheckpoint(stored, { seed: spec.seed }) : freshRun(spec, V);
   const optimizer = state.optimizer as Optimizer;
-  const parallel = dataParallel(state.model, threadCount);
+  if (device === "webgpu") refuseGpuRun(spec, state.model, optimizer);
+  const gpu = device === "webgpu" ? await acquireGpu() : null;
+  const parallel = dataParallel(state.model, gpu ? 1 : threadCount);
   const signals = watchStopSignals();
   try {
     await parallel.ready();
+    const valSet = validationSet(corpus, spec);
+    const pace =
+      gpu && needsFitting(spec)
+        ? await gpuPace(gpu.context, state.model.config, state.model.params, valSet, now)
+        : null;
     const fitted = fitToMinutes(
       spec,
       () => (spec.minutes as number) * 60_000 - (Date.now() - started),
-      () => measurePace(state.model, (b, t) => parallel.lossAndGrad(b, t), validationSet(corpus, spec), now),
+      () => pace ?? measurePace(state.model, (b, t) => parallel.lossAndGrad(b, t), valSet, now),
       true,
     );
     const run = {
@@ -130,12 +143,14 @@ export async function runTraining(
       state,
       optimizer,
       parallel,
+      gpu,
       resumed: Boolean(stored),
     };
     return await trainLoop(run, divergenceFactor, signals, fitted.pace);
   } finally {
     signals.dispose();
     parallel.close();
+    gpu?.context.destroy();
   }
 }
 
@@ -147,6 +162,8 @@ interface Run {
   state: TrainingState;
   optimizer: Optimizer;
   parallel: DataParallel;
+  /** A WebGPU context (--device webgpu) the steps and evaluations run on, or null for the CPU. */
+  gpu: { context: GpuContext; adapter: string } | null;
   resumed: boolean;
 }
 
@@ -162,21 +179,41 @@ async function trainLoop(
   signals: StopSignals,
   pace: Pace | null,
 ): Promise<TrainResult> {
-  const { spec, paths, started, corpus, state, optimizer, parallel } = run;
-  const V = corpus.tokenizer.size;
-  const trainer = new Trainer({
+  const engine = stepEngine(run);
+  try {
+    return await trainSteps(run, engine, divergenceFactor, signals, pace);
+  } finally {
+    engine.close();
+  }
+}
+
+/** The engine of the run's steps: a Trainer on the CPU's threads, or the same on the GPU. */
+function stepEngine(run: Run): StepEngine {
+  const { spec, corpus, state, optimizer, parallel, gpu } = run;
+  const options = {
     model: state.model,
     optimizer,
     data: corpus.train,
     seqLen: spec.seqLen,
     batch: spec.batch,
-    feed: spec.feed,
     clip: spec.clip,
     lrSchedule: makeLrSchedule(spec.lrSchedule, spec.optimizer.lr),
-    parallel,
     rng: state.rng,
     step: state.step,
-  });
+  };
+  if (gpu) return gpuEngine(gpu.context, gpu.adapter, options);
+  return cpuEngine(new Trainer({ ...options, feed: spec.feed, parallel }), parallel.threads);
+}
+
+async function trainSteps(
+  run: Run,
+  trainer: StepEngine,
+  divergenceFactor: number | null,
+  signals: StopSignals,
+  pace: Pace | null,
+): Promise<TrainResult> {
+  const { spec, paths, started, corpus, state, optimizer, parallel } = run;
+  const V = corpus.tokenizer.size;
   const baseline = unigramLoss(corpus.val, V);
   const valSet = validationSet(corpus, spec);
   const valSetTokens = tokensIn(valSet);
@@ -192,9 +229,10 @@ async function trainLoop(
       : new DivergenceGuard({ reference: Math.max(Math.log(V), baseline), factor: divergenceFactor });
   const params = state.model.params;
   let savedStep: number | null = run.resumed ? state.step : null;
-  const saveCheckpointNow = () => {
+  const saveCheckpointNow = async () => {
+    await trainer.sync();
     const now = { model: state.model, optimizer, rng: trainer.rng, step: trainer.step };
-    saveCheckpoint(paths.checkpoint, runCheckpoint(now, corpus, spec, parallel.threads));
+    saveCheckpoint(paths.checkpoint, runCheckpoint(now, corpus, spec, run.gpu ? null : parallel.threads));
     savedStep = trainer.step;
   };
   const diverged = (d: Divergence) => {
@@ -203,19 +241,20 @@ async function trainLoop(
   };
   /** The checkpoint and report, when the guard finds the state sane: insane weights end the run; a
    *  loss streak under way keeps the previous checkpoint until it clears or fires. */
-  const saveAll = (progress: Progress) => {
+  const saveAll = async (progress: Progress) => {
+    await trainer.sync();
     const insane = guard?.checkWeights(trainer.step, params);
     if (insane) throw diverged(insane);
     if (guard?.suspicious) {
       progress.log(
         `step ${trainer.step}: checkpoint not saved while the loss is above ${guard.threshold.toFixed(2)} nats; ${savedStep === null ? "none saved yet" : `step ${savedStep}'s is kept`}`,
       );
-    } else saveCheckpointNow();
+    } else await saveCheckpointNow();
     writeTrainingReport(paths.report, records);
   };
   // A fresh run's starting point is its first checkpoint: a run that diverges before its first
   // evaluation still leaves sane weights to resume from (with another --lr, say).
-  if (!run.resumed) saveCheckpointNow();
+  if (!run.resumed) await saveCheckpointNow();
 
   // The bar counts steps; under --minutes alone, its share done is the share of the time spent. A
   // schedule fitted to the minutes set the steps too: the run stops at whichever comes first.
@@ -247,7 +286,7 @@ async function trainLoop(
       }
       if (signals.signal) throw interrupted(signals.signal, trainer.step, savedStep, paths.checkpoint);
       const t0 = performance.now();
-      const figures = guardedStep(trainer, guard !== null);
+      const figures = await guardedStep(trainer, guard !== null);
       if ("reason" in figures) throw diverged(figures);
       trainMs += performance.now() - t0;
       stepsRun++;
@@ -259,12 +298,14 @@ async function trainLoop(
         tokensPerSecond,
         elapsed: (Date.now() - started) / 1000,
       } satisfies TrainRecord);
+      if (guard && trainer.step % guard.weightCheckEvery === 0) await trainer.sync();
       const verdict = guard?.afterStep(trainer.step, figures.loss, figures.gradNormClipped, params);
       if (verdict) throw diverged(verdict);
       if (trainer.step % spec.evalEvery === 0) {
-        lastVal = evaluate(state.model, valSet);
+        lastVal = await trainer.evaluate(valSet);
         if (guard && !Number.isFinite(lastVal))
           throw diverged({ step: trainer.step, reason: `the validation loss is ${lastVal}` });
+        await trainer.sync();
         const sample = runSample(state.model, corpus, spec, trainer.step).text ?? "";
         log({ type: "val", step: trainer.step, valLoss: lastVal, valTokens: valSetTokens, sample });
         log({
@@ -276,7 +317,7 @@ async function trainLoop(
         progress.log(
           `step ${trainer.step}: val (${valSet.length} batches, ${formatNumber(valSetTokens)} tokens) ${lastVal.toFixed(3)} | ${JSON.stringify(sample.slice(0, 60))}`,
         );
-        saveAll(progress);
+        await saveAll(progress);
       }
       const timeShare = spec.steps === null ? (Date.now() - started) / budgetMs : undefined;
       const values = {
@@ -293,7 +334,7 @@ async function trainLoop(
   const atEnd = guard?.atEnd(trainer.step);
   if (atEnd) throw diverged(atEnd);
   const fullSplit = sequentialBatches(corpus.val, spec.seqLen, spec.batch);
-  const valLoss = evaluate(state.model, fullSplit);
+  const valLoss = await trainer.evaluate(fullSplit);
   if (guard && !Number.isFinite(valLoss))
     throw diverged({ step: trainer.step, reason: `the final validation loss is ${valLoss}` });
   const valTokens = tokensIn(fullSplit);
@@ -308,7 +349,7 @@ async function trainLoop(
     tokensPerSecond,
     seconds,
   });
-  saveAll(progress);
+  await saveAll(progress);
   return {
     valLoss,
     valTokens,
@@ -317,6 +358,7 @@ async function trainLoop(
     steps: trainer.step,
     tokensPerSecond,
     threads: parallel.threads,
+    device: trainer.on,
     seconds,
     checkpoint: paths.checkpoint,
     report: paths.report,
@@ -326,9 +368,9 @@ async function trainLoop(
 
 /** One training step; with the guard on, a NumericError (a NaN loss, a non-finite norm that
  *  clipping refuses) is a divergence at the step it would have been, not a crash. */
-function guardedStep(trainer: Trainer, guarded: boolean): ReturnType<Trainer["trainStep"]> | Divergence {
+async function guardedStep(trainer: StepEngine, guarded: boolean): Promise<StepFigures | Divergence> {
   try {
-    return trainer.trainStep();
+    return await trainer.trainStep();
   } catch (error) {
     if (!guarded || !(error instanceof NumericError)) throw error;
     return { step: trainer.step + 1, reason: `the ${error.message.split(":")[0]}` };

@@ -137,12 +137,14 @@ export function runCheckpoint(
   state: TrainingState,
   corpus: Corpus,
   spec: RunConfig,
-  threads: number,
+  threads: number | null,
 ): Checkpoint {
   const baseline = unigramLoss(corpus.val, corpus.vocabSize);
+  // A GPU run (threads null) stores no thread count: any resume differs from it in float rounding.
+  const counted = threads === null ? {} : { threads };
   const extra = corpus.tokenizer
-    ? { tokenizer: corpus.tokenizer.toJSON(), train: spec, unigramLoss: baseline, threads }
-    : { train: spec, unigramLoss: baseline, threads };
+    ? { tokenizer: corpus.tokenizer.toJSON(), train: spec, unigramLoss: baseline, ...counted }
+    : { train: spec, unigramLoss: baseline, ...counted };
   return toCheckpoint({ ...state, extra });
 }
 

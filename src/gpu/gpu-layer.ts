@@ -1,0 +1,175 @@
+import type { RecurrentConfig } from "../model/config.js";
+import type { BufferRef, GpuContext, Plan } from "./context.js";
+import {
+  type CellStepBuffers,
+  type CellStepSpec,
+  cacheWidthOf,
+  encodeCellBackward,
+  encodeCellForward,
+  gatesOf,
+} from "./kernels/cell-steps.js";
+import { encodeFill } from "./kernels/fill.js";
+import { encodeMatmul } from "./kernels/matmul.js";
+import { encodeColumnSums } from "./kernels/reduce.js";
+
+/** Where one layer's parameters sit in the flat buffer (element offsets; null: absent). */
+export interface LayerOffsets {
+  weightIh: number;
+  weightHh: number;
+  biasIh: number | null;
+  biasHh: number | null;
+  weightSkip: number | null;
+}
+
+/** One recurrent layer on the GPU for a (T, B) shape: its buffers, and the dispatches of its
+ *  forward and backward. G gate blocks of H units, input width I; time-major rows (t·B + b).
+ *    forward:  inputProj [T·B×G·H] = x W_ihᵀ + b_ih (one product), then T fused cell steps
+ *    backward: T+1 fused steps (hiddenGrads, dA), then dW_ih += dAᵀ x, dW_hh += dA_hᵀ h_{0..T−1},
+ *              dM += dA_h[k..T]ᵀ h_{0..T−k}, db += column sums, dx = dA W_ih (one product each) */
+export class GpuLayer {
+  readonly spec: CellStepSpec;
+  readonly buffers: CellStepBuffers;
+  readonly I: number;
+  /** G·H: the width of the gate pre-activations. */
+  readonly GH: number;
+  private readonly offsets: LayerOffsets;
+  private readonly T: number;
+
+  constructor(
+    context: GpuContext,
+    config: RecurrentConfig,
+    offsets: LayerOffsets,
+    params: GPUBuffer,
+    I: number,
+    T: number,
+    B: number,
+    label: string,
+  ) {
+    const H = config.hiddenSize;
+    const GH = gatesOf(config.cell) * H;
+    this.spec = {
+      cell: config.cell,
+      activation: config.activation,
+      straightThrough: config.straightThrough,
+      skip: offsets.weightSkip === null ? 0 : config.skip,
+      B,
+      H,
+      weightHh: offsets.weightHh,
+      biasHh: offsets.biasHh,
+      weightSkip: offsets.weightSkip,
+    };
+    this.offsets = offsets;
+    this.I = I;
+    this.GH = GH;
+    this.T = T;
+    const lstm = config.cell === "lstm";
+    const partGrad = context.buffer(T * B * GH, `${label} part grads`);
+    this.buffers = {
+      params,
+      inputProj: context.buffer(T * B * GH, `${label} input projection`),
+      states: context.buffer((T + 1) * B * H, `${label} states`),
+      cells: lstm ? context.buffer((T + 1) * B * H, `${label} cells`) : null,
+      cache: context.buffer(T * B * cacheWidthOf(config.cell) * H, `${label} cache`),
+      outputGrad: context.buffer(T * B * H, `${label} output grads`),
+      hiddenGrads: context.buffer((T + 1) * B * H, `${label} hidden grads`),
+      inputPartGrad: partGrad,
+      hiddenPartGrad:
+        config.cell === "gru" ? context.buffer(T * B * GH, `${label} hidden part grads`) : partGrad,
+      cellGrad: lstm ? context.buffer(B * H, `${label} cell grad`) : null,
+    };
+  }
+
+  /** h_1..h_T [T·B×H]: the next layer's x and the readout's input. */
+  get outputs(): BufferRef {
+    return { buffer: this.buffers.states, offset: this.spec.B * this.spec.H };
+  }
+
+  /** dL/dh_t from above, [T·B×H], for the layer above or the readout to write. */
+  get outputGrad(): BufferRef {
+    return { buffer: this.buffers.outputGrad, offset: 0 };
+  }
+
+  /** dL/d(inputPart) [T·B×G·H]: the gradient of x W_ihᵀ + b_ih at every step. */
+  get inputPartGrad(): BufferRef {
+    return { buffer: this.buffers.inputPartGrad, offset: 0 };
+  }
+
+  get inputProj(): BufferRef {
+    return { buffer: this.buffers.inputProj, offset: 0 };
+  }
+
+  /** Frees the layer's buffers (not the parameters). */
+  destroy(): void {
+    const { params, ...own } = this.buffers;
+    for (const buffer of new Set(Object.values(own))) buffer?.destroy();
+  }
+
+  /** The input projection from x [T·B×I] (the input layer writes inputProj itself for tokens). */
+  encodeProjectInputs(plan: Plan, x: BufferRef): void {
+    const { params } = this.buffers;
+    const { biasIh, weightIh } = this.offsets;
+    encodeMatmul(plan, {
+      M: this.T * this.spec.B,
+      N: this.GH,
+      K: this.I,
+      a: x,
+      transA: false,
+      b: { buffer: params, offset: weightIh },
+      transB: true,
+      c: this.inputProj,
+      accumulate: false,
+      bias: biasIh === null ? null : { buffer: params, offset: biasIh },
+    });
+  }
+
+  encodeSteps(plan: Plan): void {
+    for (let t = 1; t <= this.T; t++) encodeCellForward(plan, this.spec, this.buffers, t, this.T);
+  }
+
+  /** BPTT through the layer, after outputGrad is written; parameter gradients accumulate (+=)
+   *  into `grad`. With `inputGrad`, writes dL/dx [T·B×I] there (x = `x`, the layer's input). */
+  encodeBackward(plan: Plan, grad: GPUBuffer, x: BufferRef | null, inputGrad: BufferRef | null): void {
+    const { B, H, skip } = this.spec;
+    const { T, GH, buffers, offsets } = this;
+    if (buffers.cellGrad)
+      encodeFill(plan, { n: B * H, dst: { buffer: buffers.cellGrad, offset: 0 }, value: 0 });
+    for (let t = T; t >= 0; t--) encodeCellBackward(plan, this.spec, buffers, t, T);
+    const rows = T * B;
+    const dInput = this.inputPartGrad;
+    const dHidden = { buffer: buffers.hiddenPartGrad, offset: 0 };
+    const states = { buffer: buffers.states, offset: 0 };
+    const at = (offset: number) => ({ buffer: grad, offset });
+    // dW = dAᵀ · (what the weight multiplied), summed over all steps in one product.
+    if (x) product(plan, GH, this.I, rows, dInput, true, x, false, at(offsets.weightIh), true);
+    product(plan, GH, H, rows, dHidden, true, states, false, at(offsets.weightHh), true);
+    if (offsets.weightSkip !== null && T >= skip) {
+      const skipRows = (T - skip + 1) * B;
+      const from = { buffer: buffers.hiddenPartGrad, offset: (skip - 1) * B * GH };
+      product(plan, H, H, skipRows, from, true, states, false, at(offsets.weightSkip), true);
+    }
+    if (offsets.biasIh !== null && offsets.biasHh !== null) {
+      encodeColumnSums(plan, { rows, cols: GH, src: dInput, dst: at(offsets.biasIh), accumulate: true });
+      encodeColumnSums(plan, { rows, cols: GH, src: dHidden, dst: at(offsets.biasHh), accumulate: true });
+    }
+    if (inputGrad) {
+      const weightIh = { buffer: buffers.params, offset: offsets.weightIh };
+      product(plan, rows, this.I, GH, dInput, false, weightIh, false, inputGrad, false);
+    }
+  }
+}
+
+/** C [M×N] (+)= op(A) op(B), K the inner dimension. */
+function product(
+  plan: Plan,
+  M: number,
+  N: number,
+  K: number,
+  a: BufferRef,
+  transA: boolean,
+  b: BufferRef,
+  transB: boolean,
+  c: BufferRef,
+  accumulate: boolean,
+): void {
+  encodeMatmul(plan, { M, N, K, a, transA, b, transB, c, accumulate, bias: null });
+}

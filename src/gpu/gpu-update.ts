@@ -1,0 +1,97 @@
+import { ConfigError } from "../errors.js";
+import type {
+  Optimizer,
+  OptimizerState,
+  ResolvedAdamConfig,
+  ResolvedSgdConfig,
+} from "../train/optim/types.js";
+import type { ClipSpec } from "../train/trainer.js";
+import type { GpuContext, Plan } from "./context.js";
+import { encodeClipByNorm, encodeClipByValue } from "./kernels/clip.js";
+import { adamUniforms, encodeAdam, encodeSgd, sgdUniforms } from "./kernels/optim.js";
+import { encodeSumOfSquares, reduceScratchSize } from "./kernels/reduce.js";
+
+/** The update after BPTT, on the GPU: ‖g‖² into figures[normSlot], clipping, ‖g‖² again into
+ *  figures[normSlot + 1] when clipped, then one optimizer step; the optimizer's state lives in GPU
+ *  buffers named as the CPU optimizer's (so state() round-trips through a checkpoint). */
+export class GpuUpdate {
+  readonly plan: Plan;
+  private readonly context: GpuContext;
+  private readonly state: Record<string, GPUBuffer> = {};
+  private readonly optimizerName: string;
+  private readonly setStep: (lr: number, step: number) => void;
+
+  constructor(
+    context: GpuContext,
+    optimizer: Optimizer,
+    clip: ClipSpec,
+    params: GPUBuffer,
+    grad: GPUBuffer,
+    n: number,
+    figures: GPUBuffer,
+    normSlot: number,
+  ) {
+    this.context = context;
+    const saved = optimizer.state();
+    this.optimizerName = saved.name;
+    for (const [name, values] of Object.entries(saved.buffers)) {
+      this.state[name] = context.upload(values as Float32Array, `optimizer ${name}`);
+    }
+    const plan = context.plan("update");
+    this.plan = plan;
+    const scratch = context.buffer(reduceScratchSize(n), "norm scratch");
+    const g = { buffer: grad, offset: 0 };
+    const norm2 = { buffer: figures, offset: normSlot };
+    encodeSumOfSquares(plan, { n, src: g, dst: norm2, scratch });
+    if (clip?.kind === "norm") {
+      if ((clip.normType ?? 2) !== 2)
+        throw new ConfigError(`the WebGPU backend clips by the 2-norm only, got normType ${clip.normType}`);
+      encodeClipByNorm(plan, { n, grad: g, norm2, maxNorm: clip.maxNorm });
+    }
+    if (clip?.kind === "value") encodeClipByValue(plan, { n, grad: g, value: clip.value });
+    if (clip)
+      encodeSumOfSquares(plan, { n, src: g, dst: { buffer: figures, offset: normSlot + 1 }, scratch });
+    const p = { buffer: params, offset: 0 };
+    const at = (name: string) => ({ buffer: this.state[name], offset: 0 });
+    const config = optimizer.config;
+    if (config.name === "adam" || config.name === "adamw") {
+      const step = {
+        config: config as ResolvedAdamConfig,
+        n,
+        params: p,
+        grad: g,
+        expAvg: at("exp_avg"),
+        expAvgSq: at("exp_avg_sq"),
+        maxExpAvgSq: this.state.max_exp_avg_sq ? at("max_exp_avg_sq") : null,
+      };
+      const index = encodeAdam(plan, step);
+      this.setStep = (lr, k) => plan.setUniforms(index, adamUniforms(step, lr, k));
+    } else if (config.name === "sgd") {
+      const step = {
+        config: config as ResolvedSgdConfig,
+        n,
+        params: p,
+        grad: g,
+        momentumBuffer: this.state.momentum_buffer ? at("momentum_buffer") : null,
+      };
+      const index = encodeSgd(plan, step);
+      this.setStep = (lr, k) => plan.setUniforms(index, sgdUniforms(step, lr, k));
+    } else {
+      throw new ConfigError(`the WebGPU backend runs Adam, AdamW and SGD, not ${config.name}`);
+    }
+  }
+
+  /** Sets the next run's learning rate and step count (from 1, this update included). */
+  prepare(lr: number, step: number): void {
+    this.setStep(lr, step);
+  }
+
+  /** The optimizer's state as the CPU optimizer holds it, after `steps` updates. */
+  async read(steps: number): Promise<OptimizerState> {
+    const buffers: Record<string, Float32Array> = {};
+    for (const [name, buffer] of Object.entries(this.state)) {
+      buffers[name] = await this.context.read(buffer, buffer.size / 4);
+    }
+    return { name: this.optimizerName, step: steps, buffers } as OptimizerState;
+  }
+}

@@ -1,0 +1,252 @@
+import { describe, expect, it } from "vitest";
+import type { BufferRef, GpuContext } from "../../src/gpu/context.js";
+import { encodeClipByNorm, encodeClipByValue } from "../../src/gpu/kernels/clip.js";
+import {
+  type AdamStep,
+  adamUniforms,
+  encodeAdam,
+  encodeSgd,
+  type SgdStep,
+  sgdUniforms,
+} from "../../src/gpu/kernels/optim.js";
+import { clipGradNorm, clipGradValue } from "../../src/train/clip.js";
+import { Adam } from "../../src/train/optim/adam.js";
+import { resolveOptimizerConfig } from "../../src/train/optim/config.js";
+import { Sgd } from "../../src/train/optim/sgd.js";
+import type { AdamConfig, Optimizer, SgdConfig } from "../../src/train/optim/types.js";
+import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
+
+// The GPU optimizers against the CPU's Adam and Sgd classes on Float64Array copies of the same
+// float32 values, over 5 steps with a learning rate that changes every step and new gradients each
+// step; the clips against clipGradNorm / clipGradValue. Tolerance: |gpu − cpu| ≤ 1e-5·|cpu| + 1e-7
+// on parameters and on every state buffer.
+
+const REL = 1e-5;
+const ABS = 1e-7;
+/** 1037 parameters: 5 workgroups of 256, the last one partly used. */
+const N = 1037;
+const LEARNING_RATES = [0.01, 0.03, 0.002, 0.05, 0.02];
+
+function randoms(count: number, seed: number, scale = 1): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 32 - 0.5) * 2 * scale;
+  }
+  return out;
+}
+
+/** The worst |a − b| / (REL·|b| + ABS): at most 1 is within tolerance. */
+function worstError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  expect(actual.length).toBe(expected.length);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const ratio = Math.abs(actual[i] - expected[i]) / (REL * Math.abs(expected[i]) + ABS);
+    if (!(ratio <= worst)) worst = ratio;
+  }
+  return worst;
+}
+
+/** A [N] slice of a fresh buffer, at a nonzero offset so the kernels' offsets are exercised. */
+function slice(gpu: GpuContext, label: string, data?: Float32Array): BufferRef {
+  const offset = 7;
+  const buffer = gpu.buffer(offset + N + 3, label);
+  if (data) gpu.write(buffer, data, offset);
+  return { buffer, offset };
+}
+
+async function read(gpu: GpuContext, ref: BufferRef): Promise<Float32Array> {
+  return gpu.read(ref.buffer, N, ref.offset);
+}
+
+/** The GPU side of a run: records the step once, then per step writes the gradient, sets the
+ *  uniforms for (lr, step) and runs. */
+interface GpuOptimizer {
+  params: BufferRef;
+  grad: BufferRef;
+  /** The state buffers by the CPU state's names. */
+  state: Record<string, BufferRef>;
+  uniforms(lr: number, step: number): ReturnType<typeof adamUniforms>;
+  index: number;
+}
+
+function gpuAdam(gpu: GpuContext, plan: ReturnType<GpuContext["plan"]>, config: AdamConfig): GpuOptimizer {
+  const resolved = resolveOptimizerConfig(config);
+  const o: AdamStep = {
+    config: resolved,
+    n: N,
+    params: slice(gpu, "params"),
+    grad: slice(gpu, "grad"),
+    expAvg: slice(gpu, "exp_avg"),
+    expAvgSq: slice(gpu, "exp_avg_sq"),
+    maxExpAvgSq: resolved.amsgrad ? slice(gpu, "max_exp_avg_sq") : null,
+  };
+  const state: Record<string, BufferRef> = { exp_avg: o.expAvg, exp_avg_sq: o.expAvgSq };
+  if (o.maxExpAvgSq) state.max_exp_avg_sq = o.maxExpAvgSq;
+  const index = encodeAdam(plan, o);
+  return { params: o.params, grad: o.grad, state, uniforms: (lr, step) => adamUniforms(o, lr, step), index };
+}
+
+function gpuSgd(gpu: GpuContext, plan: ReturnType<GpuContext["plan"]>, config: SgdConfig): GpuOptimizer {
+  const resolved = resolveOptimizerConfig(config);
+  const o: SgdStep = {
+    config: resolved,
+    n: N,
+    params: slice(gpu, "params"),
+    grad: slice(gpu, "grad"),
+    momentumBuffer: resolved.momentum !== 0 ? slice(gpu, "momentum_buffer") : null,
+  };
+  const state: Record<string, BufferRef> = o.momentumBuffer ? { momentum_buffer: o.momentumBuffer } : {};
+  const index = encodeSgd(plan, o);
+  return { params: o.params, grad: o.grad, state, uniforms: (lr, step) => sgdUniforms(o, lr, step), index };
+}
+
+function cpuOptimizer(config: AdamConfig | SgdConfig): Optimizer {
+  return config.name === "sgd"
+    ? new Sgd(resolveOptimizerConfig(config), N, "float64")
+    : new Adam(resolveOptimizerConfig(config), N, "float64");
+}
+
+/** Steps `fromStep`..5 on both, from the CPU optimizer's current state (uploaded first), and
+ *  returns the worst error over parameters and state buffers. */
+async function compareSteps(
+  gpu: GpuContext,
+  config: AdamConfig | SgdConfig,
+  cpu: Optimizer,
+  values: Float64Array,
+  seed: number,
+): Promise<number> {
+  const plan = gpu.plan(config.name);
+  const g = await gpu.checked(() =>
+    config.name === "sgd" ? gpuSgd(gpu, plan, config) : gpuAdam(gpu, plan, config),
+  );
+  gpu.write(g.params.buffer, Float32Array.from(values), g.params.offset);
+  for (const [name, buffer] of Object.entries(cpu.state().buffers)) {
+    gpu.write(g.state[name].buffer, Float32Array.from(buffer), g.state[name].offset);
+  }
+  for (let step = cpu.stepCount + 1; step <= LEARNING_RATES.length; step++) {
+    const lr = LEARNING_RATES[step - 1];
+    const grad = randoms(N, seed + step, 0.5);
+    gpu.write(g.grad.buffer, grad, g.grad.offset);
+    plan.setUniforms(g.index, g.uniforms(lr, step));
+    gpu.run(plan);
+    cpu.lr = lr;
+    cpu.step(values, Float64Array.from(grad));
+  }
+  let worst = worstError(await read(gpu, g.params), values);
+  const state = cpu.state().buffers;
+  expect(Object.keys(g.state).sort()).toEqual(Object.keys(state).sort());
+  for (const [name, buffer] of Object.entries(state)) {
+    worst = Math.max(worst, worstError(await read(gpu, g.state[name]), buffer));
+  }
+  return worst;
+}
+
+/** 5 steps from fresh state on both sides. */
+async function compareFromStart(
+  gpu: GpuContext,
+  config: AdamConfig | SgdConfig,
+  seed: number,
+): Promise<number> {
+  const values = Float64Array.from(randoms(N, seed));
+  return compareSteps(gpu, config, cpuOptimizer(config), values, seed);
+}
+
+const ADAM_CONFIGS: AdamConfig[] = [
+  { name: "adam", lr: 0.01 },
+  { name: "adam", lr: 0.01, weightDecay: 0.1 },
+  { name: "adam", lr: 0.01, amsgrad: true },
+  { name: "adam", lr: 0.01, weightDecay: 0.05, amsgrad: true, beta1: 0.8, beta2: 0.95, eps: 1e-6 },
+  { name: "adamw", lr: 0.01 },
+  { name: "adamw", lr: 0.01, weightDecay: 0.2, amsgrad: true },
+];
+
+const SGD_CONFIGS: SgdConfig[] = [
+  { name: "sgd", lr: 0.1 },
+  { name: "sgd", lr: 0.1, weightDecay: 0.01 },
+  { name: "sgd", lr: 0.1, momentum: 0.9 },
+  { name: "sgd", lr: 0.1, momentum: 0.9, dampening: 0.3 },
+  { name: "sgd", lr: 0.1, momentum: 0.8, nesterov: true },
+  { name: "sgd", lr: 0.1, momentum: 0.7, nesterov: true, weightDecay: 0.05 },
+];
+
+describe.skipIf(skipGpuTests())("GPU optimizers and clipping", () => {
+  it("encodeAdam + adamUniforms over 5 steps match Adam (adam, weight decay, amsgrad, adamw)", async () => {
+    const gpu = await gpuContext();
+    for (const [k, config] of ADAM_CONFIGS.entries()) {
+      expect(await compareFromStart(gpu, config, 100 + k), JSON.stringify(config)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("encodeSgd + sgdUniforms over 5 steps match Sgd (plain, momentum, dampening, nesterov, decay)", async () => {
+    const gpu = await gpuContext();
+    for (const [k, config] of SGD_CONFIGS.entries()) {
+      expect(await compareFromStart(gpu, config, 200 + k), JSON.stringify(config)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("encodeAdam / encodeSgd continue a CPU optimizer's state from step 3", async () => {
+    const gpu = await gpuContext();
+    const configs: (AdamConfig | SgdConfig)[] = [
+      { name: "adam", lr: 0.01, amsgrad: true, weightDecay: 0.01 },
+      { name: "sgd", lr: 0.1, momentum: 0.9, dampening: 0.1 },
+    ];
+    for (const [k, config] of configs.entries()) {
+      const cpu = cpuOptimizer(config);
+      const values = Float64Array.from(randoms(N, 300 + k));
+      for (let step = 1; step <= 2; step++) {
+        cpu.lr = LEARNING_RATES[step - 1];
+        cpu.step(values, Float64Array.from(randoms(N, 400 + step, 0.5)));
+      }
+      expect(await compareSteps(gpu, config, cpu, values, 500 + k), config.name).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("encodeAdam without maxExpAvgSq under amsgrad, and adamUniforms at step 0, throw", async () => {
+    const gpu = await gpuContext();
+    const plan = gpu.plan();
+    const ref = slice(gpu, "x");
+    const config = resolveOptimizerConfig({ name: "adam", lr: 0.01, amsgrad: true });
+    const o: AdamStep = { config, n: N, params: ref, grad: ref, expAvg: ref, expAvgSq: ref };
+    expect(() => encodeAdam(plan, o)).toThrow(/maxExpAvgSq/);
+    expect(() => adamUniforms(o, 0.01, 0)).toThrow(/step must be an integer >= 1/);
+  });
+
+  it("encodeClipByNorm scales as clipGradNorm when the norm is over maxNorm, and not when under", async () => {
+    const gpu = await gpuContext();
+    const grad = randoms(N, 42);
+    let sumOfSquares = 0;
+    for (const g of grad) sumOfSquares += g * g;
+    const norm = Math.sqrt(sumOfSquares);
+    for (const maxNorm of [norm / 3, norm * 2]) {
+      const cpu = Float64Array.from(grad);
+      const result = clipGradNorm([cpu], maxNorm);
+      expect(result.clipped).toBe(maxNorm < norm);
+      const g = slice(gpu, "grad", grad);
+      const norm2 = gpu.upload(Float32Array.from([0, sumOfSquares]), "norm2");
+      const plan = gpu.plan();
+      await gpu.checked(() =>
+        encodeClipByNorm(plan, { n: N, grad: g, norm2: { buffer: norm2, offset: 1 }, maxNorm }),
+      );
+      gpu.run(plan);
+      const actual = await read(gpu, g);
+      expect(worstError(actual, cpu), `maxNorm ${maxNorm}`).toBeLessThanOrEqual(1);
+      if (!result.clipped) expect(actual).toEqual(grad);
+    }
+  });
+
+  it("encodeClipByValue clamps as clipGradValue", async () => {
+    const gpu = await gpuContext();
+    const grad = randoms(N, 43);
+    const cpu = Float64Array.from(grad);
+    clipGradValue([cpu], 0.25);
+    const g = slice(gpu, "grad", grad);
+    const plan = gpu.plan();
+    await gpu.checked(() => encodeClipByValue(plan, { n: N, grad: g, value: 0.25 }));
+    gpu.run(plan);
+    const actual = await read(gpu, g);
+    expect(worstError(actual, cpu)).toBeLessThanOrEqual(1);
+    expect(actual.some((x) => x === 0.25) && actual.some((x) => x === -0.25)).toBe(true);
+  });
+});
