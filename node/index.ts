@@ -3,3 +3,4 @@
 
 export { enableRelaxedSimd } from "./relaxed-simd.js";
 export { dataParallel, defaultThreads, nodeShardSpawner } from "./threads.js";
+export { requestNodeGpu } from "./webgpu.js";

@@ -34,6 +34,7 @@ const ENTRY_POINTS = new Set([
   "src/worker/index.ts",
   "src/tasks/index.ts",
   "src/fit/index.ts",
+  "src/gpu/index.ts",
   "src/worker/client-entry.ts",
   "node/index.ts",
 ]);
