@@ -131,11 +131,11 @@ describe("rnnlab import-torch --vocab", () => {
     );
   });
 
-  it("the imported model evaluates: rnnlab eval --data gives the teacher-forced loss", () => {
+  it("the imported model evaluates: rnnlab eval --data gives the teacher-forced loss", async () => {
     const { out } = importWith(file("eval.txt", CHARS));
     const text = Array.from({ length: 400 }, (_, i) => CHARS[(i * 7) % 13]).join("");
     const data = file("eval-data.txt", text);
-    const result = evalCommand(out, { data, length: "20", count: "4", prefix: "8", seed: "1" });
+    const result = await evalCommand(out, { data, length: "20", count: "4", prefix: "8", seed: "1" });
     const { model, tokenizer } = loadTrainedModel(out);
     expect(result.valLoss).toBeCloseTo(
       evaluate(model, sequentialBatches(tokenizer.encode(text), 64, 32)),

@@ -2,9 +2,14 @@ import type { Command } from "commander";
 import { decodeCorpus, unigramLoss } from "../../src/data/corpus.js";
 import { sequentialBatches } from "../../src/data/windows.js";
 import { oracleExposureBias, textExposureBias } from "../../src/eval/exposure-bias.js";
+import type { TokenBatch } from "../../src/data/windows.js";
+import { evaluateOnGpu } from "../../src/gpu/gpu-evaluate.js";
+import { GpuModel } from "../../src/gpu/gpu-model.js";
+import type { SequenceModel } from "../../src/model/sequence-model.js";
 import { Rng } from "../../src/random.js";
 import { evaluate } from "../../src/train/trainer.js";
 import { loadTrainedModel } from "../checkpoint-arg.js";
+import { acquireGpu, type Device, deviceOption, refuseUnsupportedOnGpu } from "../device.js";
 import { UserError } from "../errors.js";
 import { readFileOrFail } from "../files.js";
 import { addMaxMemoryOption, memoryBudget, refuseInferenceOverBudget } from "../memory-budget.js";
@@ -21,6 +26,7 @@ interface EvalOptions {
   seed: string;
   json?: boolean;
   maxMemory?: string;
+  device?: Device;
 }
 
 export function register(program: Command): void {
@@ -33,16 +39,17 @@ export function register(program: Command): void {
     .option("--count <n>", "exposure bias: prefixes (rollouts) averaged over", "64")
     .option("--prefix <n>", "exposure bias: ground-truth tokens before generation starts", "16")
     .option("--seed <n>", "random seed of the rollouts", "1")
-    .option("--json", "print the result as one JSON object");
+    .option("--json", "print the result as one JSON object")
+    .addOption(deviceOption("the validation loss is computed (the exposure-bias rollouts run on the CPU)"));
   addMaxMemoryOption(command);
-  describeLimits(command, { "--prefix": 1 }).action((checkpoint: string, options: EvalOptions) => {
+  describeLimits(command, { "--prefix": 1 }).action(async (checkpoint: string, options: EvalOptions) => {
     if (taskOfCheckpoint(checkpointPath(checkpoint)) !== null) {
       const taskResult = taskEvalCommand(checkpoint, options.data, memoryBudget(options.maxMemory));
       if (options.json) process.stdout.write(`${JSON.stringify(taskResult)}\n`);
       else printTaskEval(taskResult);
       return;
     }
-    const result = evalCommand(checkpoint, options);
+    const result = await evalCommand(checkpoint, options);
     if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else printResult(result);
   });
@@ -70,7 +77,7 @@ export interface EvalResult {
   };
 }
 
-export function evalCommand(checkpoint: string, options: EvalOptions): EvalResult {
+export async function evalCommand(checkpoint: string, options: EvalOptions): Promise<EvalResult> {
   const length = boundedInteger(options.length, "--length");
   const count = boundedInteger(options.count, "--count");
   const prefix = boundedInteger(options.prefix, "--prefix", 1);
@@ -109,7 +116,8 @@ export function evalCommand(checkpoint: string, options: EvalOptions): EvalResul
       `the evaluation text has ${tokens.length} tokens; it needs more than --prefix + --length = ${prefix + length} and the sequence length ${seqLen}`,
     );
   }
-  const valLoss = evaluate(model, sequentialBatches(tokens, seqLen, 32));
+  const batches = sequentialBatches(tokens, seqLen, 32);
+  const valLoss = options.device === "webgpu" ? await gpuLoss(model, batches) : evaluate(model, batches);
   const text = textExposureBias(model, tokens, { prefixLength: prefix, length, count, rng: new Rng(seed) });
   const exact = oracle
     ? oracleExposureBias(model, oracle, {
@@ -198,4 +206,18 @@ export function freeRunningReading(r: EvalResult): string {
     return `${head}, ${worse}: once its samples leave the text, its own context misleads it more than no context would. That is exposure bias; the model's quality is the validation loss.`;
   }
   return `${head}, still below the unigram baseline: its own samples keep it close enough to the text that context still helps.`;
+}
+
+/** The validation loss on the GPU (--device webgpu), or on the CPU after one line saying why not. */
+async function gpuLoss(model: SequenceModel, batches: readonly TokenBatch[]): Promise<number> {
+  refuseUnsupportedOnGpu(model.config);
+  const gpu = await acquireGpu("evaluating");
+  if (!gpu) return evaluate(model, batches);
+  const onGpu = new GpuModel(gpu.context, model.config, model.params);
+  try {
+    return await evaluateOnGpu(onGpu, batches);
+  } finally {
+    onGpu.destroy();
+    gpu.context.destroy();
+  }
 }

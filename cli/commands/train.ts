@@ -30,7 +30,7 @@ import {
   divergenceFactorFromOptions,
 } from "../train/divergence-options.js";
 import { defaultThreads } from "../../node/index.js";
-import { type Device, devices } from "../train/engine.js";
+import { type Device, deviceOption } from "../device.js";
 import { runTraining } from "../train/run.js";
 import { lockRunFolder } from "../train/run-lock.js";
 import { runPaths } from "../train/run-files.js";
@@ -172,14 +172,7 @@ export function register(program: Command): void {
         "threads for teacher-forced steps (auto: every core, at least 8 sequences each)",
       ).default("auto"),
     )
-    .addOption(
-      new Option(
-        "--device <d>",
-        "where the steps run: cpu, or webgpu (a GPU through WebGPU; the CPU, with one line saying why, when none is found)",
-      )
-        .choices(devices)
-        .default("cpu"),
-    )
+    .addOption(deviceOption("the steps run"))
     .option("--eval-every <n>", "steps between validation, sample and checkpoint", "250")
     .option("--val-batches <n>", "validation batches at each evaluation (the final one uses all)", "16")
     .option("--sample-length <n>", "tokens in each free-running sample", "200")

@@ -17,7 +17,8 @@ import type { Optimizer } from "../../src/train/optimizers.js";
 import { needsFitting, type Pace } from "../../src/train/schedule-fit.js";
 import { gpuPace } from "../../src/gpu/gpu-evaluate.js";
 import type { GpuContext } from "../../src/gpu/context.js";
-import { acquireGpu, cpuEngine, type Device, gpuEngine, refuseGpuRun, type StepEngine } from "./engine.js";
+import { acquireGpu, type Device } from "../device.js";
+import { cpuEngine, gpuEngine, refuseGpuRun, type StepEngine } from "./engine.js";
 import { makeLrSchedule } from "../../src/train/schedules.js";
 import {
   corpusFromText,
@@ -119,7 +120,7 @@ export async function runTraining(
   const state: TrainingState = stored ? fromCheckpoint(stored, { seed: spec.seed }) : freshRun(spec, V);
   const optimizer = state.optimizer as Optimizer;
   if (device === "webgpu") refuseGpuRun(spec, state.model, optimizer);
-  const gpu = device === "webgpu" ? await acquireGpu() : null;
+  const gpu = device === "webgpu" ? await acquireGpu("training") : null;
   const parallel = dataParallel(state.model, gpu ? 1 : threadCount);
   const signals = watchStopSignals();
   try {

@@ -8,8 +8,7 @@ import { GpuPass } from "./gpu-pass.js";
 
 /** Why the WebGPU backend cannot run `config` (one line), or null when it can. */
 export function gpuUnsupported(config: ModelConfig): string | null {
-  const missing = (what: string) =>
-    `the WebGPU backend does not run ${what} yet: train this model on the CPU`;
+  const missing = (what: string) => `the WebGPU backend does not run ${what} yet`;
   if (config.dtype !== "float32") return missing(`${config.dtype} (it computes in float32)`);
   if (config.input.kind === "dense") return missing("dense inputs (only embedding and one-hot)");
   if (config.outputSize === 0 || config.loss !== "cross-entropy")
@@ -67,7 +66,7 @@ export class GpuModel {
    *  cannot run this config (gpuUnsupported). */
   constructor(context: GpuContext, config: ModelConfig, params: Params) {
     const reason = gpuUnsupported(config);
-    if (reason) throw new ConfigError(reason);
+    if (reason) throw new ConfigError(`${reason}: run this model on the CPU`);
     this.context = context;
     this.config = config;
     this.size = params.data.length;

@@ -23,7 +23,7 @@ const lines = (folder: string): Line[] =>
     .split("\n")
     .map((line) => JSON.parse(line) as Line);
 
-describe.skipIf(skipGpuTests())("rnnlab train --device webgpu", () => {
+describe.skipIf(skipGpuTests())("rnnlab train and eval --device webgpu", () => {
   let scratch: string;
   let flags: string[];
 
@@ -49,6 +49,25 @@ describe.skipIf(skipGpuTests())("rnnlab train --device webgpu", () => {
     });
     const done = (all: Line[]) => all.find((line) => line.type === "done")?.valLoss as number;
     expect(done(onGpu)).toBeCloseTo(done(onCpu), 4);
+    // eval --device webgpu: the validation loss on the GPU, the CPU's to float32 rounding.
+    const evaluated = (device: string) => {
+      const result = rnnlab([
+        "eval",
+        join(scratch, "gpu"),
+        "--device",
+        device,
+        "--json",
+        "--count",
+        "2",
+        "--length",
+        "8",
+      ]);
+      expect(result.status, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as { valLoss: number; tokens: number };
+    };
+    const [evalGpu, evalCpu] = [evaluated("webgpu"), evaluated("cpu")];
+    expect(evalGpu.tokens).toBe(evalCpu.tokens);
+    expect(evalGpu.valLoss).toBeCloseTo(evalCpu.valLoss, 5);
     // A GPU run stores no thread count: the CPU resumes it on any.
     const resumed = rnnlab(["train", "--resume", join(scratch, "gpu"), "--steps", "8", "--threads", "2"]);
     expect(resumed.status, resumed.stderr).toBe(0);

@@ -1,0 +1,42 @@
+import { Option } from "commander";
+import type { GpuContext } from "../src/gpu/context.js";
+import { gpuUnsupported } from "../src/gpu/gpu-model.js";
+import type { ModelConfig } from "../src/model/config.js";
+import { UserError } from "./errors.js";
+import { requestNodeGpu } from "../node/webgpu.js";
+
+/** The devices of --device. */
+export const devices = ["cpu", "webgpu"] as const;
+export type Device = (typeof devices)[number];
+
+/** --device, default cpu; `does` says what runs where ("the steps run"). */
+export function deviceOption(does: string): Option {
+  return new Option(
+    "--device <d>",
+    `where ${does}: cpu, or webgpu (a GPU through WebGPU; the CPU, with one line saying why, when none is found)`,
+  )
+    .choices(devices)
+    .default("cpu");
+}
+
+/** A WebGPU context, or null after one line on stderr saying why there is none and that `fallback`
+ *  ("training") runs on the CPU instead. */
+export async function acquireGpu(fallback: string): Promise<{ context: GpuContext; adapter: string } | null> {
+  const request = await requestNodeGpu();
+  if ("reason" in request) {
+    process.stderr.write(`--device webgpu: ${request.reason}; ${fallback} on the CPU\n`);
+    return null;
+  }
+  return request;
+}
+
+/** The one-line refusal of something --device webgpu does not do. */
+export function gpuRefusal(why: string): UserError {
+  return new UserError(`--device webgpu: ${why}, or use --device cpu`);
+}
+
+/** Refuses a model the WebGPU backend does not run (before anything is computed). */
+export function refuseUnsupportedOnGpu(config: ModelConfig): void {
+  const unsupported = gpuUnsupported(config);
+  if (unsupported) throw gpuRefusal(unsupported);
+}
