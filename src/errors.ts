@@ -29,3 +29,9 @@ export class ConfigError extends RnnlabError {
 export class StateError extends RnnlabError {
   override name = "StateError";
 }
+
+/** The GPU refused or lost the work: a buffer over the adapter's limits, a failed dispatch, a lost
+ *  device (WebGPU). */
+export class DeviceError extends RnnlabError {
+  override name = "DeviceError";
+}

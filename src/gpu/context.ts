@@ -1,4 +1,5 @@
-import { ConfigError } from "../errors.js";
+import { ConfigError, DeviceError } from "../errors.js";
+import { formatBytes } from "../model/byte-size.js";
 
 /** A WGSL compute kernel: entry point `main`. Binding 0 is the uniform struct (its u32 fields first,
  *  then its f32 fields, in the order of Uniforms), bindings 1.. are the storage buffers in the order
@@ -34,9 +35,19 @@ export class GpuContext {
    *  collected, so the context holds it until destroy(). */
   gpu: GPU | null;
 
+  /** The first error the device reported on its own (a dispatch WebGPU refused, a lost device):
+   *  the next read-back throws it, so a failed step is never taken for numbers. */
+  private failure: string | null = null;
+
   constructor(device: GPUDevice, gpu: GPU | null = null) {
     this.device = device;
     this.gpu = gpu;
+    device.onuncapturederror = (event) => {
+      this.failure ??= `WebGPU refused the work: ${event.error.message.split("\n")[0]}`;
+    };
+    device.lost.then((info) => {
+      if (info.reason !== "destroyed") this.failure ??= `the GPU device was lost: ${info.message}`;
+    });
   }
 
   /** Frees the device (and lets Node exit: Dawn keeps it alive while the GPU object lives). */
@@ -46,11 +57,20 @@ export class GpuContext {
     this.gpu = null;
   }
 
-  /** A zeroed buffer of `elements` 4-byte elements (at least one). */
+  /** A zeroed buffer of `elements` 4-byte elements (at least one); a DeviceError naming it when
+   *  it is larger than the adapter allows a buffer or a storage binding. */
   buffer(elements: number, label: string): GPUBuffer {
+    const bytes = Math.max(1, elements) * 4;
+    const { maxBufferSize, maxStorageBufferBindingSize } = this.device.limits;
+    const limit = Math.min(maxBufferSize, maxStorageBufferBindingSize);
+    if (bytes > limit) {
+      throw new DeviceError(
+        `the ${label} need a GPU buffer of ${formatBytes(bytes)}, over this adapter's limit of ${formatBytes(limit)}: use a smaller batch, sequence length or model`,
+      );
+    }
     return this.device.createBuffer({
       label,
-      size: Math.max(1, elements) * 4,
+      size: bytes,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
   }
@@ -84,7 +104,15 @@ export class GpuContext {
     const encoder = this.device.createCommandEncoder();
     if (bytes > 0) encoder.copyBufferToBuffer(buffer, byteOffset, staging, 0, bytes);
     this.device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (error) {
+      throw new DeviceError(this.failure ?? `reading back from the GPU failed: ${(error as Error).message}`);
+    }
+    if (this.failure) {
+      staging.unmap();
+      throw new DeviceError(this.failure);
+    }
     const copy = staging.getMappedRange(0, bytes).slice(0);
     staging.unmap();
     staging.destroy();

@@ -3,6 +3,7 @@
 // Trainer does (teacher forcing; Adam, AdamW, SGD; clipping), with the parameters, gradients and
 // optimizer state on the GPU, and sync() copies them back for checkpoints and sampling.
 
+export { DeviceError } from "../errors.js";
 export { type BufferRef, GpuContext, type KernelSource, Plan, type Uniforms } from "./context.js";
 export { type GpuRequest, requestGpuContext } from "./device.js";
 export { evaluateOnGpu, gpuPace } from "./gpu-evaluate.js";

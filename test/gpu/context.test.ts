@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { requestNodeGpu } from "../../node/webgpu.js";
+import { DeviceError } from "../../src/errors.js";
 import { linearGroups } from "../../src/gpu/context.js";
 import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
 
@@ -40,6 +42,31 @@ describe.skipIf(skipGpuTests())("GpuContext", () => {
     plan.setUniforms(0, { u32: [2, 0], f32: [10] });
     gpu.run(plan);
     expect([...(await gpu.read(y, 2))]).toEqual([11, 11]);
+  });
+
+  it("buffer() over the adapter's limit throws a DeviceError naming what it was for", async () => {
+    const gpu = await gpuContext();
+    const limit = Math.min(gpu.device.limits.maxBufferSize, gpu.device.limits.maxStorageBufferBindingSize);
+    expect(() => gpu.buffer(limit / 4 + 1, "logits")).toThrow(DeviceError);
+    expect(() => gpu.buffer(limit / 4 + 1, "logits")).toThrow(
+      /^the logits need a GPU buffer of [\d.]+ GiB, over this adapter's limit of [\d.]+ GiB: use a smaller/,
+    );
+    expect(gpu.buffer(16, "small").size).toBe(64);
+  });
+
+  it("read() after work WebGPU refused throws that refusal, not numbers", async () => {
+    // A context of its own: a refused dispatch marks its context failed for good.
+    const request = await requestNodeGpu();
+    if ("reason" in request) throw new Error(request.reason);
+    const gpu = request.context;
+    const x = gpu.upload(Float32Array.from([1, 2]), "x");
+    const y = gpu.buffer(2, "y");
+    const plan = gpu.plan();
+    plan.dispatch(addKernel, [x, y], { u32: [2, 0], f32: [1] }, [1]);
+    x.destroy();
+    gpu.run(plan);
+    await expect(gpu.read(y, 2)).rejects.toThrow(/^WebGPU refused the work: .*destroyed/i);
+    gpu.destroy();
   });
 
   it("linearGroups covers counts past 65535 workgroups in two dimensions", () => {
