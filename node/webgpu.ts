@@ -10,13 +10,17 @@ export async function requestNodeGpu(): Promise<GpuRequest> {
     dawn = await import("webgpu");
   } catch (error) {
     return {
-      reason: `WebGPU in Node needs the webgpu package (npm install webgpu): ${(error as Error).message}`,
+      reason: `WebGPU in Node needs the webgpu package (npm install webgpu): ${firstLine(error)}`,
     };
   }
   try {
     Object.assign(globalThis, dawn.globals);
     return await requestGpuContext(dawn.create([]));
   } catch (error) {
-    return { reason: `WebGPU could not start: ${(error as Error).message}` };
+    return { reason: `WebGPU could not start: ${firstLine(error)}` };
   }
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split("\n")[0];
 }
