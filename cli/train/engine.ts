@@ -63,6 +63,6 @@ export function gpuEngine(
     trainStep: () => trainer.trainStep(),
     evaluate: (batches) => trainer.evaluate(batches),
     sync: () => trainer.sync(),
-    close: () => trainer.gpu.destroy(),
+    close: () => trainer.destroy(),
   };
 }

@@ -21,6 +21,15 @@ export interface LayerOffsets {
   weightSkip: number | null;
 }
 
+/** encodeBackward's options for gradients given from outside (a parity fixture's final-state
+ *  weights): both default false. */
+export interface LayerBackwardOptions {
+  /** cellGrad already holds dL/dc_T (written before the run), so it is not zeroed (lstm). */
+  keepCellGrad?: boolean;
+  /** inputGrad += dL/dx instead of =: it already holds a gradient (dL/dh_T of the layer below). */
+  accumulateInputGrad?: boolean;
+}
+
 /** One recurrent layer on the GPU for a (T, B) shape: its buffers, and the dispatches of its
  *  forward and backward. G gate blocks of H units, input width I; time-major rows (t·B + b).
  *    forward:  inputProj [T·B×G·H] = x W_ihᵀ + b_ih (one product), then T fused cell steps
@@ -127,11 +136,18 @@ export class GpuLayer {
   }
 
   /** BPTT through the layer, after outputGrad is written; parameter gradients accumulate (+=)
-   *  into `grad`. With `inputGrad`, writes dL/dx [T·B×I] there (x = `x`, the layer's input). */
-  encodeBackward(plan: Plan, grad: GPUBuffer, x: BufferRef | null, inputGrad: BufferRef | null): void {
+   *  into `grad`. With `inputGrad`, writes dL/dx [T·B×I] there (x = `x`, the layer's input).
+   *  Afterwards hiddenGrads rows 0 hold dL/dh_0 and cellGrad dL/dc_0. */
+  encodeBackward(
+    plan: Plan,
+    grad: GPUBuffer,
+    x: BufferRef | null,
+    inputGrad: BufferRef | null,
+    options: LayerBackwardOptions = {},
+  ): void {
     const { B, H, skip } = this.spec;
     const { T, GH, buffers, offsets } = this;
-    if (buffers.cellGrad)
+    if (buffers.cellGrad && !options.keepCellGrad)
       encodeFill(plan, { n: B * H, dst: { buffer: buffers.cellGrad, offset: 0 }, value: 0 });
     for (let t = T; t >= 0; t--) encodeCellBackward(plan, this.spec, buffers, t, T);
     const rows = T * B;
@@ -153,7 +169,8 @@ export class GpuLayer {
     }
     if (inputGrad) {
       const weightIh = { buffer: buffers.params, offset: offsets.weightIh };
-      product(plan, rows, this.I, GH, dInput, false, weightIh, false, inputGrad, false);
+      const accumulate = options.accumulateInputGrad ?? false;
+      product(plan, rows, this.I, GH, dInput, false, weightIh, false, inputGrad, accumulate);
     }
   }
 }

@@ -1,10 +1,10 @@
 import { ConfigError } from "../errors.js";
 import { dropoutFields, type ModelConfig, PARAM_PREFIX } from "../model/config.js";
-import { layerNames } from "../model/param-shapes.js";
 import type { Params } from "../model/params.js";
 import type { BufferRef, GpuContext } from "./context.js";
 import { GpuLayer, type LayerOffsets } from "./gpu-layer.js";
 import { GpuPass } from "./gpu-pass.js";
+import { gpuStackUnsupported, paramOffset, stackOffsets } from "./gpu-stack.js";
 
 /** Why the WebGPU backend cannot run `config` (one line), or null when it can. */
 export function gpuUnsupported(config: ModelConfig): string | null {
@@ -13,8 +13,8 @@ export function gpuUnsupported(config: ModelConfig): string | null {
   if (config.input.kind === "dense") return missing("dense inputs (only embedding and one-hot)");
   if (config.outputSize === 0 || config.loss !== "cross-entropy")
     return missing(`the ${config.loss} loss (only a readout with cross-entropy)`);
-  if (config.bidirectional) return missing("bidirectional layers");
-  if (config.projSize) return missing("LSTM projections (projSize)");
+  const layers = gpuStackUnsupported(config);
+  if (layers) return layers;
   const dropout = dropoutFields.find((field) => (config[field] ?? 0) > 0);
   if (dropout) return missing(`dropout (${dropout})`);
   return null;
@@ -30,22 +30,10 @@ export interface ModelOffsets {
 }
 
 export function modelOffsets(params: Params, config: ModelConfig): ModelOffsets {
-  const at = (name: string) => (params.value(name).byteOffset - params.data.byteOffset) / 4;
-  const maybe = (name: string | null) => (name === null ? null : at(name));
-  const layers: LayerOffsets[] = [];
-  for (let k = 0; k < config.layers; k++) {
-    const names = layerNames(config, k, 0, PARAM_PREFIX.recurrent);
-    layers.push({
-      weightIh: at(names.weightIh),
-      weightHh: at(names.weightHh),
-      biasIh: maybe(names.biasIh),
-      biasHh: maybe(names.biasHh),
-      weightSkip: maybe(names.weightSkip),
-    });
-  }
+  const at = (name: string) => paramOffset(params, name);
   return {
     embedding: config.input.kind === "embedding" ? at(`${PARAM_PREFIX.embedding}weight`) : null,
-    layers,
+    layers: stackOffsets(params, config, PARAM_PREFIX.recurrent),
     readoutWeight: at(`${PARAM_PREFIX.readout}weight`),
     readoutBias: at(`${PARAM_PREFIX.readout}bias`),
   };

@@ -62,6 +62,11 @@ export class GpuPass {
     return this.targets;
   }
 
+  /** The logits [T·B×V] of the last forward (the loss's gradient goes to another buffer). */
+  readLogits(): Promise<Float32Array> {
+    return this.model.context.read(this.logits, this.T * this.B * this.model.config.outputSize);
+  }
+
   /** Queues the batch's tokens [T·B] and next-token classes [T·B] (−1: no target). */
   load(tokens: Int32Array, classes: Int32Array): void {
     const rows = this.T * this.B;

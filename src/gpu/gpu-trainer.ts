@@ -122,6 +122,12 @@ export class GpuTrainer {
     return evaluateOnGpu(this.gpu, batches);
   }
 
+  /** Frees the GPU's copy of the model and the optimizer's state (sync() first to keep them). */
+  destroy(): void {
+    this.update.destroy();
+    this.gpu.destroy();
+  }
+
   /** Copies the GPU's parameters and optimizer state into the CPU model and optimizer (before a
    *  checkpoint, a sample, or the end). */
   async sync(): Promise<void> {

@@ -19,6 +19,7 @@ export class GpuUpdate {
   private readonly context: GpuContext;
   private readonly state: Record<string, GPUBuffer> = {};
   private readonly optimizerName: string;
+  private readonly scratch: GPUBuffer;
   private readonly setStep: (lr: number, step: number) => void;
 
   constructor(
@@ -40,6 +41,7 @@ export class GpuUpdate {
     const plan = context.plan("update");
     this.plan = plan;
     const scratch = context.buffer(reduceScratchSize(n), "norm scratch");
+    this.scratch = scratch;
     const g = { buffer: grad, offset: 0 };
     const norm2 = { buffer: figures, offset: normSlot };
     encodeSumOfSquares(plan, { n, src: g, dst: norm2, scratch });
@@ -79,6 +81,13 @@ export class GpuUpdate {
     } else {
       throw new ConfigError(`the WebGPU backend runs Adam, AdamW and SGD, not ${config.name}`);
     }
+  }
+
+  /** Frees the optimizer's state and the plan. */
+  destroy(): void {
+    for (const buffer of Object.values(this.state)) buffer.destroy();
+    this.scratch.destroy();
+    this.plan.destroy();
   }
 
   /** Sets the next run's learning rate and step count (from 1, this update included). */

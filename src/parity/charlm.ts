@@ -3,7 +3,8 @@ import type { ModelConfig } from "../model/config.js";
 import { parseModelConfig } from "../model/config-schema.js";
 import { modelParamSpecs } from "../model/param-shapes.js";
 import { SequenceModel } from "../model/sequence-model.js";
-import type { DType } from "../tensor.js";
+import type { Params } from "../model/params.js";
+import type { Buf, DType } from "../tensor.js";
 import { clipGradNorm } from "../train/clip.js";
 import { createOptimizer, type OptimizerConfig } from "../train/optimizers.js";
 import { Comparison } from "./compare.js";
@@ -13,10 +14,51 @@ import { readTensor, reference, requireKey } from "./tensors.js";
 
 type TensorRecord = Record<string, unknown[]>;
 
+/** The fixture's two steps: tokens, targets and references of the first without a suffix, the
+ *  second's with "_2". */
+export const CHARLM_STEPS = ["", "_2"] as const;
+
+/** What one training step computed, flat: the parameters' layout for grad, clippedGrad (after
+ *  clipping) and paramsAfter (after the optimizer step). */
+export interface CharlmStep {
+  logits: ArrayLike<number>;
+  loss: number;
+  grad: Buf;
+  totalNorm: number;
+  clippedGrad: Buf;
+  paramsAfter: Buf;
+}
+
 /** Two training steps of a character LM: embedding → one recurrent layer → linear → mean
  *  cross-entropy, gradients clipped by global norm, then one optimizer step each. */
 export function runCharlm(f: CharlmFixture, dtype: DType, tolerance: number): Comparison {
-  const { V, E, H, T, B } = f;
+  const model = charlmModel(f, dtype);
+  const params = model.params;
+  const optimizer = createOptimizer(charlmOptimizer(f.optimizer), model);
+  const check = new Comparison(tolerance);
+  for (const suffix of CHARLM_STEPS) {
+    const { tokens, targets } = charlmBatch(f, suffix);
+    const result = model.lossAndGrad({ T: f.T, B: f.B, tokens }, { classes: targets });
+    const logits = model.forwardOutputs().slice();
+    const grad = params.grad.slice();
+    const clip = clipGradNorm(params.gradViews(), f.max_norm, f.norm_type);
+    const clippedGrad = params.grad.slice();
+    optimizer.step(params.data, params.grad);
+    compareCharlmStep(check, f, suffix, params, {
+      logits,
+      loss: result.loss,
+      grad,
+      totalNorm: clip.totalNorm,
+      clippedGrad,
+      paramsAfter: params.data,
+    });
+  }
+  return check;
+}
+
+/** The fixture's model in `dtype`, holding the fixture's parameters. */
+export function charlmModel(f: CharlmFixture, dtype: DType): SequenceModel {
+  const { V, E, H } = f;
   const config: ModelConfig = {
     ...archToConfig(f.arch, H, 1),
     input: { kind: "embedding", vocabSize: V, embeddingSize: E },
@@ -31,47 +73,42 @@ export function runCharlm(f: CharlmFixture, dtype: DType, tolerance: number): Co
     readTensor(requireKey(f.params, spec.name, "params"), spec.shape, dtype, `params.${spec.name}`),
   );
   const model = new SequenceModel(config);
-  const params = model.params;
-  for (const [i, spec] of specs.entries()) params.set(spec.name, weights[i]);
-  const optimizer = createOptimizer(optimizerConfig(f.optimizer), model);
-  const check = new Comparison(tolerance);
-  for (const suffix of ["", "_2"]) {
-    const tokens = tokenBuffer(requireKey(f, `tokens${suffix}`) as number[][], T, B, V, `tokens${suffix}`);
-    const targets = tokenBuffer(requireKey(f, `targets${suffix}`) as number[][], T, B, V, `targets${suffix}`);
-    const result = model.lossAndGrad({ T, B, tokens }, { classes: targets });
-    check.values(
-      `logits${suffix}`,
-      model.forwardOutputs(),
-      reference(requireKey(f, `logits${suffix}`), [T, B, V], `logits${suffix}`),
-    );
-    check.scalar(`loss${suffix}`, result.loss, requireKey(f, `loss${suffix}`) as number);
-    compareParams(
-      check,
-      `grads${suffix}`,
-      params.gradOf.bind(params),
-      requireKey(f, `grads${suffix}`) as TensorRecord,
-      params.specs,
-    );
-    const clip = clipGradNorm(params.gradViews(), f.max_norm, f.norm_type);
-    check.scalar(`total_norm${suffix}`, clip.totalNorm, requireKey(f, `total_norm${suffix}`) as number);
-    compareParams(
-      check,
-      `grads_clipped${suffix}`,
-      params.gradOf.bind(params),
-      requireKey(f, `grads_clipped${suffix}`) as TensorRecord,
-      params.specs,
-    );
-    optimizer.step(params.data, params.grad);
-    const after = `params_after_${f.optimizer.name}${suffix}`;
-    compareParams(
-      check,
-      after,
-      params.value.bind(params),
-      requireKey(f, after) as TensorRecord,
-      params.specs,
-    );
-  }
-  return check;
+  for (const [i, spec] of specs.entries()) model.params.set(spec.name, weights[i]);
+  return model;
+}
+
+/** Step `suffix`'s tokens and targets [T·B], time-major. */
+export function charlmBatch(f: CharlmFixture, suffix: string): { tokens: Int32Array; targets: Int32Array } {
+  const grid = (name: string) => tokenBuffer(requireKey(f, name) as number[][], f.T, f.B, f.V, name);
+  return { tokens: grid(`tokens${suffix}`), targets: grid(`targets${suffix}`) };
+}
+
+/** Step `suffix`'s quantities against the fixture's references (flat arrays cut as `params`). */
+export function compareCharlmStep(
+  check: Comparison,
+  f: CharlmFixture,
+  suffix: string,
+  params: Params,
+  step: CharlmStep,
+): void {
+  const { T, B, V } = f;
+  const viewsOf = (flat: Buf) => (name: string) => {
+    const start = (params.value(name).byteOffset - params.data.byteOffset) / params.data.BYTES_PER_ELEMENT;
+    return flat.subarray(start, start + params.value(name).length);
+  };
+  check.values(
+    `logits${suffix}`,
+    step.logits,
+    reference(requireKey(f, `logits${suffix}`), [T, B, V], `logits${suffix}`),
+  );
+  check.scalar(`loss${suffix}`, step.loss, requireKey(f, `loss${suffix}`) as number);
+  const grads = requireKey(f, `grads${suffix}`) as TensorRecord;
+  compareParams(check, `grads${suffix}`, viewsOf(step.grad), grads, params.specs);
+  check.scalar(`total_norm${suffix}`, step.totalNorm, requireKey(f, `total_norm${suffix}`) as number);
+  const clipped = requireKey(f, `grads_clipped${suffix}`) as TensorRecord;
+  compareParams(check, `grads_clipped${suffix}`, viewsOf(step.clippedGrad), clipped, params.specs);
+  const after = `params_after_${f.optimizer.name}${suffix}`;
+  compareParams(check, after, viewsOf(step.paramsAfter), requireKey(f, after) as TensorRecord, params.specs);
 }
 
 function compareParams(
@@ -98,7 +135,8 @@ function tokenBuffer(grid: number[][], T: number, B: number, V: number, name: st
   return Int32Array.from(data);
 }
 
-function optimizerConfig(o: CharlmFixture["optimizer"]): OptimizerConfig {
+/** The fixture's optimizer as rnnlab's config. */
+export function charlmOptimizer(o: CharlmFixture["optimizer"]): OptimizerConfig {
   if (o.name === "sgd") {
     return {
       name: "sgd",

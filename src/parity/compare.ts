@@ -22,9 +22,11 @@ export function scaledError(actual: ArrayLike<number>, expected: ArrayLike<numbe
   return maxDiff / maxRef;
 }
 
-/** Collects quantities for one run at one tolerance. */
+/** Collects quantities for one run at one tolerance, and what the run could not compute. */
 export class Comparison {
   readonly quantities: QuantityError[] = [];
+  /** What was not run and why (a part, or the whole fixture, the backend lacks). */
+  readonly notRun: string[] = [];
 
   constructor(readonly tolerance: number) {}
 
@@ -38,6 +40,11 @@ export class Comparison {
 
   exact(name: string, actual: unknown, expected: unknown): void {
     this.push(name, actual === expected ? 0 : Number.POSITIVE_INFINITY);
+  }
+
+  /** Records that `what` was not compared, and why (it counts as neither passed nor failed). */
+  skip(what: string): void {
+    this.notRun.push(what);
   }
 
   private push(name: string, error: number): void {

@@ -86,7 +86,7 @@ describe.skipIf(skipGpuTests())("GpuTrainer", () => {
       }
       const batches = sequentialBatches(data.subarray(0, 120), 5, 3, 4);
       expect(await gpu.evaluate(batches)).toBeCloseTo(evaluate(reference, batches), 4);
-      gpu.gpu.destroy();
+      gpu.destroy();
     });
   }
 
@@ -109,6 +109,6 @@ describe.skipIf(skipGpuTests())("GpuTrainer", () => {
     await gpu.sync();
     expect(worstError(model.params.data, before)).toBeGreaterThan(1e-4);
     expect(gpu.optimizer.stepCount).toBe(1);
-    gpu.gpu.destroy();
+    gpu.destroy();
   });
 });
