@@ -4,6 +4,7 @@ import { type GpuRequest, requestGpuContext } from "../src/gpu/device.js";
  *  there is none. Without a GPU, Dawn runs on the CPU through a Vulkan driver such as SwiftShader
  *  (VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json): correct, and slow. */
 export async function requestNodeGpu(): Promise<GpuRequest> {
+  // Dawn's Vulkan loader warns on every start when this is unset (a container, CI).
   process.env.XDG_RUNTIME_DIR ??= "/tmp";
   let dawn: typeof import("webgpu");
   try {
