@@ -238,7 +238,7 @@ export class Plan {
     for (const buffer of new Set(this.slots.map((s) => s.buffer))) buffer.destroy();
   }
 
-  private uniformSlot(data: Uint32Array): { buffer: GPUBuffer; offset: number } {
+  private uniformSlot(data: Uint32Array<ArrayBuffer>): { buffer: GPUBuffer; offset: number } {
     if (!this.uniformBuffer || this.used === this.uniformCapacity) {
       this.uniformCapacity = Math.max(64, this.uniformCapacity * 2);
       this.uniformBuffer = this.context.device.createBuffer({
@@ -255,7 +255,7 @@ export class Plan {
   }
 }
 
-function packUniforms(uniforms: Uniforms, label: string): Uint32Array {
+function packUniforms(uniforms: Uniforms, label: string): Uint32Array<ArrayBuffer> {
   const u32 = uniforms.u32 ?? [];
   const f32 = uniforms.f32 ?? [];
   if (u32.length + f32.length > SLOT_BYTES / 4) throw new ConfigError(`${label}: over 64 uniforms`);

@@ -3,6 +3,8 @@ import { ready } from "../kernels/kernel-path.js";
 import {
   type ClientMessage,
   type ProgressInfo,
+  type StartOptions,
+  type TrainingConfig,
   PROTOCOL_VERSION,
   type RunState,
   SHARD_WORKER_NAME,
@@ -10,15 +12,17 @@ import {
   type WorkerMessage,
 } from "./protocol.js";
 import { LoadedModel } from "./inference.js";
-import type { Run } from "./run.js";
-import { TrainingSession, type ThreadSource } from "./session.js";
+import { askedDevice, startTextRun } from "./gpu-session.js";
+import type { Maybe, Run } from "./run.js";
+import type { ThreadSource } from "./session.js";
 import { TaskSession } from "./task-session.js";
 import { serveShard, workerShardSpawner } from "./shards.js";
 import { now, type ScriptUrl, type WorkerScope, workerScope, yieldToEvents } from "./scope.js";
 
 // The worker side of the training API. Steps run in slices of about SLICE_MS, with the worker's
 // event loop served between slices, so pause, stop, a new learning rate or a checkpoint request
-// takes effect after at most one slice.
+// takes effect after at most one slice. Every call on the run takes its turn (exclusive()): a GPU
+// step awaits its read-back, and a checkpoint, a stop or a new start waits for it to finish.
 
 const SLICE_MS = 20;
 
@@ -71,6 +75,8 @@ class TrainingHost {
   private progress: ProgressInfo[] = [];
   /** A checkpoint loaded to look inside (load()), apart from any training run. */
   private loaded: LoadedModel | null = null;
+  /** The end of the last call on the run that has taken its turn. */
+  private turns: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly scope: WorkerScope,
@@ -98,41 +104,47 @@ class TrainingHost {
       case "start":
         this.start(id, message).catch((error) => this.fail(id, error));
         return;
+      // The controls take their turns in the order they came: the step under way ends first, so a
+      // pause's ack follows every step taken before it.
       case "pause":
-        this.live();
-        this.pendingSteps = 0;
-        this.answerSteps();
-        this.setState("paused");
-        break;
+        this.inTurn(id, () => {
+          this.live();
+          this.pendingSteps = 0;
+          this.answerSteps();
+          this.setState("paused");
+        });
+        return;
       case "resume":
-        this.live();
-        this.setState("running");
-        this.loop();
-        break;
+        this.inTurn(id, () => {
+          this.live();
+          this.setState("running");
+          this.loop();
+        });
+        return;
       case "step":
-        this.live();
-        if (this.state !== "paused") throw new StateError("step() needs a paused run: call pause() first");
-        if (!Number.isInteger(message.count) || message.count < 1) {
-          throw new ConfigError(`step count must be an integer >= 1, got ${message.count}`);
-        }
-        this.pendingSteps += message.count;
-        this.stepRequests.push(id);
-        this.loop();
+        this.inTurn(id, () => this.stepPaused(id, message.count), false);
         return;
       case "stop":
-        if (this.state === "running" || this.state === "paused") this.end("stopped");
-        break;
-      case "set-lr":
-        this.current().setLearningRate(message.lr);
-        break;
-      case "set-options":
-        this.live().setOptions(message.options ?? {});
-        break;
-      case "checkpoint": {
-        const bytes = this.current().checkpoint();
-        this.post({ type: "checkpoint", id, bytes }, [bytes.buffer]);
+        this.inTurn(id, async () => {
+          if (this.state === "running" || this.state === "paused") await this.end("stopped");
+        });
         return;
-      }
+      case "set-lr":
+        this.inTurn(id, () => this.current().setLearningRate(message.lr));
+        return;
+      case "set-options":
+        this.inTurn(id, () => this.live().setOptions(message.options ?? {}));
+        return;
+      case "checkpoint":
+        this.inTurn(
+          id,
+          async () => {
+            const bytes = await this.current().checkpoint();
+            this.post({ type: "checkpoint", id, bytes }, [bytes.buffer]);
+          },
+          false,
+        );
+        return;
       case "load":
         this.loaded = LoadedModel.fromBytes(message.bytes);
         this.post({ type: "loaded", id, info: this.loaded.info() });
@@ -160,11 +172,17 @@ class TrainingHost {
         this.post({ type: "connectivity", id, result }, [result.norms.buffer]);
         return;
       }
-      case "sample": {
-        const { text, tokens } = this.current().sample(message.length, message.temperature, message.topP);
-        this.post({ type: "sample", id, text, tokens }, [tokens.buffer]);
+      case "sample":
+        this.inTurn(
+          id,
+          async () => {
+            const { length, temperature, topP } = message;
+            const { text, tokens } = await this.current().sample(length, temperature, topP);
+            this.post({ type: "sample", id, text, tokens }, [tokens.buffer]);
+          },
+          false,
+        );
         return;
-      }
       default:
         throw new ConfigError(`unknown message type ${JSON.stringify((message as { type?: unknown }).type)}`);
     }
@@ -172,20 +190,62 @@ class TrainingHost {
   }
 
   private async start(id: number, message: Extract<ClientMessage, { type: "start" }>): Promise<void> {
-    this.session?.close();
+    const previous = this.session;
     this.session = null;
     this.setState("stopped");
+    // A run that fails to free what it holds does not keep a new one from starting.
+    if (previous) await this.exclusive(() => previous.close()).catch(() => {});
     await ready();
     const { config } = message;
     const options = message.options ?? {};
     const synthetic = typeof config?.task === "string" && config.task !== "text";
     const session: Run = synthetic
-      ? await TaskSession.create(config, options, this.threads)
-      : await TrainingSession.create(config, options, this.threads);
+      ? await this.taskRun(config, options)
+      : await startTextRun(config, options, this.threads, this.scope.navigator?.gpu);
     this.session = session;
     this.post({ type: "started", id, info: session.info() });
     this.setState(message.options?.paused ? "paused" : "running");
     this.loop();
+  }
+
+  /** Runs `count` steps of a paused run, then answers request `id`. */
+  private stepPaused(id: number, count: number): void {
+    this.live();
+    if (this.state !== "paused") throw new StateError("step() needs a paused run: call pause() first");
+    if (!Number.isInteger(count) || count < 1) {
+      throw new ConfigError(`step count must be an integer >= 1, got ${count}`);
+    }
+    this.pendingSteps += count;
+    this.stepRequests.push(id);
+    this.loop();
+  }
+
+  /** A synthetic task's run: on the CPU, saying so when WebGPU was asked for. */
+  private async taskRun(config: TrainingConfig, options: StartOptions): Promise<Run> {
+    const device = askedDevice(options);
+    const session = await TaskSession.create(config, options, this.threads);
+    if (device === "webgpu")
+      session.deviceNote = "the WebGPU backend trains text runs only; training the task on the CPU";
+    return session;
+  }
+
+  /** Runs `work` once every call on the run before it has finished (a GPU step awaits its
+   *  read-back: nothing may touch the run until it is done). */
+  private exclusive<T>(work: () => Maybe<T>): Promise<T> {
+    const result = this.turns.then(work);
+    this.turns = result.catch(() => {});
+    return result;
+  }
+
+  /** Runs request `id`'s `work` in turn, then acks it (unless `ack` is false: the work answers);
+   *  a failure rejects the request with its one line. */
+  private inTurn(id: number, work: () => Maybe<void>, ack = true): void {
+    this.exclusive(work).then(
+      () => {
+        if (ack) this.post({ type: "ack", id });
+      },
+      (error) => this.fail(id, error),
+    );
   }
 
   private inspected(): LoadedModel {
@@ -216,7 +276,8 @@ class TrainingHost {
         this.fail(0, error);
         this.pendingSteps = 0;
         this.answerSteps();
-        this.session?.close();
+        const session = this.session;
+        if (session) this.exclusive(() => session.close()).catch(() => {});
         this.setState("stopped");
       })
       .finally(() => {
@@ -225,34 +286,43 @@ class TrainingHost {
   }
 
   private async run(): Promise<void> {
-    while (this.session && (this.state === "running" || this.pendingSteps > 0)) {
+    while (this.wantsStep()) {
       const sliceEnd = now() + SLICE_MS;
       do {
-        this.trainStep(this.session);
-        if (this.state === "paused" && --this.pendingSteps === 0) this.answerSteps();
+        await this.exclusive(() => this.trainStep());
       } while (now() < sliceEnd && this.state === "running");
       this.flushProgress();
       await yieldToEvents();
     }
   }
 
-  private trainStep(session: Run): void {
-    const progress = session.step();
-    this.progress.push(progress);
-    if (session.evalDue()) {
-      const info = session.evaluate();
-      this.post({ type: "eval", info }, [info.sampleTokens.buffer]);
-    }
-    if (session.finished()) this.end("finished");
+  /** Whether the run should take a step now: it is running, or paused with steps asked for. */
+  private wantsStep(): boolean {
+    if (!this.session) return false;
+    return this.state === "running" || (this.state === "paused" && this.pendingSteps > 0);
   }
 
-  private end(reason: "finished" | "stopped"): void {
+  /** A step (its turn may come after a pause, a stop or a new start: then none). */
+  private async trainStep(): Promise<void> {
+    const session = this.session;
+    if (!session || !this.wantsStep()) return;
+    this.progress.push(await session.step());
+    if (session.evalDue()) {
+      const info = await session.evaluate();
+      this.post({ type: "eval", info }, [info.sampleTokens.buffer]);
+    }
+    if (session.finished()) await this.end("finished");
+    if (this.state === "paused" && this.pendingSteps > 0 && --this.pendingSteps === 0) this.answerSteps();
+  }
+
+  /** Ends the run (inside a turn): its final loss, then what it holds freed; its model stays. */
+  private async end(reason: "finished" | "stopped"): Promise<void> {
     const session = this.current();
     this.pendingSteps = 0;
     this.answerSteps();
     this.setState(reason);
-    session.close();
-    const valLoss = session.finalLoss();
+    const valLoss = await session.finalLoss();
+    await session.close();
     const info = {
       step: session.steps(),
       reason,

@@ -45,6 +45,15 @@ export class RunPace {
     return spec.minutes !== null && this.trainMs >= spec.minutes * 60_000;
   }
 
+  /** Runs one step that completes later (a GPU step and its read-back), timing it to the end. */
+  async timedAsync<T>(step: () => Promise<T>): Promise<T> {
+    const t0 = now();
+    const result = await step();
+    this.trainMs += now() - t0;
+    this.stepsRun++;
+    return result;
+  }
+
   tokensPerSecond(spec: RunConfig): number {
     const tokens = this.stepsRun * spec.seqLen * spec.batch;
     return this.trainMs > 0 ? tokens / (this.trainMs / 1000) : 0;

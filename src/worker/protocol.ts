@@ -33,6 +33,11 @@ export interface StartOptions {
   resume?: Uint8Array;
   /** Start paused: nothing runs until resume() or step(). */
   paused?: boolean;
+  /** What runs a text run's steps: "cpu" (the default), or "webgpu": a GpuTrainer on
+   *  navigator.gpu, for a config the WebGPU backend runs (teacher forcing; Adam, AdamW or SGD;
+   *  clipping by the 2-norm or by value). Where it cannot, the run trains on the CPU and
+   *  StartedInfo.deviceNote says why. */
+  device?: "cpu" | "webgpu";
 }
 
 export type ClientMessage = { v: number; id: number } & (
@@ -118,6 +123,11 @@ export interface StartedInfo {
   threads: number;
   /** Why training runs on fewer threads than asked, or null. */
   threadNote: string | null;
+  /** What runs the steps: "cpu" (the kernels below, on `threads`) or "webgpu". */
+  device: "cpu" | "webgpu";
+  /** One line on the device: the adapter a WebGPU run's steps run on, or why a run that asked for
+   *  WebGPU trains on the CPU; null for a CPU run that asked for the CPU. */
+  deviceNote: string | null;
   /** The kernels that run (rnnlab/kernels' kernelPath()). */
   kernels: KernelPath;
   vocabSize: number;

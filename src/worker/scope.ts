@@ -34,7 +34,8 @@ export interface WorkerScope extends MessageTarget {
   name?: string;
   location?: { href: string };
   crossOriginIsolated?: boolean;
-  navigator?: { hardwareConcurrency?: number };
+  /** `gpu`: WebGPU, where the browser has it (a GPU run's steps). */
+  navigator?: { hardwareConcurrency?: number; gpu?: GPU };
   close(): void;
 }
 

@@ -1,8 +1,9 @@
 import { unigramLoss } from "../data/corpus.js";
 import { Tokenizer } from "../data/tokenizer.js";
 import { sequentialBatches, type TokenBatch } from "../data/windows.js";
-import type { Batch, Targets } from "../model/sequence-model.js";
+import type { Batch, SequenceModel, Targets } from "../model/sequence-model.js";
 import { fitToMinutes, measurePace } from "../run/fitted-schedule.js";
+import { needsFitting, type Pace } from "../train/schedule-fit.js";
 import { ConfigError, NumericError } from "../errors.js";
 import { decodeCheckpoint, encodeCheckpoint } from "../io/checkpoint.js";
 import { fromCheckpoint, type TrainingState } from "../io/model-checkpoint.js";
@@ -22,7 +23,7 @@ import {
   runSample,
   shortPart,
 } from "../run/text-run.js";
-import { evaluate, Trainer } from "../train/trainer.js";
+import { evaluate, type StepFigures, Trainer } from "../train/trainer.js";
 import { checkedRunConfig, resolveTrainingConfig } from "./config.js";
 import { refuseOverBrowserBudget } from "./memory.js";
 import type { Run } from "./run.js";
@@ -39,15 +40,23 @@ export interface ThreadSource {
   unavailable: string | null;
 }
 
+/** How fast the device that will run the steps is (for a run whose schedule is fitted to minutes):
+ *  measurePace's figures for the model on the first validation batches. */
+export type PaceProbe = (model: SequenceModel, valSet: readonly TokenBatch[]) => Promise<Pace>;
+
 /** One training run inside a worker, built from a TrainingConfig as `rnnlab train` builds one from
  *  its flags: the same seed and config give the same steps as the CLI on one thread. */
 export class TrainingSession implements Run {
-  private readonly valSet: TokenBatch[];
-  private readonly pace: RunPace;
+  /** The first valBatches validation batches, which evaluate() scores. */
+  readonly valSet: TokenBatch[];
+  /** The learning rate, the time the steps took and the budget. */
+  readonly pace: RunPace;
   private readonly recurrentNorm: RecurrentNormTracker | null;
   /** `rnnlab train`'s guard at its default factor: a diverged run stops with a NumericError. */
   private readonly guard: DivergenceGuard;
   private current: Trainer;
+  /** Why a run that asked for WebGPU trains on the CPU, or null. */
+  deviceNote: string | null = null;
 
   private constructor(
     public spec: RunConfig,
@@ -65,7 +74,13 @@ export class TrainingSession implements Run {
     this.current = this.makeTrainer(state.step, state.rng);
   }
 
-  static async create(config: TrainingConfig, options: StartOptions, threads: ThreadSource) {
+  /** `probe`: the pace of the device that runs the steps, when it is not this worker's CPU. */
+  static async create(
+    config: TrainingConfig,
+    options: StartOptions,
+    threads: ThreadSource,
+    probe: PaceProbe | null = null,
+  ) {
     const { spec, data, task } = resolveTrainingConfig(config);
     if (data === null)
       throw new ConfigError(`TrainingSession trains on text; task ${task} is a TaskSession's`);
@@ -90,11 +105,15 @@ export class TrainingSession implements Run {
     const parallel = count > 1 ? await DataParallel.create(state.model, threads.spawn!, count) : null;
     // The minutes pay for the steps only here (RunPace): the schedule spans what they hold.
     const lossAndGrad = (b: Batch, t: Targets) => (parallel ?? state.model).lossAndGrad(b, t);
-    const measure = () => {
-      const valSet = sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
-      return measurePace(state.model, lossAndGrad, valSet, now);
-    };
-    const fitted = fitToMinutes(spec, () => (spec.minutes as number) * 60_000, measure, false);
+    const measureSet = () => sequentialBatches(corpus.val, spec.seqLen, spec.batch, spec.valBatches);
+    const measure = () => measurePace(state.model, lossAndGrad, measureSet(), now);
+    const probed = probe && needsFitting(spec) ? await probe(state.model, measureSet()) : null;
+    const fitted = fitToMinutes(
+      spec,
+      () => (spec.minutes as number) * 60_000,
+      () => probed ?? measure(),
+      false,
+    );
     return new TrainingSession(fitted.spec, corpus, { ...state, optimizer }, parallel, note);
   }
 
@@ -142,6 +161,8 @@ export class TrainingSession implements Run {
     return {
       threads: this.parallel?.threads ?? 1,
       threadNote: this.threadNote,
+      device: "cpu",
+      deviceNote: this.deviceNote,
       kernels: kernelPath(),
       vocabSize: corpus.vocabSize,
       trainTokens: corpus.train.length,
@@ -161,7 +182,13 @@ export class TrainingSession implements Run {
   /** One optimizer step; its figures are the caller's (hiddenGradNorms is a copy). Throws a
    *  NumericError saying why when the run has diverged (the worker stops it and tells the page). */
   step(): ProgressInfo {
-    const { hiddenGradNorms, ...figures } = this.pace.timed(() => this.guardedStep());
+    return this.report(this.pace.timed(() => this.guardedStep()));
+  }
+
+  /** A step's figures as progress, once the divergence guard has passed them (it scans the
+   *  model's weights every weightCheckEvery steps: a GPU run syncs them before those). */
+  report(stepFigures: StepFigures): ProgressInfo {
+    const { hiddenGradNorms, ...figures } = stepFigures;
     const { step, loss, gradNormClipped } = figures;
     const diverged = this.guard.afterStep(step, loss, gradNormClipped, this.state.model.params);
     if (diverged) throw divergedError(diverged.step, diverged.reason);
@@ -171,6 +198,17 @@ export class TrainingSession implements Run {
       hiddenGradNorms: hiddenGradNorms.slice(),
       recurrentBound: this.recurrentNorm?.measure() ?? null,
     };
+  }
+
+  /** Whether the guard scans the weights after step `step`. */
+  weightCheckDue(step: number): boolean {
+    return step % this.guard.weightCheckEvery === 0;
+  }
+
+  /** Counts steps taken elsewhere (a GPU run's, from the same generator): finished(), evalDue(),
+   *  samples and checkpoints read this count. */
+  advanceTo(step: number): void {
+    this.current.step = step;
   }
 
   /** A NumericError of the step itself (a NaN loss that clipping refuses) is a divergence too. */
@@ -197,7 +235,11 @@ export class TrainingSession implements Run {
 
   /** The loss over the first valBatches validation batches, and a sample. */
   evaluate(): EvalInfo {
-    const valLoss = evaluate(this.state.model, this.valSet);
+    return this.evalInfo(evaluate(this.state.model, this.valSet));
+  }
+
+  /** An evaluation's report: its loss (measured here or on the GPU), and a sample of the model. */
+  evalInfo(valLoss: number): EvalInfo {
     const sample = runSample(this.state.model, this.corpus, this.spec, this.trainer.step);
     return { step: this.trainer.step, valLoss, sample: sample.text, sampleTokens: sample.tokens };
   }
@@ -222,11 +264,12 @@ export class TrainingSession implements Run {
     this.spec = this.pace.setLearningRate(this.spec, lr);
   }
 
-  /** The run as `rnnlab train` saves it: a checkpoint the CLI samples from, evaluates and resumes. */
-  checkpoint(): Uint8Array {
+  /** The run as `rnnlab train` saves it: a checkpoint the CLI samples from, evaluates and resumes.
+   *  `threads`: the count its steps' rounding depends on (null for a GPU run's, as the CLI's). */
+  checkpoint(threads: number | null = this.parallel?.threads ?? 1): Uint8Array {
     const { model, optimizer } = this.state;
     const now = { model, optimizer, rng: this.trainer.rng, step: this.trainer.step };
-    return encodeCheckpoint(runCheckpoint(now, this.corpus, this.spec, this.parallel?.threads ?? 1));
+    return encodeCheckpoint(runCheckpoint(now, this.corpus, this.spec, threads));
   }
 
   close(): void {
@@ -247,7 +290,7 @@ export function resumedState(stored: TrainingState, fresh: TrainingState): Train
   return { ...stored, optimizer: stored.optimizer ?? fresh.optimizer };
 }
 
-function divergedError(step: number, reason: string): NumericError {
+export function divergedError(step: number, reason: string): NumericError {
   return new NumericError(
     `the run diverged at step ${step}: ${reason}; it has stopped with its weights as they are: lower the learning rate or clip the gradient norm, and start again`,
   );

@@ -42,6 +42,8 @@ export class TaskSession implements Run {
   private readonly norms: Float64Array;
   private readonly recurrentNorm: RecurrentNormTracker | null;
   private taken = 0;
+  /** Why a run that asked for WebGPU trains on the CPU, or null. */
+  deviceNote: string | null = null;
 
   private constructor(
     public spec: RunConfig,
@@ -88,6 +90,8 @@ export class TaskSession implements Run {
     return {
       threads: this.parallel?.threads ?? 1,
       threadNote: this.threadNote,
+      device: "cpu",
+      deviceNote: this.deviceNote,
       kernels: kernelPath(),
       vocabSize: task.outputSize,
       trainTokens: 0,

@@ -8,6 +8,8 @@ export interface Field {
   label: string;
   kind: "select" | "number" | "checkbox" | "range";
   options?: readonly string[];
+  /** What a select shows for each of `options` (default the options themselves). */
+  labels?: readonly string[];
   /** For number and range inputs. */
   step?: number;
   min?: number;
@@ -62,7 +64,8 @@ function control(
   const label = document.createElement("label");
   label.htmlFor = id;
   label.textContent = field.label;
-  const input = field.kind === "select" ? select(field.options ?? []) : document.createElement("input");
+  const input =
+    field.kind === "select" ? select(field.options ?? [], field.labels) : document.createElement("input");
   input.id = id;
   input.dataset.testid = field.key;
   if (input instanceof HTMLInputElement) {
@@ -99,8 +102,10 @@ function control(
   return { row, input };
 }
 
-function select(options: readonly string[]): HTMLSelectElement {
+function select(options: readonly string[], labels: readonly string[] = options): HTMLSelectElement {
   const element = document.createElement("select");
-  for (const value of options) element.add(new Option(value, value));
+  options.forEach((value, i) => {
+    element.add(new Option(labels[i] ?? value, value));
+  });
   return element;
 }

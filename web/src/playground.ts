@@ -6,6 +6,8 @@ import {
   activations,
   cells,
   clips,
+  deviceLabels,
+  devices,
   feeds,
   impossibility,
   inits,
@@ -26,6 +28,8 @@ import {
 
 const CUSTOM_TEXT = "rnnlab.customText";
 const isText = (setup: Setup) => setup.task === "text";
+/** Whether this browser has WebGPU: only then is the device offered (a GPU run needs a text task). */
+const hasWebGpu = () => "gpu" in navigator;
 
 const groups: [string, Field[]][] = [
   [
@@ -93,6 +97,14 @@ const groups: [string, Field[]][] = [
   [
     "Training",
     [
+      {
+        key: "device",
+        label: "device",
+        kind: "select",
+        options: devices,
+        labels: deviceLabels,
+        when: (s) => hasWebGpu() && isText(s),
+      },
       { key: "optimizer", label: "optimizer", kind: "select", options: optimizers },
       {
         key: "amsgrad",
@@ -138,6 +150,15 @@ const groups: [string, Field[]][] = [
     ],
   ],
 ];
+
+/** What runs the steps: the GPU adapter, or the CPU's threads and kernels (and why not the GPU
+ *  when it was asked for). */
+function deviceLine(info: StartedInfo): string {
+  if (info.device === "webgpu") return `GPU: ${info.deviceNote}`;
+  const used = info.threadNote ? `1 thread (${info.threadNote})` : `${info.threads} thread(s)`;
+  const cpu = `${used} · kernels ${info.kernels.gemm}`;
+  return info.deviceNote ? `${cpu} · CPU: ${info.deviceNote}` : cpu;
+}
 
 export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup) => void): void {
   root.innerHTML = `
@@ -256,14 +277,14 @@ export function playground(root: HTMLElement, setup: Setup, save: (setup: Setup)
       const source = setup.task === "text" ? await text() : null;
       // Threads as "auto" picks them (8 rows each at least), less one core left to the page.
       const threads = Math.max(1, Math.min(navigator.hardwareConcurrency - 1, Math.floor(setup.batch / 8)));
-      const info = await client.start(trainingConfig(setup, source), { paused: true, threads });
+      const device = setup.task === "text" ? setup.device : "cpu";
+      const info = await client.start(trainingConfig(setup, source), { paused: true, threads, device });
       if (setup.task === "text") charts.baseline(info.unigramLoss, "unigram", "nats/token");
       else charts.baseline(info.unigramLoss, "constant prediction");
       charts.clipping(info.config.clip);
       current = true;
-      const used = info.threadNote ? `1 thread (${info.threadNote})` : `${info.threads} thread(s)`;
       const data = info.task === "text" ? `vocabulary ${info.vocabSize}` : `task ${info.task}`;
-      runInfo.textContent = `${info.parameters.toLocaleString()} parameters · ${data} · ${used} · kernels ${info.kernels.gemm}`;
+      runInfo.textContent = `${info.parameters.toLocaleString()} parameters · ${data} · ${deviceLine(info)}`;
       // The run's full options as the worker holds them (defaults filled in), for whoever inspects.
       runInfo.dataset.config = JSON.stringify(info.config);
       return info;

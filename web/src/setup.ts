@@ -15,6 +15,9 @@ export const feeds = ["teacher-forcing", "free-running", "scheduled-sampling"] a
 export const schedules = ["inverse-sigmoid", "exponential", "linear", "constant"] as const;
 export const sources = ["shakespeare", "custom"] as const;
 export const tasks = ["text", ...taskNames] as const;
+/** What runs a text run's steps (StartOptions.device), and how the form names each. */
+export const devices = ["cpu", "webgpu"] as const;
+export const deviceLabels = ["CPU", "GPU (WebGPU)"] as const;
 
 export interface Setup {
   task: "text" | TaskName;
@@ -49,6 +52,8 @@ export interface Setup {
   temperature: number;
   /** Samples keep the most likely tokens whose probability adds up to topP (1: all). */
   topP: number;
+  /** A text run's steps on the CPU or on WebGPU (where the worker cannot, it says why). */
+  device: (typeof devices)[number];
 }
 
 export const defaults: Setup = {
@@ -79,6 +84,7 @@ export const defaults: Setup = {
   k: 100,
   temperature: 0.8,
   topP: 1,
+  device: "cpu",
 };
 
 /** What k is for each eps schedule, and its default: eps_i = k/(k + exp(i/k)), k^i, 1 − k·i, k. */
@@ -167,6 +173,7 @@ export const parsers: Record<keyof Setup, Parser> = {
   k: positive,
   temperature: positive,
   topP: fraction,
+  device: choice(devices),
 };
 
 /** The setup a query string gives, and one line for each value it ignored. */
