@@ -28,14 +28,47 @@ export interface Trainer {
   step(i: number): number | Promise<number>;
   /** library version, backend, BLAS, threads actually used... */
   info: Record<string, string | number | boolean>;
+  /** A GPU trainer's step only queues its work and returns NaN: settle() resolves once all the
+   *  queued work has run (inside the timed window, so the GPU's time is counted). */
+  settle?(): Promise<void>;
+  /** After settle(), outside the timed window: the loss of the last step and of the very first. */
+  losses?(): Promise<{ loss: number; initialLoss: number }>;
+  /** Frees what keeps the process alive (Dawn's device). */
+  close?(): void;
 }
 
 /** An implementation that cannot run here (not installed, no threads): listed as skipped. */
 export class SkipError extends Error {}
-export type ImplName = "rnnlab" | "tfjs-cpu" | "tfjs-wasm" | "brainjs" | "torch";
+export type ImplName =
+  | "rnnlab"
+  | "tfjs-cpu"
+  | "tfjs-wasm"
+  | "brainjs"
+  | "torch"
+  | "rnnlab-webgpu"
+  | "tfjs-webgpu"
+  | "torch-cuda";
 /** Where a row ran: a Node process (worker.ts), Python (torch_bench.py) or a Chromium page. */
 export type Runtime = "node" | "python" | "chromium";
-export const NODE_IMPLS: readonly ImplName[] = ["rnnlab", "tfjs-cpu", "tfjs-wasm", "brainjs"];
+export const NODE_IMPLS: readonly ImplName[] = [
+  "rnnlab",
+  "tfjs-cpu",
+  "tfjs-wasm",
+  "brainjs",
+  "rnnlab-webgpu",
+  "tfjs-webgpu",
+];
+/** The rows of `--device webgpu`: rnnlab on WebGPU (Dawn), TensorFlow.js's WebGPU backend (Dawn),
+ *  PyTorch on CUDA (cuDNN). */
+export const GPU_IMPLS: readonly ImplName[] = ["rnnlab-webgpu", "torch-cuda", "tfjs-webgpu"];
+
+/** The implementation's GPU rows say this when their adapter is SwiftShader (Vulkan on the CPU). */
+export const SWIFTSHADER_MARK = "(SwiftShader: a correctness check, not a speed)";
+
+/** Whether a WebGPU adapter's description names SwiftShader. */
+export function isSwiftShader(adapter: string): boolean {
+  return /swiftshader/i.test(adapter);
+}
 
 /** Gate blocks per cell: the recurrent matrices are [G·H × in]. */
 export function gates(cell: CellName): number {
@@ -71,9 +104,10 @@ export function tokenStream(seed: number, count: number, vocab: number): Int32Ar
   return out;
 }
 
-/** The pool of batches as [sequence][step] token arrays (T + 1 steps each). */
-export function batchPool(): number[][][] {
-  const { batch: B, seqLen: T, vocab: V, pool, seed } = WORKLOAD;
+/** The pool of batches of B sequences (`--batch`; the workload's 32 by default) as [sequence][step]
+ *  token arrays (T + 1 steps each). */
+export function batchPool(B: number = WORKLOAD.batch): number[][][] {
+  const { seqLen: T, vocab: V, pool, seed } = WORKLOAD;
   const batches: number[][][] = [];
   for (let i = 0; i < pool; i++) {
     const stream = tokenStream(seed + i, B * (T + 1), V);
@@ -105,9 +139,9 @@ export function rnnlabModel(cell: CellName, hidden: number): ModelOptions {
 
 /** The pool for rnnlab, time-major: row t·B + b of `tokens` is sequence b at step t, and of
  *  `classes` its target (the token at step t + 1). */
-export function timeMajorPool(): { tokens: Int32Array; classes: Int32Array }[] {
-  const { batch: B, seqLen: T } = WORKLOAD;
-  return batchPool().map((seqs) => {
+export function timeMajorPool(B: number = WORKLOAD.batch): { tokens: Int32Array; classes: Int32Array }[] {
+  const { seqLen: T } = WORKLOAD;
+  return batchPool(B).map((seqs) => {
     const tokens = new Int32Array(T * B);
     const classes = new Int32Array(T * B);
     for (let t = 0; t < T; t++) {

@@ -18,12 +18,15 @@ import {
   type Command,
   type DoneResult,
   flopsPerToken,
+  GPU_IMPLS,
   type ImplName,
+  isSwiftShader,
   MARK,
   type MatmulResult,
   median,
   type Ready,
   type Runtime,
+  SWIFTSHADER_MARK,
   WORKLOAD,
   type WindowResult,
 } from "./common.js";
@@ -58,9 +61,17 @@ interface Options {
   browser: boolean;
   /** whether --browser was given (then a missing Chromium is the same one line, said as asked) */
   browserAsked: boolean;
+  /** cpu: the CPU rows; webgpu: the GPU rows (GPU_IMPLS) by default */
+  device: "cpu" | "webgpu";
+  /** sequences per batch, B (the workload's 32 by default) */
+  batch: number;
 }
 
-const ALL_IMPLS: ImplName[] = ["rnnlab", "tfjs-cpu", "tfjs-wasm", "brainjs", "torch"];
+const CPU_IMPLS: ImplName[] = ["rnnlab", "tfjs-cpu", "tfjs-wasm", "brainjs", "torch"];
+const ALL_IMPLS: ImplName[] = [...CPU_IMPLS, ...GPU_IMPLS];
+const isGpuImpl = (impl: ImplName) => GPU_IMPLS.includes(impl);
+/** Where Debian's chromium package puts SwiftShader's Vulkan driver (Vulkan on the CPU). */
+const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 
 function log(message: string): void {
   process.stderr.write(`${message}\n`);
@@ -74,6 +85,12 @@ function parseOptions(): Options {
       "Training tokens/s of rnnlab against TensorFlow.js, brain.js and PyTorch on one workload " +
         "(character LM, V=65, E=64, T=64, B=32, Adam, float32). Writes runs/bench/results.json.",
     )
+    .addOption(
+      new Option("--device <device>", "cpu rows, or the GPU rows (rnnlab-webgpu, torch-cuda, tfjs-webgpu)")
+        .choices(["cpu", "webgpu"])
+        .default("cpu"),
+    )
+    .option("--batch <n>", "sequences per batch B (the workload's 32)", Number)
     .option(
       "--quick",
       "LSTM and tanh RNN at H=128 against PyTorch and the faster TensorFlow.js backend",
@@ -106,11 +123,15 @@ function parseOptions(): Options {
     .option("--dropout", "another mode: an LSTM step with dropout against one without (see --dropout --help)")
     .parse();
   const o = cli.opts<Partial<Options> & { quick: boolean }>();
-  const impls = (o.impls ?? ALL_IMPLS) as ImplName[];
+  const gpu = o.device === "webgpu";
+  const impls = (o.impls ?? (gpu ? GPU_IMPLS : CPU_IMPLS)) as ImplName[];
   for (const impl of impls) if (!ALL_IMPLS.includes(impl)) cli.error(`unknown implementation ${impl}`);
-  const cells = (o.cells ?? (o.quick ? ["rnn", "lstm"] : CELLS)) as CellName[];
+  const cells = (o.cells ?? (o.quick || gpu ? ["rnn", "lstm"] : CELLS)) as CellName[];
   for (const cell of cells) if (!CELLS.includes(cell)) cli.error(`unknown cell ${cell}`);
-  const hidden = o.hidden ?? (o.quick ? [128] : [128, 256, 512]);
+  const hidden = o.hidden ?? (o.quick ? [128] : gpu ? [128, 512] : [128, 256, 512]);
+  const batch = o.batch ?? WORKLOAD.batch;
+  if (!Number.isInteger(batch) || batch < 1)
+    cli.error(`--batch must be a whole number of sequences, got ${batch}`);
   for (const h of hidden) if (!Number.isInteger(h) || h < 1) cli.error(`bad hidden size ${h}`);
   const options: Options = {
     quick: o.quick,
@@ -128,6 +149,8 @@ function parseOptions(): Options {
     verbose: o.verbose ?? false,
     browser: o.browser ?? o.quick,
     browserAsked: o.browser === true,
+    device: gpu ? "webgpu" : "cpu",
+    batch,
   };
   if (!(options.windows >= 1)) cli.error("--windows must be at least 1");
   return options;
@@ -181,7 +204,12 @@ function spawnWorker(
   threads: number,
   options: Options,
   label: string,
+  env: NodeJS.ProcessEnv = process.env,
 ): Child {
+  if (impl === "torch-cuda") {
+    const cuda = [torchScript, ...args, "--device", "cuda", "--threads", "1"];
+    return new Child(label, options.python, cuda, { PYTHONUNBUFFERED: "1", ...env }, options.verbose);
+  }
   if (impl === "torch") {
     const env = {
       // With libgomp's default wait policy torch's OpenMP threads spin while OpenBLAS's threads work
@@ -205,7 +233,7 @@ function spawnWorker(
     label,
     process.execPath,
     [...nodeArgs, "--impl", impl, ...args, "--threads", String(threads)],
-    process.env,
+    env,
     options.verbose,
   );
 }
@@ -238,11 +266,12 @@ function nodePeer(impl: ImplName, packages: string[]): PeerStatus {
   return { impl, available: true, version: versions.join(" ") };
 }
 
-function torchPeer(options: Options): PeerStatus {
+function torchPeer(options: Options, impl: "torch" | "torch-cuda" = "torch"): PeerStatus {
   if (!existsSync(options.python)) {
-    return { impl: "torch", available: false, reason: `${options.python} not found` };
+    return { impl, available: false, reason: `${options.python} not found` };
   }
-  const r = spawnSync(options.python, [torchScript, "--info"], {
+  const device = impl === "torch-cuda" ? ["--device", "cuda"] : [];
+  const r = spawnSync(options.python, [torchScript, "--info", ...device], {
     cwd: root,
     encoding: "utf8",
     timeout: 120_000,
@@ -251,19 +280,45 @@ function torchPeer(options: Options): PeerStatus {
   if (!line) {
     const why = (r.stderr ?? "").trim().split("\n").slice(-1)[0] || `exit ${r.status}`;
     return {
-      impl: "torch",
+      impl,
       available: false,
       reason: `${options.python} bench/torch_bench.py --info: ${why}`,
     };
   }
   const message = JSON.parse(line.slice(MARK.length)) as Ready | { skip: string };
-  if ("skip" in message) return { impl: "torch", available: false, reason: message.skip };
-  return {
-    impl: "torch",
-    available: true,
-    version: `torch@${message.info.version}`,
-    info: message.info,
+  if ("skip" in message) return { impl, available: false, reason: message.skip };
+  const gpu = message.info.gpu ? ` on ${message.info.gpu} (cuDNN ${message.info.cudnn})` : "";
+  return { impl, available: true, version: `torch@${message.info.version}${gpu}`, info: message.info };
+}
+
+/** The WebGPU adapter Dawn finds, and the environment of the workers that use it. Where it finds
+ *  none and SwiftShader's Vulkan driver is installed, the GPU rows run on SwiftShader: the code is
+ *  checked, and the rows are marked as no speed. */
+async function webgpuAdapter(
+  options: Options,
+): Promise<{ adapter: string; env: NodeJS.ProcessEnv } | { reason: string }> {
+  const probe = async (env: NodeJS.ProcessEnv): Promise<{ adapter: string } | { reason: string }> => {
+    const child = spawnWorker("rnnlab-webgpu", ["--probe-gpu"], 1, options, "webgpu probe", env);
+    try {
+      const message = (await child.next(120_000)) as Ready | { skip: string } | { error: string };
+      if ("ready" in message) return { adapter: String(message.info.adapter) };
+      return { reason: "skip" in message ? message.skip : message.error.split("\n")[0] };
+    } catch (e) {
+      return { reason: (e as Error).message.split("\n")[0] };
+    } finally {
+      child.kill(); // Dawn keeps the process alive
+      await child.exited;
+    }
   };
+  const found = await probe(process.env);
+  if ("adapter" in found || process.env.VK_ICD_FILENAMES || !existsSync(SWIFTSHADER_ICD)) {
+    return "adapter" in found ? { ...found, env: process.env } : found;
+  }
+  const env = { ...process.env, VK_ICD_FILENAMES: SWIFTSHADER_ICD };
+  const soft = await probe(env);
+  if ("reason" in soft) return { reason: `${found.reason}; on SwiftShader too: ${soft.reason}` };
+  log(`webgpu: ${found.reason}: the GPU rows run on SwiftShader ${SWIFTSHADER_MARK}`);
+  return { adapter: soft.adapter, env };
 }
 
 // ---- the ceiling ----
@@ -307,6 +362,8 @@ interface Planned {
   impl: ImplName;
   threads: number;
   runtime: Runtime;
+  /** the worker's environment (the GPU rows': VK_ICD_FILENAMES where they run on SwiftShader) */
+  env?: NodeJS.ProcessEnv;
 }
 
 interface Job extends Planned {
@@ -343,9 +400,23 @@ export interface Row {
   cpuShare: number | null;
   initialLoss: number | null;
   finalLoss: number | null;
-  /** rnnlab's median tokens/s at its best thread count (in Chromium for a Chromium row) over this row's */
+  /** rnnlab's median tokens/s at its best thread count (in Chromium for a Chromium row; a GPU
+   *  row's: rnnlab-webgpu's) over this row's */
   ratioRnnlab: number | null;
+  /** a GPU row's device: the WebGPU adapter, or torch's CUDA device */
+  gpu?: string;
+  /** a GPU row that ran on SwiftShader (Vulkan on the CPU): a correctness check, not a speed */
+  simulated?: boolean;
   info?: Info;
+}
+
+/** A GPU row's device, as its worker reported it. */
+function gpuName(job: Job): string {
+  return String(job.info?.adapter ?? job.info?.gpu ?? "?");
+}
+
+function simulatedGpu(job: Job): boolean {
+  return job.impl !== "torch-cuda" && isSwiftShader(gpuName(job));
 }
 
 interface Skipped {
@@ -358,12 +429,13 @@ interface Skipped {
   reason: string;
 }
 
-function tokensPerStep(impl: ImplName): number {
-  return impl === "brainjs" ? WORKLOAD.seqLen : WORKLOAD.seqLen * WORKLOAD.batch;
+/** Tokens a step trains on: B·T (brain.js: one sequence, T characters). */
+function tokensPerStep(impl: ImplName, batch: number): number {
+  return impl === "brainjs" ? WORKLOAD.seqLen : WORKLOAD.seqLen * batch;
 }
 
-function rate(impl: ImplName, w: WindowResult): number {
-  return (w.steps * tokensPerStep(impl)) / w.seconds;
+function rate(impl: ImplName, w: WindowResult, batch: number): number {
+  return (w.steps * tokensPerStep(impl, batch)) / w.seconds;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -387,7 +459,7 @@ async function runConfig(
 ): Promise<Job[]> {
   const jobs: Job[] = plan.map((p) => ({ ...p, status: "running", windows: [] }));
   const timeout = 900_000; // one step of the slowest peer at H=512 can take a minute on a busy machine
-  const args = ["--cell", cell, "--hidden", String(hidden)];
+  const args = ["--cell", cell, "--hidden", String(hidden), "--batch", String(options.batch)];
   for (const job of jobs) {
     if (job.runtime === "chromium" && browser) {
       const config = { cell, hidden, threads: job.threads, api: options.tfjsApi };
@@ -395,7 +467,7 @@ async function runConfig(
       continue;
     }
     const extra = job.impl.startsWith("tfjs") ? ["--tfjs-api", options.tfjsApi] : [];
-    job.child = spawnWorker(job.impl, [...args, ...extra], job.threads, options, jobName(job));
+    job.child = spawnWorker(job.impl, [...args, ...extra], job.threads, options, jobName(job), job.env);
   }
   const fail = (job: Job, status: "skipped" | "failed" | "dropped", reason: string) => {
     job.status = status;
@@ -450,14 +522,14 @@ async function runConfig(
     for (const runtime of ["node", "chromium"] as const) {
       const tfjs = active().filter((j) => j.impl.startsWith("tfjs") && j.runtime === runtime && j.warmup);
       if (tfjs.length < 2) continue;
-      tfjs.sort((a, b) => rate(b.impl, b.warmup!) - rate(a.impl, a.warmup!));
+      tfjs.sort((a, b) => rate(b.impl, b.warmup!, options.batch) - rate(a.impl, a.warmup!, options.batch));
       const what = runtime === "node" ? "backend" : "thread count in Chromium";
       for (const slower of tfjs.slice(1)) {
         fail(
           slower,
           "dropped",
-          `--quick keeps the faster TensorFlow.js ${what}: warm-up ${whole(rate(slower.impl, slower.warmup!))} ` +
-            `tokens/s against ${jobName(tfjs[0])} ${whole(rate(tfjs[0].impl, tfjs[0].warmup!))}`,
+          `--quick keeps the faster TensorFlow.js ${what}: warm-up ${whole(rate(slower.impl, slower.warmup!, options.batch))} ` +
+            `tokens/s against ${jobName(tfjs[0])} ${whole(rate(tfjs[0].impl, tfjs[0].warmup!, options.batch))}`,
         );
       }
     }
@@ -472,7 +544,7 @@ async function runConfig(
       job.finalLoss = w.loss;
       log(
         `${tag} ${jobName(job)}: window ${round + 1}/${options.windows}: ` +
-          `${whole(rate(job.impl, w))} ${job.impl === "brainjs" ? "chars" : "tokens"}/s (${w.steps} steps)`,
+          `${whole(rate(job.impl, w, options.batch))} ${job.impl === "brainjs" ? "chars" : "tokens"}/s (${w.steps} steps)`,
       );
       await sleep(150); // let spinning BLAS/OpenMP threads of the previous worker go idle
     }
@@ -514,7 +586,8 @@ async function main(): Promise<void> {
         "so every number below is low and noisy",
     );
   }
-  const { vocab: V, embedding: E, seqLen: T, batch: B } = WORKLOAD;
+  const { vocab: V, embedding: E, seqLen: T } = WORKLOAD;
+  const B = options.batch;
   log(
     `workload: char LM V=${V} E=${E} T=${T} B=${B}, one layer, linear readout, softmax CE over all ` +
       `${B * T} targets, Adam lr ${WORKLOAD.lr}, float32; cells ${options.cells.join(",")}, H ${options.hidden.join(",")}; ` +
@@ -530,6 +603,23 @@ async function main(): Promise<void> {
     peers.push(nodePeer("tfjs-wasm", ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm"]));
   if (want("brainjs")) peers.push(nodePeer("brainjs", ["brain.js"]));
   if (want("torch")) peers.push(torchPeer(options));
+  // The GPU rows: Dawn's adapter first (on SwiftShader where there is no GPU), then the peers.
+  const webgpu = GPU_IMPLS.some((impl) => impl !== "torch-cuda" && want(impl))
+    ? await webgpuAdapter(options)
+    : null;
+  const gpuPeer = (impl: ImplName, packages: string[]): PeerStatus => {
+    if (webgpu && "reason" in webgpu) return { impl, available: false, reason: webgpu.reason };
+    const peer = nodePeer(impl, packages);
+    return peer.available ? { ...peer, info: { adapter: webgpu?.adapter ?? "" } } : peer;
+  };
+  if (want("rnnlab-webgpu")) peers.push({ ...gpuPeer("rnnlab-webgpu", ["webgpu"]), version: "working tree" });
+  if (want("torch-cuda")) peers.push(torchPeer(options, "torch-cuda"));
+  if (want("tfjs-webgpu"))
+    peers.push(gpuPeer("tfjs-webgpu", ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-webgpu", "webgpu"]));
+  const simulated = webgpu !== null && "adapter" in webgpu && isSwiftShader(webgpu.adapter);
+  if (webgpu && "adapter" in webgpu)
+    log(`webgpu adapter: ${webgpu.adapter}${simulated ? ` ${SWIFTSHADER_MARK}` : ""}`);
+  const gpuEnv = webgpu && "adapter" in webgpu ? webgpu.env : process.env;
   const available = (impl: ImplName) => peers.some((p) => p.impl === impl && p.available);
   const skipped: Skipped[] = [];
   for (const p of peers) {
@@ -549,7 +639,8 @@ async function main(): Promise<void> {
   let wasmThreads = [1];
   const matmulJobs: { impl: ImplName; threads: number }[] = [];
   if (available("torch")) matmulJobs.push({ impl: "torch", threads: 1 }, { impl: "torch", threads: 2 });
-  matmulJobs.push({ impl: "rnnlab", threads: 1 });
+  // The CPU rows' ceiling (a GPU row's %ceil is "-": no GPU product is measured).
+  if (options.impls.some((impl) => !isGpuImpl(impl))) matmulJobs.push({ impl: "rnnlab", threads: 1 });
   if (available("tfjs-wasm"))
     matmulJobs.push({ impl: "tfjs-wasm", threads: 1 }, { impl: "tfjs-wasm", threads: 2 });
   for (const m of matmulJobs) {
@@ -591,7 +682,9 @@ async function main(): Promise<void> {
   const browserImpls = BROWSER_IMPLS.filter((impl) => want(impl) && available(impl));
   let browser: BrowserBench | null = null;
   let browserSkipped: string | null = null;
-  if (options.browser && browserImpls.length > 0) {
+  if (options.browser && browserImpls.length > 0 && options.batch !== WORKLOAD.batch) {
+    browserSkipped = `the Chromium rows run B = ${WORKLOAD.batch} only, not --batch ${options.batch}`;
+  } else if (options.browser && browserImpls.length > 0) {
     const started = await startBrowserBench(root, browserImpls, log);
     if ("reason" in started) browserSkipped = started.reason;
     else {
@@ -620,8 +713,9 @@ async function main(): Promise<void> {
       if (!available(impl)) continue;
       const threadCounts =
         impl === "torch" || impl === "rnnlab" ? [1, 2] : impl === "tfjs-wasm" ? wasmThreads : [1];
-      const runtime = impl === "torch" ? "python" : "node";
-      for (const threads of threadCounts) plan.push({ impl, threads, runtime });
+      const runtime = impl === "torch" || impl === "torch-cuda" ? "python" : "node";
+      const env = isGpuImpl(impl) ? gpuEnv : undefined;
+      for (const threads of threadCounts) plan.push({ impl, threads, runtime, env });
     }
     for (const impl of browser ? browserImpls : []) {
       if (browser?.unavailable.has(impl)) continue;
@@ -630,17 +724,20 @@ async function main(): Promise<void> {
     log(`${tag} ${plan.map(jobName).join(", ")}`);
     const jobs = await runConfig(cell, hidden, plan, options, tag, browser);
     // rnnlab's best thread count, as the targets take each peer's best: in Chromium for the
-    // Chromium rows, in Node for the others.
-    const rnnlabRate = (inChromium: boolean): number | null => {
+    // Chromium rows, in Node for the others; a GPU row's is rnnlab-webgpu's.
+    const rnnlabRate = (job: Job): number | null => {
+      const mine = isGpuImpl(job.impl) ? "rnnlab-webgpu" : "rnnlab";
+      const inChromium = job.runtime === "chromium";
       const rates = jobs
-        .filter(
-          (j) => j.impl === "rnnlab" && (j.runtime === "chromium") === inChromium && j.windows.length > 0,
-        )
-        .map((j) => median(j.windows.map((w) => rate("rnnlab", w))));
+        .filter((j) => j.impl === mine && (j.runtime === "chromium") === inChromium && j.windows.length > 0)
+        .map((j) => median(j.windows.map((w) => rate(mine, w, options.batch))));
       return rates.length ? Math.max(...rates) : null;
     };
-    const failed = (j: Job) => (j.runtime === "chromium" ? j.status === "failed" : j.status !== "running");
-    if (jobs.some((j) => j.impl === "rnnlab" && failed(j))) rnnlabFailed = true;
+    // A GPU row that found no GPU is skipped, not failed.
+    const failed = (j: Job) =>
+      j.runtime === "chromium" || j.impl === "rnnlab-webgpu" ? j.status === "failed" : j.status !== "running";
+    if (jobs.some((j) => (j.impl === "rnnlab" || j.impl === "rnnlab-webgpu") && failed(j)))
+      rnnlabFailed = true;
     for (const job of jobs) {
       if (job.status !== "running" || job.windows.length === 0) {
         if (job.status !== "running") {
@@ -656,12 +753,12 @@ async function main(): Promise<void> {
         }
         continue;
       }
-      const rates = job.windows.map((w) => rate(job.impl, w));
+      const rates = job.windows.map((w) => rate(job.impl, w, options.batch));
       const tps = median(rates);
       const flops = flopsPerToken(cell, hidden);
       const gflops = (tps * flops) / 1e9;
-      const ceiling = ceilingFor(job.threads);
-      const mine = rnnlabRate(job.runtime === "chromium");
+      const ceiling = isGpuImpl(job.impl) ? undefined : ceilingFor(job.threads);
+      const mine = rnnlabRate(job);
       rows.push({
         impl: job.impl,
         runtime: job.runtime,
@@ -684,6 +781,8 @@ async function main(): Promise<void> {
         initialLoss: job.initialLoss !== undefined ? round(job.initialLoss, 5) : null,
         finalLoss: job.finalLoss !== undefined ? round(job.finalLoss, 5) : null,
         ratioRnnlab: mine !== null ? round(mine / tps, 4) : null,
+        gpu: isGpuImpl(job.impl) ? gpuName(job) : undefined,
+        simulated: isGpuImpl(job.impl) ? simulatedGpu(job) : undefined,
         info: slimInfo(job.info),
       });
     }
@@ -693,10 +792,13 @@ async function main(): Promise<void> {
   machine.loadAverageAtEnd = os.loadavg().map((x) => round(x, 3));
   const results = {
     date: new Date().toISOString(),
-    command: `npm run bench --${options.quick ? " --quick" : ""}${options.browserAsked ? " --browser" : ""}`,
+    command:
+      `npm run bench --${options.quick ? " --quick" : ""}${options.browserAsked ? " --browser" : ""}` +
+      `${options.device === "webgpu" ? " --device webgpu" : ""}${options.batch !== WORKLOAD.batch ? ` --batch ${options.batch}` : ""}`,
     machine,
     workload: {
       ...WORKLOAD,
+      batch: options.batch,
       loss: "softmax cross-entropy, mean over all B·T targets",
       bptt: "full (T steps)",
       flopsPerToken:
@@ -711,7 +813,9 @@ async function main(): Promise<void> {
       matmulSize: options.matmulSize,
       tfjsApi: options.tfjsApi,
       browser: options.browser,
+      device: options.device,
     },
+    webgpu: webgpu ? { ...webgpu, env: undefined, swiftshader: simulated } : { skipped: "not asked for" },
     browser: browser
       ? { version: browser.version, crossOriginIsolated: true }
       : {
@@ -749,12 +853,19 @@ async function main(): Promise<void> {
     "rnnlab/x",
   ];
   const right = [false, false, false, true, true, true, true, true, true, true, true, true, true];
+  const gpuRows = rows.some((r) => r.gpu !== undefined);
+  // The GPU rows' device, or the SwiftShader mark: the one column no CPU row fills.
+  const gpuCell = (r: Row) => (r.gpu === undefined ? "" : r.simulated ? SWIFTSHADER_MARK : r.gpu);
+  if (gpuRows) {
+    header.push("gpu");
+    right.push(false);
+  }
   const body = rows.map((r) => [
     r.impl,
     r.runtime,
     r.cell,
     String(r.hidden),
-    String(r.threads),
+    r.gpu === undefined ? String(r.threads) : "-",
     `${whole(r.tokensPerSec)}${r.unit === "chars/s" ? " ch" : ""}`,
     `${whole(r.minTokensPerSec)}-${whole(r.maxTokensPerSec)}`,
     sig(r.gflops),
@@ -763,6 +874,7 @@ async function main(): Promise<void> {
     r.cpuShare === null ? "-" : (100 * r.cpuShare).toFixed(0),
     r.initialLoss === null ? "-" : r.initialLoss.toFixed(3),
     r.ratioRnnlab === null ? "-" : sig(r.ratioRnnlab),
+    ...(gpuRows ? [gpuCell(r)] : []),
   ]);
   const out: string[] = [];
   out.push(
@@ -783,6 +895,13 @@ async function main(): Promise<void> {
     `peers: ${peers.map((p) => `${p.impl} ${p.available ? (p.version ?? "") : `skipped (${p.reason})`}`).join("; ")}`,
   );
   if (browser) out.push(`browser: ${browser.version}, headless, each page cross-origin isolated`);
+  if (webgpu && "adapter" in webgpu) out.push(`webgpu adapter (Dawn): ${webgpu.adapter}`);
+  if (simulated) {
+    out.push(
+      `warning: no GPU adapter, the WebGPU rows ran on SwiftShader ${SWIFTSHADER_MARK}: ` +
+        "their tokens/s and every ratio to them say nothing of a GPU's speed",
+    );
+  }
   if (browserSkipped) out.push(`browser rows skipped: ${browserSkipped}`);
   if (torchInfo) {
     out.push(
@@ -790,10 +909,11 @@ async function main(): Promise<void> {
         `torch BLAS_INFO=${torchInfo.torchBlasInfo}, loaded: ${torchInfo.blasLibraries}`,
     );
   }
-  out.push("");
-  out.push("ceiling (n×n float32 matrix products):");
-  for (const c of ceilings)
-    out.push(`  ${c.kernel}, n=${c.size}, ${c.threads} thread(s): ${sig(c.gflops)} GFLOP/s`);
+  if (ceilings.length) {
+    out.push("", "ceiling (n×n float32 matrix products):");
+    for (const c of ceilings)
+      out.push(`  ${c.kernel}, n=${c.size}, ${c.threads} thread(s): ${sig(c.gflops)} GFLOP/s`);
+  }
   out.push("");
   out.push(textTable(header, body, right));
   out.push("");
@@ -801,10 +921,12 @@ async function main(): Promise<void> {
     "tokens/s: median training tokens per second (brain.js: characters/s, 'ch', batch 1, its own optimizer).",
   );
   out.push(
-    openblas(1)
-      ? "%ceil: GFLOP/s over the OpenBLAS product (torch.mm) at the same thread count; " +
+    !ceilings.length
+      ? "%ceil: no CPU row, no ceiling measured; rnnlab/x: rnnlab's tokens/s over the row's."
+      : openblas(1)
+        ? "%ceil: GFLOP/s over the OpenBLAS product (torch.mm) at the same thread count; " +
           "rnnlab/x: rnnlab's tokens/s (best thread count) over the row's."
-      : `%ceil: GFLOP/s over the best product measured (${ceilingFor(1)?.kernel ?? "none"}); ` +
+        : `%ceil: GFLOP/s over the best product measured (${ceilingFor(1)?.kernel ?? "none"}); ` +
           "rnnlab/x: rnnlab's tokens/s (best thread count) over the row's.",
   );
   out.push(
@@ -816,11 +938,19 @@ async function main(): Promise<void> {
       "chromium rows: rnnlab/x is over rnnlab in Chromium; peak MiB and cpu% are the page's renderer process's.",
     );
   }
+  if (gpuRows) {
+    out.push(
+      "gpu rows: rnnlab/x is rnnlab-webgpu's tokens/s over the row's; peak MiB and cpu% are the host process's; " +
+        "a step reads nothing back, a window ends when the GPU has finished its steps.",
+    );
+  }
   for (const { cell, hidden } of configs) {
     out.push(`flops/token ${cell} H=${hidden}: ${flopsPerToken(cell, hidden).toLocaleString("en-US")}`);
   }
   const targets = targetLines(rows, configs);
   if (targets.length) out.push("", "speed targets (rnnlab / peer):", ...targets);
+  const gpuTargets = gpuTargetLines(rows, configs, options.batch);
+  if (gpuTargets.length) out.push("", "gpu targets (rnnlab-webgpu / x):", ...gpuTargets);
   const browserTargets = browserTargetLines(rows, configs);
   if (browserTargets.length) out.push("", "browser targets (rnnlab in Chromium / x):", ...browserTargets);
   if (skipped.length) {
@@ -854,6 +984,34 @@ function targetLines(rows: Row[], configs: { cell: CellName; hidden: number }[])
     check("vs brain.js", best(["brainjs"]), 100);
     check("vs best torch", best(["torch"]), hidden <= 128 ? 1.5 : hidden <= 256 ? 1.0 : 0.7);
     if (parts.length) lines.push(`  ${cell} H=${hidden}: ${parts.join("; ")}`);
+  }
+  return lines;
+}
+
+/** The GPU rows against issue 15's targets: rnnlab-webgpu at least 0.5x PyTorch on CUDA (cuDNN) and
+ *  10x TensorFlow.js's WebGPU backend. On SwiftShader a ratio is printed, with no verdict. */
+function gpuTargetLines(rows: Row[], configs: { cell: CellName; hidden: number }[], batch: number): string[] {
+  const lines: string[] = [];
+  for (const { cell, hidden } of configs) {
+    const at = (impl: ImplName) =>
+      rows.find((r) => r.cell === cell && r.hidden === hidden && r.impl === impl);
+    const mine = at("rnnlab-webgpu");
+    if (!mine) continue;
+    const parts: string[] = [];
+    for (const [impl, target] of [
+      ["torch-cuda", 0.5],
+      ["tfjs-webgpu", 10],
+    ] as const) {
+      const peer = at(impl);
+      if (!peer) continue;
+      const ratio = mine.tokensPerSec / peer.tokensPerSec;
+      const verdict =
+        mine.simulated || peer.simulated
+          ? SWIFTSHADER_MARK
+          : `(target ${target}x ${ratio >= target ? "met" : "not met"})`;
+      parts.push(`vs ${impl} ${sig(ratio)}x ${verdict}`);
+    }
+    if (parts.length) lines.push(`  ${cell} H=${hidden} B=${batch}: ${parts.join("; ")}`);
   }
   return lines;
 }

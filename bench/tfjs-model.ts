@@ -5,7 +5,7 @@
 // it imports no TensorFlow.js code itself.
 
 import type * as TF from "@tensorflow/tfjs";
-import { batchPool, type CellName, type Trainer, WORKLOAD } from "./common.js";
+import { batchPool, type CellName, SkipError, type Trainer, WORKLOAD } from "./common.js";
 
 export type Tf = typeof TF;
 export type TfWasm = typeof import("@tensorflow/tfjs-backend-wasm");
@@ -81,6 +81,13 @@ function recurrentLayer(tf: Tf, cell: CellName, args: TF.SimpleRNNLayerArgs): TF
   }
 }
 
+/** How a trainer runs beyond the workload: its batch size B, and whether each step reads its loss
+ *  back (the CPU backends) or only queues its work, read once by settle() (the WebGPU backend). */
+export interface TfjsRun {
+  batch?: number;
+  queued?: boolean;
+}
+
 /** The workload's model on `tf`'s current backend, trained with optimizer.minimize (or
  *  model.trainOnBatch for `api` "fit"); `info` (what loaded) is returned with the trainer. */
 export function tfjsModelTrainer(
@@ -89,9 +96,11 @@ export function tfjsModelTrainer(
   H: number,
   api: "minimize" | "fit",
   info: Info,
+  run: TfjsRun = {},
 ): Trainer {
   info.api = api;
-  const { vocab: V, embedding: E, seqLen: T, batch: B, lr } = WORKLOAD;
+  const { vocab: V, embedding: E, seqLen: T, lr } = WORKLOAD;
+  const B = run.batch ?? WORKLOAD.batch;
   // PyTorch's initialization, as rnnlab and the torch worker have: N(0, 1) embeddings, U(±1/√H) for
   // the recurrent and readout weights and biases. (tf.layers' default orthogonal recurrent initializer
   // runs a QR decomposition in JS that takes minutes at H = 512 on the cpu backend.)
@@ -124,7 +133,7 @@ export function tfjsModelTrainer(
   );
   const optimizer = tf.train.adam(lr);
   // Batch-major [B, T] (tf.layers' layout).
-  const batches = batchPool().map((seqs) => {
+  const batches = batchPool(B).map((seqs) => {
     const x = tf.tensor2d(
       seqs.map((s) => s.slice(0, T)),
       [B, T],
@@ -139,6 +148,9 @@ export function tfjsModelTrainer(
     const sparse = tf.tidy(() => targets.toFloat().expandDims(-1));
     return { x, oneHot, sparse };
   });
+  if (api === "fit" && run.queued) {
+    throw new SkipError("--tfjs-api fit reads every step's loss back: the GPU rows use minimize");
+  }
   if (api === "fit") {
     model.compile({ optimizer, loss: "sparseCategoricalCrossentropy" });
     return {
@@ -150,19 +162,49 @@ export function tfjsModelTrainer(
       },
     };
   }
+  const minimize = (i: number): TF.Scalar => {
+    const { x, oneHot } = batches[i % batches.length];
+    const cost = optimizer.minimize(
+      () =>
+        tf.losses.softmaxCrossEntropy(oneHot, model.apply(x, { training: true }) as TF.Tensor) as TF.Scalar,
+      true,
+    );
+    if (!cost) throw new Error("optimizer.minimize returned no cost");
+    return cost;
+  };
+  if (run.queued) return queuedTrainer(minimize, info);
   return {
     info,
     step(i) {
-      const { x, oneHot } = batches[i % batches.length];
-      const cost = optimizer.minimize(
-        () =>
-          tf.losses.softmaxCrossEntropy(oneHot, model.apply(x, { training: true }) as TF.Tensor) as TF.Scalar,
-        true,
-      );
-      if (!cost) throw new Error("optimizer.minimize returned no cost");
+      const cost = minimize(i);
       const loss = cost.dataSync()[0];
       cost.dispose();
       return loss;
+    },
+  };
+}
+
+/** Steps that read nothing back (a read waits for the GPU): the first and the latest cost tensors
+ *  are kept, settle() waits for the latest (so for all the work queued before it). */
+function queuedTrainer(minimize: (i: number) => TF.Scalar, info: Info): Trainer {
+  let first: TF.Scalar | null = null;
+  let last: TF.Scalar | null = null;
+  let loss = Number.NaN;
+  return {
+    info,
+    step(i) {
+      const cost = minimize(i);
+      if (first === null) first = cost;
+      else if (last !== first) last?.dispose();
+      last = cost;
+      return Number.NaN;
+    },
+    async settle() {
+      if (last) loss = (await last.data())[0];
+    },
+    async losses() {
+      const initialLoss = first ? (await first.data())[0] : Number.NaN;
+      return { loss, initialLoss };
     },
   };
 }

@@ -9,6 +9,11 @@ stdin, one per line: {"cmd": "warmup"|"window", "seconds": S} -> {"steps", "seco
     python3 bench/torch_bench.py --info                      # versions and the BLAS in use
     python3 bench/torch_bench.py --cell lstm --hidden 128 --threads 1
     python3 bench/torch_bench.py --matmul --size 1024 --threads 2
+    python3 bench/torch_bench.py --device cuda --cell rnn --hidden 512 --batch 256   # the torch-cuda row
+
+On CUDA (--device cuda) the layers are cuDNN's, and a step reads nothing back: a window runs steps
+until its seconds have passed, then torch.cuda.synchronize() so the GPU's time is counted, and the
+losses are read after.
 
 Thread counts: the coordinator also sets OMP_NUM_THREADS and OPENBLAS_NUM_THREADS in the environment,
 since Debian's torch calls a generic libblas.so.3 (OpenBLAS through the alternatives system) whose
@@ -119,11 +124,27 @@ def import_torch():
     return torch
 
 
-def info_main():
+def cuda_info(torch):
+    """The CUDA device, or a skip line and exit when this torch has none."""
+    if not torch.cuda.is_available():
+        build = torch.version.cuda or "none (a CPU build)"
+        send({"skip": f"torch.cuda.is_available() is false (torch {torch.__version__}, CUDA {build})"})
+        sys.exit(0)
+    return {
+        "gpu": torch.cuda.get_device_name(0),
+        "cuda": torch.version.cuda,
+        "cudnn": torch.backends.cudnn.version(),
+    }
+
+
+def info_main(args):
     torch = import_torch()
-    torch.ones(8, 8) @ torch.ones(8, 8)  # make sure the BLAS is loaded
     info = {"version": torch.__version__, "python": sys.version.split()[0]}
-    info.update(blas_info(torch))
+    if args.device == "cuda":
+        info.update(cuda_info(torch))
+    else:
+        torch.ones(8, 8) @ torch.ones(8, 8)  # make sure the BLAS is loaded
+        info.update(blas_info(torch))
     send({"ready": True, "info": info})
 
 
@@ -157,8 +178,15 @@ def train_main(args):
     import torch.nn as nn  # noqa: PLC0415
     import torch.nn.functional as F  # noqa: PLC0415
 
-    set_threads(torch, args.threads)
+    cuda = args.device == "cuda"
+    info = {"version": torch.__version__, "threads": 1 if cuda else args.threads, "batch": args.batch}
+    if cuda:
+        info.update(cuda_info(torch))
+    else:
+        set_threads(torch, args.threads)
     torch.manual_seed(SEED)
+    device = torch.device(args.device)
+    B = args.batch
 
     class CharLM(nn.Module):
         def __init__(self):
@@ -179,25 +207,31 @@ def train_main(args):
             y, _ = self.rnn(self.embedding(x))
             return self.linear(y)
 
-    model = CharLM()
-    opt = torch.optim.Adam(model.parameters(), lr=LR)
+    model = CharLM().to(device)
+    # On CUDA, Adam's fused kernel (one launch for all parameters): PyTorch's fastest Adam.
+    opt = torch.optim.Adam(model.parameters(), lr=LR, fused=True) if cuda else torch.optim.Adam(model.parameters(), lr=LR)
+    info["adam"] = "fused" if cuda else "default"
     # Time-major [T, B] (nn.RNN's default layout), from the same token stream as the Node workers.
     batches = []
     for i in range(POOL):
         stream = token_stream(SEED + i, B * (T + 1), V)
         seqs = torch.tensor(stream, dtype=torch.long).view(B, T + 1)
-        batches.append((seqs[:, :T].t().contiguous(), seqs[:, 1:].t().contiguous()))
+        batches.append((seqs[:, :T].t().contiguous().to(device), seqs[:, 1:].t().contiguous().to(device)))
 
     def step(i):
+        """One step; returns its loss as a tensor (reading it on CUDA would wait for the GPU)."""
         x, y = batches[i % POOL]
         opt.zero_grad(set_to_none=True)
         loss = F.cross_entropy(model(x).view(-1, V), y.view(-1))
         loss.backward()
         opt.step()
-        return loss.item()
+        return loss.detach()
 
-    info = {"version": torch.__version__, "threads": torch.get_num_threads()}
-    info.update(blas_info(torch))
+    if cuda:
+        torch.cuda.synchronize()
+    else:
+        info["threads"] = torch.get_num_threads()
+        info.update(blas_info(torch))
     send({"ready": True, "info": info})
 
     counter = 0
@@ -212,14 +246,21 @@ def train_main(args):
             cpu0 = time.process_time()
             while True:
                 loss = step(counter)
+                if not cuda:
+                    loss = loss.item()
                 counter += 1
                 steps += 1
                 if initial_loss is None:
                     initial_loss = loss
                 elapsed = time.perf_counter() - t0
+                if elapsed >= command["seconds"] and cuda:
+                    torch.cuda.synchronize()  # the window ends when the GPU has done its steps
+                    elapsed = time.perf_counter() - t0
                 if elapsed >= command["seconds"]:
                     break
             cpu = time.process_time() - cpu0
+            loss = float(loss)
+            initial_loss = float(initial_loss)
             send({"steps": steps, "seconds": elapsed, "cpuSeconds": cpu, "loss": loss, "initialLoss": initial_loss})
         elif command["cmd"] == "done":
             send({"maxRssKiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss})
@@ -233,13 +274,15 @@ def main():
     parser.add_argument("--cell", choices=["rnn", "gru", "lstm", "bilstm"], default="lstm")
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--batch", type=int, default=B, help="sequences per batch (bench/common.ts WORKLOAD.batch)")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="cuda: the torch-cuda row (cuDNN)")
     parser.add_argument("--size", type=int, default=1024)
     parser.add_argument("--seconds", type=float, default=0.5)
     parser.add_argument("--windows", type=int, default=3)
     args = parser.parse_args()
     try:
         if args.info:
-            info_main()
+            info_main(args)
         elif args.matmul:
             matmul_main(args)
         else:

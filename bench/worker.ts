@@ -4,6 +4,8 @@
 //
 //   node dist/bench/bench/worker.js --impl rnnlab --cell lstm --hidden 128
 //   node dist/bench/bench/worker.js --matmul --impl tfjs-wasm --size 1024 --threads 1
+//   node dist/bench/bench/worker.js --impl rnnlab-webgpu --cell rnn --hidden 512 --batch 256
+//   node dist/bench/bench/worker.js --impl rnnlab-webgpu --probe-gpu   # the WebGPU adapter, or why none
 
 import { createInterface } from "node:readline";
 import { Command as Cli, Option } from "commander";
@@ -23,6 +25,7 @@ import {
   timeMajorPool,
   WORKLOAD,
 } from "./common.js";
+import { importPeer, probeGpu, rnnlabWebgpuTrainer, tfjsWebgpuTrainer } from "./gpu-rows.js";
 import { type Tf, type TfWasm, tfjsModelTrainer, useWasmBackend } from "./tfjs-model.js";
 
 type Info = Trainer["info"];
@@ -31,31 +34,19 @@ function send(msg: Reply | MatmulResult): void {
   process.stdout.write(`${MARK}${JSON.stringify(msg)}\n`);
 }
 
-async function importPeer<T>(name: string): Promise<T> {
-  try {
-    return (await import(name)) as T;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
-      throw new SkipError(`${name} is not installed (npm install)`);
-    }
-    throw e;
-  }
-}
-
 // ---- rnnlab, through its public API ----
 
-async function rnnlabTrainer(cell: CellName, H: number, threads: number): Promise<Trainer> {
+async function rnnlabTrainer(cell: CellName, H: number, threads: number, B: number): Promise<Trainer> {
   const { dataParallel, enableRelaxedSimd } = await import("../node/index.js");
   enableRelaxedSimd(); // as the CLI does, before the kernels compile
   const { SequenceModel, createOptimizer } = await import("../src/index.js");
   const { wasmKernelVariant } = await import("../src/kernels/index.js");
-  const { seqLen: T, batch: B, lr } = WORKLOAD;
+  const { seqLen: T, lr } = WORKLOAD;
   const model = new SequenceModel(rnnlabModel(cell, H), { seed: WORKLOAD.seed });
   const adam = createOptimizer({ name: "adam", lr }, model);
   // Batch rows split over threads (the calling one and worker_threads), as `rnnlab train` does.
   const parallel = dataParallel(model, threads);
-  const batches = timeMajorPool();
+  const batches = timeMajorPool(B);
   return {
     info: { version: "working tree (src/index.ts)", threads, wasm: wasmKernelVariant() ?? "none" },
     step(i) {
@@ -88,6 +79,7 @@ async function tfjsTrainer(
   H: number,
   threads: number,
   api: "minimize" | "fit",
+  B: number,
 ): Promise<Trainer> {
   const { tf, info } = await loadTf(backend, threads);
   if ((info.threads as number) < threads) {
@@ -96,7 +88,7 @@ async function tfjsTrainer(
         (backend === "wasm" ? " (tfjs-backend-wasm disables its threaded binary in Node)" : ""),
     );
   }
-  return tfjsModelTrainer(tf, cell, H, api, info);
+  return tfjsModelTrainer(tf, cell, H, api, info, { batch: B });
 }
 
 // ---- brain.js: recurrent RNN / GRU / LSTM, one sequence at a time ----
@@ -140,18 +132,24 @@ async function makeTrainer(
   H: number,
   threads: number,
   api: "minimize" | "fit",
+  B: number,
 ): Promise<Trainer> {
   switch (impl) {
     case "rnnlab":
-      return rnnlabTrainer(cell, H, threads);
+      return rnnlabTrainer(cell, H, threads, B);
     case "tfjs-cpu":
       if (threads !== 1) throw new SkipError("tfjs's cpu backend runs on one thread");
-      return tfjsTrainer("cpu", cell, H, threads, api);
+      return tfjsTrainer("cpu", cell, H, threads, api, B);
     case "tfjs-wasm":
-      return tfjsTrainer("wasm", cell, H, threads, api);
+      return tfjsTrainer("wasm", cell, H, threads, api, B);
     case "brainjs":
       if (threads !== 1) throw new SkipError("brain.js runs on one thread");
+      if (B !== WORKLOAD.batch) throw new SkipError("brain.js trains one sequence at a time (no --batch)");
       return brainTrainer(cell, H);
+    case "rnnlab-webgpu":
+      return rnnlabWebgpuTrainer(cell, H, B);
+    case "tfjs-webgpu":
+      return tfjsWebgpuTrainer(cell, H, B, api);
     default:
       throw new Error(`not a Node implementation: ${impl}`);
   }
@@ -173,8 +171,14 @@ async function serve(trainer: Trainer): Promise<void> {
       steps++;
       if (initialLoss === undefined) initialLoss = loss;
       elapsed = (performance.now() - t0) / 1000;
+      // A GPU step only queued its work: the window ends once the GPU has done it all.
+      if (elapsed >= seconds && trainer.settle) {
+        await trainer.settle();
+        elapsed = (performance.now() - t0) / 1000;
+      }
     } while (elapsed < seconds);
     const cpu = process.cpuUsage(cpu0);
+    if (trainer.losses) ({ loss, initialLoss } = await trainer.losses());
     send({ steps, seconds: elapsed, cpuSeconds: (cpu.user + cpu.system) / 1e6, loss, initialLoss });
   };
   const lines = createInterface({ input: process.stdin });
@@ -185,6 +189,7 @@ async function serve(trainer: Trainer): Promise<void> {
       await run(command.seconds);
     } else if (command.cmd === "done") {
       send({ maxRssKiB: process.resourceUsage().maxRSS });
+      trainer.close?.();
       break;
     }
   }
@@ -262,6 +267,8 @@ async function main(): Promise<void> {
     .addOption(new Option("--cell <cell>").choices([...CELLS]).default("lstm"))
     .option("--hidden <n>", "hidden size", Number, 128)
     .option("--threads <n>", "threads", Number, 1)
+    .option("--batch <n>", "sequences per batch", Number, WORKLOAD.batch)
+    .option("--probe-gpu", "print the WebGPU adapter (or why there is none) and exit", false)
     .addOption(new Option("--tfjs-api <api>").choices(["minimize", "fit"]).default("minimize"))
     .option("--matmul", "time n×n matrix products instead", false)
     .option("--size <n>", "matmul size", Number, 1024)
@@ -273,6 +280,8 @@ async function main(): Promise<void> {
     cell: CellName;
     hidden: number;
     threads: number;
+    batch: number;
+    probeGpu: boolean;
     tfjsApi: "minimize" | "fit";
     matmul: boolean;
     size: number;
@@ -280,11 +289,15 @@ async function main(): Promise<void> {
     windows: number;
   }>();
   try {
+    if (o.probeGpu) {
+      send({ ready: true, info: { adapter: await probeGpu() } });
+      return;
+    }
     if (o.matmul) {
       await matmulMain(o.impl, o.size, o.threads, o.seconds, o.windows);
       return;
     }
-    const trainer = await makeTrainer(o.impl, o.cell, o.hidden, o.threads, o.tfjsApi);
+    const trainer = await makeTrainer(o.impl, o.cell, o.hidden, o.threads, o.tfjsApi, o.batch);
     send({ ready: true, info: trainer.info });
     await serve(trainer);
   } catch (e) {

@@ -1,11 +1,12 @@
 import type { TokenBatch } from "../../src/data/windows.js";
 import type { GpuContext } from "../../src/gpu/context.js";
+import { gpuRunUnsupported } from "../../src/gpu/gpu-run.js";
 import { GpuTrainer } from "../../src/gpu/gpu-trainer.js";
 import type { SequenceModel } from "../../src/model/sequence-model.js";
 import type { Rng } from "../../src/random.js";
 import type { Optimizer } from "../../src/train/optimizers.js";
 import { evaluate, type StepFigures, type Trainer, type TrainerOptions } from "../../src/train/trainer.js";
-import { gpuRefusal, refuseUnsupportedOnGpu } from "../device.js";
+import { gpuRefusal } from "../device.js";
 import type { TrainSpec } from "./spec.js";
 
 /** What the training loop drives: a CPU Trainer, or the same steps on the GPU. Between syncs the
@@ -38,14 +39,8 @@ export function cpuEngine(trainer: Trainer, threads: number): StepEngine {
 
 /** Refuses, in one line, a run the WebGPU backend does not do (before anything is trained). */
 export function refuseGpuRun(spec: TrainSpec, model: SequenceModel, optimizer: Optimizer): void {
-  refuseUnsupportedOnGpu(model.config);
-  if (spec.feed.kind !== "teacher-forcing")
-    throw gpuRefusal(`it trains with teacher forcing only (--mode teacher-forcing), not ${spec.feed.kind}`);
-  const name = optimizer.config.name;
-  if (name !== "adam" && name !== "adamw" && name !== "sgd")
-    throw gpuRefusal(`it runs --optimizer adam, adamw or sgd, not ${name}`);
-  if (spec.clip?.kind === "norm" && (spec.clip.normType ?? 2) !== 2)
-    throw gpuRefusal("it clips by the 2-norm only: drop --clip-norm-type inf");
+  const reason = gpuRunUnsupported(model.config, { feed: spec.feed, optimizer: optimizer.config.name });
+  if (reason) throw gpuRefusal(reason);
 }
 
 export function gpuEngine(

@@ -34,7 +34,10 @@ export interface LayerBackwardOptions {
  *  forward and backward. G gate blocks of H units, input width I; time-major rows (t·B + b).
  *    forward:  inputProj [T·B×G·H] = x W_ihᵀ + b_ih (one product), then T fused cell steps
  *    backward: T+1 fused steps (hiddenGrads, dA), then dW_ih += dAᵀ x, dW_hh += dA_hᵀ h_{0..T−1},
- *              dM += dA_h[k..T]ᵀ h_{0..T−k}, db += column sums, dx = dA W_ih (one product each) */
+ *              dM += dA_h[k..T]ᵀ h_{0..T−k}, db += column sums, dx = dA W_ih (one product each)
+ *  With `lengths` (i32 [B], written by the owner before each run) the steps run their padded
+ *  variant (cell-steps.ts): outputs are then h_t or 0 past a row's length, and a padded step's gate
+ *  gradients are 0, so its rows add nothing to dW and dx. */
 export class GpuLayer {
   readonly spec: CellStepSpec;
   readonly buffers: CellStepBuffers;
@@ -53,6 +56,7 @@ export class GpuLayer {
     T: number,
     B: number,
     label: string,
+    lengths: GPUBuffer | null = null,
   ) {
     const H = config.hiddenSize;
     const GH = gatesOf(config.cell) * H;
@@ -85,15 +89,21 @@ export class GpuLayer {
       hiddenPartGrad:
         config.cell === "gru" ? context.buffer(T * B * GH, `${label} hidden part grads`) : partGrad,
       cellGrad: lstm ? context.buffer(B * H, `${label} cell grad`) : null,
+      lengths,
+      maskedOutputs: lengths ? context.buffer(T * B * H, `${label} masked outputs`) : null,
     };
   }
 
-  /** h_1..h_T [T·B×H]: the next layer's x and the readout's input. */
+  /** h_1..h_T [T·B×H] (with lengths: 0 past each row's length): the next layer's x and the
+   *  readout's input. */
   get outputs(): BufferRef {
+    const { maskedOutputs } = this.buffers;
+    if (maskedOutputs) return { buffer: maskedOutputs, offset: 0 };
     return { buffer: this.buffers.states, offset: this.spec.B * this.spec.H };
   }
 
-  /** dL/dh_t from above, [T·B×H], for the layer above or the readout to write. */
+  /** dL/dh_t from above, [T·B×H], for the layer above or the readout to write (with lengths: 0 at
+   *  padded steps, but for dL/dh_T at step T; the layer above gives 0 there by itself). */
   get outputGrad(): BufferRef {
     return { buffer: this.buffers.outputGrad, offset: 0 };
   }
@@ -109,7 +119,7 @@ export class GpuLayer {
 
   /** Frees the layer's buffers (not the parameters). */
   destroy(): void {
-    const { params, ...own } = this.buffers;
+    const { params, lengths, ...own } = this.buffers;
     for (const buffer of new Set(Object.values(own))) buffer?.destroy();
   }
 

@@ -48,6 +48,7 @@ export class GpuTrainer {
   private readonly readFigures: boolean;
   private readonly norms: Float64Array;
   private readonly clipped: boolean;
+  private readonly clipNorm: boolean;
   /** Updates run on the GPU since the CPU optimizer's state was last synced. */
   private stepsSinceSync = 0;
 
@@ -74,6 +75,7 @@ export class GpuTrainer {
     const { params, grad, size } = this.gpu;
     const clip = options.clip ?? null;
     this.clipped = clip !== null;
+    this.clipNorm = clip?.kind === "norm";
     this.update = new GpuUpdate(
       context,
       optimizer,
@@ -112,8 +114,16 @@ export class GpuTrainer {
     figures.gradNorm = Math.sqrt(read[FIGURE.gradNorm2]);
     figures.gradNormClipped = this.clipped ? Math.sqrt(read[FIGURE.clippedNorm2]) : figures.gradNorm;
     for (let t = 0; t <= pass.T; t++) this.norms[t] = read[FIGURE.hiddenNorms + t];
+    // The CPU refuses these before updating; here the update is already done, so the weights
+    // are suspect: the same errors, for the caller to stop at (the CLI keeps its last sane checkpoint).
     if (!Number.isFinite(figures.loss))
-      throw new NumericError(`loss is ${figures.loss} at step ${this.step}`);
+      throw new NumericError(
+        `loss is ${figures.loss}: the model diverged; lower the learning rate or clip gradients`,
+      );
+    if (this.clipNorm && !Number.isFinite(figures.gradNorm))
+      throw new NumericError(
+        `gradient norm is ${figures.gradNorm}: the loss or the gradients overflowed; lower the learning rate or clip by value first`,
+      );
     return figures;
   }
 

@@ -5,21 +5,27 @@ import type {
   ResolvedAdamConfig,
   ResolvedSgdConfig,
 } from "../train/optim/types.js";
+import type { NormType } from "../train/clip.js";
 import type { ClipSpec } from "../train/trainer.js";
-import type { GpuContext, Plan } from "./context.js";
+import type { BufferRef, GpuContext, Plan } from "./context.js";
 import { encodeClipByNorm, encodeClipByValue } from "./kernels/clip.js";
 import { adamUniforms, encodeAdam, encodeSgd, sgdUniforms } from "./kernels/optim.js";
-import { encodeSumOfSquares, reduceScratchSize } from "./kernels/reduce.js";
+import { encodeMaxAbs, encodeSumOfSquares, reduceScratchSize } from "./kernels/reduce.js";
 
-/** The update after BPTT, on the GPU: ‖g‖² into figures[normSlot], clipping, ‖g‖² again into
- *  figures[normSlot + 1] when clipped, then one optimizer step; the optimizer's state lives in GPU
- *  buffers named as the CPU optimizer's (so state() round-trips through a checkpoint). */
+/** The update after BPTT, on the GPU: ‖g‖² into figures[normSlot], clipping (by the 2-norm, by the
+ *  infinity norm max |g|, or by value), ‖g‖² again into figures[normSlot + 1] when clipped, then one
+ *  optimizer step; the optimizer's state lives in GPU buffers named as the CPU optimizer's (so
+ *  state() round-trips through a checkpoint). */
 export class GpuUpdate {
   readonly plan: Plan;
   private readonly context: GpuContext;
   private readonly state: Record<string, GPUBuffer> = {};
   private readonly optimizerName: string;
   private readonly scratch: GPUBuffer;
+  /** Σg² before clipping, in the figures buffer. */
+  private readonly norm2: BufferRef;
+  /** max |g| before clipping, for a clip by the infinity norm (else null). */
+  private infNorm: GPUBuffer | null = null;
   private readonly setStep: (lr: number, step: number) => void;
 
   constructor(
@@ -44,12 +50,10 @@ export class GpuUpdate {
     this.scratch = scratch;
     const g = { buffer: grad, offset: 0 };
     const norm2 = { buffer: figures, offset: normSlot };
+    this.norm2 = norm2;
+    // The figures' gradNorm is the 2-norm whatever the clip, as Trainer reports it.
     encodeSumOfSquares(plan, { n, src: g, dst: norm2, scratch });
-    if (clip?.kind === "norm") {
-      if ((clip.normType ?? 2) !== 2)
-        throw new ConfigError(`the WebGPU backend clips by the 2-norm only, got normType ${clip.normType}`);
-      encodeClipByNorm(plan, { n, grad: g, norm2, maxNorm: clip.maxNorm });
-    }
+    if (clip?.kind === "norm") this.encodeClipByNorm(clip, n, g, norm2);
     if (clip?.kind === "value") encodeClipByValue(plan, { n, grad: g, value: clip.value });
     if (clip)
       encodeSumOfSquares(plan, { n, src: g, dst: { buffer: figures, offset: normSlot + 1 }, scratch });
@@ -83,16 +87,45 @@ export class GpuUpdate {
     }
   }
 
+  /** clip_grad_norm_ on g: by √Σg² (already in norm2), or by max |g| (into a buffer of its own). */
+  private encodeClipByNorm(
+    clip: { maxNorm: number; normType?: NormType },
+    n: number,
+    g: BufferRef,
+    norm2: BufferRef,
+  ): void {
+    const normType = clip.normType ?? 2;
+    const { plan, scratch } = this;
+    if (normType === 2) {
+      encodeClipByNorm(plan, { n, grad: g, norm2, maxNorm: clip.maxNorm });
+      return;
+    }
+    if (normType !== "inf")
+      throw new ConfigError(`clip normType must be 2 or "inf", got ${JSON.stringify(normType)}`);
+    this.infNorm = this.context.buffer(1, "gradient inf-norm");
+    const norm = { buffer: this.infNorm, offset: 0 };
+    encodeMaxAbs(plan, { n, src: g, dst: norm, scratch });
+    encodeClipByNorm(plan, { n, grad: g, norm, maxNorm: clip.maxNorm });
+  }
+
   /** Frees the optimizer's state and the plan. */
   destroy(): void {
     for (const buffer of Object.values(this.state)) buffer.destroy();
     this.scratch.destroy();
+    this.infNorm?.destroy();
     this.plan.destroy();
   }
 
   /** Sets the next run's learning rate and step count (from 1, this update included). */
   prepare(lr: number, step: number): void {
     this.setStep(lr, step);
+  }
+
+  /** The last run's gradient norm before clipping in the clip's norm type (what clip_grad_norm_
+   *  returns): max |g| for normType inf, else ‖g‖₂. */
+  async readClipNorm(): Promise<number> {
+    if (this.infNorm) return (await this.context.read(this.infNorm, 1))[0];
+    return Math.sqrt((await this.context.read(this.norm2.buffer, 1, this.norm2.offset))[0]);
   }
 
   /** The optimizer's state as the CPU optimizer holds it, after `steps` updates. */

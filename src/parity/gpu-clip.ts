@@ -1,8 +1,8 @@
 import type { GpuContext, Plan } from "../gpu/context.js";
 import { encodeClipByNorm, encodeClipByValue } from "../gpu/kernels/clip.js";
-import { encodeSumOfSquares, reduceScratchSize } from "../gpu/kernels/reduce.js";
+import { encodeMaxAbs, encodeSumOfSquares, reduceScratchSize } from "../gpu/kernels/reduce.js";
 import type { Buf } from "../tensor.js";
-import { checkNotVacuous, clipGrads, clipNormLabel, compareClipNorm, compareClipValue } from "./clip.js";
+import { checkNotVacuous, clipGrads, compareClipNorm, compareClipValue } from "./clip.js";
 import { Comparison } from "./compare.js";
 import type { ClipFixture } from "./schema.js";
 
@@ -10,8 +10,8 @@ import type { ClipFixture } from "./schema.js";
 const NORM_EPSILON = 1e-6;
 
 /** runClip on the GPU (float32): the gradients as one flat buffer, as GpuUpdate clips them; the
- *  coefficient and flag follow from the norm the GPU computed, by the kernel's formula. Entries with
- *  norm_type inf are not run: the backend clips by the 2-norm only. */
+ *  coefficient and flag follow from the norm the GPU computed, by the kernel's formula: √Σg² for
+ *  norm_type 2, max |g| for inf. */
 export async function runClipOnGpu(
   f: ClipFixture,
   context: GpuContext,
@@ -23,7 +23,9 @@ export async function runClipOnGpu(
   const flat = concat(fresh);
   const n = flat.length;
   const grad = context.buffer(n, "parity clip gradient");
-  const norm2 = context.buffer(1, "parity clip norm²");
+  // Σg² (norm_type 2) or max |g| (inf).
+  const normBuffer = context.buffer(1, "parity clip norm");
+  const norm = { buffer: normBuffer, offset: 0 };
   const scratch = context.buffer(reduceScratchSize(n), "parity clip scratch");
   const g = { buffer: grad, offset: 0 };
   // Runs `record`'s dispatches on a fresh copy of the gradients; the tensors after, split by shape.
@@ -40,15 +42,19 @@ export async function runClipOnGpu(
   };
   try {
     for (const [k, entry] of f.clip_grad_norm.entries()) {
-      if (entry.norm_type !== 2) {
-        check.skip(`${clipNormLabel(f, k)}: the WebGPU backend clips by the 2-norm only`);
-        continue;
-      }
+      const maxNorm = entry.max_norm;
+      const inf = entry.norm_type === "inf";
       const tensors = await clipped((plan) => {
-        encodeSumOfSquares(plan, { n, src: g, dst: { buffer: norm2, offset: 0 }, scratch });
-        encodeClipByNorm(plan, { n, grad: g, norm2: { buffer: norm2, offset: 0 }, maxNorm: entry.max_norm });
+        if (inf) {
+          encodeMaxAbs(plan, { n, src: g, dst: norm, scratch });
+          encodeClipByNorm(plan, { n, grad: g, norm, maxNorm });
+        } else {
+          encodeSumOfSquares(plan, { n, src: g, dst: norm, scratch });
+          encodeClipByNorm(plan, { n, grad: g, norm2: norm, maxNorm });
+        }
       });
-      const totalNorm = Math.sqrt((await context.read(norm2, 1))[0]);
+      const [stored] = await context.read(normBuffer, 1);
+      const totalNorm = inf ? stored : Math.sqrt(stored);
       const coef = (1 / (totalNorm + NORM_EPSILON)) * entry.max_norm;
       compareClipNorm(check, f, k, { totalNorm, coef, clipped: !(coef >= 1), tensors });
     }
@@ -56,7 +62,7 @@ export async function runClipOnGpu(
     compareClipValue(check, f, await clipped((plan) => encodeClipByValue(plan, { n, grad: g, value })));
     return check;
   } finally {
-    for (const buffer of [grad, norm2, scratch]) buffer.destroy();
+    for (const buffer of [grad, normBuffer, scratch]) buffer.destroy();
   }
 }
 

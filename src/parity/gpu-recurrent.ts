@@ -14,9 +14,7 @@ export async function runRecurrentOnGpu(
   tolerance: number,
 ): Promise<Comparison> {
   const c = readRecurrent(f, "float32");
-  const reason =
-    gpuStackUnsupported(c.config) ??
-    (c.lengths ? "the WebGPU backend does not run variable lengths (padding) yet" : null);
+  const reason = gpuStackUnsupported(c.config, { bidirectional: true });
   if (reason) {
     const check = new Comparison(tolerance);
     check.skip(reason);
@@ -32,11 +30,12 @@ export async function runRecurrentOnGpu(
     c.I,
     c.T,
     c.B,
+    c.lengths !== null,
   );
   try {
     const f32 = (data: ArrayLike<number> | undefined) => (data ? Float32Array.from(data) : null);
     const result = await stack.run(
-      { x: Float32Array.from(c.x), h0: f32(c.h0), c0: f32(c.c0) },
+      { x: Float32Array.from(c.x), h0: f32(c.h0), c0: f32(c.c0), lengths: c.lengths },
       { output: Float32Array.from(c.outputWeights), hN: f32(c.hnWeights), cN: f32(c.cnWeights) },
     );
     params.grad.set(result.grad);

@@ -3,7 +3,7 @@ import { ConfigError, NumericError } from "../errors.js";
 import type { GpuContext } from "../gpu/context.js";
 import { requestGpuContext } from "../gpu/device.js";
 import { gpuPace } from "../gpu/gpu-evaluate.js";
-import { gpuUnsupported } from "../gpu/gpu-model.js";
+import { gpuRunUnsupported } from "../gpu/gpu-run.js";
 import { GpuTrainer } from "../gpu/gpu-trainer.js";
 import { PARAM_PREFIX } from "../model/config.js";
 import { runModelConfig } from "../run/text-run.js";
@@ -29,20 +29,10 @@ import { divergedError, type PaceProbe, type ThreadSource, TrainingSession } fro
 /** A run on the GPU has no thread workers: its one thread only feeds the GPU. */
 const GPU_THREADS: ThreadSource = { spawn: null, maxThreads: 1, unavailable: "the GPU runs the steps" };
 
-/** Why the WebGPU backend cannot train this run (one line), or null: it runs the models of
- *  gpuUnsupported, teacher forcing, Adam, AdamW and SGD, and clipping by the 2-norm or by value. */
-export function gpuRunUnsupported(spec: RunConfig): string | null {
-  // The vocabulary's size changes nothing gpuUnsupported checks: any size gives its answer.
-  const model = gpuUnsupported(runModelConfig(spec, 2));
-  if (model) return model.replace(/: train this model on the CPU$/, "");
-  if (spec.feed.kind !== "teacher-forcing")
-    return `the WebGPU backend trains with teacher forcing only, not ${spec.feed.kind}`;
-  const optimizer = spec.optimizer.name;
-  if (optimizer !== "adam" && optimizer !== "adamw" && optimizer !== "sgd")
-    return `the WebGPU backend runs the adam, adamw and sgd optimizers, not ${optimizer}`;
-  if (spec.clip?.kind === "norm" && (spec.clip.normType ?? 2) !== 2)
-    return `the WebGPU backend clips by the 2-norm only, not the ${spec.clip.normType}-norm`;
-  return null;
+/** Why the WebGPU backend cannot train this run (one line), or null. */
+export function gpuRunSpecUnsupported(spec: RunConfig): string | null {
+  // The vocabulary's size changes nothing gpuRunUnsupported checks: any size gives its answer.
+  return gpuRunUnsupported(runModelConfig(spec, 2), { feed: spec.feed, optimizer: spec.optimizer.name });
 }
 
 /** The device a start asks for, checked. */
@@ -63,7 +53,7 @@ export async function startTextRun(
   gpu: GPU | undefined,
 ): Promise<Run> {
   if (askedDevice(options) === "cpu") return TrainingSession.create(config, options, threads);
-  const unsupported = gpuRunUnsupported(resolveTrainingConfig(config).spec);
+  const unsupported = gpuRunSpecUnsupported(resolveTrainingConfig(config).spec);
   const request = unsupported === null ? await gpuContext(gpu) : { reason: unsupported };
   if ("reason" in request) {
     const session = await TrainingSession.create(config, options, threads);
@@ -207,20 +197,15 @@ export class GpuSession implements Run {
   /** New clipping from the next step on (the GPU's update is rebuilt); feeding other than teacher
    *  forcing is refused, as the GPU does not run it. */
   async setOptions(options: LiveOptions): Promise<void> {
-    const { clip, feed } = options;
+    const { feed } = options;
     if (feed !== undefined && feed.kind !== "teacher-forcing") {
       throw new ConfigError(
         `this run trains on WebGPU, which feeds by teacher forcing only: to train with ${feed.kind}, start a run with device "cpu"`,
       );
     }
-    if (clip?.kind === "norm" && (clip.normType ?? 2) !== 2) {
-      throw new ConfigError(
-        `this run trains on WebGPU, which clips by the 2-norm only: use normType 2, or start a run with device "cpu"`,
-      );
-    }
     await this.sync();
     this.session.setOptions(options);
-    this.trainer.gpu.destroy();
+    this.trainer.destroy();
     this.trainer = this.makeTrainer();
   }
 
@@ -246,7 +231,7 @@ export class GpuSession implements Run {
       await this.trainer.sync();
     } finally {
       this.closed = true;
-      this.trainer.gpu.destroy();
+      this.trainer.destroy();
       this.context.destroy();
     }
   }

@@ -35,7 +35,7 @@ export interface StartOptions {
   paused?: boolean;
   /** What runs a text run's steps: "cpu" (the default), or "webgpu": a GpuTrainer on
    *  navigator.gpu, for a config the WebGPU backend runs (teacher forcing; Adam, AdamW or SGD;
-   *  clipping by the 2-norm or by value). Where it cannot, the run trains on the CPU and
+   *  any clipping). Where it cannot, the run trains on the CPU and
    *  StartedInfo.deviceNote says why. */
   device?: "cpu" | "webgpu";
 }

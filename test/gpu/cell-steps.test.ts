@@ -361,7 +361,87 @@ describe.skipIf(skipGpuTests())("encodeCellForward, encodeCellBackward", () => {
     const tanh = specOf(variants[1][1], 2, 3, true);
     expect(() => encodeCellForward(plan, tanh, bufs, 0, 2)).toThrow(/outside 1..2/);
     expect(() => encodeCellBackward(plan, tanh, bufs, 3, 2)).toThrow(/outside 0..2/);
+    expect(() => encodeCellForward(plan, tanh, { ...bufs, lengths: one }, 1, 2)).toThrow(/maskedOutputs/);
     expect(plan.length).toBe(0);
     one.destroy();
   });
+});
+
+/** The padded forward of `forward` over T steps: states, cells and maskedOutputs read back. */
+async function paddedForward(
+  gpu: GpuContext,
+  forward: typeof encodeCellForward,
+  spec: CellStepSpec,
+  T: number,
+  x: Inputs,
+  lengths: Int32Array,
+): Promise<Float32Array[]> {
+  const { B, H } = spec;
+  const BH = B * H;
+  const f32 = (a: Float64Array) => Float32Array.from(a);
+  const lstm = spec.cell === "lstm";
+  const states = gpu.buffer((T + 1) * BH, "states");
+  gpu.write(states, f32(x.h0));
+  const cells = lstm ? gpu.buffer((T + 1) * BH, "cells") : null;
+  if (cells) gpu.write(cells, f32(x.c0));
+  const unused = gpu.buffer(1, "unused");
+  const bufs: CellStepBuffers = {
+    params: gpu.upload(f32(x.params), "params"),
+    inputProj: gpu.upload(f32(x.inputProj), "inputProj"),
+    states,
+    cells,
+    cache: gpu.buffer(T * B * cacheWidthOf(spec.cell) * H, "cache"),
+    outputGrad: unused,
+    hiddenGrads: unused,
+    inputPartGrad: unused,
+    hiddenPartGrad: gpu.buffer(1, "unused too"), // a GRU checks for two
+    cellGrad: lstm ? gpu.buffer(1, "unused cell grad") : null,
+    lengths: gpu.upload(lengths, "lengths"),
+    maskedOutputs: gpu.buffer(T * BH, "maskedOutputs"),
+  };
+  const plan = gpu.plan("padded forward");
+  await gpu.checked(() => {
+    for (let t = 1; t <= T; t++) forward(plan, spec, bufs, t, T);
+  });
+  gpu.run(plan);
+  const out = [
+    await gpu.read(states, (T + 1) * BH),
+    cells ? await gpu.read(cells, (T + 1) * BH) : new Float32Array(0),
+    await gpu.read(bufs.maskedOutputs as GPUBuffer, T * BH),
+  ];
+  plan.destroy();
+  for (const buf of new Set(Object.values(bufs))) buf?.destroy();
+  return out;
+}
+
+describe.skipIf(skipGpuTests())("encodeCellForward with lengths", () => {
+  // The padded steps against the CPU stack: test/gpu/gpu-stack.test.ts. Here: the tiled kernel's
+  // padded variant against the plain one's, and what a carried row holds.
+  it.each([variants[1], variants[8], variants[9]])(
+    "encodeCellForwardTiled(%s, lengths) writes what encodeCellForward does",
+    async (_, v) => {
+      const gpu = await gpuContext();
+      const [B, H, T] = [6, 70, 3];
+      const spec = specOf(v, B, H, true);
+      const inputs = randomInputs(new Rng(5), spec, T);
+      const lengths = Int32Array.from([3, 1, 0, 2, 3, 1]);
+      const plain = await paddedForward(gpu, encodeCellForward, spec, T, inputs, lengths);
+      const tiled = await paddedForward(gpu, encodeCellForwardTiled, spec, T, inputs, lengths);
+      for (const [i, name] of ["states", "cells", "maskedOutputs"].entries()) {
+        expect(
+          worstRatio(Float64Array.from(tiled[i]), Float64Array.from(plain[i])),
+          name,
+        ).toBeLessThanOrEqual(1);
+      }
+      // Row 1 (length 1): h_3 = h_2 = h_1, and its outputs at steps 2, 3 are 0; row 2 keeps h_0.
+      const [states, , outputs] = plain;
+      const rowOf = (buf: Float32Array, s: number, b: number) =>
+        Array.from(buf.subarray((s * B + b) * H, (s * B + b + 1) * H));
+      expect(rowOf(states, 3, 1)).toEqual(rowOf(states, 1, 1));
+      expect(rowOf(states, 3, 2)).toEqual(rowOf(Float32Array.from(inputs.h0), 0, 2));
+      expect(rowOf(outputs, 2, 1)).toEqual(new Array(H).fill(0));
+      expect(rowOf(outputs, 0, 1)).toEqual(rowOf(states, 1, 1));
+      expect(rowOf(outputs, 0, 1).some((value) => value !== 0)).toBe(true);
+    },
+  );
 });

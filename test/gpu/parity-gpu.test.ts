@@ -18,9 +18,7 @@ const load = (file: string) => JSON.parse(readFileSync(file, "utf8"));
 
 /** What the GPU lacks for a fixture, from its flags (null: it runs in full). */
 function lacks(fixture: Record<string, unknown>): RegExp | null {
-  if (fixture.bidirectional) return /bidirectional layers/;
   if (Number(fixture.proj_size ?? 0) > 0) return /LSTM projections/;
-  if (Array.isArray(fixture.lengths)) return /variable lengths/;
   return null;
 }
 const supported = files.filter((f) => lacks(load(f)) === null);
@@ -33,7 +31,18 @@ describe.skipIf(skipGpuTests())("runParityOnGpu(fixture)", () => {
     expect(supported.length).toBeGreaterThanOrEqual(33);
     expect(new Set(supported.map((f) => load(f).kind))).toEqual(new Set(["recurrent", "charlm", "clip"]));
     expect(supported.some((f) => load(f).bias === false)).toBe(true);
-    expect(unsupported.length).toBeGreaterThanOrEqual(10);
+    // Padded sequences and both directions run, alone and together.
+    const flags = supported.map((f) => [Array.isArray(load(f).lengths), load(f).bidirectional === true]);
+    for (const want of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ])
+      expect(
+        flags.some((f) => f[0] === want[0] && f[1] === want[1]),
+        `${want}`,
+      ).toBe(true);
+    expect(unsupported.length).toBeGreaterThanOrEqual(2);
   });
 
   it.each(supported)("runParityOnGpu(%s) is within 1e-4 in float32", async (file) => {
@@ -43,10 +52,8 @@ describe.skipIf(skipGpuTests())("runParityOnGpu(fixture)", () => {
     expect(failing.map((q) => `${q.name}: ${q.error.toExponential(2)}`)).toEqual([]);
     expect(report.runs[0].quantities.length).toBeGreaterThan(3);
     expect(report.ok).toBe(true);
-    // Only the clip fixtures' inf-norm entries are left out, by name.
-    const clipInf = /^clip_grad_norm\[\d\] \(max_norm [\d.e+]+, inf\): .*2-norm only$/;
-    for (const what of report.notRun ?? []) expect(what).toMatch(clipInf);
-    expect(report.notRun !== undefined).toBe(report.kind === "clip");
+    // Nothing is left out: the clip fixtures' inf-norm entries run too.
+    expect(report.notRun).toBeUndefined();
   });
 
   it.each(unsupported)("runParityOnGpu(%s) reports it as not run, naming why", async (file) => {
@@ -69,7 +76,7 @@ describe.skipIf(skipGpuTests())("runParityOnGpu(fixture)", () => {
 describe.skipIf(skipGpuTests())("rnnlab parity --device webgpu", () => {
   const gru = "test/fixtures/torch/gru_L2_T4_B2_I3_H5.json";
   const noBias = "test/fixtures/torch-v2/rnn_tanh_L2_T4_B2_I3_H5_nobias.json";
-  const bidirectional = "test/fixtures/torch-v2/lstm_L1_T5_B3_I4_H6_bi.json";
+  const projection = "test/fixtures/torch-v2/lstm_L1_T5_B3_I4_H6_P3.json";
 
   it("parity --device webgpu FILES checks each in float32 and exits 0", () => {
     useSwiftShader();
@@ -84,11 +91,11 @@ describe.skipIf(skipGpuTests())("rnnlab parity --device webgpu", () => {
 
   it("parity --device webgpu --summary says which files it did not run, and exits 1", () => {
     useSwiftShader();
-    const result = rnnlab(["parity", "--device", "webgpu", "--summary", gru, bidirectional]);
+    const result = rnnlab(["parity", "--device", "webgpu", "--summary", gru, projection]);
     expect(result.status, result.stderr).not.toBeNull();
-    expect(result.stdout).toMatch(/lstm_L1_T5_B3_I4_H6_bi\.json \(recurrent\) +not run: .*bidirectional/);
+    expect(result.stdout).toMatch(/lstm_L1_T5_B3_I4_H6_P3\.json \(recurrent\) +not run: .*LSTM projections/);
     expect(result.stdout).toMatch(
-      /NOT ALL RUN: 1\/2 files .*; not run on the GPU: 1 file \(1 bidirectional layers\)/,
+      /NOT ALL RUN: 1\/2 files .*; not run on the GPU: 1 file \(1 LSTM projections/,
     );
     expect(result.status).toBe(1);
   });

@@ -4,10 +4,12 @@ import type { GpuContext } from "../../src/gpu/context.js";
 import {
   encodeBlockNorms,
   encodeColumnSums,
+  encodeMaxAbs,
   encodeSum,
   encodeSumOfSquares,
   reduceScratchSize,
 } from "../../src/gpu/kernels/reduce.js";
+import { maxAbs } from "../../src/kernels/elementwise.js";
 import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
 
 // The f32 tree reductions against float64 sums of the same (f32-rounded) inputs. Tolerance: a
@@ -77,6 +79,51 @@ describe.skipIf(skipGpuTests())("WebGPU reductions", () => {
     }));
     expect(errors.filter((e) => !(e.error <= REL))).toEqual([]);
     expect(got[0]).toBe(0); // n = 0: dst (filled with -1) is set to the empty sum
+  });
+
+  it("encodeMaxAbs(n) is max |x| exactly; NaN anywhere gives NaN, else ±Infinity gives Infinity", async () => {
+    const gpu = await gpuContext();
+    // [label, values]: sizes around one workgroup and past one first-pass partial, and the extremes
+    // in the first, a middle and the last place (one or two passes).
+    const big = 1_100_001; // over 1024 partials × 1024: the first pass strides
+    const placed = (n: number, at: number, value: number) => {
+      const values = randoms(n, 500 + at);
+      values[at] = value;
+      return values;
+    };
+    const inputs: [string, Float32Array][] = [
+      ["n=0", new Float32Array(0)],
+      ["n=1 negative", Float32Array.of(-0.75)],
+      ["-0", Float32Array.of(-0, -0)],
+      ...[1, 255, 256, 257, 100_000, big].map((n, s): [string, Float32Array] => [
+        `n=${n}`,
+        randoms(n, 400 + s),
+      ]),
+      ["-3 last of 1100001", placed(big, big - 1, -3)],
+      ["-3e38 first of 100000", placed(100_000, 0, -3e38)],
+      ["tiny subnormals", Float32Array.of(1e-45, -3e-45, 2e-45)],
+      ["-Infinity in the middle", placed(100_000, 51_234, Number.NEGATIVE_INFINITY)],
+      ["NaN in the middle", placed(big, 654_321, Number.NaN)],
+      ["NaN and Infinity", Float32Array.of(Number.POSITIVE_INFINITY, 1, Number.NaN, -2)],
+      ["NaN last", placed(257, 256, Number.NaN)],
+    ];
+    const dst = gpu.upload(new Float32Array(DST_OFFSET + inputs.length + 1).fill(-1), "dst");
+    const plan = gpu.plan("max abs");
+    await gpu.checked(() => {
+      inputs.forEach(([, values], s) => {
+        const n = values.length;
+        const src = { buffer: uploadAt(gpu, values, SRC_OFFSET, "src"), offset: SRC_OFFSET };
+        const scratch = gpu.buffer(reduceScratchSize(n), "scratch");
+        encodeMaxAbs(plan, { n, src, dst: { buffer: dst, offset: DST_OFFSET + s }, scratch });
+      });
+    });
+    gpu.run(plan);
+    const got = await gpu.read(dst, inputs.length + 1, DST_OFFSET);
+    const want = inputs.map(([, values]) => maxAbs(values));
+    expect(inputs.map(([label], s) => [label, got[s]])).toEqual(inputs.map(([label], s) => [label, want[s]]));
+    expect(want.slice(-3)).toEqual([Number.NaN, Number.NaN, Number.NaN]);
+    expect(want[0]).toBe(0);
+    expect(got[inputs.length]).toBe(-1); // nothing written past the last
   });
 
   it("encodeColumnSums(rows, cols, accumulate) matches float64 column sums", async () => {
@@ -167,6 +214,8 @@ describe.skipIf(skipGpuTests())("WebGPU reductions", () => {
     const dst = { buffer: gpu.buffer(1, "dst"), offset: 0 };
     const scratch = gpu.buffer(reduceScratchSize(n) - 1, "scratch");
     expect(() => encodeSum(gpu.plan(), { n, src, dst, scratch })).toThrow(ConfigError);
+    expect(() => encodeMaxAbs(gpu.plan(), { n, src, dst, scratch })).toThrow(/scratch holds/);
+    expect(() => encodeMaxAbs(gpu.plan(), { n, src, dst: src, scratch })).toThrow(/different buffer/);
     expect(() =>
       encodeColumnSums(gpu.plan(), { rows: 1, cols: 1, src, dst: src, accumulate: false }),
     ).toThrow(ConfigError);

@@ -14,6 +14,7 @@ interface Line {
   step: number;
   loss?: number;
   gradNorm?: number;
+  gradNormClipped?: number;
   valLoss?: number;
 }
 
@@ -74,14 +75,34 @@ describe.skipIf(skipGpuTests())("rnnlab train and eval --device webgpu", () => {
     expect(train(lines(join(scratch, "gpu"))).map((line) => line.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it("train --device webgpu --clip-norm-type inf gives the CPU run's losses and gradient norms", () => {
+    const clip = ["--steps", "3", "--eval-every", "3", "--clip-norm", "0.05", "--clip-norm-type", "inf"];
+    const run = (device: string) => {
+      const out = join(scratch, `inf-${device}`);
+      const result = rnnlab(["train", ...flags, ...clip, "--device", device, "--out", out]);
+      expect(result.status, result.stderr).toBe(0);
+      return lines(out).filter((line) => line.type === "train");
+    };
+    const [onGpu, onCpu] = [run("webgpu"), run("cpu")];
+    expect(onGpu.map((line) => line.step)).toEqual([1, 2, 3]);
+    onCpu.forEach((line, i) => {
+      expect(onGpu[i].loss).toBeCloseTo(line.loss as number, 4);
+      expect(onGpu[i].gradNorm).toBeCloseTo(line.gradNorm as number, 4);
+      expect(onGpu[i].gradNormClipped).toBeCloseTo(line.gradNormClipped as number, 4);
+      expect(line.gradNormClipped).toBeLessThan(line.gradNorm as number); // it clipped
+    });
+  });
+
   it.each([
     [
       ["--layers", "2", "--dropout", "0.1"],
       /^rnnlab: --device webgpu: the WebGPU backend does not run dropout \(dropout\) yet, or use --device cpu$/m,
     ],
     [["--mode", "free-running"], /teacher forcing only/],
-    [["--optimizer", "rmsprop"], /adam, adamw or sgd, not rmsprop/],
-    [["--clip-norm-type", "inf"], /2-norm only/],
+    [
+      ["--optimizer", "rmsprop"],
+      /--device webgpu: the WebGPU backend runs the adam, adamw and sgd optimizers, not rmsprop, or use --device cpu/,
+    ],
     [["--task", "classify"], /--device webgpu trains language models only/],
   ])("train --device webgpu %j is refused in one line, nothing written", (extra, message) => {
     const out = join(scratch, `refused-${extra.join("")}`);

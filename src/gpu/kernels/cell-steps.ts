@@ -9,6 +9,9 @@ import { type KernelSource, linearGroups, type Plan } from "../context.js";
 // lstm.ts. Each spec variant is its own WGSL, generated once and cached; B, H, t, T and the
 // parameter offsets are uniforms, so one pipeline serves every step and shape.
 // encodeCellForwardTiled is the same forward with W_hh and h_{t−1} staged in workgroup memory.
+// Padded sequences (CellStepBuffers.lengths) are a kernel variant of their own, so a layer without
+// them runs the kernels unchanged: a row b is active at step t iff t ≤ lengths[b]; past it the step
+// carries h_{t−1} (c_{t−1}) and outputs 0, and backward passes dL/dh_t straight to h_{t−1}.
 
 export type CellStepKind = "rnn" | "gru" | "lstm";
 
@@ -50,6 +53,11 @@ export interface CellStepBuffers {
   hiddenPartGrad: GPUBuffer;
   /** [B×H]  lstm: the running dL/dc (zeroed before backward), else null. */
   cellGrad: GPUBuffer | null;
+  /** Padded sequences: lengths [B] i32, each 0..T (absent or null: every row runs T steps). */
+  lengths?: GPUBuffer | null;
+  /** With lengths: [T·B×H] the layer's outputs, h_t at rows (t−1)·B where t ≤ lengths[b], else 0
+   *  (PyTorch's padded output; states keeps the carried h). Written by forward. */
+  maskedOutputs?: GPUBuffer | null;
 }
 
 /** Threads per workgroup: one per (b, unit). */
@@ -115,6 +123,7 @@ function checkedForward(spec: CellStepSpec, bufs: CellStepBuffers, t: number, T:
 function forwardBuffers(spec: CellStepSpec, bufs: CellStepBuffers): GPUBuffer[] {
   const buffers = [bufs.params, bufs.inputProj, bufs.states, bufs.cache];
   if (spec.cell === "lstm") buffers.push(bufs.cells as GPUBuffer);
+  if (bufs.lengths) buffers.push(bufs.lengths, bufs.maskedOutputs as GPUBuffer);
   return buffers;
 }
 
@@ -125,7 +134,11 @@ function forwardBuffers(spec: CellStepSpec, bufs: CellStepBuffers): GPUBuffer[] 
  *    hiddenGrads_t[b,k] = g, then the cell's pointwise backward of step t writes unit k's G gate
  *  entries of inputPartGrad_t / hiddenPartGrad_t. lstm: dc = cellGrad·f_{t+1} (cellGrad as is at
  *  t = T: 0, or dL/dc_T from outside) + g·o·(1 − tanh²c), and cellGrad[b,k] = dc, the total dL/dc_t.
- *  t = 0: hiddenGrads_0 only (no outputGrad, no pointwise part; lstm: cellGrad = dL/dc_0). */
+ *  t = 0: hiddenGrads_0 only (no outputGrad, no pointwise part; lstm: cellGrad = dL/dc_0).
+ *  With lengths: when step t+1 carried h_t (t+1 > lengths[b]) the sums over step t+1 give way to
+ *  hiddenGrads_{t+1} itself (lstm: dc is not multiplied by f), and a carried step t writes zero
+ *  gate gradients. outputGrad must then be 0 at padded steps, but for dL/dh_T at t = T: the padded
+ *  outputs are constants (the layer above gives 0 there by itself; a loss on the outputs must). */
 export function encodeCellBackward(
   plan: Plan,
   spec: CellStepSpec,
@@ -140,6 +153,7 @@ export function encodeCellBackward(
   if (!variant.sharedPartGrad) buffers.push(bufs.hiddenPartGrad);
   if (spec.cell === "gru") buffers.push(bufs.states);
   if (spec.cell === "lstm") buffers.push(bufs.cells as GPUBuffer, bufs.cellGrad as GPUBuffer);
+  if (bufs.lengths) buffers.push(bufs.lengths);
   plan.dispatch(backwardKernel(variant), buffers, uniformsOf(spec, t, T), linearGroups(spec.B * spec.H, WG));
 }
 
@@ -152,6 +166,8 @@ interface Variant {
   bias: boolean;
   /** inputPartGrad and hiddenPartGrad are one buffer: bound and written once. */
   sharedPartGrad: boolean;
+  /** Padded sequences: lengths (and maskedOutputs) bound. */
+  lengths: boolean;
 }
 
 function checkedVariant(spec: CellStepSpec, bufs: CellStepBuffers): Variant {
@@ -166,6 +182,8 @@ function checkedVariant(spec: CellStepSpec, bufs: CellStepBuffers): Variant {
     throw new ConfigError("cell step: a GRU needs two part-gradient buffers");
   if (cell === "lstm" && (!bufs.cells || !bufs.cellGrad))
     throw new ConfigError("cell step: an LSTM needs cells and cellGrad");
+  const lengths = Boolean(bufs.lengths);
+  if (lengths && !bufs.maskedOutputs) throw new ConfigError("cell step: lengths need maskedOutputs");
   const rnn = cell === "rnn";
   return {
     cell,
@@ -174,6 +192,7 @@ function checkedVariant(spec: CellStepSpec, bufs: CellStepBuffers): Variant {
     skip: skip > 0,
     bias: spec.biasHh !== null,
     sharedPartGrad,
+    lengths,
   };
 }
 
@@ -192,7 +211,9 @@ function cachedKernel(
   label: string,
   make: (v: Variant) => string,
 ) {
-  const key = [v.cell, v.activation, v.straightThrough, v.skip, v.bias, v.sharedPartGrad].join(":");
+  const key = [v.cell, v.activation, v.straightThrough, v.skip, v.bias, v.sharedPartGrad, v.lengths].join(
+    ":",
+  );
   let kernel = kernels.get(key);
   if (!kernel) {
     kernel = { label: `${label} ${key}`, code: make(v) };
@@ -244,8 +265,8 @@ function activationWgsl(spec: Variant): { apply: string; derivative: string } {
   }
 }
 
-function binding(index: number, name: string, access: "read" | "read_write"): string {
-  return `@group(0) @binding(${index}) var<storage, ${access}> ${name}: array<f32>;`;
+function binding(index: number, name: string, access: "read" | "read_write", type = "f32"): string {
+  return `@group(0) @binding(${index}) var<storage, ${access}> ${name}: array<${type}>;`;
 }
 
 function threadPrologue(): string {
@@ -266,6 +287,12 @@ function forwardBindings(spec: Variant): string {
     binding(4, "cache", "read_write"),
   ];
   if (spec.cell === "lstm") bindings.push(binding(5, "cells", "read_write"));
+  if (spec.lengths) {
+    bindings.push(
+      binding(bindings.length + 1, "lengths", "read", "i32"),
+      binding(bindings.length + 2, "maskedOutputs", "read_write"),
+    );
+  }
   return bindings.join("\n");
 }
 
@@ -277,7 +304,21 @@ function forwardUnit(spec: Variant): string {
   let hNew = (row + u.B) * H + j;     // h_t[b,j] (state row t·B + b)
   let a = row * ${GATES[spec.cell]}u * H + j;        // gate q of unit j at a + q·H (inputProj)
   let cached = row * ${CACHE_WIDTH[spec.cell]}u * H + j;   // cache entry q of unit j at cached + q·H
-${forwardBody(spec)}`;
+${spec.lengths ? paddedForward(spec) : forwardBody(spec)}`;
+}
+
+/** Past its length row b carries h_{t−1} (c_{t−1}) and outputs 0; within it the cell's step, its
+ *  output h_t. (The cache of a carried step is left as it was: backward never reads it.) */
+function paddedForward(spec: Variant): string {
+  const carryCell = spec.cell === "lstm" ? "\n    cells[hNew] = cells[hPrev + j];" : "";
+  const body = forwardBody(spec).replaceAll("\n", "\n  ");
+  return /* wgsl */ `
+  if (i32(u.t) > lengths[b]) {
+    states[hNew] = states[hPrev + j];${carryCell}
+    maskedOutputs[row * H + j] = 0.0;
+  } else {${body}
+    maskedOutputs[row * H + j] = states[hNew];
+  }`;
 }
 
 function forwardWgsl(spec: Variant): string {
@@ -455,6 +496,7 @@ function backwardWgsl(spec: Variant): string {
       binding(bindings.length + 2, "cellGrad", "read_write"),
     );
   }
+  if (spec.lengths) bindings.push(binding(bindings.length + 1, "lengths", "read", "i32"));
   const skipFn = spec.skip
     ? /* wgsl */ `
 // Σ_j dA[b,j]·M[j,k]; dA's row (hiddenPartGrad of step t+k′) starts at start.
@@ -471,6 +513,14 @@ fn skipGrad(start: u32, k: u32) -> f32 {
     spec.cell === "gru"
       ? "\n    g += hiddenGrads[(next + u.B) * H + k] * cache[next * 4u * H + H + k];  // dh_{t+1}·z_{t+1}"
       : "";
+  const recurrentTerms = `g += recurrentGrad(next * ${G}u * H, k);${gruTerm}`;
+  // With lengths: a carried step t+1 (h_{t+1} = h_t) passes its whole gradient to h_t.
+  const fromNext = spec.lengths
+    ? `if (carried) {\n      g += hiddenGrads[(next + u.B) * H + k];\n    } else {\n      ${recurrentTerms.replaceAll("\n", "\n  ")}\n    }`
+    : recurrentTerms;
+  const carriedDecl = spec.lengths
+    ? "\n  let carried = i32(u.t) + 1 > lengths[b];  // step t+1 carried h_t (and c_t)"
+    : "";
   return `${header}
 ${bindings.join("\n")}
 ${nonlinearities}
@@ -483,12 +533,12 @@ fn recurrentGrad(start: u32, k: u32) -> f32 {
 }
 ${skipFn}
 ${threadPrologue()}
-  let k = n % H;
+  let k = n % H;${carriedDecl}
   var g = 0.0;
   if (u.t >= 1u) { g = outputGrad[((u.t - 1u) * u.B + b) * H + k]; }
   if (u.t < u.T) {
     let next = u.t * u.B + b;  // step t+1's row of the part gradients and cache
-    g += recurrentGrad(next * ${G}u * H, k);${gruTerm}
+    ${fromNext}
   }${skipTerm}
   hiddenGrads[(u.t * u.B + b) * H + k] = g;
 ${backwardBody(spec)}
@@ -502,7 +552,7 @@ function backwardBody(spec: Variant): string {
   const prologue = /* wgsl */ `
   let row = (u.t - 1u) * u.B + b;     // step t's row of cache and part gradients
   let a = row * ${G}u * H + k;        // gate q of unit k at a + q·H
-  let cached = row * ${W}u * H + k;   // cache entry q of unit k at cached + q·H`;
+  let cached = row * ${W}u * H + k;   // cache entry q of unit k at cached + q·H${spec.lengths ? carriedStep(spec) : ""}`;
   // Writes d to gate q's entry of both part gradients (once when they are one buffer).
   const both = (q: string, d: string) =>
     spec.sharedPartGrad
@@ -539,7 +589,7 @@ ${both(" + H", "zPre")}
       return /* wgsl */ `
   // dc_t = dc_{t+1}·f_{t+1} (at t = T: cellGrad as is) + dh·o(1 − tanh²c); at t = 0 only the first
   var dc = cellGrad[b * H + k];
-  if (u.t < u.T) { dc *= cache[(u.t * u.B + b) * 5u * H + H + k]; }
+  if (u.t < u.T${spec.lengths ? " && !carried" : ""}) { dc *= cache[(u.t * u.B + b) * 5u * H + H + k]; }
   if (u.t == 0u) {
     cellGrad[b * H + k] = dc;
     return;
@@ -557,4 +607,18 @@ ${both(" + H", "dc * cells[row * H + k] * f * (1.0 - f)")}
 ${both(" + 2u * H", "dc * i * (1.0 - gGate * gGate)")}
 ${both(" + 3u * H", "g * tanhC * o * (1.0 - o)")}`;
   }
+}
+
+/** With lengths, a carried step t (t > lengths[b]): zero gate gradients, and nothing else to do
+ *  (g went to hiddenGrads_t, whence step t−1 takes it whole; lstm: cellGrad holds dc as is). */
+function carriedStep(spec: Variant): string {
+  const zero = (buffer: string) => `${buffer}[a + q * H] = 0.0;`;
+  const writes = spec.sharedPartGrad
+    ? zero("inputPartGrad")
+    : `${zero("inputPartGrad")} ${zero("hiddenPartGrad")}`;
+  return /* wgsl */ `
+  if (i32(u.t) > lengths[b]) {
+    for (var q = 0u; q < ${GATES[spec.cell]}u; q++) { ${writes} }
+    return;
+  }`;
 }

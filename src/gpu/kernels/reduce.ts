@@ -2,7 +2,8 @@ import { ConfigError } from "../../errors.js";
 import { type BufferRef, type KernelSource, linearGroups, MAX_GROUPS, type Plan } from "../context.js";
 
 // Sums on the GPU, in f32, as tree reductions in workgroup memory: bias gradients (column sums over
-// T·B rows), the gradient norm² for clipping, a loss summed over rows, ‖dL/dh_t‖ per time step.
+// T·B rows), the gradient norm² for clipping, a loss summed over rows, ‖dL/dh_t‖ per time step; and
+// max |x| (the gradient's infinity norm for clipping).
 
 /** Threads of every reduction workgroup. */
 const WG = 256;
@@ -32,8 +33,8 @@ export function encodeColumnSums(
   plan.dispatch(columnSumsKernel, [o.src.buffer, o.dst.buffer], uniforms, [groups]);
 }
 
-/** Elements of the `scratch` buffer encodeSum and encodeSumOfSquares need for n elements: one per
- *  workgroup of their first pass (at least one). */
+/** Elements of the `scratch` buffer encodeSum, encodeSumOfSquares and encodeMaxAbs need for n
+ *  elements: one per workgroup of their first pass (at least one). */
 export function reduceScratchSize(n: number): number {
   return partialCount(n);
 }
@@ -53,6 +54,32 @@ export function encodeSum(
   o: { n: number; src: BufferRef; dst: BufferRef; scratch: GPUBuffer },
 ): void {
   encodeTotal(plan, o, false, "encodeSum");
+}
+
+/** dst[0] = max_{i<n} |src[i]|, src [n] (the gradient's infinity norm for clipping; 0 for n = 0),
+ *  exact, NaN if any src[i] is NaN (as train/clip.ts's maxAbs), else +Infinity if any is ±Infinity.
+ *  scratch as for encodeSumOfSquares. */
+export function encodeMaxAbs(
+  plan: Plan,
+  o: { n: number; src: BufferRef; dst: BufferRef; scratch: GPUBuffer },
+): void {
+  const name = "encodeMaxAbs";
+  checkSizes(name, { n: o.n });
+  checkDistinct(name, o.src, o.dst);
+  const partials = partialCount(o.n);
+  if (partials === 1) {
+    plan.dispatch(
+      maxAbsKernel,
+      [o.src.buffer, o.dst.buffer],
+      { u32: [o.n, o.src.offset, o.dst.offset] },
+      [1],
+    );
+    return;
+  }
+  checkScratch(name, o, partials);
+  plan.dispatch(maxAbsKernel, [o.src.buffer, o.scratch], { u32: [o.n, o.src.offset, 0] }, [partials]);
+  // The partials are ≥ 0 (or NaN), so their max |·| is their max.
+  plan.dispatch(maxAbsKernel, [o.scratch, o.dst.buffer], { u32: [partials, 0, o.dst.offset] }, [1]);
 }
 
 /** dst [blocks] = ‖src [blocks×blockSize] row i‖₂: dst[i] = sqrt(Σ_{j<blockSize} src[i·blockSize + j]²)
@@ -89,14 +116,22 @@ function encodeTotal(
     plan.dispatch(kernel, [o.src.buffer, o.dst.buffer], { u32: [o.n, o.src.offset, o.dst.offset] }, [1]);
     return;
   }
+  checkScratch(name, o, partials);
+  plan.dispatch(kernel, [o.src.buffer, o.scratch], { u32: [o.n, o.src.offset, 0] }, [partials]);
+  plan.dispatch(sumKernel, [o.scratch, o.dst.buffer], { u32: [partials, 0, o.dst.offset] }, [1]);
+}
+
+function checkScratch(
+  name: string,
+  o: { src: BufferRef; dst: BufferRef; scratch: GPUBuffer },
+  partials: number,
+): void {
   if (o.scratch === o.src.buffer || o.scratch === o.dst.buffer) {
     throw new ConfigError(`${name}: scratch must be a buffer of its own`);
   }
   if (o.scratch.size < partials * 4) {
     throw new ConfigError(`${name}: scratch holds ${o.scratch.size / 4} elements, ${partials} needed`);
   }
-  plan.dispatch(kernel, [o.src.buffer, o.scratch], { u32: [o.n, o.src.offset, 0] }, [partials]);
-  plan.dispatch(sumKernel, [o.scratch, o.dst.buffer], { u32: [partials, 0, o.dst.offset] }, [1]);
 }
 
 function checkSizes(name: string, sizes: Record<string, number>): void {
@@ -184,6 +219,38 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 
 const sumKernel: KernelSource = { label: "sum", code: totalCode("x") };
 const sumOfSquaresKernel: KernelSource = { label: "sum of squares", code: totalCode("x * x") };
+
+/** out[outOffset + g] = max |src[i]| over the i < n that workgroup g's threads visit (the grid stride
+ *  loop of totalCode). On the bits: |x| is x's bits with the sign bit cleared, and for those, integer
+ *  order is float order with every NaN (exponent all ones, mantissa ≠ 0) above +Infinity. So the
+ *  max of the u32s is exact, is NaN when any input is, and needs no float compare (a NaN compare
+ *  that a shader compiler may assume never happens). The buffers are bound as u32 arrays: the f32
+ *  bits pass through untouched. */
+const maxAbsKernel: KernelSource = {
+  label: "max abs",
+  code: /* wgsl */ `
+struct U { n: u32, srcOffset: u32, outOffset: u32 }
+@group(0) @binding(0) var<uniform> u: U;
+@group(0) @binding(1) var<storage, read> src: array<u32>;
+@group(0) @binding(2) var<storage, read_write> out: array<u32>;
+var<workgroup> partial: array<u32, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(num_workgroups) nwg: vec3u) {
+  let stride = nwg.x * ${WG}u;
+  var most = 0u;
+  for (var i = wid.x * ${WG}u + lid.x; i < u.n; i += stride) {
+    most = max(most, src[u.srcOffset + i] & 0x7fffffffu);
+  }
+  partial[lid.x] = most;
+  for (var width = ${WG / 2}u; width > 0u; width >>= 1u) {
+    workgroupBarrier();
+    if (lid.x < width) { partial[lid.x] = max(partial[lid.x], partial[lid.x + width]); }
+  }
+  workgroupBarrier();
+  if (lid.x == 0u) { out[u.outOffset + wid.x] = partial[0]; }
+}`,
+};
 
 const blockNormsKernel: KernelSource = {
   label: "block norms",

@@ -1,0 +1,19 @@
+import type { ModelConfig } from "../model/config.js";
+import type { FeedMode } from "../train/feeding.js";
+import type { OptimizerName } from "../train/optim/types.js";
+import { gpuUnsupported } from "./gpu-model.js";
+
+/** Why GpuTrainer cannot train this run (one line), or null when it can: the models of
+ *  gpuUnsupported, teacher forcing, and Adam, AdamW or SGD (any clipping). */
+export function gpuRunUnsupported(
+  config: ModelConfig,
+  run: { feed: FeedMode; optimizer: OptimizerName },
+): string | null {
+  const model = gpuUnsupported(config);
+  if (model) return model;
+  if (run.feed.kind !== "teacher-forcing")
+    return `the WebGPU backend trains with teacher forcing only, not ${run.feed.kind}`;
+  if (run.optimizer !== "adam" && run.optimizer !== "adamw" && run.optimizer !== "sgd")
+    return `the WebGPU backend runs the adam, adamw and sgd optimizers, not ${run.optimizer}`;
+  return null;
+}
