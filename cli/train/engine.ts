@@ -20,6 +20,8 @@ export interface StepEngine {
   trainStep(): Promise<StepFigures>;
   evaluate(batches: readonly TokenBatch[]): Promise<number>;
   sync(): Promise<void>;
+  /** sync() of the parameters alone (a sample, the guard's weight scan). */
+  syncParams(): Promise<void>;
   close(): void;
 }
 
@@ -33,6 +35,7 @@ export function cpuEngine(trainer: Trainer, threads: number): StepEngine {
     trainStep: async () => trainer.trainStep(),
     evaluate: async (batches) => evaluate(trainer.model, batches),
     sync: async () => {},
+    syncParams: async () => {},
     close: () => {},
   };
 }
@@ -58,6 +61,7 @@ export function gpuEngine(
     trainStep: () => trainer.trainStep(),
     evaluate: (batches) => trainer.evaluate(batches),
     sync: () => trainer.sync(),
+    syncParams: () => trainer.syncParams(),
     close: () => trainer.destroy(),
   };
 }

@@ -299,14 +299,14 @@ async function trainSteps(
         tokensPerSecond,
         elapsed: (Date.now() - started) / 1000,
       } satisfies TrainRecord);
-      if (guard && trainer.step % guard.weightCheckEvery === 0) await trainer.sync();
+      if (guard && trainer.step % guard.weightCheckEvery === 0) await trainer.syncParams();
       const verdict = guard?.afterStep(trainer.step, figures.loss, figures.gradNormClipped, params);
       if (verdict) throw diverged(verdict);
       if (trainer.step % spec.evalEvery === 0) {
         lastVal = await trainer.evaluate(valSet);
         if (guard && !Number.isFinite(lastVal))
           throw diverged({ step: trainer.step, reason: `the validation loss is ${lastVal}` });
-        await trainer.sync();
+        await trainer.syncParams();
         const sample = runSample(state.model, corpus, spec, trainer.step).text ?? "";
         log({ type: "val", step: trainer.step, valLoss: lastVal, valTokens: valSetTokens, sample });
         log({

@@ -138,10 +138,15 @@ export class GpuTrainer {
     this.gpu.destroy();
   }
 
-  /** Copies the GPU's parameters and optimizer state into the CPU model and optimizer (before a
-   *  checkpoint, a sample, or the end). */
-  async sync(): Promise<void> {
+  /** Copies the GPU's parameters into the CPU model (before a sample or a scan of the weights). */
+  async syncParams(): Promise<void> {
     this.model.params.data.set(await this.gpu.readParams());
+  }
+
+  /** Copies the GPU's parameters and optimizer state into the CPU model and optimizer (before a
+   *  checkpoint, or the end). */
+  async sync(): Promise<void> {
+    await this.syncParams();
     const steps = this.optimizer.stepCount + this.stepsSinceSync;
     this.optimizer.loadState(await this.update.read(steps));
     this.optimizer.lr = this.lrSchedule(Math.max(0, this.step - 1));

@@ -130,7 +130,7 @@ export class GpuSession implements Run {
   async step(): Promise<ProgressInfo> {
     const figures = await this.session.pace.timedAsync(() => this.guardedStep());
     this.session.advanceTo(this.trainer.step);
-    if (this.session.weightCheckDue(figures.step)) await this.trainer.sync();
+    if (this.session.weightCheckDue(figures.step)) await this.trainer.syncParams();
     else await this.readRecurrentWeight();
     return this.session.report(figures);
   }
