@@ -261,7 +261,18 @@ describe("rnnlab train with bad input: one clear line, exit 2, nothing written",
     expect(accepted).toEqual(expect.arrayContaining(["--steps", "--minutes", "--threads", "--json"]));
     expect(r.stderr).toContain(`only ${accepted.join(", ")} may be given with it`);
     expect(r.stderr).toMatch(/, not --seq-len\n$/);
-    const given = ["--steps", "3", "--threads", "1", "--json", "--force", "--max-memory", "4G"];
+    const given = [
+      "--steps",
+      "3",
+      "--threads",
+      "1",
+      "--device",
+      "cpu",
+      "--json",
+      "--force",
+      "--max-memory",
+      "4G",
+    ];
     // --minutes replaces --steps; the schedule flags need a schedule with an end (resume-cli.test.ts).
     const apart = ["--minutes", "--extend-schedule", "--restart-schedule"];
     expect(given.filter((arg) => arg.startsWith("--"))).toEqual(

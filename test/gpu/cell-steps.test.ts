@@ -17,6 +17,7 @@ import { ConfigError } from "../../src/errors.js";
 import type { ActivationName } from "../../src/kernels/activations.js";
 import { Rng } from "../../src/random.js";
 import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
+import { worstError } from "../helpers/gpu-compare.js";
 
 // The GPU's forward T steps then backward T..0 against the CPU cells run in float64 on the same
 // (float32-rounded) inputs, with the hidden part and its gradients formed as RecurrentLayer does.
@@ -247,17 +248,6 @@ async function gpuRun(
   return results;
 }
 
-/** The largest |gpu − cpu| / (ABS + REL·|cpu|) over a field: ≤ 1 passes. */
-function worstRatio(gpu: Float64Array, cpu: Float64Array): number {
-  expect(gpu.length).toBe(cpu.length);
-  let worst = 0;
-  for (let i = 0; i < cpu.length; i++) {
-    const ratio = Math.abs(gpu[i] - cpu[i]) / (ABS + REL * Math.abs(cpu[i]));
-    worst = Number.isNaN(ratio) ? Number.POSITIVE_INFINITY : Math.max(worst, ratio);
-  }
-  return worst;
-}
-
 const rnn = (activation: ActivationName, straightThrough = false, skip = 0): Variant => ({
   cell: "rnn",
   activation,
@@ -322,7 +312,7 @@ describe.skipIf(skipGpuTests())("encodeCellForward, encodeCellBackward", () => {
             const cpu = cpuReference(v, spec, T, inputs);
             const got = await gpuRun(gpu, forward, spec, shared, T, inputs);
             for (const field of v.cell === "lstm" ? [...fields, ...lstmFields] : fields) {
-              const ratio = worstRatio(got[field], cpu[field]);
+              const ratio = worstError(got[field], cpu[field], REL, ABS);
               worstSeen = Math.max(worstSeen, ratio);
               expect(ratio, `${field} at B=${B} H=${H} T=${T}`).toBeLessThanOrEqual(1);
             }
@@ -429,7 +419,7 @@ describe.skipIf(skipGpuTests())("encodeCellForward with lengths", () => {
       const tiled = await paddedForward(gpu, encodeCellForwardTiled, spec, T, inputs, lengths);
       for (const [i, name] of ["states", "cells", "maskedOutputs"].entries()) {
         expect(
-          worstRatio(Float64Array.from(tiled[i]), Float64Array.from(plain[i])),
+          worstError(Float64Array.from(tiled[i]), Float64Array.from(plain[i]), REL, ABS),
           name,
         ).toBeLessThanOrEqual(1);
       }

@@ -7,36 +7,13 @@ import { encodeMaxAbs, reduceScratchSize } from "../../src/gpu/kernels/reduce.js
 import { clipGradNorm, gradNorm } from "../../src/train/clip.js";
 import { createOptimizer } from "../../src/train/optimizers.js";
 import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
+import { randomFloats, worstScaledError } from "../helpers/gpu-compare.js";
 
 // Clipping by the infinity norm on the GPU (max |g|, then g *= min(1, maxNorm / (max |g| + 1e-6)))
 // against train/clip.ts's clipGradNorm(…, "inf"), on one flat gradient as GpuUpdate clips it.
 
 /** Gradient entries: over one reduction workgroup's 1024 elements, so max |g| takes two passes. */
 const N = 5000;
-
-/** Deterministic uniform values in [-scale, scale), f32-rounded (mulberry32). */
-function randoms(count: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
-  }
-  return out;
-}
-
-/** max |actual − expected| relative to max |expected|. */
-function worstError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let scale = 0;
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]));
-    worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-  }
-  return worst / scale;
-}
 
 /** Clips `grad` on the GPU by its infinity norm (encodeMaxAbs, then encodeClipByNorm reading it);
  *  returns the clipped gradient and the norm the GPU computed. */
@@ -66,7 +43,7 @@ async function clipOnGpu(
 describe.skipIf(skipGpuTests())("clipping by the infinity norm on the GPU", () => {
   it("encodeMaxAbs then encodeClipByNorm({ norm }) scales as clipGradNorm(g, maxNorm, 'inf')", async () => {
     const gpu = await gpuContext();
-    const grad = randoms(N, 61, 0.3);
+    const grad = Float32Array.from(randomFloats(N, 61, 0.3));
     grad[3210] = -2.5; // the infinity norm, far from the 2-norm's reach
     for (const maxNorm of [0.5, 1, 3]) {
       const cpu = Float64Array.from(grad);
@@ -74,7 +51,7 @@ describe.skipIf(skipGpuTests())("clipping by the infinity norm on the GPU", () =
       expect(result.totalNorm).toBe(2.5);
       const { clipped, norm } = await clipOnGpu(gpu, grad, maxNorm);
       expect(norm).toBe(2.5); // max |g| is exact
-      expect(worstError(clipped, cpu), `maxNorm ${maxNorm}`).toBeLessThanOrEqual(1e-6);
+      expect(worstScaledError(clipped, cpu, 0), `maxNorm ${maxNorm}`).toBeLessThanOrEqual(1e-6);
       if (result.clipped) expect(Math.abs(clipped[3210])).toBeCloseTo(maxNorm, 5);
       else expect(clipped).toEqual(grad);
     }
@@ -83,7 +60,7 @@ describe.skipIf(skipGpuTests())("clipping by the infinity norm on the GPU", () =
   it("encodeClipByNorm({ norm }) with a NaN or infinite max |g| does what clipGradNorm does unchecked", async () => {
     const gpu = await gpuContext();
     for (const bad of [Number.NaN, Number.NEGATIVE_INFINITY]) {
-      const grad = randoms(N, 62);
+      const grad = Float32Array.from(randomFloats(N, 62));
       grad[4321] = bad;
       const cpu = Float64Array.from(grad);
       const result = clipGradNorm([cpu], 1, "inf", { errorIfNonfinite: false });
@@ -106,8 +83,8 @@ describe.skipIf(skipGpuTests())("clipping by the infinity norm on the GPU", () =
 
   it("GpuUpdate(clip { norm, normType: 'inf' }): readClipNorm() is max |g|, the figures 2-norms, SGD steps by the clipped g", async () => {
     const gpu = await gpuContext();
-    const params = randoms(N, 63);
-    const grad = randoms(N, 64, 0.1);
+    const params = Float32Array.from(randomFloats(N, 63));
+    const grad = Float32Array.from(randomFloats(N, 64, 0.1));
     grad[17] = 0.9;
     const maxNorm = 0.3;
     const optimizer = createOptimizer({ name: "sgd", lr: 0.5 }, Float32Array.from(params));
@@ -128,7 +105,7 @@ describe.skipIf(skipGpuTests())("clipping by the infinity norm on the GPU", () =
     expect(Math.sqrt(clippedNorm2)).toBeCloseTo(gradNorm([cpuGrad], 2), 5);
     expect(Math.sqrt(clippedNorm2)).toBeLessThan(before);
     const after = params.map((p, i) => p - 0.5 * cpuGrad[i]);
-    expect(worstError(await gpu.read(paramsBuffer, N), after)).toBeLessThanOrEqual(1e-6);
+    expect(worstScaledError(await gpu.read(paramsBuffer, N), after, 0)).toBeLessThanOrEqual(1e-6);
     update.destroy();
     for (const buffer of [paramsBuffer, gradBuffer, figures]) buffer.destroy();
   });

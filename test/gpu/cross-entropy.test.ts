@@ -3,6 +3,7 @@ import type { GpuContext } from "../../src/gpu/context.js";
 import { encodeSoftmaxCrossEntropy } from "../../src/gpu/kernels/cross-entropy.js";
 import { softmaxCrossEntropy } from "../../src/kernels/losses.js";
 import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
+import { randomFloats, worstError } from "../helpers/gpu-compare.js";
 
 // encodeSoftmaxCrossEntropy against softmaxCrossEntropy in float64 on the same (float32-rounded)
 // logits. Tolerance: |gpu − cpu| ≤ 1e-5·|cpu| + 1e-7 per element of dlogits (each is at most
@@ -11,31 +12,9 @@ import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
 const REL = 1e-5;
 const ABS = 1e-7;
 
-/** Deterministic values in [−scale, scale). */
-function randoms(count: number, seed: number, scale: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32 - 0.5) * 2 * scale;
-  }
-  return out;
-}
-
 /** Classes 0..V−1 with every `skipEvery`-th row −1 (no target). */
 function classesFor(rows: number, V: number, skipEvery: number): Int32Array {
   return Int32Array.from({ length: rows }, (_, r) => (r % skipEvery === skipEvery - 1 ? -1 : (r * 7919) % V));
-}
-
-/** The worst |a − b| / (REL·|b| + ABS) over the elements: at most 1 is within tolerance. */
-function worstError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const ratio = Math.abs(actual[i] - expected[i]) / (REL * Math.abs(expected[i]) + ABS);
-    if (!(ratio <= worst)) worst = ratio; // NaN sticks
-  }
-  return worst;
 }
 
 async function runLoss(
@@ -76,7 +55,7 @@ async function runLoss(
 }
 
 async function compareWithCpu(gpu: GpuContext, rows: number, V: number, inPlace: boolean): Promise<number> {
-  const logits = randoms(rows * V, rows * 1000 + V, 4);
+  const logits = Float32Array.from(randomFloats(rows * V, rows * 1000 + V, 4, "lcg"));
   const classes = classesFor(rows, V, 3);
   const { dlogits, rowLoss, invCount } = await runLoss(gpu, logits, classes, rows, V, inPlace);
   const grad = new Float64Array(rows * V);
@@ -84,7 +63,7 @@ async function compareWithCpu(gpu: GpuContext, rows: number, V: number, inPlace:
   const gpuLoss = rowLoss.reduce((sum, l) => sum + l, 0) * invCount;
   expect(Math.abs(gpuLoss - cpu.loss)).toBeLessThanOrEqual(REL * Math.abs(cpu.loss) + ABS);
   for (let r = 0; r < rows; r++) if (classes[r] < 0) expect(rowLoss[r]).toBe(0);
-  return worstError(dlogits, grad);
+  return worstError(dlogits, grad, REL, ABS);
 }
 
 describe.skipIf(skipGpuTests())("encodeSoftmaxCrossEntropy", () => {
@@ -118,7 +97,7 @@ describe.skipIf(skipGpuTests())("encodeSoftmaxCrossEntropy", () => {
     const V = 300;
     const { dlogits, rowLoss, invCount } = await runLoss(
       gpu,
-      randoms(rows * V, 9, 2),
+      Float32Array.from(randomFloats(rows * V, 9, 2, "lcg")),
       Int32Array.from([-1, -1, -1]),
       rows,
       V,

@@ -4,6 +4,7 @@ import { encodeGatherRows, encodeScatterAddRows, tokenOrder } from "../../src/gp
 import { linearBackward, linearForward } from "../../src/kernels/linear.js";
 import { matmul, matmulTransA } from "../../src/kernels/matmul.js";
 import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
+import { randomFloats, worstError } from "../helpers/gpu-compare.js";
 
 // The gathers against the CPU's own products in float64: a gather of rows is onehot(index) · E, a
 // gather of columns is linearForward's onehot(index) · W_ihᵀ + b, and the scatters are their weight
@@ -12,16 +13,6 @@ import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
 
 const REL = 1e-5;
 const ABS = 1e-6;
-
-function randoms(count: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
 
 /** Indices in 0..n−1 with repeats, never using n − 1 when n > 1 (an unused table row). */
 function indices(rows: number, n: number): Int32Array {
@@ -35,17 +26,6 @@ function oneHot(index: Int32Array, n: number): Float64Array {
     x[r * n + v] = 1;
   });
   return x;
-}
-
-/** The worst |a − b| / (REL·|b| + ABS): at most 1 is within tolerance. */
-function worstError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const ratio = Math.abs(actual[i] - expected[i]) / (REL * Math.abs(expected[i]) + ABS);
-    if (!(ratio <= worst)) worst = ratio;
-  }
-  return worst;
 }
 
 /** The shapes: [rows, width, n]; one- and prime-sized, and 37·300 = 11100 threads (44 workgroups). */
@@ -120,15 +100,15 @@ describe.skipIf(skipGpuTests())("encodeGatherRows / encodeScatterAddRows", () =>
     const gpu = await gpuContext();
     for (const shape of SHAPES) {
       const [rows, width, n] = shape;
-      const table = randoms(n * width, rows + n);
-      const bias = randoms(width, 7);
+      const table = Float32Array.from(randomFloats(n * width, rows + n, 0.5, "lcg"));
+      const bias = Float32Array.from(randomFloats(width, 7, 0.5, "lcg"));
       const index = indices(rows, n);
       for (const withBias of [false, true]) {
         const expected = new Float64Array(rows * width);
         if (withBias) for (let r = 0; r < rows; r++) expected.set(bias, r * width);
         matmul(expected, oneHot(index, n), Float64Array.from(table), rows, n, width);
         const actual = await gatherOnGpu(gpu, shape, table, index, withBias ? bias : null, false);
-        expect(worstError(actual, expected), `${shape}, bias ${withBias}`).toBeLessThanOrEqual(1);
+        expect(worstError(actual, expected, REL, ABS), `${shape}, bias ${withBias}`).toBeLessThanOrEqual(1);
       }
     }
   });
@@ -137,15 +117,15 @@ describe.skipIf(skipGpuTests())("encodeGatherRows / encodeScatterAddRows", () =>
     const gpu = await gpuContext();
     for (const shape of SHAPES) {
       const [rows, width, n] = shape;
-      const weight = randoms(width * n, rows * n + 1);
-      const bias = randoms(width, 11);
+      const weight = Float32Array.from(randomFloats(width * n, rows * n + 1, 0.5, "lcg"));
+      const bias = Float32Array.from(randomFloats(width, 11, 0.5, "lcg"));
       const index = indices(rows, n);
       for (const withBias of [false, true]) {
         const expected = new Float64Array(rows * width);
         const b = withBias ? Float64Array.from(bias) : null;
         linearForward(expected, oneHot(index, n), Float64Array.from(weight), b, rows, n, width);
         const actual = await gatherOnGpu(gpu, shape, weight, index, withBias ? bias : null, true);
-        expect(worstError(actual, expected), `${shape}, bias ${withBias}`).toBeLessThanOrEqual(1);
+        expect(worstError(actual, expected, REL, ABS), `${shape}, bias ${withBias}`).toBeLessThanOrEqual(1);
       }
     }
   });
@@ -154,13 +134,13 @@ describe.skipIf(skipGpuTests())("encodeGatherRows / encodeScatterAddRows", () =>
     const gpu = await gpuContext();
     for (const shape of SHAPES) {
       const [rows, width, n] = shape;
-      const src = randoms(rows * width, 3 * rows + width);
-      const start = randoms(n * width, 5 + n); // the gradient accumulates into what is there
+      const src = Float32Array.from(randomFloats(rows * width, 3 * rows + width, 0.5, "lcg"));
+      const start = Float32Array.from(randomFloats(n * width, 5 + n, 0.5, "lcg")); // the gradient accumulates into what is there
       const index = indices(rows, n);
       const expected = Float64Array.from(start);
       matmulTransA(expected, oneHot(index, n), Float64Array.from(src), n, rows, width);
       const actual = await scatterOnGpu(gpu, shape, src, index, start, false);
-      expect(worstError(actual, expected), `${shape}`).toBeLessThanOrEqual(1);
+      expect(worstError(actual, expected, REL, ABS), `${shape}`).toBeLessThanOrEqual(1);
       if (n > 1) expect(actual.subarray((n - 1) * width)).toEqual(start.subarray((n - 1) * width));
     }
   });
@@ -169,8 +149,8 @@ describe.skipIf(skipGpuTests())("encodeGatherRows / encodeScatterAddRows", () =>
     const gpu = await gpuContext();
     for (const shape of SHAPES) {
       const [rows, width, n] = shape;
-      const src = randoms(rows * width, 9 * rows + width);
-      const start = randoms(width * n, 2 + n);
+      const src = Float32Array.from(randomFloats(rows * width, 9 * rows + width, 0.5, "lcg"));
+      const start = Float32Array.from(randomFloats(width * n, 2 + n, 0.5, "lcg"));
       const index = indices(rows, n);
       const expected = Float64Array.from(start);
       const x = oneHot(index, n);
@@ -186,7 +166,7 @@ describe.skipIf(skipGpuTests())("encodeGatherRows / encodeScatterAddRows", () =>
         width,
       );
       const actual = await scatterOnGpu(gpu, shape, src, index, start, true);
-      expect(worstError(actual, expected), `${shape}`).toBeLessThanOrEqual(1);
+      expect(worstError(actual, expected, REL, ABS), `${shape}`).toBeLessThanOrEqual(1);
     }
   });
 

@@ -5,6 +5,7 @@ import type { ModelOptions } from "../../src/model/config.js";
 import { SequenceModel } from "../../src/model/sequence-model.js";
 import { Rng } from "../../src/random.js";
 import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
+import { worstScaledError } from "../helpers/gpu-compare.js";
 
 // The WebGPU pass against the CPU model in float64 on the same parameters: the loss, every
 // parameter's gradient, and ‖dL/dh_t‖ of the top layer. Float32 on the GPU: each gradient entry
@@ -64,12 +65,8 @@ function expectClose(
   expected: ArrayLike<number>,
   tolerance: number,
 ): void {
-  let scale = 1e-3;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++)
-    worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / scale);
-  expect(worst, `${name}: worst error ${worst} of the largest entry ${scale}`).toBeLessThan(tolerance);
+  const worst = worstScaledError(actual, expected, 1e-3);
+  expect(worst, `${name}: worst error ${worst} of the largest entry (at least 1e-3)`).toBeLessThan(tolerance);
 }
 
 describe.skipIf(skipGpuTests())("GpuModel", () => {

@@ -4,6 +4,7 @@ import type { GpuContext, Plan } from "../../src/gpu/context.js";
 import { encodeMatmul, encodeMatmulReference, type MatmulOptions } from "../../src/gpu/kernels/matmul.js";
 import { matmulReference } from "../../src/kernels/matmul.js";
 import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
+import { randomFloats } from "../helpers/gpu-compare.js";
 import { fixedShapes } from "../helpers/matmul-shapes.js";
 
 // Both WebGPU kernels against the CPU matmulReference in float64. Tolerance per element of C:
@@ -31,19 +32,6 @@ const shapes: [number, number, number][] = [
     K,
   ]),
 ];
-
-/** Deterministic uniform values in [-1, 1) (mulberry32). */
-function randoms(count: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 /** Rounds to f32 and back, so the CPU computes with exactly the GPU's inputs. */
 function f32(values: Float64Array): Float64Array {
@@ -77,11 +65,11 @@ class Run {
   constructor(gpu: GpuContext, c: Case, seed: number) {
     this.c = c;
     const { M, N, K } = c;
-    this.a = f32(randoms(M * K, seed));
-    this.b = f32(randoms(K * N, seed + 1));
-    this.biasValues = f32(randoms(N, seed + 2));
+    this.a = f32(randomFloats(M * K, seed));
+    this.b = f32(randomFloats(K * N, seed + 1));
+    this.biasValues = f32(randomFloats(N, seed + 2));
     this.cLength = M * N + 2 * this.cOffset;
-    this.c0 = f32(randoms(this.cLength, seed + 3));
+    this.c0 = f32(randomFloats(this.cLength, seed + 3));
     const aOffset = 3;
     const bOffset = aOffset + M * K + 2;
     const biasOffset = bOffset + K * N + 1;

@@ -15,6 +15,7 @@ import { resolveOptimizerConfig } from "../../src/train/optim/config.js";
 import { Sgd } from "../../src/train/optim/sgd.js";
 import type { AdamConfig, Optimizer, SgdConfig } from "../../src/train/optim/types.js";
 import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
+import { randomFloats, worstError } from "../helpers/gpu-compare.js";
 
 // The GPU optimizers against the CPU's Adam and Sgd classes on Float64Array copies of the same
 // float32 values, over 5 steps with a learning rate that changes every step and new gradients each
@@ -26,27 +27,6 @@ const ABS = 1e-7;
 /** 1037 parameters: 5 workgroups of 256, the last one partly used. */
 const N = 1037;
 const LEARNING_RATES = [0.01, 0.03, 0.002, 0.05, 0.02];
-
-function randoms(count: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32 - 0.5) * 2 * scale;
-  }
-  return out;
-}
-
-/** The worst |a − b| / (REL·|b| + ABS): at most 1 is within tolerance. */
-function worstError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const ratio = Math.abs(actual[i] - expected[i]) / (REL * Math.abs(expected[i]) + ABS);
-    if (!(ratio <= worst)) worst = ratio;
-  }
-  return worst;
-}
 
 /** A [N] slice of a fresh buffer, at a nonzero offset so the kernels' offsets are exercised. */
 function slice(gpu: GpuContext, label: string, data?: Float32Array): BufferRef {
@@ -127,18 +107,18 @@ async function compareSteps(
   }
   for (let step = cpu.stepCount + 1; step <= LEARNING_RATES.length; step++) {
     const lr = LEARNING_RATES[step - 1];
-    const grad = randoms(N, seed + step, 0.5);
+    const grad = Float32Array.from(randomFloats(N, seed + step, 0.5, "lcg"));
     gpu.write(g.grad.buffer, grad, g.grad.offset);
     plan.setUniforms(g.index, g.uniforms(lr, step));
     gpu.run(plan);
     cpu.lr = lr;
     cpu.step(values, Float64Array.from(grad));
   }
-  let worst = worstError(await read(gpu, g.params), values);
+  let worst = worstError(await read(gpu, g.params), values, REL, ABS);
   const state = cpu.state().buffers;
   expect(Object.keys(g.state).sort()).toEqual(Object.keys(state).sort());
   for (const [name, buffer] of Object.entries(state)) {
-    worst = Math.max(worst, worstError(await read(gpu, g.state[name]), buffer));
+    worst = Math.max(worst, worstError(await read(gpu, g.state[name]), buffer, REL, ABS));
   }
   return worst;
 }
@@ -149,7 +129,7 @@ async function compareFromStart(
   config: AdamConfig | SgdConfig,
   seed: number,
 ): Promise<number> {
-  const values = Float64Array.from(randoms(N, seed));
+  const values = randomFloats(N, seed, 1, "lcg").map(Math.fround);
   return compareSteps(gpu, config, cpuOptimizer(config), values, seed);
 }
 
@@ -194,10 +174,10 @@ describe.skipIf(skipGpuTests())("GPU optimizers and clipping", () => {
     ];
     for (const [k, config] of configs.entries()) {
       const cpu = cpuOptimizer(config);
-      const values = Float64Array.from(randoms(N, 300 + k));
+      const values = randomFloats(N, 300 + k, 1, "lcg").map(Math.fround);
       for (let step = 1; step <= 2; step++) {
         cpu.lr = LEARNING_RATES[step - 1];
-        cpu.step(values, Float64Array.from(randoms(N, 400 + step, 0.5)));
+        cpu.step(values, randomFloats(N, 400 + step, 0.5, "lcg").map(Math.fround));
       }
       expect(await compareSteps(gpu, config, cpu, values, 500 + k), config.name).toBeLessThanOrEqual(1);
     }
@@ -215,7 +195,7 @@ describe.skipIf(skipGpuTests())("GPU optimizers and clipping", () => {
 
   it("encodeClipByNorm scales as clipGradNorm when the norm is over maxNorm, and not when under", async () => {
     const gpu = await gpuContext();
-    const grad = randoms(N, 42);
+    const grad = Float32Array.from(randomFloats(N, 42, 1, "lcg"));
     let sumOfSquares = 0;
     for (const g of grad) sumOfSquares += g * g;
     const norm = Math.sqrt(sumOfSquares);
@@ -231,14 +211,14 @@ describe.skipIf(skipGpuTests())("GPU optimizers and clipping", () => {
       );
       gpu.run(plan);
       const actual = await read(gpu, g);
-      expect(worstError(actual, cpu), `maxNorm ${maxNorm}`).toBeLessThanOrEqual(1);
+      expect(worstError(actual, cpu, REL, ABS), `maxNorm ${maxNorm}`).toBeLessThanOrEqual(1);
       if (!result.clipped) expect(actual).toEqual(grad);
     }
   });
 
   it("encodeClipByValue clamps as clipGradValue", async () => {
     const gpu = await gpuContext();
-    const grad = randoms(N, 43);
+    const grad = Float32Array.from(randomFloats(N, 43, 1, "lcg"));
     const cpu = Float64Array.from(grad);
     clipGradValue([cpu], 0.25);
     const g = slice(gpu, "grad", grad);
@@ -246,7 +226,7 @@ describe.skipIf(skipGpuTests())("GPU optimizers and clipping", () => {
     await gpu.checked(() => encodeClipByValue(plan, { n: N, grad: g, value: 0.25 }));
     gpu.run(plan);
     const actual = await read(gpu, g);
-    expect(worstError(actual, cpu)).toBeLessThanOrEqual(1);
+    expect(worstError(actual, cpu, REL, ABS)).toBeLessThanOrEqual(1);
     expect(actual.some((x) => x === 0.25) && actual.some((x) => x === -0.25)).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ import {
 } from "../../src/gpu/kernels/reduce.js";
 import { maxAbs } from "../../src/kernels/elementwise.js";
 import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
+import { randomFloats } from "../helpers/gpu-compare.js";
 
 // The f32 tree reductions against float64 sums of the same (f32-rounded) inputs. Tolerance: a
 // relative 1e-5 of Σ|term| (for sums of squares and norms, of the result itself), since a signed
@@ -19,19 +20,6 @@ const REL = 1e-5;
 /** Where src starts in its buffer, and dst in its own: nonzero, to exercise the offsets. */
 const SRC_OFFSET = 3;
 const DST_OFFSET = 2;
-
-/** Deterministic uniform values in [-1, 1), f32-rounded (mulberry32). */
-function randoms(count: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 /** A buffer holding `values` from element `offset`, after `offset` values of 7 (never read). */
 function uploadAt(gpu: GpuContext, values: Float32Array, offset: number, label: string): GPUBuffer {
@@ -53,7 +41,7 @@ describe.skipIf(skipGpuTests())("WebGPU reductions", () => {
     const expected: { name: string; want: number; scale: number }[] = [];
     await gpu.checked(() => {
       sizes.forEach((n, s) => {
-        const values = randoms(n, 100 + s);
+        const values = Float32Array.from(randomFloats(n, 100 + s));
         const src = { buffer: uploadAt(gpu, values, SRC_OFFSET, "src"), offset: SRC_OFFSET };
         const scratch = gpu.buffer(reduceScratchSize(n), "scratch");
         encodeSum(plan, { n, src, dst: { buffer: dst, offset: DST_OFFSET + 2 * s }, scratch });
@@ -87,7 +75,7 @@ describe.skipIf(skipGpuTests())("WebGPU reductions", () => {
     // in the first, a middle and the last place (one or two passes).
     const big = 1_100_001; // over 1024 partials × 1024: the first pass strides
     const placed = (n: number, at: number, value: number) => {
-      const values = randoms(n, 500 + at);
+      const values = Float32Array.from(randomFloats(n, 500 + at));
       values[at] = value;
       return values;
     };
@@ -97,7 +85,7 @@ describe.skipIf(skipGpuTests())("WebGPU reductions", () => {
       ["-0", Float32Array.of(-0, -0)],
       ...[1, 255, 256, 257, 100_000, big].map((n, s): [string, Float32Array] => [
         `n=${n}`,
-        randoms(n, 400 + s),
+        Float32Array.from(randomFloats(n, 400 + s)),
       ]),
       ["-3 last of 1100001", placed(big, big - 1, -3)],
       ["-3e38 first of 100000", placed(100_000, 0, -3e38)],
@@ -142,8 +130,8 @@ describe.skipIf(skipGpuTests())("WebGPU reductions", () => {
     await gpu.checked(() => {
       shapes.forEach(([rows, cols], s) => {
         for (const accumulate of [false, true]) {
-          const values = randoms(rows * cols, 200 + s);
-          const before = randoms(cols, 300 + s);
+          const values = Float32Array.from(randomFloats(rows * cols, 200 + s));
+          const before = Float32Array.from(randomFloats(cols, 300 + s));
           const src = { buffer: uploadAt(gpu, values, SRC_OFFSET, "src"), offset: SRC_OFFSET };
           const buffer = uploadAt(gpu, before, DST_OFFSET, "dst");
           encodeColumnSums(plan, { rows, cols, src, dst: { buffer, offset: DST_OFFSET }, accumulate });
@@ -179,7 +167,7 @@ describe.skipIf(skipGpuTests())("WebGPU reductions", () => {
     await gpu.checked(() => {
       for (const blocks of [1, 129]) {
         for (const blockSize of [1, 37, 4096]) {
-          const values = randoms(blocks * blockSize, blocks * 10_000 + blockSize);
+          const values = Float32Array.from(randomFloats(blocks * blockSize, blocks * 10_000 + blockSize));
           const src = { buffer: uploadAt(gpu, values, SRC_OFFSET, "src"), offset: SRC_OFFSET };
           const buffer = gpu.buffer(DST_OFFSET + blocks + 1, "norms");
           encodeBlockNorms(plan, { blocks, blockSize, src, dst: { buffer, offset: DST_OFFSET } });
