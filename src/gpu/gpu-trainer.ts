@@ -54,6 +54,13 @@ export class GpuTrainer {
 
   constructor(options: GpuTrainerOptions) {
     const { context, model, optimizer, data, seqLen, batch } = options;
+    for (const [name, value] of [
+      ["seqLen", seqLen],
+      ["batch", batch],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1)
+        throw new ConfigError(`GpuTrainer: ${name} must be an integer >= 1, got ${value}`);
+    }
     checkWindow(data.length, seqLen, "training data");
     if (optimizer.stepCount !== (options.step ?? optimizer.stepCount)) {
       throw new ConfigError(
@@ -76,16 +83,21 @@ export class GpuTrainer {
     const clip = options.clip ?? null;
     this.clipped = clip !== null;
     this.clipNorm = clip?.kind === "norm";
-    this.update = new GpuUpdate(
-      context,
-      optimizer,
-      clip,
-      params,
-      grad,
-      size,
-      this.pass.figures,
-      FIGURE.gradNorm2,
-    );
+    try {
+      this.update = new GpuUpdate(
+        context,
+        optimizer,
+        clip,
+        params,
+        grad,
+        size,
+        this.pass.figures,
+        FIGURE.gradNorm2,
+      );
+    } catch (error) {
+      this.gpu.destroy(); // an optimizer or clip the GPU does not run: free what was uploaded
+      throw error;
+    }
   }
 
   /** One teacher-forced step: windows, forward, BPTT, clipping, update, in one submit. */

@@ -92,6 +92,22 @@ describe.skipIf(skipGpuTests())("GpuTrainer", () => {
     });
   }
 
+  it("new GpuTrainer() refuses what the GPU cannot train, in one line", async () => {
+    const context = await gpuContext();
+    const options = cases[0][1];
+    const make = (overrides: object, modelOptions: ModelOptions = options, name = "adam") => {
+      const model = new SequenceModel(modelOptions);
+      const optimizer = createOptimizer({ name, lr: 0.01 } as OptimizerConfig, model);
+      return () => new GpuTrainer({ context, model, optimizer, data, seqLen: 4, batch: 2, ...overrides });
+    };
+    expect(make({ seqLen: 0 })).toThrow(/^GpuTrainer: seqLen must be an integer >= 1, got 0$/);
+    expect(make({ batch: 1.5 })).toThrow(/^GpuTrainer: batch must be an integer >= 1, got 1.5$/);
+    expect(make({}, { ...options, layers: 2, dropout: 0.2 })).toThrow(
+      /does not run dropout \(dropout\) yet: run this model on the CPU$/,
+    );
+    expect(make({}, options, "rmsprop")).toThrow(/runs Adam, AdamW and SGD, not rmsprop/);
+  });
+
   it("trainStep() with figures off reads nothing back and still trains", async () => {
     const context = await gpuContext();
     const options = cases[0][1];
