@@ -2,13 +2,18 @@ import { type Command, Option } from "commander";
 import type { Tokenizer } from "../../src/data/tokenizer.js";
 import { FormatError } from "../../src/errors.js";
 import { beamSearch } from "../../src/eval/beam.js";
+import { drawStepsAsync } from "../../src/eval/sampling.js";
+import { GpuModel } from "../../src/gpu/gpu-model.js";
+import { GpuTokenStepper } from "../../src/gpu/gpu-stepper.js";
+import type { SequenceModel } from "../../src/model/sequence-model.js";
 import { loadTrainedModel } from "../checkpoint-arg.js";
+import { acquireGpu, type Device, deviceOption, gpuRefusal, refuseUnsupportedOnGpu } from "../device.js";
 import { UserError } from "../errors.js";
 import { addMaxMemoryOption, memoryBudget, refuseInferenceOverBudget } from "../memory-budget.js";
 import { boundedInteger, describeLimits, MAX_SEED } from "../train/limits.js";
 import { number } from "../train/spec.js";
 import { ReaderGone, writeStdout } from "../stdout.js";
-import { writeSamples } from "./sample-stream.js";
+import { type SampleRequest, writeSamples, writeSamplesAsync } from "./sample-stream.js";
 
 export interface SampleOptions {
   prime: string;
@@ -22,6 +27,7 @@ export interface SampleOptions {
   beam?: string;
   lengthPenalty?: string;
   maxMemory?: string;
+  device?: Device;
 }
 
 const SAMPLING_ONLY = ["temperature", "topK", "topP", "seed"];
@@ -55,11 +61,13 @@ export function register(program: Command): void {
     .addOption(
       new Option("--beam <w>", "beam search of width w instead of sampling").conflicts(SAMPLING_ONLY),
     )
-    .option("--length-penalty <a>", "with --beam: rank by log p / ((5 + n)/6)^a, GNMT's (0: log p)");
+    .option("--length-penalty <a>", "with --beam: rank by log p / ((5 + n)/6)^a, GNMT's (0: log p)")
+    .addOption(deviceOption("the samples are drawn (--beam runs on the CPU only)"));
   addMaxMemoryOption(command);
-  describeLimits(command).action((checkpoint: string, options: SampleOptions) => {
+  describeLimits(command).action(async (checkpoint: string, options: SampleOptions) => {
     try {
-      sampleCommand(checkpoint, options, writeStdout);
+      if (options.device === "webgpu") await sampleCommandOnGpu(checkpoint, options, writeStdout);
+      else sampleCommand(checkpoint, options, writeStdout);
     } catch (error) {
       if (!(error instanceof ReaderGone)) throw error; // `rnnlab sample | head` has what it wants
     }
@@ -74,7 +82,56 @@ export function sampleCommand(
   options: SampleOptions,
   write: (text: string) => void,
 ): void {
-  const print = (line: string) => write(`${line}\n`);
+  const loaded = loadSample(checkpoint, options);
+  if (options.beam !== undefined) writeBeam(loaded, options, write);
+  else writeSamples(samplingRequest(loaded, options), write);
+}
+
+/** sampleCommand with --device webgpu: the same samples, each step's forward on the GPU (the draws
+ *  on the CPU, from the logits read back); on the CPU after one line when there is no GPU. */
+export async function sampleCommandOnGpu(
+  checkpoint: string,
+  options: SampleOptions,
+  write: (text: string) => void,
+): Promise<void> {
+  if (options.beam !== undefined) throw gpuRefusal("beam search runs on the CPU only: drop --beam");
+  const loaded = loadSample(checkpoint, options);
+  const request = samplingRequest(loaded, options);
+  refuseUnsupportedOnGpu(loaded.model.config);
+  const gpu = await acquireGpu("sampling");
+  if (!gpu) return writeSamples(request, write);
+  const onGpu = new GpuModel(gpu.context, loaded.model.config, loaded.model.params);
+  const steppers = new Map<number, GpuTokenStepper>(); // one per batch size, reused by each sample
+  const stepperOf = (B: number) => {
+    const stepper = steppers.get(B) ?? new GpuTokenStepper(onGpu, B);
+    steppers.set(B, stepper);
+    return stepper;
+  };
+  const { prime, length, sampling } = request;
+  try {
+    await writeSamplesAsync(
+      { ...request, draw: (rngs) => drawStepsAsync(stepperOf(rngs.length), prime, length, rngs, sampling) },
+      write,
+    );
+  } finally {
+    for (const stepper of steppers.values()) stepper.destroy();
+    onGpu.destroy();
+    gpu.context.destroy();
+  }
+}
+
+/** The checkpoint's model and tokenizer, the prime and the stops, after the flags checked so far
+ *  and the memory budget. */
+interface LoadedSample {
+  model: SequenceModel;
+  tokenizer: Tokenizer;
+  prime: Int32Array;
+  stop: Int32Array[];
+  length: number;
+  num: number;
+}
+
+function loadSample(checkpoint: string, options: SampleOptions): LoadedSample {
   const length = boundedInteger(options.length, "--length");
   const num = boundedInteger(options.num, "--num");
   const budget = memoryBudget(options.maxMemory);
@@ -95,22 +152,30 @@ export function sampleCommand(
     ],
     budget,
   );
-  if (options.beam !== undefined) {
-    const width = boundedInteger(options.beam, "--beam");
-    if (num > width)
-      throw new UserError(`--num ${num} is more than the beam keeps: give --beam ${num} or more`);
-    const lengthPenalty =
-      options.lengthPenalty === undefined ? 0 : number(options.lengthPenalty, "--length-penalty");
-    const best = beamSearch(model, prime, { width, count: num, maxLength: length, lengthPenalty, stop });
-    for (const [i, h] of best.entries()) {
-      const end = h.stopped ? ", ended at a stop" : "";
-      print(
-        `--- beam ${i + 1}/${best.length}: log p ${h.logProb.toFixed(4)}, score ${h.score.toFixed(4)}${end} ---`,
-      );
-      print(`${options.prime}${tokenizer.decode(h.tokens)}`);
-    }
-    return;
+  return { model, tokenizer, prime, stop, length, num };
+}
+
+function writeBeam(loaded: LoadedSample, options: SampleOptions, write: (text: string) => void): void {
+  const { model, tokenizer, prime, stop, length, num } = loaded;
+  const print = (line: string) => write(`${line}\n`);
+  const width = boundedInteger(options.beam as string, "--beam");
+  if (num > width)
+    throw new UserError(`--num ${num} is more than the beam keeps: give --beam ${num} or more`);
+  const lengthPenalty =
+    options.lengthPenalty === undefined ? 0 : number(options.lengthPenalty, "--length-penalty");
+  const best = beamSearch(model, prime, { width, count: num, maxLength: length, lengthPenalty, stop });
+  for (const [i, h] of best.entries()) {
+    const end = h.stopped ? ", ended at a stop" : "";
+    print(
+      `--- beam ${i + 1}/${best.length}: log p ${h.logProb.toFixed(4)}, score ${h.score.toFixed(4)}${end} ---`,
+    );
+    print(`${options.prime}${tokenizer.decode(h.tokens)}`);
   }
+}
+
+/** The sampling flags checked, as writeSamples takes them. */
+function samplingRequest(loaded: LoadedSample, options: SampleOptions): SampleRequest {
+  const { model, tokenizer, prime, stop, length, num } = loaded;
   if (options.lengthPenalty !== undefined)
     throw new UserError("--length-penalty applies to --beam only: add --beam W");
   const seed = boundedInteger(options.seed, "--seed");
@@ -125,7 +190,7 @@ export function sampleCommand(
     topP: number(options.topP, "--top-p", (p) => p > 0 && p <= 1, "in (0, 1]"),
     stop,
   };
-  writeSamples({ model, tokenizer, primeText: options.prime, prime, length, seed, num, sampling }, write);
+  return { model, tokenizer, primeText: options.prime, prime, length, seed, num, sampling };
 }
 
 /** A --stop text's tokens, its \n, \t and \\ read as newline, tab and backslash. */

@@ -1,6 +1,7 @@
 // Sampling from a language model: n sequences drawn at once, one batched forward per step, each
 // row with its own generator; temperature, top-k and top-p (nucleus); stop sequences. drawSteps
-// yields the tokens as they are drawn (memory independent of the length); sampleSequences collects them.
+// yields the tokens as they are drawn (memory independent of the length); sampleSequences collects them;
+// drawStepsAsync makes the same draws on a stepper that answers later (the GPU's).
 
 import { ConfigError } from "../errors.js";
 import type { Rng } from "../random.js";
@@ -120,12 +121,21 @@ export function drawSteps(
   options: SamplingOptions = {},
 ): Generator<Int32Array, void, undefined> {
   checkLeftToRight(model);
+  checkDrawing(prime, length, rngs, options);
+  return steps(model, prime, length, rngs, options);
+}
+
+function checkDrawing(
+  prime: Int32Array,
+  length: number,
+  rngs: readonly Rng[],
+  options: SamplingOptions,
+): void {
   checkSamplingOptions(options);
   if (prime.length === 0) throw new ConfigError("the prime must have at least one token");
   if (!Number.isInteger(length) || length < 0)
     throw new ConfigError(`length must be an integer >= 0, got ${length}`);
   if (rngs.length === 0) throw new ConfigError("sampling needs at least one generator");
-  return steps(model, prime, length, rngs, options);
 }
 
 function* steps(
@@ -137,33 +147,107 @@ function* steps(
 ): Generator<Int32Array, void, undefined> {
   const B = rngs.length;
   const stepper = new TokenStepper(model, B);
-  const sampler = new TokenSampler(stepper.V);
-  const V = stepper.V;
-  const P = prime.length;
-  const primed = new Int32Array(P * B);
-  for (let t = 0; t < P; t++) primed.fill(prime[t], t * B, (t + 1) * B);
-  let logits = stepper.feed(primed, P);
-  let first = (P - 1) * B; // the row of logits of sequence 0 in the last fed step
-  const recent = new RecentTokens(B, options.stop ?? []);
-  const drawn = new Int32Array(B);
-  const fed = new Int32Array(B); // an ended row goes on being fed its last token, as B stays fixed
-  let live = B;
-  for (let i = 0; i < length && live > 0; i++) {
+  const draws = new StepDraws(stepper.V, rngs, options);
+  let logits = stepper.feed(primedRows(prime, B), prime.length);
+  let first = (prime.length - 1) * B; // the row of logits of sequence 0 in the last fed step
+  for (let i = 0; i < length && draws.live > 0; i++) {
     if (i > 0) {
-      logits = stepper.feed(fed, 1);
+      logits = stepper.feed(draws.fed, 1);
       first = 0;
     }
-    for (let b = 0; b < B; b++) {
+    yield draws.next(logits, first);
+  }
+}
+
+/** A stepper whose feed() resolves later (the GPU's): B rows fed together, the state carried from
+ *  call to call; reset() goes back to the zero state. */
+export interface AsyncTokenStepper {
+  readonly V: number;
+  readonly B: number;
+  feed(tokens: Int32Array, T: number): Promise<ArrayLike<number>>;
+  reset(): void;
+}
+
+/** drawSteps on an AsyncTokenStepper of B = rngs.length rows, reset first: the same draws in the
+ *  same order, so the same logits give the same tokens. */
+export function drawStepsAsync(
+  stepper: AsyncTokenStepper,
+  prime: Int32Array,
+  length: number,
+  rngs: readonly Rng[],
+  options: SamplingOptions = {},
+): AsyncGenerator<Int32Array, void, undefined> {
+  checkDrawing(prime, length, rngs, options);
+  if (stepper.B !== rngs.length)
+    throw new ConfigError(`a stepper of ${stepper.B} rows given ${rngs.length} generators: make one per row`);
+  return asyncSteps(stepper, prime, length, rngs, options);
+}
+
+async function* asyncSteps(
+  stepper: AsyncTokenStepper,
+  prime: Int32Array,
+  length: number,
+  rngs: readonly Rng[],
+  options: SamplingOptions,
+): AsyncGenerator<Int32Array, void, undefined> {
+  const B = rngs.length;
+  stepper.reset();
+  const draws = new StepDraws(stepper.V, rngs, options);
+  let logits = await stepper.feed(primedRows(prime, B), prime.length);
+  let first = (prime.length - 1) * B;
+  for (let i = 0; i < length && draws.live > 0; i++) {
+    if (i > 0) {
+      logits = await stepper.feed(draws.fed, 1);
+      first = 0;
+    }
+    yield draws.next(logits, first);
+  }
+}
+
+/** The prime fed to B rows at once: [P·B], time-major. */
+function primedRows(prime: Int32Array, B: number): Int32Array {
+  const primed = new Int32Array(prime.length * B);
+  for (let t = 0; t < prime.length; t++) primed.fill(prime[t], t * B, (t + 1) * B);
+  return primed;
+}
+
+/** One step's draws for B rows, row b from rngs[b], each live row's next token from its row of
+ *  logits; a row ends after a stop sequence. `fed`: what each row is fed next (an ended row goes on
+ *  being fed its last token, as B stays fixed). */
+class StepDraws {
+  readonly drawn: Int32Array;
+  readonly fed: Int32Array;
+  live: number;
+  private readonly sampler: TokenSampler;
+  private readonly recent: RecentTokens;
+
+  constructor(
+    private readonly V: number,
+    private readonly rngs: readonly Rng[],
+    private readonly options: SamplingOptions,
+  ) {
+    const B = rngs.length;
+    this.sampler = new TokenSampler(V);
+    this.recent = new RecentTokens(B, options.stop ?? []);
+    this.drawn = new Int32Array(B);
+    this.fed = new Int32Array(B);
+    this.live = B;
+  }
+
+  /** Row b's token from logits row first + b (−1 for an ended row); the returned array is reused. */
+  next(logits: ArrayLike<number>, first: number): Int32Array {
+    const { drawn, fed, recent, rngs, V } = this;
+    for (let b = 0; b < rngs.length; b++) {
       if (recent.ended(b)) {
         drawn[b] = -1;
         continue;
       }
-      const token = sampler.draw(logits, (first + b) * V, rngs[b], options);
+      const token = this.sampler.draw(logits, (first + b) * V, rngs[b], this.options);
       drawn[b] = token;
       fed[b] = token;
-      if (recent.push(b, token)) live--;
+      if (recent.push(b, token)) this.live--;
     }
-    yield drawn;
+    return drawn;
   }
 }
 

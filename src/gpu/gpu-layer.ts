@@ -1,4 +1,4 @@
-import type { RecurrentConfig } from "../model/config.js";
+import { type RecurrentConfig, stateWidthOf } from "../model/config.js";
 import type { BufferRef, GpuContext, Plan } from "./context.js";
 import {
   type CellStepBuffers,
@@ -19,6 +19,8 @@ export interface LayerOffsets {
   biasIh: number | null;
   biasHh: number | null;
   weightSkip: number | null;
+  /** W_hr [P×H] of an LSTM projection. */
+  weightHr: number | null;
 }
 
 /** encodeBackward's options for gradients given from outside (a parity fixture's final-state
@@ -31,10 +33,13 @@ export interface LayerBackwardOptions {
 }
 
 /** One recurrent layer on the GPU for a (T, B) shape: its buffers, and the dispatches of its
- *  forward and backward. G gate blocks of H units, input width I; time-major rows (t·B + b).
+ *  forward and backward. G gate blocks of H units, input width I, h P wide (P = H, or an LSTM
+ *  projection's size: each step then also projects h_t = W_hr m_t, m_t kept in hTilde); time-major
+ *  rows (t·B + b).
  *    forward:  inputProj [T·B×G·H] = x W_ihᵀ + b_ih (one product), then T fused cell steps
  *    backward: T+1 fused steps (hiddenGrads, dA), then dW_ih += dAᵀ x, dW_hh += dA_hᵀ h_{0..T−1},
- *              dM += dA_h[k..T]ᵀ h_{0..T−k}, db += column sums, dx = dA W_ih (one product each)
+ *              dM += dA_h[k..T]ᵀ h_{0..T−k}, dW_hr += dh_{1..T}ᵀ m_{1..T}, db += column sums,
+ *              dx = dA W_ih (one product each)
  *  With `lengths` (i32 [B], written by the owner before each run) the steps run their padded
  *  variant (cell-steps.ts): outputs are then h_t or 0 past a row's length, and a padded step's gate
  *  gradients are 0, so its rows add nothing to dW and dx. */
@@ -44,6 +49,8 @@ export class GpuLayer {
   readonly I: number;
   /** G·H: the width of the gate pre-activations. */
   readonly GH: number;
+  /** The width of h: H, or the projection's size. */
+  readonly P: number;
   private readonly offsets: LayerOffsets;
   private readonly T: number;
 
@@ -59,6 +66,7 @@ export class GpuLayer {
     lengths: GPUBuffer | null = null,
   ) {
     const H = config.hiddenSize;
+    const P = offsets.weightHr === null ? H : stateWidthOf(config);
     const GH = gatesOf(config.cell) * H;
     this.spec = {
       cell: config.cell,
@@ -70,39 +78,43 @@ export class GpuLayer {
       weightHh: offsets.weightHh,
       biasHh: offsets.biasHh,
       weightSkip: offsets.weightSkip,
+      projSize: P === H ? 0 : P,
+      weightHr: offsets.weightHr,
     };
     this.offsets = offsets;
     this.I = I;
     this.GH = GH;
+    this.P = P;
     this.T = T;
     const lstm = config.cell === "lstm";
     const partGrad = context.buffer(T * B * GH, `${label} part grads`);
     this.buffers = {
       params,
       inputProj: context.buffer(T * B * GH, `${label} input projection`),
-      states: context.buffer((T + 1) * B * H, `${label} states`),
+      states: context.buffer((T + 1) * B * P, `${label} states`),
       cells: lstm ? context.buffer((T + 1) * B * H, `${label} cells`) : null,
       cache: context.buffer(T * B * cacheWidthOf(config.cell) * H, `${label} cache`),
-      outputGrad: context.buffer(T * B * H, `${label} output grads`),
-      hiddenGrads: context.buffer((T + 1) * B * H, `${label} hidden grads`),
+      outputGrad: context.buffer(T * B * P, `${label} output grads`),
+      hiddenGrads: context.buffer((T + 1) * B * P, `${label} hidden grads`),
       inputPartGrad: partGrad,
       hiddenPartGrad:
         config.cell === "gru" ? context.buffer(T * B * GH, `${label} hidden part grads`) : partGrad,
       cellGrad: lstm ? context.buffer(B * H, `${label} cell grad`) : null,
       lengths,
-      maskedOutputs: lengths ? context.buffer(T * B * H, `${label} masked outputs`) : null,
+      maskedOutputs: lengths ? context.buffer(T * B * P, `${label} masked outputs`) : null,
+      hTilde: P === H ? null : context.buffer(T * B * H, `${label} projection inputs`),
     };
   }
 
-  /** h_1..h_T [T·B×H] (with lengths: 0 past each row's length): the next layer's x and the
+  /** h_1..h_T [T·B×P] (with lengths: 0 past each row's length): the next layer's x and the
    *  readout's input. */
   get outputs(): BufferRef {
     const { maskedOutputs } = this.buffers;
     if (maskedOutputs) return { buffer: maskedOutputs, offset: 0 };
-    return { buffer: this.buffers.states, offset: this.spec.B * this.spec.H };
+    return { buffer: this.buffers.states, offset: this.spec.B * this.P };
   }
 
-  /** dL/dh_t from above, [T·B×H], for the layer above or the readout to write (with lengths: 0 at
+  /** dL/dh_t from above, [T·B×P], for the layer above or the readout to write (with lengths: 0 at
    *  padded steps, but for dL/dh_T at step T; the layer above gives 0 there by itself). */
   get outputGrad(): BufferRef {
     return { buffer: this.buffers.outputGrad, offset: 0 };
@@ -156,7 +168,7 @@ export class GpuLayer {
     options: LayerBackwardOptions = {},
   ): void {
     const { B, H, skip } = this.spec;
-    const { T, GH, buffers, offsets } = this;
+    const { T, GH, P, buffers, offsets } = this;
     if (buffers.cellGrad && !options.keepCellGrad)
       encodeFill(plan, { n: B * H, dst: { buffer: buffers.cellGrad, offset: 0 }, value: 0 });
     for (let t = T; t >= 0; t--) encodeCellBackward(plan, this.spec, buffers, t, T);
@@ -167,7 +179,13 @@ export class GpuLayer {
     const at = (offset: number) => ({ buffer: grad, offset });
     // dW = dAᵀ · (what the weight multiplied), summed over all steps in one product.
     if (x) product(plan, GH, this.I, rows, dInput, true, x, false, at(offsets.weightIh), true);
-    product(plan, GH, H, rows, dHidden, true, states, false, at(offsets.weightHh), true);
+    product(plan, GH, P, rows, dHidden, true, states, false, at(offsets.weightHh), true);
+    if (offsets.weightHr !== null && buffers.hTilde) {
+      // dW_hr += Σ_t dh_tᵀ m_t: hiddenGrads' rows 1..T against hTilde's.
+      const dh = { buffer: buffers.hiddenGrads, offset: B * P };
+      const m = { buffer: buffers.hTilde, offset: 0 };
+      product(plan, P, H, rows, dh, true, m, false, at(offsets.weightHr), true);
+    }
     if (offsets.weightSkip !== null && T >= skip) {
       const skipRows = (T - skip + 1) * B;
       const from = { buffer: buffers.hiddenPartGrad, offset: (skip - 1) * B * GH };

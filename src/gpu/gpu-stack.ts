@@ -1,5 +1,5 @@
 import { ConfigError, ShapeError } from "../errors.js";
-import { directionsOf, type RecurrentConfig } from "../model/config.js";
+import { directionsOf, type RecurrentConfig, stateWidthOf } from "../model/config.js";
 import { layerNames } from "../model/param-shapes.js";
 import type { Params } from "../model/params.js";
 import type { BufferRef, GpuContext, Plan } from "./context.js";
@@ -12,15 +12,16 @@ import { encodeFill } from "./kernels/fill.js";
 // h_T, c_T), one submit each way; padded sequences (lengths) and bidirectional layers as
 // RecurrentStack runs them. The parity fixtures run it; GpuPass runs token models.
 
-/** Why the WebGPU backend cannot run `config`'s layers, or null when it can. `bidirectional`: the
- *  caller runs both directions (GpuStack does; GpuPass's token models do not yet). */
+/** Why the WebGPU backend cannot run `config`'s layers, or null when it can. `bidirectional`,
+ *  `projection`: the caller runs both directions, LSTM projections (GpuStack runs both; GpuPass's
+ *  token models neither yet). */
 export function gpuStackUnsupported(
   config: RecurrentConfig,
-  options: { bidirectional?: boolean } = {},
+  options: { bidirectional?: boolean; projection?: boolean } = {},
 ): string | null {
   if (config.bidirectional && !options.bidirectional)
     return "the WebGPU backend does not run bidirectional layers yet";
-  if (config.projSize)
+  if (config.projSize && !options.projection)
     return "the WebGPU backend does not run LSTM projections (projSize, PyTorch's proj_size) yet";
   return null;
 }
@@ -45,14 +46,15 @@ export function stackOffsets(params: Params, config: RecurrentConfig, prefix = "
       biasIh: maybe(names.biasIh),
       biasHh: maybe(names.biasHh),
       weightSkip: maybe(names.weightSkip),
+      weightHr: maybe(names.weightHr),
     });
   }
   return offsets;
 }
 
-/** A run's inputs, time-major and float32: x [T·B×I]; h_0 and c_0 (lstm) [L·D×B×H], layer k's
- *  direction d at rows (k·D + d)·B (null: zeros); lengths [B], each 0..T (null or absent: all T;
- *  only for a stack made `padded`). */
+/** A run's inputs, time-major and float32: x [T·B×I]; h_0 [L·D×B×P] and c_0 (lstm) [L·D×B×H]
+ *  (P: h's width, H or the projection's size), layer k's direction d at rows (k·D + d)·B (null:
+ *  zeros); lengths [B], each 0..T (null or absent: all T; only for a stack made `padded`). */
 export interface StackInputs {
   x: Float32Array;
   h0: Float32Array | null;
@@ -60,9 +62,9 @@ export interface StackInputs {
   lengths?: Int32Array | null;
 }
 
-/** dL/d(the results): output [T·B×D·H] (the top layer's outputs, forward units first); h_T and c_T
- *  (lstm) [L·D×B×H] of each layer and direction (null: none). Gradients of the outputs at padded
- *  steps are dropped (those outputs are the constant 0). */
+/** dL/d(the results): output [T·B×D·P] (the top layer's outputs, forward units first); h_T
+ *  [L·D×B×P] and c_T (lstm) [L·D×B×H] of each layer and direction (null: none). Gradients of the
+ *  outputs at padded steps are dropped (those outputs are the constant 0). */
 export interface StackResultGrads {
   output: Float32Array;
   hN: Float32Array | null;
@@ -81,12 +83,13 @@ export interface StackResult {
   c0Grad: Float32Array | null;
 }
 
-/** L·D recurrent layers of H units for one (T, B) shape, input width I, on parameters uploaded in
- *  the CPU's flat layout (`offsets` per layer and direction). Bidirectional (D = 2), per level k:
- *  the reverse layer reads the level's input with each row's steps reversed within its length (a
- *  gather by `order`, a permutation that is its own inverse), and the level's output [T·B×2H] is
- *  [forward h_t, reverse h gathered back]; backward splits dL/d(output) the same way, and the
- *  reverse layer's dL/dx is gathered back onto the forward one's. `padded`: runs may give lengths. */
+/** L·D recurrent layers of H units, h P wide (H, or the projection's size), for one (T, B) shape,
+ *  input width I, on parameters uploaded in the CPU's flat layout (`offsets` per layer and
+ *  direction). Bidirectional (D = 2), per level k: the reverse layer reads the level's input with
+ *  each row's steps reversed within its length (a gather by `order`, a permutation that is its own
+ *  inverse), and the level's output [T·B×2P] is [forward h_t, reverse h gathered back]; backward
+ *  splits dL/d(output) the same way, and the reverse layer's dL/dx is gathered back onto the
+ *  forward one's. `padded`: runs may give lengths. */
 export class GpuStack {
   readonly layers: GpuLayer[];
   readonly T: number;
@@ -94,6 +97,8 @@ export class GpuStack {
   readonly I: number;
   readonly D: 1 | 2;
   private readonly H: number;
+  /** h's width: H, or the projection's size. */
+  private readonly P: number;
   private readonly context: GpuContext;
   private readonly size: number;
   private readonly params: GPUBuffer;
@@ -103,7 +108,7 @@ export class GpuStack {
   /** [B] i32 (padded only). */
   private readonly lengths: GPUBuffer | null;
   /** Bidirectional only: order [T·B] i32, and per level k its reversed input and that input's
-   *  gradient [T·B×I_k], its output and that output's gradient [T·B×2H]. */
+   *  gradient [T·B×I_k], its output and that output's gradient [T·B×2P]. */
   private readonly order: GPUBuffer | null;
   private readonly levels: BidirectionalLevel[];
 
@@ -127,13 +132,14 @@ export class GpuStack {
     this.I = I;
     this.D = D;
     this.H = config.hiddenSize;
+    this.P = stateWidthOf(config);
     this.size = params.length;
     this.params = context.upload(params, "stack parameters");
     this.grad = context.buffer(params.length, "stack gradient");
     this.x = context.buffer(T * B * I, "stack inputs");
     this.inputGrad = context.buffer(T * B * I, "stack input grads");
     this.lengths = padded ? context.buffer(B, "stack lengths") : null;
-    const widthOf = (k: number) => (k === 0 ? I : D * this.H);
+    const widthOf = (k: number) => (k === 0 ? I : D * this.P);
     this.layers = offsets.map((layerOffsets, index) => {
       const k = Math.floor(index / D);
       const label = `stack layer ${k}${D === 2 ? (index % 2 ? " reverse" : " forward") : ""}`;
@@ -145,8 +151,8 @@ export class GpuStack {
         ? Array.from({ length: L }, (_, k) => ({
             reversedInput: context.buffer(T * B * widthOf(k), `level ${k} reversed input`),
             reversedInputGrad: context.buffer(T * B * widthOf(k), `level ${k} reversed input grads`),
-            output: context.buffer(T * B * 2 * this.H, `level ${k} outputs`),
-            outputGrad: context.buffer(T * B * 2 * this.H, `level ${k} output grads`),
+            output: context.buffer(T * B * 2 * this.P, `level ${k} outputs`),
+            outputGrad: context.buffer(T * B * 2 * this.P, `level ${k} output grads`),
           }))
         : [];
   }
@@ -172,16 +178,17 @@ export class GpuStack {
   }
 
   private checkSizes(inputs: StackInputs, grads: StackResultGrads): void {
-    const { T, B, I, H, D } = this;
-    const states = this.layers.length * B * H;
+    const { T, B, I, H, P, D } = this;
+    const states = this.layers.length * B * P;
+    const cells = this.layers.length * B * H;
     const sizes: [string, Float32Array | Int32Array | null | undefined, number][] = [
       ["x", inputs.x, T * B * I],
       ["h0", inputs.h0, states],
-      ["c0", inputs.c0, states],
+      ["c0", inputs.c0, cells],
       ["lengths", inputs.lengths, B],
-      ["output grads", grads.output, T * B * D * H],
+      ["output grads", grads.output, T * B * D * P],
       ["h_T grads", grads.hN, states],
-      ["c_T grads", grads.cN, states],
+      ["c_T grads", grads.cN, cells],
     ];
     for (const [name, data, size] of sizes) {
       if (data && data.length !== size)
@@ -204,11 +211,11 @@ export class GpuStack {
    *  into the top level's output gradient (D = 2, split on the GPU). A lower layer's dL/dh_T is then
    *  joined by the layer above's dL/dx. */
   private writeInputs(inputs: StackInputs, grads: StackResultGrads): void {
-    const { context, layers, T, B, H, D } = this;
-    const block = B * H;
+    const { context, layers, T, B, H, P, D } = this;
+    const block = B * P;
     const lengths = inputs.lengths ?? null;
-    const layerRows = (data: Float32Array | null, l: number) =>
-      data ? data.subarray(l * block, (l + 1) * block) : new Float32Array(block);
+    const layerRows = (data: Float32Array | null, l: number, size = block) =>
+      data ? data.subarray(l * size, (l + 1) * size) : new Float32Array(size);
     context.write(this.x, inputs.x);
     if (this.lengths) context.write(this.lengths, lengths ?? new Int32Array(B).fill(T));
     if (this.order) context.write(this.order, timeOrder(lengths, T, B));
@@ -217,12 +224,12 @@ export class GpuStack {
     layers.forEach((layer, l) => {
       const { states, cells, cellGrad } = layer.buffers;
       context.write(states, layerRows(inputs.h0, l));
-      if (cells) context.write(cells, layerRows(inputs.c0, l));
+      if (cells) context.write(cells, layerRows(inputs.c0, l, B * H));
       const dh = D === 1 && l === layers.length - 1 ? outputGrad.slice() : new Float32Array(T * block);
       const hN = layerRows(grads.hN, l);
       for (let i = 0; i < block; i++) dh[(T - 1) * block + i] += hN[i];
       context.write(layer.buffers.outputGrad, dh);
-      if (cellGrad) context.write(cellGrad, layerRows(grads.cN, l));
+      if (cellGrad) context.write(cellGrad, layerRows(grads.cN, l, B * H));
     });
   }
 
@@ -241,7 +248,7 @@ export class GpuStack {
   }
 
   private widthOf(k: number): number {
-    return k === 0 ? this.I : this.D * this.H;
+    return k === 0 ? this.I : this.D * this.P;
   }
 
   private record(): Plan {
@@ -271,7 +278,7 @@ export class GpuStack {
 
   /** Both directions of level k, then its output [forward h_t, reverse h at order[t·B + b]]. */
   private recordBidirectionalForward(plan: Plan, k: number): void {
-    const { T, B, H } = this;
+    const { T, B, P } = this;
     const rows = T * B;
     const order = this.order as GPUBuffer;
     const level = this.levels[k];
@@ -293,21 +300,21 @@ export class GpuStack {
     const output = (column: number) => ({ buffer: level.output, offset: column });
     encodeCopyRows(plan, {
       rows,
-      width: H,
+      width: P,
       src: forward.outputs,
-      srcWidth: H,
+      srcWidth: P,
       dst: output(0),
-      dstWidth: 2 * H,
+      dstWidth: 2 * P,
       order: null,
       accumulate: false,
     });
     encodeCopyRows(plan, {
       rows,
-      width: H,
+      width: P,
       src: reverse.outputs,
-      srcWidth: H,
-      dst: output(H),
-      dstWidth: 2 * H,
+      srcWidth: P,
+      dst: output(P),
+      dstWidth: 2 * P,
       order,
       accumulate: false,
     });
@@ -316,7 +323,7 @@ export class GpuStack {
   /** dL/d(level k's output) split onto the two directions' outputGrad (+=: dL/dh_T is there), their
    *  BPTT, then dL/dx = the forward one's + the reverse one's gathered back. */
   private recordBidirectionalBackward(plan: Plan, k: number): void {
-    const { T, B, H } = this;
+    const { T, B, P } = this;
     const rows = T * B;
     const order = this.order as GPUBuffer;
     const level = this.levels[k];
@@ -324,21 +331,21 @@ export class GpuStack {
     const gradColumn = (column: number) => ({ buffer: level.outputGrad, offset: column });
     encodeCopyRows(plan, {
       rows,
-      width: H,
+      width: P,
       src: gradColumn(0),
-      srcWidth: 2 * H,
+      srcWidth: 2 * P,
       dst: forward.outputGrad,
-      dstWidth: H,
+      dstWidth: P,
       order: null,
       accumulate: true,
     });
     encodeCopyRows(plan, {
       rows,
-      width: H,
-      src: gradColumn(H),
-      srcWidth: 2 * H,
+      width: P,
+      src: gradColumn(P),
+      srcWidth: 2 * P,
       dst: reverse.outputGrad,
-      dstWidth: H,
+      dstWidth: P,
       order,
       accumulate: true,
     });
@@ -361,26 +368,28 @@ export class GpuStack {
   }
 
   private async readResults(): Promise<StackResult> {
-    const { context, layers, T, B, H, D } = this;
-    const block = B * H;
+    const { context, layers, T, B, H, P, D } = this;
+    const block = B * P; // of h
+    const cellBlock = B * H;
     const lstm = layers[0].buffers.cells !== null;
-    const perLayer = async (read: (layer: GpuLayer) => Promise<Float32Array>) => {
-      const out = new Float32Array(layers.length * block);
-      for (const [l, layer] of layers.entries()) out.set(await read(layer), l * block);
+    const perLayer = async (size: number, read: (layer: GpuLayer) => Promise<Float32Array>) => {
+      const out = new Float32Array(layers.length * size);
+      for (const [l, layer] of layers.entries()) out.set(await read(layer), l * size);
       return out;
     };
+    const cellsOf = (layer: GpuLayer) => layer.buffers.cells as GPUBuffer;
     const top = this.inputOf(layers.length / D);
     return {
       output: await context.read(top.buffer, T * block * D, top.offset),
-      hN: await perLayer((layer) => context.read(layer.buffers.states, block, T * block)),
+      hN: await perLayer(block, (layer) => context.read(layer.buffers.states, block, T * block)),
       cN: lstm
-        ? await perLayer((layer) => context.read(layer.buffers.cells as GPUBuffer, block, T * block))
+        ? await perLayer(cellBlock, (layer) => context.read(cellsOf(layer), cellBlock, T * cellBlock))
         : null,
       grad: await context.read(this.grad, this.size),
       inputGrad: await context.read(this.inputGrad, T * B * this.I),
-      h0Grad: await perLayer((layer) => context.read(layer.buffers.hiddenGrads, block)),
+      h0Grad: await perLayer(block, (layer) => context.read(layer.buffers.hiddenGrads, block)),
       c0Grad: lstm
-        ? await perLayer((layer) => context.read(layer.buffers.cellGrad as GPUBuffer, block))
+        ? await perLayer(cellBlock, (layer) => context.read(layer.buffers.cellGrad as GPUBuffer, cellBlock))
         : null,
     };
   }

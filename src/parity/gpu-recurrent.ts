@@ -14,7 +14,7 @@ export async function runRecurrentOnGpu(
   tolerance: number,
 ): Promise<Comparison> {
   const c = readRecurrent(f, "float32");
-  const reason = gpuStackUnsupported(c.config, { bidirectional: true });
+  const reason = gpuStackUnsupported(c.config, { bidirectional: true, projection: true });
   if (reason) {
     const check = new Comparison(tolerance);
     check.skip(reason);

@@ -328,7 +328,7 @@ describe.skipIf(skipGpuTests())("encodeCellForward, encodeCellBackward", () => {
     );
   });
 
-  it("encodeCellForward/encodeCellBackward reject a GRU with one part-gradient buffer, a skip without M, a bad step", async () => {
+  it("encodeCellForward/encodeCellBackward reject a GRU with one part-gradient buffer, a skip without M, a bad step, a bad projection", async () => {
     const gpu = await gpuContext();
     const gru = specOf(variants[8][1], 2, 3, true);
     const one = gpu.buffer(1, "one");
@@ -352,6 +352,16 @@ describe.skipIf(skipGpuTests())("encodeCellForward, encodeCellBackward", () => {
     expect(() => encodeCellForward(plan, tanh, bufs, 0, 2)).toThrow(/outside 1..2/);
     expect(() => encodeCellBackward(plan, tanh, bufs, 3, 2)).toThrow(/outside 0..2/);
     expect(() => encodeCellForward(plan, tanh, { ...bufs, lengths: one }, 1, 2)).toThrow(/maskedOutputs/);
+    // Projections: an LSTM with W_hr and hTilde, P < H, and only the plain (untiled) forward.
+    const lstm = { cell: "lstm" as const, activation: "tanh" as const, straightThrough: false, skip: 0 };
+    const lstmBufs = { ...bufs, cells: one, cellGrad: one };
+    const projected = { ...specOf(lstm, 2, 3, true), projSize: 2, weightHr: 0 };
+    expect(() => encodeCellForward(plan, { ...projected, projSize: 3 }, lstmBufs, 1, 2)).toThrow(
+      /projSize 3, not 0 or 1..H−1/,
+    );
+    expect(() => encodeCellBackward(plan, projected, lstmBufs, 1, 2)).toThrow(/needs .*hTilde/);
+    const withTilde = { ...lstmBufs, hTilde: one };
+    expect(() => encodeCellForwardTiled(plan, projected, withTilde, 1, 2)).toThrow(/no LSTM projection/);
     expect(plan.length).toBe(0);
     one.destroy();
   });

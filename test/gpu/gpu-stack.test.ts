@@ -9,7 +9,7 @@ import {
   timeOrder,
 } from "../../src/gpu/gpu-stack.js";
 import { encodeCopyRows } from "../../src/gpu/kernels/copy-rows.js";
-import { directionsOf, type RecurrentConfig } from "../../src/model/config.js";
+import { directionsOf, type RecurrentConfig, stateWidthOf } from "../../src/model/config.js";
 import { recurrentParamSpecs } from "../../src/model/param-shapes.js";
 import { Params } from "../../src/model/params.js";
 import { RecurrentStack } from "../../src/model/stack.js";
@@ -17,7 +17,8 @@ import { Rng } from "../../src/random.js";
 import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
 
 // GpuStack against the CPU's RecurrentStack (float64, on the same float32-rounded numbers): padded
-// sequences (lengths of 1 and of T among them) and bidirectional layers, every result and gradient.
+// sequences (lengths of 1 and of T among them), bidirectional layers and LSTM projections (h P < H
+// wide), every result and gradient.
 // Error as the parity check scales it: max|gpu − cpu| / max(1, max|cpu|) ≤ 1e-4 per quantity.
 const TOLERANCE = 1e-4;
 
@@ -72,6 +73,31 @@ const cases: Case[] = [
     lengths: [4, 1],
   },
   { name: "lstm, padded, no lengths", config: layer("lstm", 4, 1), T: 3, B: 2, I: 2, lengths: "all T" },
+  { name: "lstm P3", config: layer("lstm", 6, 1, { projSize: 3 }), T: 5, B: 3, I: 4, lengths: null },
+  {
+    name: "lstm P2 L2, lengths",
+    config: layer("lstm", 5, 2, { projSize: 2 }),
+    T: 4,
+    B: 3,
+    I: 3,
+    lengths: [4, 1, 2],
+  },
+  {
+    name: "lstm P2 bi L2 no bias, lengths",
+    config: layer("lstm", 5, 2, { projSize: 2, bidirectional: true, bias: false }),
+    T: 4,
+    B: 3,
+    I: 3,
+    lengths: [2, 4, 0],
+  },
+  {
+    name: "lstm P3 bi",
+    config: layer("lstm", 4, 1, { projSize: 3, bidirectional: true }),
+    T: 3,
+    B: 2,
+    I: 2,
+    lengths: null,
+  },
 ];
 
 /** Uniform in [−scale, scale), rounded to float32 so both sides start from the same numbers. */
@@ -93,15 +119,17 @@ interface Data {
 function dataOf(c: Case, rng: Rng, size: number): Data {
   const { T, B, I, config } = c;
   const D = directionsOf(config);
-  const states = config.layers * D * B * config.hiddenSize;
+  const P = stateWidthOf(config);
+  const states = config.layers * D * B * P;
+  const cells = config.layers * D * B * config.hiddenSize;
   return {
     weights: random(rng, size, 0.6),
     x: random(rng, T * B * I),
     h0: random(rng, states),
-    c0: random(rng, states),
-    outputGrad: random(rng, T * B * D * config.hiddenSize),
+    c0: random(rng, cells),
+    outputGrad: random(rng, T * B * D * P),
     hNGrad: random(rng, states),
-    cNGrad: random(rng, states),
+    cNGrad: random(rng, cells),
     lengths: Array.isArray(c.lengths) ? Int32Array.from(c.lengths) : null,
   };
 }
@@ -119,8 +147,8 @@ function cpuRun(c: Case, d: Data): StackResult {
   params.zeroGrad();
   const finalGrad = { h: d.hNGrad, c: lstm ? d.cNGrad : undefined };
   const grads = stack.backward(params, d.outputGrad, finalGrad, true);
-  const block = B * config.hiddenSize;
-  const firstRows = (perLayer: Float64Array[]) => {
+  const firstRows = (perLayer: Float64Array[], width: number) => {
+    const block = B * width;
     const out = new Float32Array(perLayer.length * block);
     perLayer.forEach((g, l) => {
       out.set(g.subarray(0, block), l * block);
@@ -134,8 +162,8 @@ function cpuRun(c: Case, d: Data): StackResult {
     cN: lstm ? f32(final.c) : null,
     grad: f32(params.grad),
     inputGrad: f32(grads.inputGrad as Float64Array),
-    h0Grad: firstRows(grads.hiddenGrads as Float64Array[]),
-    c0Grad: lstm ? firstRows(grads.cellGrads as Float64Array[]) : null,
+    h0Grad: firstRows(grads.hiddenGrads as Float64Array[], stateWidthOf(config)),
+    c0Grad: lstm ? firstRows(grads.cellGrads as Float64Array[], config.hiddenSize) : null,
   };
 }
 
@@ -261,13 +289,12 @@ describe("timeOrder, gpuStackUnsupported", () => {
     expect(Array.from(timeOrder(null, 3, 1))).toEqual([2, 1, 0]);
   });
 
-  it("gpuStackUnsupported(config) names what is left: projections, and both directions for token models", () => {
+  it("gpuStackUnsupported(config) refuses nothing to GpuStack; token models lack both directions and projections", () => {
     const lstm = layer("lstm", 4, 1);
-    expect(gpuStackUnsupported({ ...lstm, bidirectional: true }, { bidirectional: true })).toBeNull();
+    const both = { ...lstm, bidirectional: true, projSize: 2 };
+    expect(gpuStackUnsupported(both, { bidirectional: true, projection: true })).toBeNull();
     expect(gpuStackUnsupported({ ...lstm, bidirectional: true })).toMatch(/bidirectional layers/);
-    expect(gpuStackUnsupported({ ...lstm, projSize: 2 }, { bidirectional: true })).toMatch(
-      /LSTM projections/,
-    );
+    expect(gpuStackUnsupported({ ...lstm, projSize: 2 })).toMatch(/LSTM projections/);
     expect(gpuStackUnsupported(lstm)).toBeNull();
   });
 });

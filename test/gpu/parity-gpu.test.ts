@@ -6,7 +6,7 @@ import { rnnlab } from "../helpers/cli.js";
 import { gpuContext, skipGpuTests, useSwiftShader } from "../helpers/gpu.js";
 
 // Every PyTorch fixture (versions 1 and 2) through the WebGPU backend on SwiftShader, in float32,
-// within 1e-4 of PyTorch's float64 results; the ones it cannot run yet are reported as not run.
+// within 1e-4 of PyTorch's float64 results: each one runs in full (none is reported as not run).
 
 const dirs = ["torch", "torch-generated", "torch-v2", "torch-v2-generated"].map((d) => `test/fixtures/${d}`);
 const files = dirs.flatMap((dir) =>
@@ -16,23 +16,16 @@ const files = dirs.flatMap((dir) =>
 );
 const load = (file: string) => JSON.parse(readFileSync(file, "utf8"));
 
-/** What the GPU lacks for a fixture, from its flags (null: it runs in full). */
-function lacks(fixture: Record<string, unknown>): RegExp | null {
-  if (Number(fixture.proj_size ?? 0) > 0) return /LSTM projections/;
-  return null;
-}
-const supported = files.filter((f) => lacks(load(f)) === null);
-const unsupported = files.filter((f) => lacks(load(f)) !== null);
-
 describe.skipIf(skipGpuTests())("runParityOnGpu(fixture)", () => {
   afterAll(async () => (await gpuContext()).destroy());
 
-  it("sorts the fixtures into run and not run", () => {
-    expect(supported.length).toBeGreaterThanOrEqual(33);
-    expect(new Set(supported.map((f) => load(f).kind))).toEqual(new Set(["recurrent", "charlm", "clip"]));
-    expect(supported.some((f) => load(f).bias === false)).toBe(true);
+  it("finds every kind of fixture, and the options the GPU runs", () => {
+    expect(files.length).toBeGreaterThanOrEqual(47);
+    expect(new Set(files.map((f) => load(f).kind))).toEqual(new Set(["recurrent", "charlm", "clip"]));
+    expect(files.some((f) => load(f).bias === false)).toBe(true);
+    expect(files.filter((f) => Number(load(f).proj_size ?? 0) > 0).length).toBeGreaterThanOrEqual(2);
     // Padded sequences and both directions run, alone and together.
-    const flags = supported.map((f) => [Array.isArray(load(f).lengths), load(f).bidirectional === true]);
+    const flags = files.map((f) => [Array.isArray(load(f).lengths), load(f).bidirectional === true]);
     for (const want of [
       [true, false],
       [false, true],
@@ -42,10 +35,9 @@ describe.skipIf(skipGpuTests())("runParityOnGpu(fixture)", () => {
         flags.some((f) => f[0] === want[0] && f[1] === want[1]),
         `${want}`,
       ).toBe(true);
-    expect(unsupported.length).toBeGreaterThanOrEqual(2);
   });
 
-  it.each(supported)("runParityOnGpu(%s) is within 1e-4 in float32", async (file) => {
+  it.each(files)("runParityOnGpu(%s) is within 1e-4 in float32", async (file) => {
     const report = await runParityOnGpu(load(file), file, await gpuContext());
     expect(report.runs.map((run) => run.dtype)).toEqual(["float32"]);
     const failing = report.runs[0].quantities.filter((q) => !q.ok);
@@ -54,14 +46,6 @@ describe.skipIf(skipGpuTests())("runParityOnGpu(fixture)", () => {
     expect(report.ok).toBe(true);
     // Nothing is left out: the clip fixtures' inf-norm entries run too.
     expect(report.notRun).toBeUndefined();
-  });
-
-  it.each(unsupported)("runParityOnGpu(%s) reports it as not run, naming why", async (file) => {
-    const fixture = load(file);
-    const report = await runParityOnGpu(fixture, file, await gpuContext());
-    expect(report.ok).toBe(false);
-    expect(report.runs).toEqual([]);
-    expect(report.notRun?.join("; ")).toMatch(lacks(fixture) as RegExp);
   });
 
   it("runParityOnGpu(a fixture with a changed gradient) fails, naming it", async () => {
@@ -77,6 +61,8 @@ describe.skipIf(skipGpuTests())("rnnlab parity --device webgpu", () => {
   const gru = "test/fixtures/torch/gru_L2_T4_B2_I3_H5.json";
   const noBias = "test/fixtures/torch-v2/rnn_tanh_L2_T4_B2_I3_H5_nobias.json";
   const projection = "test/fixtures/torch-v2/lstm_L1_T5_B3_I4_H6_P3.json";
+  const bidirectionalProjection =
+    "test/fixtures/torch-v2-generated/lstm_L2_T4_B3_I3_H5_bi_P2_nobias_len.json";
 
   it("parity --device webgpu FILES checks each in float32 and exits 0", () => {
     useSwiftShader();
@@ -89,15 +75,15 @@ describe.skipIf(skipGpuTests())("rnnlab parity --device webgpu", () => {
     expect(result.status).toBe(0);
   });
 
-  it("parity --device webgpu --summary says which files it did not run, and exits 1", () => {
+  it("parity --device webgpu --summary FILES runs the LSTM projections, one line a file, and exits 0", () => {
     useSwiftShader();
-    const result = rnnlab(["parity", "--device", "webgpu", "--summary", gru, projection]);
-    expect(result.status, result.stderr).not.toBeNull();
-    expect(result.stdout).toMatch(/lstm_L1_T5_B3_I4_H6_P3\.json \(recurrent\) +not run: .*LSTM projections/);
-    expect(result.stdout).toMatch(
-      /NOT ALL RUN: 1\/2 files .*; not run on the GPU: 1 file \(1 LSTM projections/,
-    );
-    expect(result.status).toBe(1);
+    const result = rnnlab(["parity", "--device", "webgpu", "--summary", projection, bidirectionalProjection]);
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toMatch(/lstm_L1_T5_B3_I4_H6_P3\.json \(recurrent\) +\d\.\de-\d+ ok/);
+    expect(result.stdout).toMatch(/lstm_L2_T4_B3_I3_H5_bi_P2_nobias_len\.json \(recurrent\) +\d\.\de-\d+ ok/);
+    expect(result.stdout).not.toMatch(/not run/);
+    expect(result.stdout).toMatch(/\nPASS: 2\/2 files within tolerance/);
+    expect(result.status).toBe(0);
   });
 
   it("parity --device webgpu without a GPU says so in one line and exits 2 (no CPU fallback)", () => {

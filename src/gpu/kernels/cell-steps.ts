@@ -12,6 +12,10 @@ import { type KernelSource, linearGroups, type Plan } from "../context.js";
 // Padded sequences (CellStepBuffers.lengths) are a kernel variant of their own, so a layer without
 // them runs the kernels unchanged: a row b is active at step t iff t ≤ lengths[b]; past it the step
 // carries h_{t−1} (c_{t−1}) and outputs 0, and backward passes dL/dh_t straight to h_{t−1}.
+// LSTM projections (CellStepSpec.projSize, PyTorch's proj_size) are a variant too: h is P < H wide,
+// h_t = W_hr m_t with m_t = o ⊙ tanh c_t [B×H] (hTilde). Each step is then two dispatches each way:
+// forward the cell (writing m_t) and the projection; backward dL/dh_t [B×P] (gathered as above), then
+// the cell's pointwise backward from dL/dm_t = dL/dh_t W_hr.
 
 export type CellStepKind = "rnn" | "gru" | "lstm";
 
@@ -29,6 +33,11 @@ export interface CellStepSpec {
   weightHh: number;
   biasHh: number | null;
   weightSkip: number | null;
+  /** lstm only: P = projSize (0 < P < H) projects h = W_hr m to P units, so states, outputGrad,
+   *  hiddenGrads and maskedOutputs are P wide and W_hh is [4H×P]; absent or 0: none (P = H). */
+  projSize?: number;
+  /** Offset of W_hr [P×H] in params (projection only). */
+  weightHr?: number | null;
 }
 
 /** A layer's buffers over T steps, time-major, f32 (see encodeCellForward/encodeCellBackward). */
@@ -58,6 +67,9 @@ export interface CellStepBuffers {
   /** With lengths: [T·B×H] the layer's outputs, h_t at rows (t−1)·B where t ≤ lengths[b], else 0
    *  (PyTorch's padded output; states keeps the carried h). Written by forward. */
   maskedOutputs?: GPUBuffer | null;
+  /** Projection only: [T·B×H] m_t = o ⊙ tanh c_t at rows (t−1)·B (0 past a row's length), what
+   *  W_hr projects to h_t. Written by forward. */
+  hTilde?: GPUBuffer | null;
 }
 
 /** Threads per workgroup: one per (b, unit). */
@@ -96,6 +108,23 @@ export function encodeCellForward(
     uniformsOf(spec, t, T),
     linearGroups(spec.B * spec.H, WG),
   );
+  if (variant.projection) encodeProjectionForward(plan, variant, spec, bufs, t, T);
+}
+
+/** Projection, after the cell of step t [B×P threads]: h_t[b,p] = W_hr[p,:]·m_t[b,:] into states
+ *  (and maskedOutputs); a carried row (t > lengths[b]) keeps h_{t−1} and outputs 0. */
+function encodeProjectionForward(
+  plan: Plan,
+  variant: Variant,
+  spec: CellStepSpec,
+  bufs: CellStepBuffers,
+  t: number,
+  T: number,
+): void {
+  const buffers = [bufs.params, bufs.hTilde as GPUBuffer, bufs.states];
+  if (bufs.lengths) buffers.push(bufs.lengths, bufs.maskedOutputs as GPUBuffer);
+  const groups = linearGroups(spec.B * (spec.projSize as number), WG);
+  plan.dispatch(projectionForwardKernel(variant), buffers, uniformsOf(spec, t, T), groups);
 }
 
 /** encodeCellForward's step computed by a tiled kernel [⌈H/64⌉×⌈B/4⌉ workgroups of 64 threads]:
@@ -109,6 +138,8 @@ export function encodeCellForwardTiled(
   T: number,
 ): void {
   const variant = checkedForward(spec, bufs, t, T);
+  if (variant.projection)
+    throw new ConfigError("encodeCellForwardTiled: no LSTM projection variant; use encodeCellForward");
   const groups = [Math.ceil(spec.H / TILE_UNITS), Math.ceil(spec.B / TILE_ROWS)];
   plan.dispatch(forwardTiledKernel(variant), forwardBuffers(spec, bufs), uniformsOf(spec, t, T), groups);
 }
@@ -123,6 +154,12 @@ function checkedForward(spec: CellStepSpec, bufs: CellStepBuffers, t: number, T:
 function forwardBuffers(spec: CellStepSpec, bufs: CellStepBuffers): GPUBuffer[] {
   const buffers = [bufs.params, bufs.inputProj, bufs.states, bufs.cache];
   if (spec.cell === "lstm") buffers.push(bufs.cells as GPUBuffer);
+  if (spec.projSize) {
+    // The projection's dispatch writes states' new rows and maskedOutputs.
+    buffers.push(bufs.hTilde as GPUBuffer);
+    if (bufs.lengths) buffers.push(bufs.lengths);
+    return buffers;
+  }
   if (bufs.lengths) buffers.push(bufs.lengths, bufs.maskedOutputs as GPUBuffer);
   return buffers;
 }
@@ -138,7 +175,9 @@ function forwardBuffers(spec: CellStepSpec, bufs: CellStepBuffers): GPUBuffer[] 
  *  With lengths: when step t+1 carried h_t (t+1 > lengths[b]) the sums over step t+1 give way to
  *  hiddenGrads_{t+1} itself (lstm: dc is not multiplied by f), and a carried step t writes zero
  *  gate gradients. outputGrad must then be 0 at padded steps, but for dL/dh_T at t = T: the padded
- *  outputs are constants (the layer above gives 0 there by itself; a loss on the outputs must). */
+ *  outputs are constants (the layer above gives 0 there by itself; a loss on the outputs must).
+ *  Projection: g as above for unit k < P (W_hh's columns are P), in a dispatch of its own [B×P];
+ *  then the pointwise backward of unit k < H runs from dL/dm_t[b,k] = Σ_p g[b,p] W_hr[p,k]. */
 export function encodeCellBackward(
   plan: Plan,
   spec: CellStepSpec,
@@ -149,12 +188,37 @@ export function encodeCellBackward(
   const variant = checkedVariant(spec, bufs);
   if (!Number.isInteger(t) || t < 0 || t > T)
     throw new ConfigError(`encodeCellBackward: step ${t} outside 0..${T}`);
+  if (variant.projection) {
+    encodeProjectionBackward(plan, variant, spec, bufs, t, T);
+    return;
+  }
   const buffers = [bufs.params, bufs.cache, bufs.outputGrad, bufs.hiddenGrads, bufs.inputPartGrad];
   if (!variant.sharedPartGrad) buffers.push(bufs.hiddenPartGrad);
   if (spec.cell === "gru") buffers.push(bufs.states);
   if (spec.cell === "lstm") buffers.push(bufs.cells as GPUBuffer, bufs.cellGrad as GPUBuffer);
   if (bufs.lengths) buffers.push(bufs.lengths);
   plan.dispatch(backwardKernel(variant), buffers, uniformsOf(spec, t, T), linearGroups(spec.B * spec.H, WG));
+}
+
+/** encodeCellBackward's two dispatches for a projection: dL/dh_t [B×P], then the cell's [B×H]. */
+function encodeProjectionBackward(
+  plan: Plan,
+  variant: Variant,
+  spec: CellStepSpec,
+  bufs: CellStepBuffers,
+  t: number,
+  T: number,
+): void {
+  const uniforms = uniformsOf(spec, t, T);
+  const gather = [bufs.params, bufs.outputGrad, bufs.hiddenGrads, bufs.hiddenPartGrad];
+  if (bufs.lengths) gather.push(bufs.lengths);
+  const P = spec.projSize as number;
+  plan.dispatch(projectionGradKernel(variant), gather, uniforms, linearGroups(spec.B * P, WG));
+  const cell = [bufs.params, bufs.cache, bufs.hiddenGrads, bufs.inputPartGrad];
+  if (!variant.sharedPartGrad) cell.push(bufs.hiddenPartGrad);
+  cell.push(bufs.cells as GPUBuffer, bufs.cellGrad as GPUBuffer);
+  if (bufs.lengths) cell.push(bufs.lengths);
+  plan.dispatch(backwardKernel(variant), cell, uniforms, linearGroups(spec.B * spec.H, WG));
 }
 
 /** What fixes a step's WGSL (B, H, offsets and t are uniforms). */
@@ -168,6 +232,8 @@ interface Variant {
   sharedPartGrad: boolean;
   /** Padded sequences: lengths (and maskedOutputs) bound. */
   lengths: boolean;
+  /** LSTM projection: h = W_hr m, P wide (uniforms P and weightHr). */
+  projection: boolean;
 }
 
 function checkedVariant(spec: CellStepSpec, bufs: CellStepBuffers): Variant {
@@ -184,6 +250,7 @@ function checkedVariant(spec: CellStepSpec, bufs: CellStepBuffers): Variant {
     throw new ConfigError("cell step: an LSTM needs cells and cellGrad");
   const lengths = Boolean(bufs.lengths);
   if (lengths && !bufs.maskedOutputs) throw new ConfigError("cell step: lengths need maskedOutputs");
+  const projection = checkedProjection(spec, bufs);
   const rnn = cell === "rnn";
   return {
     cell,
@@ -193,17 +260,33 @@ function checkedVariant(spec: CellStepSpec, bufs: CellStepBuffers): Variant {
     bias: spec.biasHh !== null,
     sharedPartGrad,
     lengths,
+    projection,
   };
+}
+
+/** Whether spec has a projection, after checking it has what one needs. */
+function checkedProjection(spec: CellStepSpec, bufs: CellStepBuffers): boolean {
+  const P = spec.projSize ?? 0;
+  if (P === 0) return false;
+  if (!Number.isInteger(P) || P < 0 || P >= spec.H)
+    throw new ConfigError(`cell step: projSize ${P}, not 0 or 1..H−1 (H = ${spec.H})`);
+  if (spec.cell !== "lstm" || spec.weightHr == null || !bufs.hTilde)
+    throw new ConfigError("cell step: a projection needs an lstm cell, weightHr and hTilde");
+  return true;
 }
 
 /** u32 uniforms, in the order of the WGSL struct U. */
 function uniformsOf(spec: CellStepSpec, t: number, T: number) {
-  return { u32: [spec.B, spec.H, t, T, spec.weightHh, spec.biasHh ?? 0, spec.weightSkip ?? 0, spec.skip] };
+  const u32 = [spec.B, spec.H, t, T, spec.weightHh, spec.biasHh ?? 0, spec.weightSkip ?? 0, spec.skip];
+  if (spec.projSize) u32.push(spec.projSize, spec.weightHr ?? 0);
+  return { u32 };
 }
 
 const forwardKernels = new Map<string, KernelSource>();
 const backwardKernels = new Map<string, KernelSource>();
 const forwardTiledKernels = new Map<string, KernelSource>();
+const projectionForwardKernels = new Map<string, KernelSource>();
+const projectionGradKernels = new Map<string, KernelSource>();
 
 function cachedKernel(
   kernels: Map<string, KernelSource>,
@@ -211,9 +294,16 @@ function cachedKernel(
   label: string,
   make: (v: Variant) => string,
 ) {
-  const key = [v.cell, v.activation, v.straightThrough, v.skip, v.bias, v.sharedPartGrad, v.lengths].join(
-    ":",
-  );
+  const key = [
+    v.cell,
+    v.activation,
+    v.straightThrough,
+    v.skip,
+    v.bias,
+    v.sharedPartGrad,
+    v.lengths,
+    v.projection,
+  ].join(":");
   let kernel = kernels.get(key);
   if (!kernel) {
     kernel = { label: `${label} ${key}`, code: make(v) };
@@ -231,14 +321,31 @@ function forwardTiledKernel(v: Variant): KernelSource {
 }
 
 function backwardKernel(v: Variant): KernelSource {
-  return cachedKernel(backwardKernels, v, "cell backward", backwardWgsl);
+  return cachedKernel(
+    backwardKernels,
+    v,
+    "cell backward",
+    v.projection ? projectionCellBackwardWgsl : backwardWgsl,
+  );
+}
+
+function projectionForwardKernel(v: Variant): KernelSource {
+  return cachedKernel(projectionForwardKernels, v, "projection forward", projectionForwardWgsl);
+}
+
+function projectionGradKernel(v: Variant): KernelSource {
+  return cachedKernel(projectionGradKernels, v, "projection hidden grads", projectionGradWgsl);
 }
 
 // ---- WGSL ---------------------------------------------------------------------------------------
 
-const header = /* wgsl */ `
-struct U { B: u32, H: u32, t: u32, T: u32, weightHh: u32, biasHh: u32, weightSkip: u32, skip: u32 }
+/** The uniforms (uniformsOf's order); a projection adds P and W_hr's offset. */
+function headerOf(v: Variant): string {
+  const projection = v.projection ? ", P: u32, weightHr: u32" : "";
+  return /* wgsl */ `
+struct U { B: u32, H: u32, t: u32, T: u32, weightHh: u32, biasHh: u32, weightSkip: u32, skip: u32${projection} }
 @group(0) @binding(0) var<uniform> u: U;`;
+}
 
 /** σ(x) through e^{−|x|}, which cannot overflow: 1/(1 + e^{−x}) for x ≥ 0, e^{x}/(1 + e^{x}) below.
  *  tanh clamped to ±15 (tanh(15) is 1 in f32), so no backend overflows inside it. */
@@ -269,14 +376,15 @@ function binding(index: number, name: string, access: "read" | "read_write", typ
   return `@group(0) @binding(${index}) var<storage, ${access}> ${name}: array<${type}>;`;
 }
 
-function threadPrologue(): string {
+/** Thread n of B·width: row b = n / width (width u.H, or u.P for a projection's [B×P] kernels). */
+function threadPrologue(width = "H"): string {
   return /* wgsl */ `
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let n = gid.x + gid.y * nwg.x * ${WG}u;
-  if (n >= u.B * u.H) { return; }
+  if (n >= u.B * u.${width}) { return; }
   let H = u.H;
-  let b = n / H;`;
+  let b = n / u.${width};`;
 }
 
 function forwardBindings(spec: Variant): string {
@@ -287,6 +395,11 @@ function forwardBindings(spec: Variant): string {
     binding(4, "cache", "read_write"),
   ];
   if (spec.cell === "lstm") bindings.push(binding(5, "cells", "read_write"));
+  if (spec.projection) {
+    bindings.push(binding(6, "hTilde", "read_write"));
+    if (spec.lengths) bindings.push(binding(7, "lengths", "read", "i32"));
+    return bindings.join("\n");
+  }
   if (spec.lengths) {
     bindings.push(
       binding(bindings.length + 1, "lengths", "read", "i32"),
@@ -298,6 +411,7 @@ function forwardBindings(spec: Variant): string {
 
 /** Unit j of row b at step t: where its inputs and outputs are (then the cell's forwardBody). */
 function forwardUnit(spec: Variant): string {
+  if (spec.projection) return projectionForwardUnit(spec);
   return /* wgsl */ `
   let row = (u.t - 1u) * u.B + b;     // step t's row of inputProj and cache
   let hPrev = row * H;                // h_{t−1}[b] (state row (t−1)·B + b)
@@ -321,17 +435,69 @@ function paddedForward(spec: Variant): string {
   }`;
 }
 
+/** forwardUnit with a projection: h_{t−1} is P wide, c H wide; the cell writes m_t into hTilde (0
+ *  past a row's length, where c_{t−1} is carried; the projection's dispatch carries h). */
+function projectionForwardUnit(spec: Variant): string {
+  const body = lstmForward("cPrev", "cNew", "hTilde[row * H + j]");
+  const unit = spec.lengths
+    ? /* wgsl */ `
+  if (i32(u.t) > lengths[b]) {
+    cells[cNew] = cells[cPrev];
+    hTilde[row * H + j] = 0.0;
+  } else {${body.replaceAll("\n", "\n  ")}
+  }`
+    : body;
+  return /* wgsl */ `
+  let row = (u.t - 1u) * u.B + b;     // step t's row of inputProj, cache and hTilde
+  let hPrev = row * u.P;              // h_{t−1}[b] (state row (t−1)·B + b, P wide)
+  let cPrev = row * H + j;            // c_{t−1}[b,j]
+  let cNew = (row + u.B) * H + j;     // c_t[b,j]
+  let a = row * 4u * H + j;           // gate q of unit j at a + q·H (inputProj)
+  let cached = row * 5u * H + j;      // cache entry q of unit j at cached + q·H
+${unit}`;
+}
+
+/** Projection step t [B×P threads], after the cell's: h_t[b,p] = W_hr[p,:]·m_t[b,:]. */
+function projectionForwardWgsl(spec: Variant): string {
+  const bindings = [
+    binding(1, "params", "read"),
+    binding(2, "hTilde", "read"),
+    binding(3, "states", "read_write"),
+  ];
+  if (spec.lengths)
+    bindings.push(binding(4, "lengths", "read", "i32"), binding(5, "maskedOutputs", "read_write"));
+  const carried = spec.lengths
+    ? /* wgsl */ `
+  if (i32(u.t) > lengths[b]) {
+    states[hNew] = states[row * u.P + p];
+    maskedOutputs[row * u.P + p] = 0.0;
+    return;
+  }`
+    : "";
+  return `${headerOf(spec)}
+${bindings.join("\n")}
+${threadPrologue("P")}
+  let p = n % u.P;
+  let row = (u.t - 1u) * u.B + b;     // step t's row of hTilde (and maskedOutputs)
+  let hNew = (row + u.B) * u.P + p;   // h_t[b,p] (state row t·B + b)${carried}
+  var h = 0.0;
+  for (var j = 0u; j < H; j++) { h += params[u.weightHr + p * H + j] * hTilde[row * H + j]; }
+  states[hNew] = h;${spec.lengths ? "\n  maskedOutputs[row * u.P + p] = h;" : ""}
+}`;
+}
+
 function forwardWgsl(spec: Variant): string {
   const bias = spec.bias ? "params[u.biasHh + r]" : "0.0";
-  return `${header}
+  const width = spec.projection ? "u.P" : "u.H"; // h's width: W_hh's columns
+  return `${headerOf(spec)}
 ${forwardBindings(spec)}
 ${nonlinearities}
 
 // b_hh[r] + W_hh[r,:]·h_{t−1}[b,:] for gate row r of W_hh [G·H×H]; h_{t−1}[b] starts at hPrev.
 fn hiddenPart(r: u32, hPrev: u32) -> f32 {
   var sum = ${bias};
-  let w = u.weightHh + r * u.H;
-  for (var i = 0u; i < u.H; i++) { sum += params[w + i] * states[hPrev + i]; }
+  let w = u.weightHh + r * ${width};
+  for (var i = 0u; i < ${width}; i++) { sum += params[w + i] * states[hPrev + i]; }
   return sum;
 }
 ${spec.skip ? skipPartWgsl : ""}
@@ -368,7 +534,7 @@ ${tileProduct("skipTiles", "skipSums", 1, stride, "u.weightSkip")}`
   const skipCall = spec.skip
     ? "\n  if (u.t >= u.skip) { skipTiles(j0, b0, lid, (u.t - u.skip) * u.B); }  // uniform: barriers allowed"
     : "";
-  return `${header}
+  return `${headerOf(spec)}
 ${forwardBindings(spec)}
 ${nonlinearities}
 
@@ -459,22 +625,27 @@ function forwardBody(spec: Variant): string {
   cache[cached + 2u * H] = nGate;
   cache[cached + 3u * H] = ghN;`;
     case "lstm":
-      return /* wgsl */ `
+      return lstmForward("hPrev + j", "hNew", "states[hNew]");
+  }
+}
+
+/** The LSTM step given where c_{t−1} and c_t are in cells and where h_t (or m_t) goes. */
+function lstmForward(cPrev: string, cNew: string, hOut: string): string {
+  return /* wgsl */ `
   // i, f, o = σ(a)  g = tanh(a)  c_t = f·c_{t−1} + i·g  h_t = o·tanh(c_t)
   let i = sigmoid(inputProj[a] + hiddenPart(j, hPrev));
   let f = sigmoid(inputProj[a + H] + hiddenPart(H + j, hPrev));
   let g = tanhOf(inputProj[a + 2u * H] + hiddenPart(2u * H + j, hPrev));
   let o = sigmoid(inputProj[a + 3u * H] + hiddenPart(3u * H + j, hPrev));
-  let c = f * cells[hPrev + j] + i * g;
+  let c = f * cells[${cPrev}] + i * g;
   let tanhC = tanhOf(c);
-  cells[hNew] = c;
-  states[hNew] = o * tanhC;
+  cells[${cNew}] = c;
+  ${hOut} = o * tanhC;
   cache[cached] = i;
   cache[cached + H] = f;
   cache[cached + 2u * H] = g;
   cache[cached + 3u * H] = o;
   cache[cached + 4u * H] = tanhC;`;
-  }
 }
 
 function backwardWgsl(spec: Variant): string {
@@ -521,7 +692,7 @@ fn skipGrad(start: u32, k: u32) -> f32 {
   const carriedDecl = spec.lengths
     ? "\n  let carried = i32(u.t) + 1 > lengths[b];  // step t+1 carried h_t (and c_t)"
     : "";
-  return `${header}
+  return `${headerOf(spec)}
 ${bindings.join("\n")}
 ${nonlinearities}
 
@@ -541,6 +712,76 @@ ${threadPrologue()}
     ${fromNext}
   }${skipTerm}
   hiddenGrads[(u.t * u.B + b) * H + k] = g;
+${backwardBody(spec)}
+}`;
+}
+
+/** Projection step t = T..0, first dispatch [B×P threads]: hiddenGrads_t[b,k] = g for k < P, g as in
+ *  backwardWgsl (no gru or skip terms), W_hh [4H×P]. */
+function projectionGradWgsl(spec: Variant): string {
+  const bindings = [
+    binding(1, "params", "read"),
+    binding(2, "outputGrad", "read"),
+    binding(3, "hiddenGrads", "read_write"),
+    binding(4, "hiddenPartGrad", "read"),
+  ];
+  if (spec.lengths) bindings.push(binding(5, "lengths", "read", "i32"));
+  // With lengths: a carried step t+1 (h_{t+1} = h_t) passes its whole gradient to h_t.
+  const fromNext = spec.lengths
+    ? /* wgsl */ `if (i32(u.t) + 1 > lengths[b]) {
+      g += hiddenGrads[(next + u.B) * u.P + k];
+    } else {
+      g += recurrentGrad(next * 4u * H, k);
+    }`
+    : "g += recurrentGrad(next * 4u * H, k);";
+  return `${headerOf(spec)}
+${bindings.join("\n")}
+
+// Σ_j dA[b,j]·W_hh[j,k] over the 4H gate rows j; dA's row (hiddenPartGrad of step t+1) starts at start.
+fn recurrentGrad(start: u32, k: u32) -> f32 {
+  var sum = 0.0;
+  for (var j = 0u; j < 4u * u.H; j++) { sum += hiddenPartGrad[start + j] * params[u.weightHh + j * u.P + k]; }
+  return sum;
+}
+${threadPrologue("P")}
+  let k = n % u.P;
+  var g = 0.0;
+  if (u.t >= 1u) { g = outputGrad[((u.t - 1u) * u.B + b) * u.P + k]; }
+  if (u.t < u.T) {
+    let next = u.t * u.B + b;  // step t+1's row of the part gradients
+    ${fromNext}
+  }
+  hiddenGrads[(u.t * u.B + b) * u.P + k] = g;
+}`;
+}
+
+/** Projection step t, second dispatch [B×H threads]: the LSTM's pointwise backward of unit k from
+ *  g = dL/dm_t[b,k] = Σ_p dL/dh_t[b,p]·W_hr[p,k] (t = 0: cellGrad only). */
+function projectionCellBackwardWgsl(spec: Variant): string {
+  const bindings = [
+    binding(1, "params", "read"),
+    binding(2, "cache", "read"),
+    binding(3, "hiddenGrads", "read"),
+    binding(4, "inputPartGrad", "read_write"),
+  ];
+  if (!spec.sharedPartGrad) bindings.push(binding(bindings.length + 1, "hiddenPartGrad", "read_write"));
+  bindings.push(
+    binding(bindings.length + 1, "cells", "read"),
+    binding(bindings.length + 2, "cellGrad", "read_write"),
+  );
+  if (spec.lengths) bindings.push(binding(bindings.length + 1, "lengths", "read", "i32"));
+  const carriedDecl = spec.lengths
+    ? "\n  let carried = i32(u.t) + 1 > lengths[b];  // step t+1 carried h_t (and c_t)"
+    : "";
+  return `${headerOf(spec)}
+${bindings.join("\n")}
+${threadPrologue()}
+  let k = n % H;${carriedDecl}
+  var g = 0.0;
+  if (u.t >= 1u) {
+    let dh = (u.t * u.B + b) * u.P;  // dL/dh_t[b] in hiddenGrads
+    for (var p = 0u; p < u.P; p++) { g += hiddenGrads[dh + p] * params[u.weightHr + p * H + k]; }
+  }
 ${backwardBody(spec)}
 }`;
 }
