@@ -17,9 +17,10 @@ export function skipBrowserTests(): boolean {
   return skip;
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** Chromium, with `flags` added to its command line. */
+export async function launchChromium(flags: readonly string[] = []): Promise<Browser> {
   if (!chromiumFound) throw new Error(`CI runs the browser tests, but there is ${missingChromium}`);
   // Chromium's sandbox refuses to start as root (containers, CI).
   const args = process.getuid?.() === 0 ? ["--no-sandbox"] : [];
-  return chromium.launch({ executablePath: chromiumPath, args });
+  return chromium.launch({ executablePath: chromiumPath, args: [...args, ...flags] });
 }

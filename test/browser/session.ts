@@ -11,10 +11,11 @@ export interface BrowserSession {
 /** Starts the test server and Chromium once for the calling describe block, closes them after it,
  *  and returns the accessor its tests call. `prepare` runs first and names extra files to serve. A
  *  failed setup (no Chromium in CI, a stale bundle, a failed `prepare`) fails each test with its one
- *  line, rather than the block with a stack. `isolated` serves every file cross-origin isolated. */
+ *  line, rather than the block with a stack. `isolated` serves every file cross-origin isolated;
+ *  `launch` starts another Chromium (one with WebGPU flags). */
 export function browserSession(
   prepare: () => Record<string, string> = () => ({}),
-  options: { isolated?: boolean } = {},
+  options: { isolated?: boolean; launch?: () => Promise<Browser> } = {},
 ): () => BrowserSession {
   let session: BrowserSession | null = null;
   let setupError: Error | null = null;
@@ -22,8 +23,8 @@ export function browserSession(
     try {
       const stale = staleBrowserModule();
       if (stale !== null) throw new Error(stale);
-      const server = await startServer(prepare(), options);
-      session = { server, browser: await launchChromium() };
+      const server = await startServer(prepare(), { isolated: options.isolated });
+      session = { server, browser: await (options.launch ?? launchChromium)() };
     } catch (error) {
       setupError = error instanceof Error ? error : new Error(String(error));
     }
