@@ -695,13 +695,7 @@ fn skipGrad(start: u32, k: u32) -> f32 {
   return `${headerOf(spec)}
 ${bindings.join("\n")}
 ${nonlinearities}
-
-// Σ_j dA[b,j]·W_hh[j,k] over the G·H gate rows j; dA's row (hiddenPartGrad of step t+1) starts at start.
-fn recurrentGrad(start: u32, k: u32) -> f32 {
-  var sum = 0.0;
-  for (var j = 0u; j < ${G}u * u.H; j++) { sum += ${hiddenPartGrad}[start + j] * params[u.weightHh + j * u.H + k]; }
-  return sum;
-}
+${recurrentGradWgsl(G, hiddenPartGrad, "u.H")}
 ${skipFn}
 ${threadPrologue()}
   let k = n % H;${carriedDecl}
@@ -713,6 +707,18 @@ ${threadPrologue()}
   }${skipTerm}
   hiddenGrads[(u.t * u.B + b) * H + k] = g;
 ${backwardBody(spec)}
+}`;
+}
+
+/** WGSL fn recurrentGrad(start, k) = Σ_j dA[b,j]·W_hh[j,k] over the G·H gate rows j of W_hh
+ *  [G·H×width] (width: H, or P under a projection); dA's row (`partGrad` of step t+1) at start. */
+function recurrentGradWgsl(G: number, partGrad: string, width: string): string {
+  return /* wgsl */ `
+// Σ_j dA[b,j]·W_hh[j,k] over the ${G}·H gate rows j; dA's row (of step t+1) starts at start.
+fn recurrentGrad(start: u32, k: u32) -> f32 {
+  var sum = 0.0;
+  for (var j = 0u; j < ${G}u * u.H; j++) { sum += ${partGrad}[start + j] * params[u.weightHh + j * ${width} + k]; }
+  return sum;
 }`;
 }
 
@@ -736,13 +742,7 @@ function projectionGradWgsl(spec: Variant): string {
     : "g += recurrentGrad(next * 4u * H, k);";
   return `${headerOf(spec)}
 ${bindings.join("\n")}
-
-// Σ_j dA[b,j]·W_hh[j,k] over the 4H gate rows j; dA's row (hiddenPartGrad of step t+1) starts at start.
-fn recurrentGrad(start: u32, k: u32) -> f32 {
-  var sum = 0.0;
-  for (var j = 0u; j < 4u * u.H; j++) { sum += hiddenPartGrad[start + j] * params[u.weightHh + j * u.P + k]; }
-  return sum;
-}
+${recurrentGradWgsl(4, "hiddenPartGrad", "u.P")}
 ${threadPrologue("P")}
   let k = n % u.P;
   var g = 0.0;
