@@ -1,7 +1,8 @@
 import { Option } from "commander";
 import type { GpuContext } from "../src/gpu/context.js";
-import { gpuUnsupported } from "../src/gpu/gpu-model.js";
+import { GpuModel, gpuUnsupported } from "../src/gpu/gpu-model.js";
 import type { ModelConfig } from "../src/model/config.js";
+import type { SequenceModel } from "../src/model/sequence-model.js";
 import { UserError } from "./errors.js";
 import { requestNodeGpu } from "../node/webgpu.js";
 
@@ -39,4 +40,24 @@ export function gpuRefusal(why: string): UserError {
 export function refuseUnsupportedOnGpu(config: ModelConfig): void {
   const unsupported = gpuUnsupported(config);
   if (unsupported) throw gpuRefusal(unsupported);
+}
+
+/** `onGpu` on a GPU copy of `model` (refused in one line when the backend cannot run it), freed
+ *  after; `onCpu` after one line when there is no GPU (`fallback` names the work: "evaluating"). */
+export async function withGpuModel<T>(
+  model: SequenceModel,
+  fallback: string,
+  onGpu: (gpuModel: GpuModel) => Promise<T>,
+  onCpu: () => T,
+): Promise<T> {
+  refuseUnsupportedOnGpu(model.config);
+  const gpu = await acquireGpu(fallback);
+  if (!gpu) return onCpu();
+  const gpuModel = new GpuModel(gpu.context, model.config, model.params);
+  try {
+    return await onGpu(gpuModel);
+  } finally {
+    gpuModel.destroy();
+    gpu.context.destroy();
+  }
 }

@@ -4,12 +4,11 @@ import { sequentialBatches } from "../../src/data/windows.js";
 import { oracleExposureBias, textExposureBias } from "../../src/eval/exposure-bias.js";
 import type { TokenBatch } from "../../src/data/windows.js";
 import { evaluateOnGpu } from "../../src/gpu/gpu-evaluate.js";
-import { GpuModel } from "../../src/gpu/gpu-model.js";
 import type { SequenceModel } from "../../src/model/sequence-model.js";
 import { Rng } from "../../src/random.js";
 import { evaluate } from "../../src/train/trainer.js";
 import { loadTrainedModel } from "../checkpoint-arg.js";
-import { acquireGpu, type Device, deviceOption, refuseUnsupportedOnGpu } from "../device.js";
+import { type Device, deviceOption, withGpuModel } from "../device.js";
 import { UserError } from "../errors.js";
 import { readFileOrFail } from "../files.js";
 import { addMaxMemoryOption, memoryBudget, refuseInferenceOverBudget } from "../memory-budget.js";
@@ -209,15 +208,11 @@ export function freeRunningReading(r: EvalResult): string {
 }
 
 /** The validation loss on the GPU (--device webgpu), or on the CPU after one line saying why not. */
-async function gpuLoss(model: SequenceModel, batches: readonly TokenBatch[]): Promise<number> {
-  refuseUnsupportedOnGpu(model.config);
-  const gpu = await acquireGpu("evaluating");
-  if (!gpu) return evaluate(model, batches);
-  const onGpu = new GpuModel(gpu.context, model.config, model.params);
-  try {
-    return await evaluateOnGpu(onGpu, batches);
-  } finally {
-    onGpu.destroy();
-    gpu.context.destroy();
-  }
+function gpuLoss(model: SequenceModel, batches: readonly TokenBatch[]): Promise<number> {
+  return withGpuModel(
+    model,
+    "evaluating",
+    (gpuModel) => evaluateOnGpu(gpuModel, batches),
+    () => evaluate(model, batches),
+  );
 }

@@ -3,11 +3,11 @@ import type { Tokenizer } from "../../src/data/tokenizer.js";
 import { FormatError } from "../../src/errors.js";
 import { beamSearch } from "../../src/eval/beam.js";
 import { drawStepsAsync } from "../../src/eval/sampling.js";
-import { GpuModel } from "../../src/gpu/gpu-model.js";
+import type { GpuModel } from "../../src/gpu/gpu-model.js";
 import { GpuTokenStepper } from "../../src/gpu/gpu-stepper.js";
 import type { SequenceModel } from "../../src/model/sequence-model.js";
 import { loadTrainedModel } from "../checkpoint-arg.js";
-import { acquireGpu, type Device, deviceOption, gpuRefusal, refuseUnsupportedOnGpu } from "../device.js";
+import { type Device, deviceOption, gpuRefusal, withGpuModel } from "../device.js";
 import { UserError } from "../errors.js";
 import { addMaxMemoryOption, memoryBudget, refuseInferenceOverBudget } from "../memory-budget.js";
 import { boundedInteger, describeLimits, MAX_SEED } from "../train/limits.js";
@@ -97,27 +97,24 @@ export async function sampleCommandOnGpu(
   if (options.beam !== undefined) throw gpuRefusal("beam search runs on the CPU only: drop --beam");
   const loaded = loadSample(checkpoint, options);
   const request = samplingRequest(loaded, options);
-  refuseUnsupportedOnGpu(loaded.model.config);
-  const gpu = await acquireGpu("sampling");
-  if (!gpu) return writeSamples(request, write);
-  const onGpu = new GpuModel(gpu.context, loaded.model.config, loaded.model.params);
-  const steppers = new Map<number, GpuTokenStepper>(); // one per batch size, reused by each sample
-  const stepperOf = (B: number) => {
-    const stepper = steppers.get(B) ?? new GpuTokenStepper(onGpu, B);
-    steppers.set(B, stepper);
-    return stepper;
-  };
   const { prime, length, sampling } = request;
-  try {
-    await writeSamplesAsync(
-      { ...request, draw: (rngs) => drawStepsAsync(stepperOf(rngs.length), prime, length, rngs, sampling) },
-      write,
-    );
-  } finally {
-    for (const stepper of steppers.values()) stepper.destroy();
-    onGpu.destroy();
-    gpu.context.destroy();
-  }
+  const drawOnGpu = async (gpuModel: GpuModel) => {
+    const steppers = new Map<number, GpuTokenStepper>(); // one per batch size, reused by each sample
+    const stepperOf = (B: number) => {
+      const stepper = steppers.get(B) ?? new GpuTokenStepper(gpuModel, B);
+      steppers.set(B, stepper);
+      return stepper;
+    };
+    try {
+      await writeSamplesAsync(
+        { ...request, draw: (rngs) => drawStepsAsync(stepperOf(rngs.length), prime, length, rngs, sampling) },
+        write,
+      );
+    } finally {
+      for (const stepper of steppers.values()) stepper.destroy();
+    }
+  };
+  await withGpuModel(loaded.model, "sampling", drawOnGpu, () => writeSamples(request, write));
 }
 
 /** The checkpoint's model and tokenizer, the prime and the stops, after the flags checked so far
