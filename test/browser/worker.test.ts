@@ -324,8 +324,11 @@ describe.skipIf(skipBrowserTests())(
         .filter((record) => record.step > 20)
         .map((record) => record.loss);
       expect(resumed.step).toBe(20);
-      expect(resumed.losses).toEqual(cliLosses);
+      // ECMAScript leaves Math.exp/log/tanh to the engine: Chromium 156's V8 and Node 20's differ in
+      // the last bit, so the same steps agree to rounding, not bit for bit.
       expect(resumed.losses).toHaveLength(3);
+      expect(cliLosses).toHaveLength(3);
+      for (const [i, loss] of resumed.losses.entries()) expect(loss).toBeCloseTo(cliLosses[i], 10);
       expect(errors).toEqual([]);
       await page.close();
     }, 90_000);
