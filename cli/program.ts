@@ -13,9 +13,13 @@ import * as parity from "./commands/parity.js";
 import * as evalCommand from "./commands/eval.js";
 import * as lab from "./commands/lab.js";
 import * as predict from "./commands/predict.js";
+import * as probe from "./commands/probe.js";
+import * as runs from "./commands/runs.js";
 import * as sample from "./commands/sample.js";
+import * as sweep from "./commands/sweep.js";
 import * as train from "./commands/train.js";
 import * as ui from "./commands/ui.js";
+import * as worker from "./commands/worker.js";
 
 // Before any product compiles the WebAssembly kernels: fused multiply-add on Node 20 too.
 enableRelaxedSimd();
@@ -27,7 +31,20 @@ const program = new Command("rnnlab")
   .showSuggestionAfterError(true)
   .configureOutput({ outputError: (text, write) => write(oneLine(text)) });
 
-for (const command of [train, sample, predict, evalCommand, lab, parity, importTorch, ui])
+for (const command of [
+  train,
+  sample,
+  predict,
+  evalCommand,
+  lab,
+  probe,
+  sweep,
+  worker,
+  runs,
+  parity,
+  importTorch,
+  ui,
+])
   command.register(program);
 
 try {
