@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 // command's own imports will, and say in one line what to install, rather than crash on
 // ERR_MODULE_NOT_FOUND. The command itself is cli/program.ts.
 
-const PEERS = ["commander", "cli-progress", "d3", "@observablehq/plot"];
+const PEERS = ["commander", "cli-progress", "d3", "@observablehq/plot", "node-sqlite3-wasm", "yaml"];
 
 const missing = PEERS.filter((pkg) => !installed(pkg));
 if (missing.length > 0) {

@@ -4,9 +4,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { extname, join, sep } from "node:path";
 import { UserError } from "./errors.js";
+import { apiAnswer } from "./ui-api.js";
 
 // The static server behind `rnnlab ui`: the built web lab (dist/web) at /, and the package's data
-// folder at /data/ (the app fetches the bundled tinyshakespeare from there). Nothing else is served.
+// folder at /data/ (the app fetches the bundled tinyshakespeare from there), and the run store's
+// read-only JSON API at /api/ (ui-api.ts), which serves no file. Nothing else is served.
 
 export interface UiServerOptions {
   /** The built app: index.html and its assets (dist/web). */
@@ -16,6 +18,8 @@ export interface UiServerOptions {
   host: string;
   /** 0: any free port. */
   port: number;
+  /** The run store read by /api/ (a missing file reads as an empty store); without one, /api/ answers 404. */
+  store?: string;
 }
 
 export interface UiServer {
@@ -59,7 +63,11 @@ export function contentType(path: string): string {
 
 /** Listens on host:port; a port in use or a refused address is a UserError (one line, exit 1). */
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
-  const folders = { root: await realpath(options.root), data: await realpath(options.data) };
+  const folders = {
+    root: await realpath(options.root),
+    data: await realpath(options.data),
+    store: options.store,
+  };
   const server = createServer((request, response) => {
     handle(request, response, folders).catch(() => {
       if (!response.headersSent) send(response, 500, "internal error");
@@ -105,6 +113,7 @@ function browserHost(host: string): string {
 interface Folders {
   root: string;
   data: string;
+  store: string | undefined;
 }
 
 async function handle(request: IncomingMessage, response: ServerResponse, folders: Folders): Promise<void> {
@@ -114,6 +123,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, folder
   }
   const segments = urlSegments(request.url ?? "");
   if (segments === "malformed") return send(response, 400, "bad request: malformed URL");
+  if (segments?.[0] === "api") return sendApi(request, response, segments.slice(1), folders.store);
   const file = segments === null ? null : await findFile(segments, folders);
   if (file === null) return send(response, 404, "not found");
   response.writeHead(200, {
@@ -125,6 +135,27 @@ async function handle(request: IncomingMessage, response: ServerResponse, folder
   const stream = createReadStream(file.path);
   stream.on("error", () => response.destroy());
   stream.pipe(response);
+}
+
+/** The API's JSON answer; never a file, whatever the path. */
+function sendApi(
+  request: IncomingMessage,
+  response: ServerResponse,
+  segments: string[],
+  store: string | undefined,
+): void {
+  const query = new URL(request.url ?? "", "http://localhost").searchParams;
+  const answer =
+    store === undefined
+      ? { status: 404, body: { error: "this server reads no run store" } }
+      : apiAnswer(segments, query, store);
+  const json = JSON.stringify(answer.body);
+  response.writeHead(answer.status, {
+    ...HEADERS,
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(json),
+  });
+  response.end(request.method === "HEAD" ? undefined : json);
 }
 
 function send(response: ServerResponse, status: number, text: string): void {

@@ -9,7 +9,7 @@ import { installPacked } from "./helpers/packed.js";
 // (no network). A library user gets zod and no more; the command line's packages are optional peer
 // dependencies, and the command says in one line what to install when they are missing.
 
-const PEERS = ["commander", "cli-progress", "d3", "@observablehq/plot"];
+const PEERS = ["commander", "cli-progress", "d3", "@observablehq/plot", "node-sqlite3-wasm", "yaml"];
 const INSTALL_TIMEOUT = 180_000;
 
 const scratches: string[] = [];
@@ -64,22 +64,22 @@ console.log(trainer.trainStep().loss);
     expect(loss).toBeGreaterThan(0.5);
   });
 
-  it("rnnlab train exits 1 with one line: the four missing packages and the npm install that adds them", () => {
+  it("rnnlab train exits 1 with one line: the six missing packages and the npm install that adds them", () => {
     const r = rnnlabBin(dir, ["train", "--steps", "1"]);
     expect(r.status, r.stderr).toBe(1);
     expect(r.stdout).toBe("");
     const lines = stderrLines(r.stderr);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^rnnlab: the command line needs commander, cli-progress, d3 and @observablehq\/plot,/,
+      /^rnnlab: the command line needs commander, cli-progress, d3, @observablehq\/plot, node-sqlite3-wasm and yaml,/,
     );
     expect(lines[0]).toMatch(
-      /optional peer dependencies\): npm install commander cli-progress d3 @observablehq\/plot$/,
+      /optional peer dependencies\): npm install commander cli-progress d3 @observablehq\/plot node-sqlite3-wasm yaml$/,
     );
   });
 });
 
-describe("npm install rnnlab commander cli-progress d3 @observablehq/plot (the command line's peers too)", () => {
+describe("npm install rnnlab commander cli-progress d3 @observablehq/plot node-sqlite3-wasm yaml (the command line's peers too)", () => {
   let dir: string;
   beforeAll(() => {
     dir = scratch("cli");

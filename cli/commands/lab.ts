@@ -12,11 +12,12 @@ import { UserError } from "../errors.js";
 import { verdictTable } from "../lab-table.js";
 import { writeFileAtomic } from "../files.js";
 import { createProgress } from "../progress.js";
+import { addStoreOptions, RunRecorder, type StoreOptions } from "../store-record.js";
 import { loadReportAssets } from "../report-assets.js";
 import { boundedInteger } from "../train/limits.js";
 import { defaultData } from "./train.js";
 
-interface LabOptions {
+interface LabOptions extends StoreOptions {
   only: string;
   quick?: boolean;
   json?: boolean;
@@ -25,7 +26,7 @@ interface LabOptions {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command("lab")
     .description("settle every claim of the seed by computation: verdict table and report.html")
     .option("--only <prefix>", "only the claims whose id starts with this (e.g. Q3 or Q5b.)", "")
@@ -35,11 +36,37 @@ export function register(program: Command): void {
       "print a JSON array: one { id, verdict, evidence, correction } per claim (formulas as TeX in $…$)",
     )
     .option("--out <dir>", "where report.html and results.json go", "runs/lab")
-    .option("--seed <n>", "random seed", "1")
-    .action((options: LabOptions) => labCommand(options));
+    .option("--seed <n>", "random seed", "1");
+  addStoreOptions(command).action((options: LabOptions) => recordedLab(options));
 }
 
-function labCommand(options: LabOptions): void {
+/** labCommand, recorded in the run store: the verdicts' counts as its final metrics. */
+function recordedLab(options: LabOptions): void {
+  const config = { only: options.only, quick: options.quick ?? false, seed: options.seed };
+  const recorder = RunRecorder.start(options, {
+    kind: "lab",
+    name: options.only || "all claims",
+    config,
+    artefacts: { dir: options.out, report: join(options.out, "report.html") },
+  });
+  let results: ClaimResult[];
+  try {
+    results = labCommand(options);
+  } catch (error) {
+    recorder?.fail(error);
+    throw error;
+  }
+  recorder?.finish("finished", verdictCounts(results));
+}
+
+/** { claims, <verdict>: count, ... }: a lab run's final metrics. */
+export function verdictCounts(results: readonly { verdict: string }[]): Record<string, number> {
+  const counts: Record<string, number> = { claims: results.length };
+  for (const r of results) counts[r.verdict] = (counts[r.verdict] ?? 0) + 1;
+  return counts;
+}
+
+function labCommand(options: LabOptions): ClaimResult[] {
   const selected = selectExperiments(experiments, options.only);
   if (selected.length === 0) {
     throw new UserError(
@@ -85,10 +112,11 @@ function labCommand(options: LabOptions): void {
   writeFileAtomic(join(options.out, "results.json"), `${JSON.stringify(results.map(summary), null, 2)}\n`);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(results.map(summary))}\n`);
-    return;
+    return results;
   }
   process.stdout.write(verdictTable(results, selected, Math.max(60, process.stdout.columns ?? 100)));
   process.stdout.write(`\nreport: ${reportPath}\n`);
+  return results;
 }
 
 const summary = (r: ClaimResult) => ({

@@ -31,7 +31,8 @@ import {
 } from "../train/divergence-options.js";
 import { defaultThreads } from "../../node/index.js";
 import { type Device, deviceOption } from "../device.js";
-import { runTraining } from "../train/run.js";
+import { runTraining, type TrainResult } from "../train/run.js";
+import { addStoreOptions, RunRecorder, type StoreOptions } from "../store-record.js";
 import { lockRunFolder } from "../train/run-lock.js";
 import { runPaths } from "../train/run-files.js";
 import { runTaskCommand, type TaskCommandOptions } from "../train/task-command.js";
@@ -73,6 +74,7 @@ export const RESUMABLE = [
   "device",
   "json",
   "force",
+  "store",
   ...RESUME_ONLY,
   "maxMemory",
 ];
@@ -193,6 +195,7 @@ export function register(program: Command): void {
     );
   addDivergenceOptions(command);
   addMaxMemoryOption(command);
+  addStoreOptions(command);
   addTaskOptions(command);
   describeLimits(command);
   command.action(
@@ -204,7 +207,7 @@ export function register(program: Command): void {
         json?: boolean;
         threads: string;
         device: Device;
-      },
+      } & StoreOptions,
     ) => {
       const explicit = (name: string) => command.getOptionValueSource(name) === "cli";
       const taskOptions = options as unknown as TaskCommandOptions;
@@ -228,12 +231,19 @@ export function register(program: Command): void {
       // One process per run folder, --force or not; the lock also clears a killed run's temp files.
       const lock = lockRunFolder(out);
       let result: Awaited<ReturnType<typeof runTraining>>;
+      let recorder: RunRecorder | null = null;
       try {
         if (!options.resume && !options.force && existsSync(runPaths(out).checkpoint)) {
           throw new UserError(
             `${out} already holds a run: continue it with --resume ${out}, or pass --force or another --out`,
           );
         }
+        recorder = RunRecorder.start(options, {
+          kind: "train",
+          name: out,
+          config: { ...spec, resumed: Boolean(options.resume), device },
+          artefacts: { dir: out },
+        });
         result = await runTraining(
           spec,
           out,
@@ -242,10 +252,15 @@ export function register(program: Command): void {
           divergenceFactor,
           budget,
           device,
+          recorder?.record ?? null,
         );
+      } catch (error) {
+        recorder?.fail(error);
+        throw error;
       } finally {
         lock.release();
       }
+      recorder?.finish("finished", finalMetrics(result));
       const worse = result.worseThanUnigram
         ? "; worse than the unigram baseline: the model has not learned the token frequencies"
         : "";
@@ -253,26 +268,28 @@ export function register(program: Command): void {
         `val (full split, ${formatNumber(result.valTokens)} tokens) ${result.valLoss.toFixed(4)} nats/token (unigram ${result.unigramLoss.toFixed(4)}), ${result.steps} steps, ${Math.round(result.tokensPerSecond)} tokens/s on ${result.device}${worse}\n`,
       );
       process.stdout.write(`report: ${result.report}\n`);
-      if (options.json) {
-        const {
-          valLoss,
-          valTokens,
-          unigramLoss,
-          worseThanUnigram,
-          steps,
-          tokensPerSecond,
-          threads,
-          seconds,
-          checkpoint,
-          report,
-          metrics,
-        } = result;
-        process.stdout.write(
-          `${JSON.stringify({ valLoss, valTokens, unigramLoss, worseThanUnigram, steps, tokensPerSecond, threads, seconds, checkpoint, report, metrics })}\n`,
-        );
-      }
+      if (options.json) process.stdout.write(`${JSON.stringify(finalMetrics(result))}\n`);
     },
   );
+}
+
+/** The --json summary: what a script (or a sweep's metric) reads of a finished run. */
+function finalMetrics(result: TrainResult) {
+  const { valLoss, valTokens, unigramLoss, worseThanUnigram, steps, tokensPerSecond } = result;
+  const { threads, seconds, checkpoint, report, metrics } = result;
+  return {
+    valLoss,
+    valTokens,
+    unigramLoss,
+    worseThanUnigram,
+    steps,
+    tokensPerSecond,
+    threads,
+    seconds,
+    checkpoint,
+    report,
+    metrics,
+  };
 }
 
 /** The stored spec of the run in options.resume, with only its budget (and, past its end, its lr

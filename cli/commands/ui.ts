@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { UserError } from "../errors.js";
+import { DEFAULT_STORE } from "../store-record.js";
 import { startUiServer, type UiServer } from "../ui-server.js";
 
 /** The package's root: this file is dist/cli/commands/ui.js once built. */
@@ -19,22 +20,30 @@ interface UiOptions {
   host: string;
   open: boolean;
   json?: boolean;
+  store: string;
 }
 
 export function register(program: Command): void {
   program
     .command("ui")
-    .description("serve the web lab (playground, network view, lab, model) on this machine and open it")
+    .description("serve the web lab (playground, network view, lab, model, runs) on this machine and open it")
     .option("--port <n>", "port to listen on (0: any free port)", String(DEFAULT_PORT))
     .option("--host <addr>", "address to listen on", "127.0.0.1")
     .option("--no-open", "do not open the page in the system browser")
     .option("--json", 'print one JSON line {"url": ...} once listening')
+    .option(
+      "--store <path>",
+      "the run store the Runs view reads ($RNNLAB_STORE or runs/store.sqlite)",
+      DEFAULT_STORE,
+    )
     .action(async (options: UiOptions) => {
       const port = parsePort(options.port);
       if (options.host.trim() === "") throw new UserError("--host must not be empty");
       if (!existsSync(join(webRoot, "index.html")))
         throw new UserError("the web lab is not built: run npm run build", 1);
-      const server = await startUiServer({ root: webRoot, data: dataRoot, host: options.host, port });
+      if (options.store.trim() === "") throw new UserError("--store must not be empty");
+      const store = resolve(options.store);
+      const server = await startUiServer({ root: webRoot, data: dataRoot, host: options.host, port, store });
       process.stdout.write(
         options.json
           ? `${JSON.stringify({ url: server.url })}\n`

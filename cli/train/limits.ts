@@ -24,6 +24,8 @@ export const INTEGER_LIMITS: Readonly<Record<string, readonly [number, number]>>
   "--seq-len": [1, 100_000],
   "--batch": [1, 100_000],
   "--threads": [1, MAX_THREADS],
+  "--parallel": [1, 1024],
+  "--concurrency": [1, 1024],
   "--prefix": [0, 100_000],
   "--steps": [1, 1_000_000_000],
   "--eval-every": [1, 1_000_000_000],

@@ -106,6 +106,7 @@ export async function runTraining(
   divergenceFactor: number | null = DEFAULT_DIVERGENCE_FACTOR,
   budget: MemoryBudget = memoryBudget(undefined),
   device: Device = "cpu",
+  onRecord: ((record: MetricRecord) => void) | null = null,
 ): Promise<TrainResult> {
   const paths = runPaths(out);
   const started = Date.now();
@@ -146,6 +147,7 @@ export async function runTraining(
       parallel,
       gpu,
       resumed: Boolean(stored),
+      onRecord,
     };
     return await trainLoop(run, divergenceFactor, signals, fitted.pace);
   } finally {
@@ -166,6 +168,8 @@ interface Run {
   /** A WebGPU context (--device webgpu) the steps and evaluations run on, or null for the CPU. */
   gpu: { context: GpuContext; adapter: string } | null;
   resumed: boolean;
+  /** Each metric record as it is written (the run store's). */
+  onRecord: ((record: MetricRecord) => void) | null;
 }
 
 const now = () => performance.now();
@@ -222,6 +226,7 @@ async function trainSteps(
   const log = (record: MetricRecord) => {
     records.push(record);
     appendMetric(paths.metrics, record);
+    run.onRecord?.(record);
   };
   // The reference loss: ln V (a fresh model's, near uniform) or the unigram loss, whichever is larger.
   const guard =

@@ -6,7 +6,7 @@ import { labSession, openLab, type PageLook } from "./web-lab-session.js";
 // label on every control, every control reachable by keyboard, and nothing wider than the window at
 // 1280×800 and 1920×1080, in light and dark colour schemes.
 
-const VIEWS = ["playground", "network", "lab", "model"] as const;
+const VIEWS = ["playground", "network", "lab", "model", "runs"] as const;
 const LOOKS: (PageLook & { name: string })[] = [
   { name: "1280×800 light", viewport: { width: 1280, height: 800 }, colorScheme: "light" },
   { name: "1920×1080 dark", viewport: { width: 1920, height: 1080 }, colorScheme: "dark" },

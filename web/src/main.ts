@@ -2,12 +2,19 @@ import { labView } from "./lab-view.ts";
 import { modelView } from "./model-view.ts";
 import { networkView } from "./network-view.ts";
 import { playground } from "./playground.ts";
+import { runsView } from "./runs-view.ts";
 import { queryOf, type Setup, setupFromQuery } from "./setup.ts";
 import "./style.css";
 
 // The web lab's shell: the views' links, the thread note, and the view the URL names (?view=).
 
-const views = { playground: "Playground", network: "Network", lab: "Lab", model: "Model" } as const;
+const views = {
+  playground: "Playground",
+  network: "Network",
+  lab: "Lab",
+  model: "Model",
+  runs: "Runs",
+} as const;
 type View = keyof typeof views;
 
 const params = new URLSearchParams(location.search);
@@ -29,7 +36,9 @@ document.querySelector("#threads")!.textContent = crossOriginIsolated
   : "Not cross-origin isolated: training runs on one thread.";
 
 const root = document.querySelector<HTMLElement>("#view")!;
-if (view === "model") {
+if (view === "runs") {
+  runsView(root);
+} else if (view === "model") {
   modelView(root);
 } else if (view === "lab") {
   labView(root);

@@ -1,0 +1,107 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { RunStore } from "../../dist/node/store/index.js";
+import { rnnlab } from "../helpers/cli.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "rnnlab-sweep-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const text = join(scratch, "text.txt");
+writeFileSync(text, readFileSync("data/tinyshakespeare.txt", "utf8").slice(0, 20_000));
+
+/** A spec of tiny train trials (a second or two each) in the scratch folder. */
+function spec(name: string, body: string): string {
+  const file = join(scratch, `${name}.yaml`);
+  const fixed = `train: { data: ${text}, hidden: 8, embedding: 4, seq-len: 8, batch: 4, steps: 20, val-batches: 2 }`;
+  writeFileSync(file, `${fixed}\nartefacts: ${join(scratch, name)}\n${body}\n`);
+  return file;
+}
+
+function sweep(file: string, store: string, ...extra: string[]) {
+  return rnnlab(["sweep", file, "--store", store, "--parallel", "2", ...extra]);
+}
+
+function trialRuns(store: string) {
+  const db = RunStore.open(store);
+  try {
+    const [sweepRow] = db.listSweeps();
+    return { sweep: sweepRow, runs: sweepRow ? db.trialRuns(sweepRow.id) : [], db: null };
+  } finally {
+    db.close();
+  }
+}
+
+describe("rnnlab sweep SPEC", () => {
+  const store = join(scratch, "grid.sqlite");
+  const file = spec("grid", "grid: { cell: [rnn, gru] }\nseeds: [1, 2]\nmetric: valLoss");
+
+  it("runs every trial of the grid once, records each in the store and prints the best config", () => {
+    const result = sweep(file, store, "--json");
+    expect(result.stderr).not.toMatch(/Error|at .*\.js/);
+    expect(result.status).toBe(0);
+    const summary = JSON.parse(result.stdout.trim().split("\n").at(-1) as string);
+    const { sweep: row, runs } = trialRuns(store);
+    expect(row.status).toBe("finished");
+    expect(summary.sweep).toBe(row.id);
+    expect(runs).toHaveLength(4);
+    expect(runs.every((r) => r.status === "finished" && r.kind === "trial")).toBe(true);
+    expect(new Set(runs.map((r) => r.trialKey)).size).toBe(4);
+    const losses = runs.map((r) => r.final?.valLoss as number);
+    expect(summary.best[0].value).toBe(Math.min(...losses));
+    expect(result.stderr).toMatch(/cell/);
+  }, 120_000);
+
+  it("--resume runs nothing again once every trial finished, and a rerun without it says how to continue", () => {
+    const again = sweep(file, store);
+    expect(again.status).toBe(2);
+    expect(again.stderr.trim().split("\n")).toHaveLength(1);
+    expect(again.stderr).toMatch(/--resume continues it, --restart runs it again/);
+    const resumed = sweep(file, store, "--resume");
+    expect(resumed.status).toBe(0);
+    expect(trialRuns(store).runs).toHaveLength(4);
+  }, 60_000);
+
+  it("stops trials by successive halving: each rung keeps the better 1/eta", () => {
+    const asha = spec(
+      "asha",
+      "grid: { lr: [0.01, 0.003, 0.0003, 0.0001] }\nmetric: valLoss\nasha: { min-steps: 5, eta: 2 }\nparallel: 1",
+    );
+    const db = join(scratch, "asha.sqlite");
+    const result = rnnlab(["sweep", asha, "--store", db]);
+    expect(result.status).toBe(0);
+    const { runs } = trialRuns(db);
+    expect(runs).toHaveLength(4);
+    expect(runs.filter((r) => r.status === "stopped").length).toBeGreaterThan(0);
+    expect(runs.filter((r) => r.status === "finished").length).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+describe("rnnlab sweep: bad input gets one line and writes nothing", () => {
+  const store = join(scratch, "bad.sqlite");
+  const cases: [string, string, RegExp][] = [
+    ["unknown option", "grid: { hiden: [8, 16] }\nmetric: valLoss", /hiden/],
+    ["empty grid", "grid: { cell: [] }\nmetric: valLoss", /grid\.cell is empty/],
+  ];
+  for (const [what, body, message] of cases) {
+    it(`refuses a spec with an ${what}`, () => {
+      const result = sweep(spec(what.replace(/ /g, "-"), body), store);
+      expect(result.status).toBe(2);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toMatch(message);
+      expect(existsSync(store)).toBe(false);
+    });
+  }
+
+  it("says which metrics the trials do report when the spec's metric is none of them", () => {
+    const result = sweep(spec("no-metric", "seeds: [1]\nmetric: valLos"), store);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/valLos.*valLoss/);
+  }, 60_000);
+
+  it("a missing spec file is one line", () => {
+    const result = sweep(join(scratch, "nope.yaml"), store);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/cannot read the sweep spec .*nope\.yaml: ENOENT/);
+  });
+});
