@@ -5,11 +5,14 @@ import type { Command } from "commander";
 import { RunStore } from "../../node/store/index.js";
 import type { RunRow } from "../../node/store/types.js";
 import { UserError } from "../errors.js";
+import { writeFileAtomic } from "../files.js";
 import { createProgress } from "../progress.js";
+import { loadReportAssets } from "../report-assets.js";
 import { DEFAULT_STORE } from "../store-record.js";
 import { evaluateAtRungs, SweepRecorder } from "../sweep/coordinator.js";
 import { expandTrials, sweepId } from "../sweep/expand.js";
 import { LocalPool } from "../sweep/pool.js";
+import { sweepPage } from "../sweep/report.js";
 import { checkTrialArgv, parseSweepSpec } from "../sweep/spec.js";
 import { checkMetricReported, summarize } from "../sweep/summary.js";
 import type { SweepSpec, Trial, TrialRunner } from "../sweep/types.js";
@@ -95,6 +98,11 @@ function latestByTrial(runs: readonly RunRow[]): Map<string, RunRow> {
   return latest;
 }
 
+/** The folder of the sweep's trials and report. */
+function artefactsOf(spec: SweepSpec, id: string): string {
+  return spec.artefacts ?? join("runs", "sweeps", id);
+}
+
 /** Runs the trials; true when a signal cut the sweep short. */
 async function runTrials(
   spec: SweepSpec,
@@ -105,8 +113,7 @@ async function runTrials(
   options: SweepOptions,
 ): Promise<boolean> {
   if (trials.length === 0) return false;
-  const artefacts = spec.artefacts ?? join("runs", "sweeps", id);
-  const runner = await trialRunner(spec, id, artefacts, options);
+  const runner = await trialRunner(spec, id, artefactsOf(spec, id), options);
   const total = alreadyDone + trials.length;
   const progress = createProgress({ unit: "trials", total, fields: ["best"] });
   const recorder = new SweepRecorder(spec, id, store, (done, best, line) => {
@@ -166,11 +173,15 @@ function report(
   const summaries = [...latest.values()].map((r) => r.final).filter((f) => f !== null);
   checkMetricReported(spec.metric, summaries);
   const summary = summarize(spec, outcomes);
+  const page = join(artefactsOf(spec, id), "report.html");
+  writeFileAtomic(page, sweepPage(spec, id, outcomes, summary, loadReportAssets()));
   // The summary is the output; with --json it is the JSON line, and the table goes to stderr.
   (options.json ? process.stderr : process.stdout).write(`${summary.text}\n`);
-  process.stdout.write(`sweep ${id}: ${options.store}; rnnlab runs list --sweep ${id}\n`);
+  process.stdout.write(`sweep ${id}: ${options.store}; rnnlab runs list --sweep ${id}\nreport: ${page}\n`);
   if (options.json) {
     const { best, effects, counts } = summary;
-    process.stdout.write(`${JSON.stringify({ sweep: id, store: options.store, counts, best, effects })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ sweep: id, store: options.store, report: page, counts, best, effects })}\n`,
+    );
   }
 }
