@@ -270,6 +270,8 @@ describe("rnnlab train with bad input: one clear line, exit 2, nothing written",
       "cpu",
       "--json",
       "--force",
+      "--store",
+      join(scratch, "resume-store.sqlite"),
       "--max-memory",
       "4G",
     ];

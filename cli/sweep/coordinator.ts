@@ -61,7 +61,10 @@ export class SweepRecorder {
     }
     this.running.delete(trial.key);
     this.store.appendMetrics(id, result.metrics);
-    const status = result.status;
+    // A trial stopped by a signal (the sweep interrupted, a worker shut down) was killed, not
+    // failed: --resume runs it again either way, but the store says what happened.
+    const signalled = result.status === "failed" && /^killed by SIG/.test(result.error ?? "");
+    const status = signalled ? "killed" : result.status;
     this.store.finishRun(id, {
       status,
       final: result.summary,

@@ -75,8 +75,11 @@ export function runTrial(trial: Trial, options: TrialOptions): Promise<TrialResu
   });
 }
 
+/** The failed trial's one line; a trial ended by a signal (exit 130, 143: rnnlab's own handlers)
+ *  starts "killed by SIGxxx". */
 function failure(child: ChildProcess, code: number | null, signal: string | null, line: string): string {
-  if (signal !== null) return `killed by ${signal}${line ? `: ${line}` : ""}`;
+  const caught = code === 130 ? "SIGINT" : code === 143 ? "SIGTERM" : null;
+  if (signal !== null || caught !== null) return `killed by ${signal ?? caught}${line ? `: ${line}` : ""}`;
   return line || `rnnlab exited with code ${code ?? "?"} (pid ${child.pid})`;
 }
 

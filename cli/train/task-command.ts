@@ -3,7 +3,9 @@ import { fileURLToPath } from "node:url";
 import type { FitTaskName } from "../../src/fit/tasks.js";
 import type { MemoryBudget } from "../../src/model/memory-budget.js";
 import { UserError } from "../errors.js";
-import { runPaths } from "./run-files.js";
+import type { MetricValue } from "../../node/store/types.js";
+import { RunRecorder, type StoreOptions } from "../store-record.js";
+import { readMetrics, runPaths } from "./run-files.js";
 import { lockRunFolder } from "./run-lock.js";
 import { type TaskFlagValues, taskSpecFromOptions } from "./task-options.js";
 import { prepareTaskRun, runTaskTraining } from "./task-run.js";
@@ -24,7 +26,20 @@ export function bundledData(task: FitTaskName): string {
 }
 
 export type TaskCommandOptions = TrainOptions &
-  TaskFlagValues & { out: string; force?: boolean; json?: boolean };
+  TaskFlagValues & { out: string; force?: boolean; json?: boolean } & StoreOptions;
+
+/** A summary's numbers, strings and flags, nested objects flattened ("headline.value",
+ *  "metrics.mae"): the run store's final metrics, each one a sweep's possible metric. */
+function scalars(summary: Record<string, unknown>, prefix = ""): Record<string, MetricValue> {
+  const kept: Record<string, MetricValue> = {};
+  for (const [key, value] of Object.entries(summary)) {
+    if (value === null || ["number", "string", "boolean"].includes(typeof value))
+      kept[prefix + key] = value as MetricValue;
+    else if (typeof value === "object" && !Array.isArray(value))
+      Object.assign(kept, scalars(value as Record<string, unknown>, `${prefix}${key}.`));
+  }
+  return kept;
+}
 
 export function runTaskCommand(
   options: TaskCommandOptions,
@@ -39,12 +54,27 @@ export function runTaskCommand(
   const prepared = prepareTaskRun(spec, budget);
   const lock = lockRunFolder(out);
   let result: ReturnType<typeof runTaskTraining>;
+  const recorder = RunRecorder.start(options, {
+    kind: "train",
+    name: out,
+    config: spec,
+    artefacts: { dir: out },
+  });
   try {
     result = runTaskTraining(prepared, out);
+  } catch (error) {
+    recorder?.fail(error);
+    throw error;
   } finally {
     lock.release();
   }
   const h = headline(spec.task, result.evaluation);
+  if (recorder) {
+    // A task run's records are in its metrics.jsonl once it ends (it trains in one synchronous call).
+    for (const record of readMetrics(runPaths(out).metrics)) recorder.record(record);
+    const { evaluation, ...rest } = result;
+    recorder.finish("finished", scalars({ ...rest, ...evaluation, headline: h }));
+  }
   const best = result.best ? `, best at step ${result.best.step} (epoch ${result.best.epoch})` : "";
   process.stderr.write(
     `${result.steps} steps, ${result.epochs} epoch(s), stopped: ${result.stoppedBy}${best}, ${result.seconds.toFixed(1)} s\n`,

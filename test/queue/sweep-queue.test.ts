@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
@@ -33,6 +33,36 @@ function storeContents(path: string) {
   }
 }
 
+/** A spec of tiny train trials (20 steps) with its artefacts in `folder`/`name`. */
+function writeSpec(folder: string, name: string, body: string): string {
+  const text = join(folder, "text.txt");
+  writeFileSync(text, readFileSync("data/tinyshakespeare.txt", "utf8").slice(0, 20_000));
+  const fixed = `train: { data: ${text}, hidden: 8, embedding: 4, seq-len: 8, batch: 4, steps: 20, eval-every: 10, val-batches: 2 }`;
+  const spec = join(folder, `${name}.yaml`);
+  writeFileSync(spec, `${fixed}\nname: ${name}\nartefacts: ${join(folder, name)}\n${body}\n`);
+  return spec;
+}
+
+/** Workers with --once leave an empty queue: they start once the coordinator has queued the trials. */
+async function waitForWaitingJobs(url: string, n: number): Promise<void> {
+  const queue = new Queue(QUEUE_NAME, { connection: queueConnection(url) });
+  try {
+    await expect.poll(async () => (await queue.getJobCounts("waiting")).waiting, { timeout: 30_000 }).toBe(n);
+  } finally {
+    await queue.close();
+  }
+}
+
+function finishedRows(path: string) {
+  const store = RunStore.open(path);
+  try {
+    const [sweep] = store.listSweeps();
+    return sweep ? store.trialRuns(sweep.id).filter((r) => r.status === "finished") : [];
+  } finally {
+    store.close();
+  }
+}
+
 describe.skipIf(skipRedisTests())("rnnlab sweep SPEC --queue URL", () => {
   const redis = useRedis();
   const scratch = mkdtempSync(join(tmpdir(), "rnnlab-sweep-queue-"));
@@ -43,19 +73,7 @@ describe.skipIf(skipRedisTests())("rnnlab sweep SPEC --queue URL", () => {
   });
 
   it("records in the coordinator's store what a local run of the same sweep records", async () => {
-    const text = join(scratch, "text.txt");
-    writeFileSync(text, readFileSync("data/tinyshakespeare.txt", "utf8").slice(0, 20_000));
-    const spec = join(scratch, "spec.yaml");
-    writeFileSync(
-      spec,
-      [
-        `train: { data: ${text}, hidden: 8, embedding: 4, seq-len: 8, batch: 4, steps: 20, eval-every: 10, val-batches: 2 }`,
-        "grid: { cell: [rnn, gru] }",
-        "seeds: [1, 2]",
-        "metric: valLoss",
-        `artefacts: ${join(scratch, "trials")}`,
-      ].join("\n"),
-    );
+    const spec = writeSpec(scratch, "spec", "grid: { cell: [rnn, gru] }\nseeds: [1, 2]\nmetric: valLoss");
     const local = rnnlab(["sweep", spec, "--store", join(scratch, "local.sqlite"), "--parallel", "2"]);
     expect(local.status, local.stderr).toBe(0);
 
@@ -69,15 +87,7 @@ describe.skipIf(skipRedisTests())("rnnlab sweep SPEC --queue URL", () => {
       stderr += chunk;
     });
     const exited = new Promise<number | null>((resolve) => coordinator.once("exit", resolve));
-    const queue = new Queue(QUEUE_NAME, { connection: queueConnection(redis.url) });
-    try {
-      // Workers with --once leave an empty queue: start them once the trials are queued.
-      await expect
-        .poll(async () => (await queue.getJobCounts("waiting")).waiting, { timeout: 30_000 })
-        .toBe(4);
-    } finally {
-      await queue.close();
-    }
+    await waitForWaitingJobs(redis.url, 4);
     workers.push(startWorker(redis.url), startWorker(redis.url));
     expect(await exited, stderr).toBe(0);
     expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
@@ -86,5 +96,22 @@ describe.skipIf(skipRedisTests())("rnnlab sweep SPEC --queue URL", () => {
     const expected = storeContents(join(scratch, "local.sqlite"));
     expect(Object.keys(queued.trials)).toHaveLength(4);
     expect(queued).toEqual(expected);
+  }, 120_000);
+
+  it("a coordinator killed mid-sweep and restarted with --resume records every trial's result once", async () => {
+    const spec = writeSpec(scratch, "restart", "grid: { cell: [rnn, gru] }\nseeds: [3, 4]\nmetric: valLoss");
+    const store = join(scratch, "restart.sqlite");
+    const args = ["dist/cli/main.js", "sweep", spec, "--store", store, "--queue", redis.url];
+    const first = spawn(process.execPath, args, { stdio: "ignore" });
+    await waitForWaitingJobs(redis.url, 4);
+    workers.push(startWorker(redis.url), startWorker(redis.url));
+    const finished = () => (existsSync(store) ? finishedRows(store).length : 0);
+    await expect.poll(finished, { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+    first.kill("SIGKILL");
+    const again = rnnlab(["sweep", spec, "--store", store, "--queue", redis.url, "--resume"]);
+    expect(again.status, again.stderr).toBe(0);
+    const rows = finishedRows(store);
+    expect(rows).toHaveLength(4);
+    expect(new Set(rows.map((r) => r.trialKey)).size).toBe(4);
   }, 120_000);
 });

@@ -49,6 +49,32 @@ describe("rnnlab train --store PATH", () => {
     expect(records.filter((x) => x.type === "val").map((x) => x.step)).toEqual([3, 6]);
   });
 
+  it("records a task run (--task) with its records and its --json summary's numbers", () => {
+    const store = join(scratch, "task.sqlite");
+    const out = join(scratch, "task");
+    const r = rnnlab([
+      "train",
+      "--task",
+      "forecast",
+      "--epochs",
+      "1",
+      "--hidden",
+      "8",
+      "--out",
+      out,
+      "--store",
+      store,
+      "--json",
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split("\n").at(-1) as string);
+    const [run] = inStore(store, (s) => s.listRuns());
+    expect(run).toMatchObject({ kind: "train", status: "finished", name: out });
+    expect(run.final?.steps).toBe(summary.steps);
+    expect(run.final?.["headline.value"]).toBe(summary.headline.value);
+    expect(inStore(store, (s) => s.metrics(run.id).length)).toBeGreaterThan(0);
+  });
+
   it("--no-store records nothing", () => {
     const store = join(scratch, "none.sqlite");
     const r = rnnlab([

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,6 +75,76 @@ describe("rnnlab sweep SPEC", () => {
     expect(runs).toHaveLength(4);
     expect(runs.filter((r) => r.status === "stopped").length).toBeGreaterThan(0);
     expect(runs.filter((r) => r.status === "finished").length).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+describe("rnnlab sweep SPEC, interrupted", () => {
+  it("SIGINT stops it with its trials marked; --resume reruns only the unfinished ones", async () => {
+    const store = join(scratch, "interrupted.sqlite");
+    const file = spec(
+      "interrupted",
+      "grid: { cell: [rnn, gru] }\nseeds: [1, 2]\nmetric: valLoss\nparallel: 1",
+    );
+    const child = spawn(process.execPath, ["dist/cli/main.js", "sweep", file, "--store", store], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const finished = () =>
+      existsSync(store) ? trialRuns(store).runs.filter((r) => r.status === "finished").length : 0;
+    await expect.poll(finished, { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+    child.kill("SIGINT");
+    expect(await exited, stderr).toBe(130);
+    expect(stderr.trim().split("\n").at(-1)).toMatch(/interrupted: rnnlab sweep .* --resume continues it$/);
+    const before = trialRuns(store);
+    expect(before.sweep.status).toBe("interrupted");
+    const done = before.runs.filter((r) => r.status === "finished").map((r) => r.trialKey);
+    expect(done.length).toBeLessThan(4);
+
+    const resumed = sweep(file, store, "--resume");
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const after = trialRuns(store);
+    expect(after.sweep.status).toBe("finished");
+    const finishedKeys = after.runs.filter((r) => r.status === "finished").map((r) => r.trialKey);
+    expect(new Set(finishedKeys).size).toBe(4);
+    expect(finishedKeys).toHaveLength(4); // the trials finished before were not run again
+    for (const key of done) expect(finishedKeys).toContain(key);
+  }, 120_000);
+});
+
+describe("two rnnlab sweep processes on one store at once", () => {
+  it("both finish, each with all its trials recorded", async () => {
+    const store = join(scratch, "shared.sqlite");
+    const files = ["a", "b"].map((name) =>
+      spec(
+        `shared-${name}`,
+        `name: shared-${name}\ngrid: { cell: [rnn, gru] }\nmetric: valLoss\nparallel: 1`,
+      ),
+    );
+    const codes = await Promise.all(
+      files.map((file) => {
+        const child = spawn(process.execPath, ["dist/cli/main.js", "sweep", file, "--store", store], {
+          stdio: "ignore",
+        });
+        return new Promise<number | null>((resolve) => child.once("exit", resolve));
+      }),
+    );
+    expect(codes).toEqual([0, 0]);
+    const db = RunStore.open(store);
+    try {
+      const sweeps = db.listSweeps();
+      expect(sweeps.map((s) => s.name).sort()).toEqual(["shared-a", "shared-b"]);
+      for (const s of sweeps) {
+        expect(s.status).toBe("finished");
+        expect(db.trialRuns(s.id).map((r) => r.status)).toEqual(["finished", "finished"]);
+        for (const run of db.trialRuns(s.id)) expect(db.metrics(run.id).length).toBeGreaterThan(20);
+      }
+    } finally {
+      db.close();
+    }
   }, 120_000);
 });
 
