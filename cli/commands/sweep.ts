@@ -54,8 +54,9 @@ async function sweepCommand(file: string, options: SweepOptions): Promise<void> 
   const store = RunStore.open(options.store);
   try {
     store.markKilled();
-    const previous = store.getSweep(id);
-    if (previous && !options.resume && !options.restart) {
+    // A sweep in the store that never started a trial (Redis was down, say) is taken as new.
+    const started = store.getSweep(id) !== null && store.trialRuns(id).length > 0;
+    if (started && !options.resume && !options.restart) {
       const done = finishedKeys(store.trialRuns(id)).size;
       throw new UserError(
         `sweep ${id} is already in ${options.store} (${done} of ${trials.length} trials done): --resume continues it, --restart runs it again`,
@@ -64,7 +65,13 @@ async function sweepCommand(file: string, options: SweepOptions): Promise<void> 
     store.upsertSweep({ id, name: spec.name, spec, metric: spec.metric, goal: spec.goal, status: "running" });
     const skip = options.resume ? finishedKeys(store.trialRuns(id)) : new Set<string>();
     const todo = trials.filter((t) => !skip.has(t.key));
-    const interrupted = await runTrials(spec, id, todo, trials.length - todo.length, store, options);
+    let interrupted: boolean;
+    try {
+      interrupted = await runTrials(spec, id, todo, trials.length - todo.length, store, options);
+    } catch (error) {
+      store.setSweepStatus(id, "interrupted");
+      throw error;
+    }
     store.setSweepStatus(id, interrupted ? "interrupted" : "finished");
     report(spec, id, trials, store, options);
     if (interrupted)

@@ -17,7 +17,7 @@ export function sweepPage(
   summary: SweepSummary,
   assets: ReportAssets,
 ): string {
-  const sections: Section[] = [countsSection(spec, summary), bestSection(spec, summary)];
+  const sections: Section[] = [countsSection(spec, id, summary), bestSection(spec, summary)];
   const map = metricMap(spec, outcomes);
   if (map) sections.push(map);
   sections.push(effectsSection(spec, summary));
@@ -30,13 +30,13 @@ export function sweepPage(
   });
 }
 
-function countsSection(spec: SweepSpec, summary: SweepSummary): Section {
+function countsSection(spec: SweepSpec, id: string, summary: SweepSummary): Section {
   const rows = Object.entries(summary.counts).map(([status, n]) => [status, n]);
   const command = spec.command === "probe" ? `probe ${spec.fixed.name}` : spec.command;
   return {
     id: "trials",
     heading: "Trials",
-    prose: `Each trial is one run of rnnlab ${command}; every one is in the run store: rnnlab runs list --sweep ${spec.name}-….`,
+    prose: `Each trial is one run of rnnlab ${command}; every one is in the run store: rnnlab runs list --sweep ${id}.`,
     tables: [{ kind: "grid", columns: ["status", "trials"], rows }],
   };
 }
@@ -119,5 +119,5 @@ function bestLabel(outcomes: readonly Outcome[], spec: SweepSpec): string {
   if (scored.length === 0) return "none";
   const sign = spec.goal === "min" ? 1 : -1;
   const best = scored.reduce((a, b) => ((a.value as number) * sign <= (b.value as number) * sign ? a : b));
-  return `${label(best.trial)} (${best.value})`;
+  return `${label(best.trial)} (${(best.value as number).toPrecision(4)})`;
 }

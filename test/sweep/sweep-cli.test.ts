@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { RunStore } from "../../dist/node/store/index.js";
+import { readReportData } from "../../src/report/page.js";
+import type { HeatmapSpec } from "../../src/report/spec.js";
 import { rnnlab } from "../helpers/cli.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "rnnlab-sweep-"));
@@ -50,6 +52,14 @@ describe("rnnlab sweep SPEC", () => {
     expect(new Set(runs.map((r) => r.trialKey)).size).toBe(4);
     const losses = runs.map((r) => r.final?.valLoss as number);
     expect(summary.best[0].value).toBe(Math.min(...losses));
+    // report.html maps the mean valLoss over the grid's cells: one cell per cell type, over both seeds.
+    const map = readReportData(readFileSync(summary.report, "utf8")).figures["metric-map"] as HeatmapSpec;
+    const meanOf = (cell: string) => {
+      const values = runs.filter((r) => (r.config as { params: { cell: string } }).params.cell === cell);
+      return values.reduce((sum, r) => sum + (r.final?.valLoss as number), 0) / values.length;
+    };
+    expect(map.cells.map((c) => c.x)).toEqual(["rnn", "gru"]);
+    for (const c of map.cells) expect(c.value).toBeCloseTo(meanOf(String(c.x)), 12);
     expect(result.stderr).toMatch(/cell/);
   }, 120_000);
 
@@ -168,6 +178,18 @@ describe("rnnlab sweep: bad input gets one line and writes nothing", () => {
     const result = sweep(spec("no-metric", "seeds: [1]\nmetric: valLos"), store);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/valLos.*valLoss/);
+  }, 60_000);
+
+  it("an unreachable --queue is one line naming it, after a bounded retry, and the sweep can start again", () => {
+    const unreachable = join(scratch, "unreachable.sqlite");
+    const file = spec("unreachable", "seeds: [1]\nmetric: valLoss");
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const result = sweep(file, unreachable, "--queue", "redis://127.0.0.1:1");
+      expect(result.status).toBe(2);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1 after \d+ tries/);
+    }
+    expect(trialRuns(unreachable).sweep.status).toBe("interrupted");
   }, 60_000);
 
   it("a missing spec file is one line", () => {
