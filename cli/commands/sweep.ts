@@ -9,7 +9,7 @@ import { writeFileAtomic } from "../files.js";
 import { createProgress } from "../progress.js";
 import { loadReportAssets } from "../report-assets.js";
 import { DEFAULT_STORE } from "../store-record.js";
-import { evaluateAtRungs, SweepRecorder } from "../sweep/coordinator.js";
+import { evaluateAtRungs, markOrphanedTrials, SweepRecorder } from "../sweep/coordinator.js";
 import { expandTrials, sweepId } from "../sweep/expand.js";
 import { LocalPool } from "../sweep/pool.js";
 import { sweepPage } from "../sweep/report.js";
@@ -54,6 +54,7 @@ async function sweepCommand(file: string, options: SweepOptions): Promise<void> 
   const store = RunStore.open(options.store);
   try {
     store.markKilled();
+    markOrphanedTrials(store, id);
     // A sweep in the store that never started a trial (Redis was down, say) is taken as new.
     const started = store.getSweep(id) !== null && store.trialRuns(id).length > 0;
     if (started && !options.resume && !options.restart) {

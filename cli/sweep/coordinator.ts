@@ -3,7 +3,8 @@
 // written once, from its result, when it ends: a coordinator that restarts mid-trial (queue) or a
 // trial retried elsewhere leaves no half-copied curve, and the store equals a local run's.
 
-import type { RunStore } from "../../node/store/index.js";
+import { hostname } from "node:os";
+import { pidAlive, type RunStore } from "../../node/store/index.js";
 import { UserError } from "../errors.js";
 import { AshaScheduler } from "./asha.js";
 import { maxSteps } from "./spec.js";
@@ -44,7 +45,14 @@ export class SweepRecorder {
     const id = this.store.startRun({
       kind: "trial",
       name: label(trial),
-      config: { argv: trial.argv, params: trial.params, seed: trial.seed },
+      // The coordinator that records the row: a queued trial runs on another machine, so the row's
+      // machine and the recording process's pid would not tell markKilled when this one is dead.
+      config: {
+        argv: trial.argv,
+        params: trial.params,
+        seed: trial.seed,
+        coordinator: { host: hostname(), pid: process.pid },
+      },
       sweepId: this.sweepId,
       trialKey: trial.key,
       machine,
@@ -86,6 +94,20 @@ export class SweepRecorder {
   private better(value: number): boolean {
     if (this.best === null) return true;
     return this.spec.goal === "min" ? value < this.best : value > this.best;
+  }
+}
+
+/** Marks "killed" the sweep's trial rows still "running" whose coordinator (on this machine) is gone:
+ *  a coordinator killed mid-sweep leaves them, and --resume runs those trials again. */
+export function markOrphanedTrials(store: RunStore, sweepId: string): void {
+  for (const run of store.trialRuns(sweepId)) {
+    if (run.status !== "running") continue;
+    const { coordinator } = (run.config ?? {}) as { coordinator?: { host?: string; pid?: number } };
+    if (coordinator?.host !== hostname() || pidAlive(Number(coordinator.pid))) continue;
+    store.finishRun(run.id, {
+      status: "killed",
+      error: "its sweep's coordinator ended before the trial did",
+    });
   }
 }
 
