@@ -129,6 +129,31 @@ describe.skipIf(skipBrowserTests())("the Runs view (rnnlab ui --store)", () => {
     await page.close();
   });
 
+  it("follows a running run: its row and status update without a click once it finishes", async () => {
+    const store = join(scratch, "live.sqlite");
+    const db = RunStore.open(store);
+    // This process's pid: the run is alive, so the server's markKilled leaves it running.
+    const id = db.startRun({ kind: "train", name: "live", config: { hidden: 8 } });
+    db.appendMetrics(id, steps("train", "loss", [3.1]));
+    db.close();
+    const served = await serveStore(store);
+    try {
+      const { page, errors } = await openLab({ ...served, browser: full!.browser }, "?view=runs");
+      const status = async () => (await cellsOf(page, '[data-testid="run-row"]'))[0]?.[1];
+      await expect.poll(status).toBe("running");
+      expect(await page.getByTestId("runs-summary").textContent()).toMatch(/1 running, updated every 3 s$/);
+      const again = RunStore.open(store);
+      again.finishRun(id, { status: "finished", final: { valLoss: 2.5 } });
+      again.close();
+      await expect.poll(status).toBe("finished");
+      expect(await page.getByTestId("runs-summary").textContent()).not.toMatch(/running/);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      served.process.kill("SIGTERM");
+    }
+  });
+
   it("on a missing store: explains how runs get there (rnnlab train, rnnlab sweep)", async () => {
     const { page, errors } = await openLab(empty!, "?view=runs");
     const explanation = page.getByTestId("runs-empty");

@@ -10,6 +10,8 @@ import { runsTable } from "./runs-table.ts";
 
 /** The newest runs listed at most (a sweep's trials included). */
 const LIMIT = 500;
+/** While a listed run is running, the list (and the running runs' curves) reload this often. */
+const LIVE_MS = 3000;
 
 const KINDS = ["train", "lab", "trial"];
 const STATUSES = ["running", "finished", "failed", "killed", "stopped"];
@@ -90,7 +92,24 @@ export function runsView(root: HTMLElement): void {
     holder.replaceChildren(
       runsTable(shown, { metric, selected: new Set(selected.keys()), onToggle: toggle }),
     );
-    $("runs-summary").textContent = summary(shown.length, chosen);
+    const running = shown.filter((r) => r.status === "running");
+    const live = running.length > 0 ? `; ${running.length} running, updated every ${LIVE_MS / 1000} s` : "";
+    $("runs-summary").textContent = summary(shown.length, chosen) + live;
+    follow(running);
+  }
+
+  /** Reloads the list in LIVE_MS while runs are running, and the curves of the ticked ones. */
+  let liveTimer: ReturnType<typeof setTimeout> | null = null;
+  function follow(running: readonly RunRow[]): void {
+    if (liveTimer !== null) clearTimeout(liveTimer);
+    liveTimer = null;
+    if (running.length === 0 || !root.isConnected) return;
+    liveTimer = setTimeout(() => {
+      for (const run of running) details.delete(run.id);
+      list()
+        .then(() => (running.some((r) => selected.has(r.id)) ? showComparison() : undefined))
+        .catch(fail);
+    }, LIVE_MS);
   }
 
   function toggle(run: RunRow, on: boolean): void {
