@@ -43,10 +43,14 @@ export function compareRuns(
   };
 }
 
+/** A sweep trial's bookkeeping: its command line (which differs as its params do) and the process
+ *  that recorded it; the params and seed say how trials differ. */
+const BOOKKEEPING = /^(argv|coordinator\.)/;
+
 /** The flattened keys whose values differ between the configs (a key one config lacks differs). */
 export function configDifferences(configs: readonly unknown[]): { key: string; values: unknown[] }[] {
   const flat = configs.map((c) => new Map(flattenConfig(c)));
-  const keys = [...new Set(flat.flatMap((m) => [...m.keys()]))];
+  const keys = [...new Set(flat.flatMap((m) => [...m.keys()]))].filter((key) => !BOOKKEEPING.test(key));
   const same = (values: unknown[]) => values.every((v) => JSON.stringify(v) === JSON.stringify(values[0]));
   return keys
     .map((key) => ({ key, values: flat.map((m) => (m.has(key) ? m.get(key) : null)) }))

@@ -26,6 +26,18 @@ describe("configDifferences", () => {
     ]);
   });
 
+  it("configDifferences of two sweep trials names their params, not their command lines or recorder", () => {
+    const trial = (lr: number, pid: number) => ({
+      argv: ["train", "--lr", String(lr)],
+      params: { lr, seed: 1 },
+      seed: 1,
+      coordinator: { host: "h", pid },
+    });
+    expect(configDifferences([trial(0.01, 7), trial(0.03, 8)])).toEqual([
+      { key: "params.lr", values: [0.01, 0.03] },
+    ]);
+  });
+
   it("configDifferences of equal configs is empty", () => {
     expect(configDifferences([{ a: [1, 2] }, { a: [1, 2] }])).toEqual([]);
   });

@@ -72,7 +72,10 @@ export function numericFinalKeys(runs: readonly RunRow[]): string[] {
  *  JSON, undefined where the run's config lacks the key. */
 export function differingConfig(runs: readonly RunRow[]): { key: string; values: (string | undefined)[] }[] {
   const flat = runs.map((run) => flatten(run.config));
-  const keys = [...new Set(flat.flatMap((entries) => [...entries.keys()]))].sort();
+  // A sweep trial's command line and recorder differ as its params do: the params say it once.
+  const keys = [...new Set(flat.flatMap((entries) => [...entries.keys()]))]
+    .filter((key) => !/^(argv|coordinator\.)/.test(key))
+    .sort();
   return keys
     .map((key) => ({ key, values: flat.map((entries) => entries.get(key)) }))
     .filter(({ values }) => new Set(values).size > 1)
