@@ -25,6 +25,21 @@ export function addStoreOptions(command: Command): Command {
     .option("--no-store", "do not record this run in the run store");
 }
 
+/** A metric record (a metrics.jsonl line, parsed) as the store keeps it: its step, type and numbers
+ *  (null for a non-finite one or a null); text and arrays are not metrics, nor a record without a
+ *  numeric step (the run's config). */
+export function metricRecordOf(record: unknown): MetricRecord | null {
+  if (record === null || typeof record !== "object") return null;
+  const { step, type, ...rest } = record as Record<string, unknown>;
+  if (typeof step !== "number" || typeof type !== "string") return null;
+  const values: Record<string, number | null> = {};
+  for (const [key, value] of Object.entries(rest)) {
+    if (typeof value === "number") values[key] = Number.isFinite(value) ? value : null;
+    else if (value === null) values[key] = null;
+  }
+  return { step, type, values };
+}
+
 export class RunRecorder {
   private pending: MetricRecord[] = [];
   private lastFlush = Date.now();
@@ -51,13 +66,9 @@ export class RunRecorder {
 
   /** Buffers a metric record of the run (numbers only; a flush every 200 records or second). */
   record = (record: { type: string; step?: number }): void => {
-    if (typeof record.step !== "number") return;
-    const values: Record<string, number | null> = {};
-    for (const [key, value] of Object.entries(record as Record<string, unknown>)) {
-      if (key === "step" || key === "type") continue;
-      if (typeof value === "number") values[key] = Number.isFinite(value) ? value : null;
-    }
-    this.pending.push({ step: record.step, type: record.type, values });
+    const converted = metricRecordOf(record);
+    if (converted === null) return;
+    this.pending.push(converted);
     if (this.pending.length >= FLUSH_RECORDS || Date.now() - this.lastFlush >= FLUSH_MS) this.flush();
   };
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { UserError } from "../errors.js";
+import { boundedInteger } from "../train/limits.js";
 import { runTrial } from "../sweep/trial.js";
 
 interface WorkerOptions {
@@ -27,7 +27,7 @@ async function workerCommand(options: WorkerOptions): Promise<void> {
   parseRedisUrl(options.queue);
   const worker = await startQueueWorker({
     url: options.queue,
-    concurrency: concurrencyOf(options.concurrency),
+    concurrency: boundedInteger(options.concurrency, "--concurrency"),
     once: options.once === true,
     json: options.json === true,
     runTrial,
@@ -46,12 +46,4 @@ async function workerCommand(options: WorkerOptions): Promise<void> {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
-}
-
-function concurrencyOf(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 256) {
-    throw new UserError(`--concurrency ${text} is not a whole number from 1 to 256`);
-  }
-  return n;
 }

@@ -69,10 +69,7 @@ export class SweepRecorder {
     }
     this.running.delete(trial.key);
     this.store.appendMetrics(id, result.metrics);
-    // A trial stopped by a signal (the sweep interrupted, a worker shut down) was killed, not
-    // failed: --resume runs it again either way, but the store says what happened.
-    const signalled = result.status === "failed" && /^killed by SIG/.test(result.error ?? "");
-    const status = signalled ? "killed" : result.status;
+    const status = result.status;
     this.store.finishRun(id, {
       status,
       final: result.summary,

@@ -55,8 +55,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     try {
       const result = await runJob(o, client, job, controller.signal, say);
       if (lost.has(job.id ?? "")) throw new Error("lost the job's lock: its trial was stopped here");
-      // A trial that failed because this worker's shutdown stopped it is not a result.
-      if (!closing || result.status !== "failed") {
+      // A trial that failed or was killed because this worker's shutdown stopped it is not a result.
+      if (!closing || (result.status !== "failed" && result.status !== "killed")) {
         say(endedLine(job, result));
         return result;
       }

@@ -11,6 +11,7 @@ import { StringDecoder } from "node:string_decoder";
 import { fileURLToPath } from "node:url";
 import type { MetricRecord, MetricValue } from "../../node/store/types.js";
 import { verdictCounts } from "../commands/lab.js";
+import { metricRecordOf } from "../store-record.js";
 import type { Trial, TrialResult } from "./types.js";
 
 /** dist/cli/main.js, from dist/cli/sweep/trial.js. */
@@ -62,11 +63,12 @@ export function runTrial(trial: Trial, options: TrialOptions): Promise<TrialResu
       drain();
       const summary = summaryOf(trial, stdout.join(""));
       const failed = code !== 0 || summary === null;
+      const killedBy = signal ?? signalOfExit(code);
       resolve({
-        status: stopped ? "stopped" : failed ? "failed" : "finished",
+        status: stopped ? "stopped" : !failed ? "finished" : killedBy ? "killed" : "failed",
         summary,
         metrics,
-        error: stopped || !failed ? null : failure(child, code, signal, stderr.last()),
+        error: stopped || !failed ? null : failure(child, code, killedBy, stderr.last()),
         artefacts: artefactsOf(dir, summary),
         seconds: (performance.now() - started) / 1000,
         machine: hostname(),
@@ -75,11 +77,14 @@ export function runTrial(trial: Trial, options: TrialOptions): Promise<TrialResu
   });
 }
 
-/** The failed trial's one line; a trial ended by a signal (exit 130, 143: rnnlab's own handlers)
- *  starts "killed by SIGxxx". */
-function failure(child: ChildProcess, code: number | null, signal: string | null, line: string): string {
-  const caught = code === 130 ? "SIGINT" : code === 143 ? "SIGTERM" : null;
-  if (signal !== null || caught !== null) return `killed by ${signal ?? caught}${line ? `: ${line}` : ""}`;
+/** The signal rnnlab's own handlers exit with 130 or 143 for, else null. */
+function signalOfExit(code: number | null): string | null {
+  return code === 130 ? "SIGINT" : code === 143 ? "SIGTERM" : null;
+}
+
+/** The failed trial's one line; a trial ended by a signal starts "killed by SIGxxx". */
+function failure(child: ChildProcess, code: number | null, killedBy: string | null, line: string): string {
+  if (killedBy !== null) return `killed by ${killedBy}${line ? `: ${line}` : ""}`;
   return line || `rnnlab exited with code ${code ?? "?"} (pid ${child.pid})`;
 }
 
@@ -115,24 +120,13 @@ function lastJsonLine(text: string): unknown {
   return null;
 }
 
-/** A metrics.jsonl line as a MetricRecord: its numeric fields (null for non-finite ones written as
- *  null); lines without a numeric step (the run's config) are not metrics. */
+/** A metrics.jsonl line as a MetricRecord (metricRecordOf); a torn line is not one. */
 export function metricRecord(line: string): MetricRecord | null {
-  let value: unknown;
   try {
-    value = JSON.parse(line);
+    return metricRecordOf(JSON.parse(line) as unknown);
   } catch {
     return null;
   }
-  if (value === null || typeof value !== "object") return null;
-  const { step, type, ...rest } = value as Record<string, unknown>;
-  if (typeof step !== "number" || typeof type !== "string") return null;
-  const values: Record<string, number | null> = {};
-  for (const [key, v] of Object.entries(rest)) {
-    if (typeof v === "number") values[key] = v;
-    else if (v === null) values[key] = null;
-  }
-  return { step, type, values };
 }
 
 /** Reads the complete lines appended to a file since the last read. */

@@ -60,7 +60,8 @@ export interface Trial {
 }
 
 export interface TrialResult {
-  status: "finished" | "failed" | "stopped";
+  /** killed: ended by a signal (the sweep interrupted, a worker shut down); --resume reruns it. */
+  status: "finished" | "failed" | "stopped" | "killed";
   /** The command's --json summary (null when it failed before printing one). */
   summary: Record<string, MetricValue> | null;
   /** Every metric record the trial wrote (train: its metrics.jsonl). */

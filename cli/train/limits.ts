@@ -25,7 +25,7 @@ export const INTEGER_LIMITS: Readonly<Record<string, readonly [number, number]>>
   "--batch": [1, 100_000],
   "--threads": [1, MAX_THREADS],
   "--parallel": [1, 1024],
-  "--concurrency": [1, 1024],
+  "--concurrency": [1, 256],
   "--prefix": [0, 100_000],
   "--steps": [1, 1_000_000_000],
   "--eval-every": [1, 1_000_000_000],

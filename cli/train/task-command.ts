@@ -4,6 +4,7 @@ import type { FitTaskName } from "../../src/fit/tasks.js";
 import type { MemoryBudget } from "../../src/model/memory-budget.js";
 import { UserError } from "../errors.js";
 import type { MetricValue } from "../../node/store/types.js";
+import { flattenConfig } from "../runs/format.js";
 import { RunRecorder, type StoreOptions } from "../store-record.js";
 import { readMetrics, runPaths } from "./run-files.js";
 import { lockRunFolder } from "./run-lock.js";
@@ -30,15 +31,12 @@ export type TaskCommandOptions = TrainOptions &
 
 /** A summary's numbers, strings and flags, nested objects flattened ("headline.value",
  *  "metrics.mae"): the run store's final metrics, each one a sweep's possible metric. */
-function scalars(summary: Record<string, unknown>, prefix = ""): Record<string, MetricValue> {
-  const kept: Record<string, MetricValue> = {};
-  for (const [key, value] of Object.entries(summary)) {
-    if (value === null || ["number", "string", "boolean"].includes(typeof value))
-      kept[prefix + key] = value as MetricValue;
-    else if (typeof value === "object" && !Array.isArray(value))
-      Object.assign(kept, scalars(value as Record<string, unknown>, `${prefix}${key}.`));
-  }
-  return kept;
+function scalars(summary: Record<string, unknown>): Record<string, MetricValue> {
+  const scalar = (v: unknown) => v === null || ["number", "string", "boolean"].includes(typeof v);
+  return Object.fromEntries(flattenConfig(summary).filter(([, v]) => scalar(v))) as Record<
+    string,
+    MetricValue
+  >;
 }
 
 export function runTaskCommand(
