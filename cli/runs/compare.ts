@@ -4,7 +4,8 @@
 
 import type { MetricRecord, MetricValue, RunRow } from "../../node/store/types.js";
 import { type ChartSeries, asciiChart } from "./ascii-chart.js";
-import { flattenConfig, textTable, valueText } from "./format.js";
+import { configDifferences } from "../../src/run/config-diff.js";
+import { textTable, valueText } from "./format.js";
 
 /** One metric of one record type of one run, by step. */
 export interface Curve {
@@ -41,20 +42,6 @@ export function compareRuns(
     configDiff: configDifferences(runs.map((r) => r.config)),
     curves: runs.flatMap((r) => runCurves(r.id, metrics(r.id), metric)),
   };
-}
-
-/** A sweep trial's bookkeeping: its command line (which differs as its params do) and the process
- *  that recorded it; the params and seed say how trials differ. */
-const BOOKKEEPING = /^(argv|coordinator\.)/;
-
-/** The flattened keys whose values differ between the configs (a key one config lacks differs). */
-export function configDifferences(configs: readonly unknown[]): { key: string; values: unknown[] }[] {
-  const flat = configs.map((c) => new Map(flattenConfig(c)));
-  const keys = [...new Set(flat.flatMap((m) => [...m.keys()]))].filter((key) => !BOOKKEEPING.test(key));
-  const same = (values: unknown[]) => values.every((v) => JSON.stringify(v) === JSON.stringify(values[0]));
-  return keys
-    .map((key) => ({ key, values: flat.map((m) => (m.has(key) ? m.get(key) : null)) }))
-    .filter(({ key, values }) => !(flat.every((m) => m.has(key)) && same(values)));
 }
 
 /** The key a record type holds `metric` under: the metric itself, or for "val" records its val-

@@ -2,7 +2,8 @@
 // metrics) or as JSON (each run with its metric records). Pure: the command reads the store.
 
 import type { MetricRecord, RunRow } from "../../node/store/types.js";
-import { flattenConfig, valueText } from "./format.js";
+import { flattenConfig } from "../../src/run/config-diff.js";
+import { valueText } from "./format.js";
 
 /** The run fields every CSV row starts with, and where each comes from. */
 const RUN_COLUMNS: [string, (run: RunRow) => unknown][] = [

@@ -4,19 +4,6 @@
 import type { MetricValue, RunRow } from "../../node/store/types.js";
 import { formatNumber } from "../../src/report/format.js";
 
-/** A config as dotted keys to leaf values, in the config's own order: { model: { hidden: 16 } } gives
- *  "model.hidden" = 16. Arrays stay whole (one value); a config that is not an object is the key "". */
-export function flattenConfig(config: unknown, prefix = ""): [string, unknown][] {
-  if (!isPlainObject(config)) return prefix === "" && config === undefined ? [] : [[prefix, config]];
-  const entries = Object.entries(config);
-  if (entries.length === 0 && prefix !== "") return [[prefix, {}]];
-  return entries.flatMap(([key, value]) => flattenConfig(value, prefix === "" ? key : `${prefix}.${key}`));
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** A value for a terminal or CSV cell: numbers by formatNumber (or exactly, with `exact`), strings as
  *  they are, null and undefined as "", anything else as JSON. */
 export function valueText(value: unknown, { exact = false } = {}): string {

@@ -2,16 +2,10 @@
 // type, and its loss curves. Pure: the command reads the store.
 
 import type { MetricRecord, RunRow } from "../../node/store/types.js";
+import { flattenConfig } from "../../src/run/config-diff.js";
 import { asciiChart } from "./ascii-chart.js";
 import { curveName, runCurves } from "./compare.js";
-import {
-  durationSeconds,
-  durationText,
-  flattenConfig,
-  keyValueLines,
-  timeText,
-  valueText,
-} from "./format.js";
+import { durationSeconds, durationText, keyValueLines, timeText, valueText } from "./format.js";
 
 export interface RunDetails {
   run: RunRow;

@@ -4,7 +4,7 @@ import type { FitTaskName } from "../../src/fit/tasks.js";
 import type { MemoryBudget } from "../../src/model/memory-budget.js";
 import { UserError } from "../errors.js";
 import type { MetricValue } from "../../node/store/types.js";
-import { flattenConfig } from "../runs/format.js";
+import { flattenConfig } from "../../src/run/config-diff.js";
 import { RunRecorder, type StoreOptions } from "../store-record.js";
 import { readMetrics, runPaths } from "./run-files.js";
 import { lockRunFolder } from "./run-lock.js";

@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  compareRuns,
-  comparisonText,
-  configDifferences,
-  curveKey,
-  runCurves,
-} from "../../cli/runs/compare.js";
+import { compareRuns, comparisonText, curveKey, runCurves } from "../../cli/runs/compare.js";
+import { configDifferences } from "../../src/run/config-diff.js";
 import { CURVES_FIGURE_ID, comparisonPage, curvesSpec } from "../../cli/runs/html.js";
 import { runDetails, runDetailsText } from "../../cli/runs/show.js";
 import { readReportData } from "../../src/report/page.js";

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   durationSeconds,
   durationText,
-  flattenConfig,
   headlineMetric,
   keyValueLines,
   textTable,
@@ -10,6 +9,7 @@ import {
   valueText,
 } from "../../cli/runs/format.js";
 import { runsTable } from "../../cli/runs/list.js";
+import { flattenConfig } from "../../src/run/config-diff.js";
 import { parseRunId } from "../../cli/runs/open-store.js";
 import { runRow } from "./fixtures.js";
 

@@ -1,5 +1,6 @@
 import type { LineSeries } from "../../src/report/spec.ts";
 import type { MetricRecord, MetricValue, RunRow, SweepRow } from "../../node/store/types.ts";
+import { configDifferences, flattenConfig } from "../../src/run/config-diff.js";
 
 // The Runs view's data, without the DOM: what `rnnlab ui` answers under /api/, and the pure steps
 // from it to the view's tables and curves (tested in test/web-runs.test.ts).
@@ -67,33 +68,21 @@ export function numericFinalKeys(runs: readonly RunRow[]): string[] {
   return [...keys];
 }
 
-/** The config keys (nested objects flattened to dotted paths) whose values are not the same in every
- *  run (compared as JSON), sorted, each with one value a run: a string as it is, anything else as
- *  JSON, undefined where the run's config lacks the key. */
+/** The config keys (nested objects flattened to dotted paths) on which the runs differ, as `runs
+ *  compare` finds them (configDifferences), sorted, each with one value a run: a string as it is,
+ *  anything else as JSON, undefined where the run's config lacks the key. */
 export function differingConfig(runs: readonly RunRow[]): { key: string; values: (string | undefined)[] }[] {
-  const flat = runs.map((run) => flatten(run.config));
-  // A sweep trial's command line and recorder differ as its params do: the params say it once.
-  const keys = [...new Set(flat.flatMap((entries) => [...entries.keys()]))]
-    .filter((key) => !/^(argv|coordinator\.)/.test(key))
-    .sort();
-  return keys
-    .map((key) => ({ key, values: flat.map((entries) => entries.get(key)) }))
-    .filter(({ values }) => new Set(values).size > 1)
-    .map(({ key, values }) => ({ key, values: values.map((v) => (v === undefined ? v : unquoted(v))) }));
+  const configs = runs.map((run) => run.config);
+  const flat = configs.map((config) => new Map(flattenConfig(config)));
+  return configDifferences(configs)
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ key }) => ({ key, values: flat.map((entries) => cellText(entries, key)) }));
 }
 
-function unquoted(json: string): string {
-  return json.startsWith('"') ? (JSON.parse(json) as string) : json;
-}
-
-/** Leaves of a JSON value by dotted path, each written as JSON (arrays are leaves). */
-function flatten(value: unknown, prefix = "", into = new Map<string, string>()): Map<string, string> {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    for (const [key, child] of Object.entries(value)) flatten(child, prefix ? `${prefix}.${key}` : key, into);
-  } else if (value !== undefined) {
-    into.set(prefix === "" ? "config" : prefix, JSON.stringify(value));
-  }
-  return into;
+function cellText(entries: Map<string, unknown>, key: string): string | undefined {
+  if (!entries.has(key)) return undefined;
+  const value = entries.get(key);
+  return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 /** A final metric or config value for a table cell: numbers to 4 significant digits. */
