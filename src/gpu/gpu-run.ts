@@ -4,7 +4,7 @@ import type { OptimizerName } from "../train/optim/types.js";
 import { gpuUnsupported } from "./gpu-model.js";
 
 /** Why GpuTrainer cannot train this run (one line), or null when it can: the models of
- *  gpuUnsupported, teacher forcing, and Adam, AdamW or SGD (any clipping). */
+ *  gpuUnsupported, teacher forcing (any optimizer, any clipping). */
 export function gpuRunUnsupported(
   config: ModelConfig,
   run: { feed: FeedMode; optimizer: OptimizerName },
@@ -13,7 +13,5 @@ export function gpuRunUnsupported(
   if (model) return model;
   if (run.feed.kind !== "teacher-forcing")
     return `the WebGPU backend trains with teacher forcing only, not ${run.feed.kind}`;
-  if (run.optimizer !== "adam" && run.optimizer !== "adamw" && run.optimizer !== "sgd")
-    return `the WebGPU backend runs the adam, adamw and sgd optimizers, not ${run.optimizer}`;
   return null;
 }

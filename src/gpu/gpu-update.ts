@@ -1,15 +1,12 @@
 import { ConfigError } from "../errors.js";
-import type {
-  Optimizer,
-  OptimizerState,
-  ResolvedAdamConfig,
-  ResolvedSgdConfig,
-} from "../train/optim/types.js";
+import type { Optimizer, OptimizerState, ResolvedOptimizerConfig } from "../train/optim/types.js";
 import type { NormType } from "../train/clip.js";
 import type { ClipSpec } from "../train/trainer.js";
 import type { BufferRef, GpuContext, Plan } from "./context.js";
 import { encodeClipByNorm, encodeClipByValue } from "./kernels/clip.js";
+import { adagradUniforms, encodeAdagrad } from "./kernels/adagrad.js";
 import { adamUniforms, encodeAdam, encodeSgd, sgdUniforms } from "./kernels/optim.js";
+import { encodeRmsprop, rmspropUniforms } from "./kernels/rmsprop.js";
 import { encodeMaxAbs, encodeSumOfSquares, reduceScratchSize } from "./kernels/reduce.js";
 
 /** The update after BPTT, on the GPU: ‖g‖² into figures[normSlot], clipping (by the 2-norm, by the
@@ -57,34 +54,8 @@ export class GpuUpdate {
     if (clip?.kind === "value") encodeClipByValue(plan, { n, grad: g, value: clip.value });
     if (clip)
       encodeSumOfSquares(plan, { n, src: g, dst: { buffer: figures, offset: normSlot + 1 }, scratch });
-    const p = { buffer: params, offset: 0 };
-    const at = (name: string) => ({ buffer: this.state[name], offset: 0 });
-    const config = optimizer.config;
-    if (config.name === "adam" || config.name === "adamw") {
-      const step = {
-        config: config as ResolvedAdamConfig,
-        n,
-        params: p,
-        grad: g,
-        expAvg: at("exp_avg"),
-        expAvgSq: at("exp_avg_sq"),
-        maxExpAvgSq: this.state.max_exp_avg_sq ? at("max_exp_avg_sq") : null,
-      };
-      const index = encodeAdam(plan, step);
-      this.setStep = (lr, k) => plan.setUniforms(index, adamUniforms(step, lr, k));
-    } else if (config.name === "sgd") {
-      const step = {
-        config: config as ResolvedSgdConfig,
-        n,
-        params: p,
-        grad: g,
-        momentumBuffer: this.state.momentum_buffer ? at("momentum_buffer") : null,
-      };
-      const index = encodeSgd(plan, step);
-      this.setStep = (lr, k) => plan.setUniforms(index, sgdUniforms(step, lr, k));
-    } else {
-      throw new ConfigError(`the WebGPU backend runs Adam, AdamW and SGD, not ${config.name}`);
-    }
+    const at = (name: string) => (this.state[name] ? { buffer: this.state[name], offset: 0 } : null);
+    this.setStep = encodeOptimizerStep(plan, optimizer.config, n, { buffer: params, offset: 0 }, g, at);
   }
 
   /** clip_grad_norm_ on g: by √Σg² (already in norm2), or by max |g| (into a buffer of its own). */
@@ -135,5 +106,49 @@ export class GpuUpdate {
       buffers[name] = await this.context.read(buffer, buffer.size / 4);
     }
     return { name: this.optimizerName, step: steps, buffers } as OptimizerState;
+  }
+}
+
+/** Records one step of the optimizer `config` names on params from grad, its state buffers found by
+ *  the CPU state's names (null where the config keeps none); returns what sets the next run's
+ *  learning rate and step count. Every optimizer of train/optim has its kernel. */
+function encodeOptimizerStep(
+  plan: Plan,
+  config: ResolvedOptimizerConfig,
+  n: number,
+  params: BufferRef,
+  grad: BufferRef,
+  at: (name: string) => BufferRef | null,
+): (lr: number, step: number) => void {
+  const required = (name: string): BufferRef => {
+    const ref = at(name);
+    if (!ref) throw new ConfigError(`${config.name}'s state has no ${name} buffer`);
+    return ref;
+  };
+  const base = { n, params, grad };
+  switch (config.name) {
+    case "adam":
+    case "adamw": {
+      const o = { ...base, config, expAvg: required("exp_avg"), expAvgSq: required("exp_avg_sq") };
+      const step = { ...o, maxExpAvgSq: at("max_exp_avg_sq") };
+      const index = encodeAdam(plan, step);
+      return (lr, k) => plan.setUniforms(index, adamUniforms(step, lr, k));
+    }
+    case "sgd": {
+      const step = { ...base, config, momentumBuffer: at("momentum_buffer") };
+      const index = encodeSgd(plan, step);
+      return (lr, k) => plan.setUniforms(index, sgdUniforms(step, lr, k));
+    }
+    case "rmsprop": {
+      const o = { ...base, config, squareAvg: required("square_avg") };
+      const step = { ...o, momentumBuffer: at("momentum_buffer"), gradAvg: at("grad_avg") };
+      const index = encodeRmsprop(plan, step);
+      return (lr, k) => plan.setUniforms(index, rmspropUniforms(step, lr, k));
+    }
+    case "adagrad": {
+      const step = { ...base, config, sum: required("sum") };
+      const index = encodeAdagrad(plan, step);
+      return (lr, k) => plan.setUniforms(index, adagradUniforms(step, lr, k));
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { BufferRef, GpuContext } from "../../src/gpu/context.js";
 import { encodeClipByNorm, encodeClipByValue } from "../../src/gpu/kernels/clip.js";
+import { type AdagradStep, adagradUniforms, encodeAdagrad } from "../../src/gpu/kernels/adagrad.js";
 import {
   type AdamStep,
   adamUniforms,
@@ -9,18 +10,25 @@ import {
   type SgdStep,
   sgdUniforms,
 } from "../../src/gpu/kernels/optim.js";
+import { encodeRmsprop, type RmspropStep, rmspropUniforms } from "../../src/gpu/kernels/rmsprop.js";
 import { clipGradNorm, clipGradValue } from "../../src/train/clip.js";
-import { Adam } from "../../src/train/optim/adam.js";
 import { resolveOptimizerConfig } from "../../src/train/optim/config.js";
-import { Sgd } from "../../src/train/optim/sgd.js";
-import type { AdamConfig, Optimizer, SgdConfig } from "../../src/train/optim/types.js";
+import type {
+  AdagradConfig,
+  AdamConfig,
+  Optimizer,
+  OptimizerConfig,
+  RmspropConfig,
+  SgdConfig,
+} from "../../src/train/optim/types.js";
+import { createOptimizer } from "../../src/train/optimizers.js";
 import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
 import { randomFloats, worstError } from "../helpers/gpu-compare.js";
 
-// The GPU optimizers against the CPU's Adam and Sgd classes on Float64Array copies of the same
+// The GPU optimizers against the CPU's (Adam, Sgd, Rmsprop, Adagrad) on Float64Array copies of the same
 // float32 values, over 5 steps with a learning rate that changes every step and new gradients each
 // step; the clips against clipGradNorm / clipGradValue. Tolerance: |gpu − cpu| ≤ 1e-5·|cpu| + 1e-7
-// on parameters and on every state buffer.
+// on parameters, and on every state buffer with 1e-7 times its largest |element| (at least 1e-7).
 
 const REL = 1e-5;
 const ABS = 1e-7;
@@ -82,25 +90,83 @@ function gpuSgd(gpu: GpuContext, plan: ReturnType<GpuContext["plan"]>, config: S
   return { params: o.params, grad: o.grad, state, uniforms: (lr, step) => sgdUniforms(o, lr, step), index };
 }
 
-function cpuOptimizer(config: AdamConfig | SgdConfig): Optimizer {
-  return config.name === "sgd"
-    ? new Sgd(resolveOptimizerConfig(config), N, "float64")
-    : new Adam(resolveOptimizerConfig(config), N, "float64");
+function gpuRmsprop(
+  gpu: GpuContext,
+  plan: ReturnType<GpuContext["plan"]>,
+  config: RmspropConfig,
+): GpuOptimizer {
+  const resolved = resolveOptimizerConfig(config);
+  const o: RmspropStep = {
+    config: resolved,
+    n: N,
+    params: slice(gpu, "params"),
+    grad: slice(gpu, "grad"),
+    squareAvg: slice(gpu, "square_avg"),
+    momentumBuffer: resolved.momentum > 0 ? slice(gpu, "momentum_buffer") : null,
+    gradAvg: resolved.centered ? slice(gpu, "grad_avg") : null,
+  };
+  const state: Record<string, BufferRef> = { square_avg: o.squareAvg };
+  if (o.momentumBuffer) state.momentum_buffer = o.momentumBuffer;
+  if (o.gradAvg) state.grad_avg = o.gradAvg;
+  const index = encodeRmsprop(plan, o);
+  return {
+    params: o.params,
+    grad: o.grad,
+    state,
+    uniforms: (lr, step) => rmspropUniforms(o, lr, step),
+    index,
+  };
+}
+
+function gpuAdagrad(
+  gpu: GpuContext,
+  plan: ReturnType<GpuContext["plan"]>,
+  config: AdagradConfig,
+): GpuOptimizer {
+  const o: AdagradStep = {
+    config: resolveOptimizerConfig(config),
+    n: N,
+    params: slice(gpu, "params"),
+    grad: slice(gpu, "grad"),
+    sum: slice(gpu, "sum"),
+  };
+  const index = encodeAdagrad(plan, o);
+  const uniforms = (lr: number, step: number) => adagradUniforms(o, lr, step);
+  return { params: o.params, grad: o.grad, state: { sum: o.sum }, uniforms, index };
+}
+
+function gpuOptimizer(
+  gpu: GpuContext,
+  plan: ReturnType<GpuContext["plan"]>,
+  config: OptimizerConfig,
+): GpuOptimizer {
+  switch (config.name) {
+    case "sgd":
+      return gpuSgd(gpu, plan, config);
+    case "rmsprop":
+      return gpuRmsprop(gpu, plan, config);
+    case "adagrad":
+      return gpuAdagrad(gpu, plan, config);
+    default:
+      return gpuAdam(gpu, plan, config);
+  }
+}
+
+function cpuOptimizer(config: OptimizerConfig): Optimizer {
+  return createOptimizer(config, new Float64Array(N));
 }
 
 /** Steps `fromStep`..5 on both, from the CPU optimizer's current state (uploaded first), and
  *  returns the worst error over parameters and state buffers. */
 async function compareSteps(
   gpu: GpuContext,
-  config: AdamConfig | SgdConfig,
+  config: OptimizerConfig,
   cpu: Optimizer,
   values: Float64Array,
   seed: number,
 ): Promise<number> {
   const plan = gpu.plan(config.name);
-  const g = await gpu.checked(() =>
-    config.name === "sgd" ? gpuSgd(gpu, plan, config) : gpuAdam(gpu, plan, config),
-  );
+  const g = await gpu.checked(() => gpuOptimizer(gpu, plan, config));
   gpu.write(g.params.buffer, Float32Array.from(values), g.params.offset);
   for (const [name, buffer] of Object.entries(cpu.state().buffers)) {
     gpu.write(g.state[name].buffer, Float32Array.from(buffer), g.state[name].offset);
@@ -118,17 +184,16 @@ async function compareSteps(
   const state = cpu.state().buffers;
   expect(Object.keys(g.state).sort()).toEqual(Object.keys(state).sort());
   for (const [name, buffer] of Object.entries(state)) {
-    worst = Math.max(worst, worstError(await read(gpu, g.state[name]), buffer, REL, ABS));
+    // A buffer summed from terms larger than itself (RMSprop's b = μ·b + g/d, with |g/d| up to
+    // 1/√(1 − α)) carries their rounding: the absolute floor scales with its largest element.
+    const floor = ABS * Math.max(1, ...Array.from(buffer, Math.abs));
+    worst = Math.max(worst, worstError(await read(gpu, g.state[name]), buffer, REL, floor));
   }
   return worst;
 }
 
 /** 5 steps from fresh state on both sides. */
-async function compareFromStart(
-  gpu: GpuContext,
-  config: AdamConfig | SgdConfig,
-  seed: number,
-): Promise<number> {
+async function compareFromStart(gpu: GpuContext, config: OptimizerConfig, seed: number): Promise<number> {
   const values = randomFloats(N, seed, 1, "lcg").map(Math.fround);
   return compareSteps(gpu, config, cpuOptimizer(config), values, seed);
 }
@@ -151,6 +216,19 @@ const SGD_CONFIGS: SgdConfig[] = [
   { name: "sgd", lr: 0.1, momentum: 0.7, nesterov: true, weightDecay: 0.05 },
 ];
 
+const RMSPROP_CONFIGS: RmspropConfig[] = [
+  { name: "rmsprop", lr: 0.01 },
+  { name: "rmsprop", lr: 0.01, alpha: 0.9, weightDecay: 0.05, eps: 1e-6 },
+  { name: "rmsprop", lr: 0.01, momentum: 0.9 },
+  { name: "rmsprop", lr: 0.01, centered: true },
+  { name: "rmsprop", lr: 0.01, momentum: 0.5, centered: true, weightDecay: 0.01 },
+];
+
+const ADAGRAD_CONFIGS: AdagradConfig[] = [
+  { name: "adagrad", lr: 0.1 },
+  { name: "adagrad", lr: 0.1, lrDecay: 0.2, weightDecay: 0.05, initialAccumulatorValue: 0.3, eps: 1e-6 },
+];
+
 describe.skipIf(skipGpuTests())("GPU optimizers and clipping", () => {
   it("encodeAdam + adamUniforms over 5 steps match Adam (adam, weight decay, amsgrad, adamw)", async () => {
     const gpu = await gpuContext();
@@ -166,11 +244,27 @@ describe.skipIf(skipGpuTests())("GPU optimizers and clipping", () => {
     }
   });
 
-  it("encodeAdam / encodeSgd continue a CPU optimizer's state from step 3", async () => {
+  it("encodeRmsprop + rmspropUniforms over 5 steps match Rmsprop (plain, decay, momentum, centered)", async () => {
     const gpu = await gpuContext();
-    const configs: (AdamConfig | SgdConfig)[] = [
+    for (const [k, config] of RMSPROP_CONFIGS.entries()) {
+      expect(await compareFromStart(gpu, config, 600 + k), JSON.stringify(config)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("encodeAdagrad + adagradUniforms over 5 steps match Adagrad (plain; lr decay, weight decay, start)", async () => {
+    const gpu = await gpuContext();
+    for (const [k, config] of ADAGRAD_CONFIGS.entries()) {
+      expect(await compareFromStart(gpu, config, 700 + k), JSON.stringify(config)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("every optimizer's kernel continues a CPU optimizer's state from step 3", async () => {
+    const gpu = await gpuContext();
+    const configs: OptimizerConfig[] = [
       { name: "adam", lr: 0.01, amsgrad: true, weightDecay: 0.01 },
       { name: "sgd", lr: 0.1, momentum: 0.9, dampening: 0.1 },
+      { name: "rmsprop", lr: 0.01, momentum: 0.5, centered: true },
+      { name: "adagrad", lr: 0.1, lrDecay: 0.2 },
     ];
     for (const [k, config] of configs.entries()) {
       const cpu = cpuOptimizer(config);
@@ -183,7 +277,7 @@ describe.skipIf(skipGpuTests())("GPU optimizers and clipping", () => {
     }
   });
 
-  it("encodeAdam without maxExpAvgSq under amsgrad, and adamUniforms at step 0, throw", async () => {
+  it("encodeAdam without maxExpAvgSq under amsgrad, encodeRmsprop without its buffers, and a step 0, throw", async () => {
     const gpu = await gpuContext();
     const plan = gpu.plan();
     const ref = slice(gpu, "x");
@@ -191,6 +285,27 @@ describe.skipIf(skipGpuTests())("GPU optimizers and clipping", () => {
     const o: AdamStep = { config, n: N, params: ref, grad: ref, expAvg: ref, expAvgSq: ref };
     expect(() => encodeAdam(plan, o)).toThrow(/maxExpAvgSq/);
     expect(() => adamUniforms(o, 0.01, 0)).toThrow(/step must be an integer >= 1/);
+    const rmsprop = (config: RmspropConfig): RmspropStep => ({
+      config: resolveOptimizerConfig(config),
+      n: N,
+      params: ref,
+      grad: ref,
+      squareAvg: ref,
+    });
+    expect(() => encodeRmsprop(plan, rmsprop({ name: "rmsprop", lr: 0.01, momentum: 0.9 }))).toThrow(
+      /momentumBuffer/,
+    );
+    expect(() => encodeRmsprop(plan, rmsprop({ name: "rmsprop", lr: 0.01, centered: true }))).toThrow(
+      /gradAvg/,
+    );
+    const adagrad = {
+      config: resolveOptimizerConfig({ name: "adagrad", lr: 0.1 }),
+      n: N,
+      params: ref,
+      grad: ref,
+      sum: ref,
+    };
+    expect(() => adagradUniforms(adagrad, 0.1, 0)).toThrow(/step must be an integer >= 1/);
   });
 
   it("encodeClipByNorm scales as clipGradNorm when the norm is over maxNorm, and not when under", async () => {

@@ -2,7 +2,8 @@ import { ConfigError } from "../../errors.js";
 import type { ResolvedAdamConfig, ResolvedSgdConfig } from "../../train/optim/types.js";
 import { type BufferRef, type KernelSource, linearGroups, type Plan, type Uniforms } from "../context.js";
 
-// Adam, AdamW and SGD on the GPU: one element-wise dispatch per step over a flat parameter buffer,
+// Adam, AdamW and SGD on the GPU (RMSprop and Adagrad: rmsprop.ts, adagrad.ts): one element-wise
+// dispatch per step over a flat parameter buffer,
 // the update rules of train/optim/adam.ts and sgd.ts in float32. The state buffers are the CPU
 // optimizer's (exp_avg, exp_avg_sq, max_exp_avg_sq; momentum_buffer), element for element, so a
 // checkpoint's OptimizerState uploads and reads back as it is.
@@ -14,7 +15,9 @@ import { type BufferRef, type KernelSource, linearGroups, type Plan, type Unifor
 // The options that change the code (amsgrad, AdamW, nesterov, momentum, weight decay ≠ 0) select a
 // kernel variant at record time: every binding a variant declares is one it uses.
 
-const WG = 256;
+/** Threads per workgroup of every optimizer kernel (this file's, rmsprop.ts's, adagrad.ts's). */
+export const OPTIMIZER_WG = 256;
+const WG = OPTIMIZER_WG;
 
 /** encodeAdam's buffers, each a flat [n] at its offset; params, expAvg, expAvgSq and maxExpAvgSq
  *  are written, so each must be its own buffer (grad may share none of theirs). */
@@ -179,7 +182,8 @@ export function sgdUniforms(o: SgdStep, lr: number, step: number): Uniforms {
   };
 }
 
-function checkStep(step: number): void {
+/** Throws unless `step` counts updates from 1. */
+export function checkStep(step: number): void {
   if (!Number.isInteger(step) || step < 1) {
     throw new ConfigError(`optimizer step must be an integer >= 1 (the update's count), got ${step}`);
   }
