@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors.js";
-import { dropoutFields, type ModelConfig, PARAM_PREFIX } from "../model/config.js";
+import { dropoutFields, type ModelConfig, PARAM_PREFIX, stateWidthOf } from "../model/config.js";
 import type { Params } from "../model/params.js";
 import type { BufferRef, GpuContext } from "./context.js";
 import { GpuLayer, type LayerOffsets } from "./gpu-layer.js";
@@ -13,7 +13,7 @@ export function gpuUnsupported(config: ModelConfig): string | null {
   if (config.input.kind === "dense") return missing("dense inputs (only embedding and one-hot)");
   if (config.outputSize === 0 || config.loss !== "cross-entropy")
     return missing(`the ${config.loss} loss (only a readout with cross-entropy)`);
-  const layers = gpuStackUnsupported(config);
+  const layers = gpuStackUnsupported(config, { projection: true });
   if (layers) return layers;
   const dropout = dropoutFields.find((field) => (config[field] ?? 0) > 0);
   if (dropout) return missing(`dropout (${dropout})`);
@@ -104,7 +104,7 @@ export class GpuModel {
           config,
           layerOffsets,
           this.params,
-          k === 0 ? first : config.hiddenSize,
+          k === 0 ? first : stateWidthOf(config),
           T,
           B,
           `layer ${k}`,

@@ -14,7 +14,8 @@ export const FIGURE = { lossSum: 0, gradNorm2: 1, clippedNorm2: 2, hiddenNorms: 
 
 /** A (T, B) batch of a GpuModel: token, target and activation buffers, and two recorded plans:
  *  `forwardPlan` (inputs → logits → loss) and `trainPlan` (zeroed gradient, forward, loss, BPTT).
- *  V vocabulary, E embedding width, H hidden units; rows T·B, time-major. */
+ *  V vocabulary, E embedding width, P the width of h (H, or an LSTM projection's size); rows T·B,
+ *  time-major. */
 export class GpuPass {
   readonly T: number;
   readonly B: number;
@@ -156,7 +157,7 @@ export class GpuPass {
     encodeMatmul(plan, {
       M: rows,
       N: V,
-      K: config.hiddenSize,
+      K: top.P,
       a: top.outputs,
       transA: false,
       b: model.ref(offsets.readoutWeight),
@@ -188,14 +189,14 @@ export class GpuPass {
     const { config, offsets, grad } = model;
     const rows = T * B;
     const V = config.outputSize;
-    const H = config.hiddenSize;
     const top = layers[layers.length - 1];
+    const P = top.P;
     const dLogits = { buffer: this.logitsGrad, offset: 0 };
     // Readout: dW += dzᵀ h, db += Σ_rows dz, dh = dz W.
     const readoutGrad = { buffer: grad, offset: offsets.readoutWeight };
     encodeMatmul(plan, {
       M: V,
-      N: H,
+      N: P,
       K: rows,
       a: dLogits,
       transA: true,
@@ -210,7 +211,7 @@ export class GpuPass {
     const readout = model.ref(offsets.readoutWeight);
     encodeMatmul(plan, {
       M: rows,
-      N: H,
+      N: P,
       K: V,
       a: dLogits,
       transA: false,
@@ -227,7 +228,7 @@ export class GpuPass {
     const hiddenNorms = { buffer: this.figures, offset: FIGURE.hiddenNorms };
     encodeBlockNorms(plan, {
       blocks: T + 1,
-      blockSize: B * H,
+      blockSize: B * P,
       src: { buffer: top.buffers.hiddenGrads, offset: 0 },
       dst: hiddenNorms,
     });

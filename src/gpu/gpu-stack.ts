@@ -14,7 +14,7 @@ import { encodeFill } from "./kernels/fill.js";
 
 /** Why the WebGPU backend cannot run `config`'s layers, or null when it can. `bidirectional`,
  *  `projection`: the caller runs both directions, LSTM projections (GpuStack runs both; GpuPass's
- *  token models neither yet). */
+ *  token models projections only). */
 export function gpuStackUnsupported(
   config: RecurrentConfig,
   options: { bidirectional?: boolean; projection?: boolean } = {},

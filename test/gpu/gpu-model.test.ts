@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { GpuModel, gpuUnsupported } from "../../src/gpu/gpu-model.js";
 import { FIGURE } from "../../src/gpu/gpu-pass.js";
-import type { ModelOptions } from "../../src/model/config.js";
+import { type ModelOptions, stateWidthOf } from "../../src/model/config.js";
 import { SequenceModel } from "../../src/model/sequence-model.js";
 import { Rng } from "../../src/random.js";
 import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
@@ -47,6 +47,16 @@ const configs: [string, ModelOptions][] = [
   [
     "lstm, one-hot, no bias",
     { cell: "lstm", hiddenSize: 4, bias: false, input: { kind: "onehot", vocabSize: V } },
+  ],
+  [
+    "lstm projected to 3, embedding, 2 layers",
+    {
+      cell: "lstm",
+      hiddenSize: 5,
+      projSize: 3,
+      layers: 2,
+      input: { kind: "embedding", vocabSize: V, embeddingSize: 4 },
+    },
   ],
 ];
 
@@ -101,9 +111,9 @@ describe.skipIf(skipGpuTests())("GpuModel", () => {
           );
         }
         const top = result.hiddenGrads[result.hiddenGrads.length - 1];
-        const H = model.config.hiddenSize;
+        const P = stateWidthOf(model.config); // h's width
         const norms = Array.from({ length: T + 1 }, (_, t) =>
-          Math.hypot(...top.subarray(t * B * H, (t + 1) * B * H)),
+          Math.hypot(...top.subarray(t * B * P, (t + 1) * B * P)),
         );
         expectClose(`hidden norms (T ${T}, B ${B})`, figures.subarray(FIGURE.hiddenNorms), norms, 1e-4);
       }
@@ -131,7 +141,6 @@ describe.skipIf(skipGpuTests())("GpuModel", () => {
     const base = { cell: "lstm", hiddenSize: 4, input: { kind: "onehot", vocabSize: 5 } } as const;
     const cases: [ModelOptions, RegExp][] = [
       [{ ...base, bidirectional: true }, /bidirectional/],
-      [{ ...base, projSize: 2 }, /projSize/],
       [{ ...base, dropout: 0.1, layers: 2 }, /dropout \(dropout\)/],
       [{ ...base, zoneout: 0.1 }, /zoneout/],
       [{ ...base, dtype: "float64" }, /float64/],
@@ -143,5 +152,6 @@ describe.skipIf(skipGpuTests())("GpuModel", () => {
       expect(reason).not.toContain("\n");
     }
     expect(gpuUnsupported(new SequenceModel(base).config)).toBeNull();
+    expect(gpuUnsupported(new SequenceModel({ ...base, projSize: 2 }).config)).toBeNull();
   });
 });

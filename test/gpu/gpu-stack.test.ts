@@ -289,7 +289,7 @@ describe("timeOrder, gpuStackUnsupported", () => {
     expect(Array.from(timeOrder(null, 3, 1))).toEqual([2, 1, 0]);
   });
 
-  it("gpuStackUnsupported(config) refuses nothing to GpuStack; token models lack both directions and projections", () => {
+  it("gpuStackUnsupported(config) refuses nothing to GpuStack; without the options, both directions and projections", () => {
     const lstm = layer("lstm", 4, 1);
     const both = { ...lstm, bidirectional: true, projSize: 2 };
     expect(gpuStackUnsupported(both, { bidirectional: true, projection: true })).toBeNull();

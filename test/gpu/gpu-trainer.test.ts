@@ -49,6 +49,18 @@ const cases: [string, ModelOptions, OptimizerConfig, ClipSpec][] = [
     { kind: "norm", maxNorm: 0.22 },
   ],
   [
+    "lstm projected to 4, 2 layers, Adam, clip by norm",
+    {
+      cell: "lstm",
+      hiddenSize: 6,
+      projSize: 4,
+      layers: 2,
+      input: { kind: "embedding", vocabSize: V, embeddingSize: 3 },
+    },
+    { name: "adam", lr: 0.01 },
+    { kind: "norm", maxNorm: 0.2 },
+  ],
+  [
     "rnn, Adagrad with lr decay",
     { cell: "rnn", hiddenSize: 7, input: { kind: "onehot", vocabSize: V } },
     { name: "adagrad", lr: 0.1, lrDecay: 0.1, initialAccumulatorValue: 0.1 },

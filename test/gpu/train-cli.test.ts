@@ -99,10 +99,6 @@ describe.skipIf(skipGpuTests())("rnnlab train and eval --device webgpu", () => {
       /^rnnlab: --device webgpu: the WebGPU backend does not run dropout \(dropout\) yet, or use --device cpu$/m,
     ],
     [["--mode", "free-running"], /teacher forcing only/],
-    [
-      ["--cell", "lstm", "--proj-size", "4"],
-      /^rnnlab: --device webgpu: the WebGPU backend does not run LSTM projections \(projSize, PyTorch's proj_size\) yet, or use --device cpu$/m,
-    ],
     [["--task", "classify"], /--device webgpu trains language models only/],
   ])("train --device webgpu %j is refused in one line, nothing written", (extra, message) => {
     const out = join(scratch, `refused-${extra.join("")}`);
