@@ -1,9 +1,14 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
+    // A worker per core: vitest's default (cores − 1) runs the files one at a time on a 2-core CI
+    // machine, which then idles while a test waits on a CLI process, a browser or Redis (2026-12-06:
+    // 824 s with one worker, 590 s with two).
+    maxWorkers: availableParallelism(),
     // expect.poll waits on a worker or a page; on a loaded 2-core CI machine 1 s (vitest's default) is
     // not always enough for a claim or a step to start, and a poll that succeeds returns at once.
     expect: { poll: { timeout: 15_000 } },
