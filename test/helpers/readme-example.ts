@@ -37,6 +37,7 @@ export function prepareScratch(scratch: string): void {
 /** Runs `block` with Node in `scratch` (types stripped by TypeScript, as the README's readers would
  *  with tsc). Throws with Node's stderr if it fails. */
 export function runInNode(block: string, scratch: string): ExampleRun {
+  requireScratch(scratch, "runInNode");
   const js = ts.transpileModule(block, {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   }).outputText;
@@ -48,6 +49,11 @@ export function runInNode(block: string, scratch: string): ExampleRun {
     warned: lines(run.stderr),
     written: { "model.ckpt": readFileSync(join(scratch, "model.ckpt")) },
   };
+}
+
+/** An empty scratch (a beforeAll that failed before setting it) would write into the repository. */
+function requireScratch(scratch: string, who: string): void {
+  if (scratch === "") throw new Error(`${who}: no scratch folder (did the suite's setup fail?)`);
 }
 
 function lines(text: string): string[] {
@@ -90,6 +96,7 @@ postMessage({ logged, warned, written, kernelPath: kernelPath() });
 /** `block` bundled as a module worker's script (ES module, browser platform, unminified) that
  *  posts { logged, warned, written, kernelPath } when the example has run. */
 export async function bundleForWorker(block: string, scratch: string): Promise<string> {
+  requireScratch(scratch, "bundleForWorker");
   const modules: Record<string, { contents: string; loader: "js" | "ts" }> = {
     "node:fs": { contents: fsShim, loader: "js" },
     "readme:example": { contents: block, loader: "ts" },
