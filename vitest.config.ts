@@ -1,14 +1,13 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
+/** Files that time the page's main thread (no long task over 100 ms while training): they run after
+ *  the others, one at a time, so another test's load cannot show up as their long task. */
+const TIMED = ["test/browser/web-lab.test.ts", "test/browser/web-lab-view.test.ts"];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
-    // A worker per core: vitest's default (cores − 1) runs the files one at a time on a 2-core CI
-    // machine, which then idles while a test waits on a CLI process, a browser or Redis (2026-12-06:
-    // 824 s with one worker, 590 s with two).
-    maxWorkers: availableParallelism(),
     // expect.poll waits on a worker or a page; on a loaded 2-core CI machine 1 s (vitest's default) is
     // not always enough for a claim or a step to start, and a poll that succeeds returns at once.
     expect: { poll: { timeout: 15_000 } },
@@ -18,5 +17,21 @@ export default defineConfig({
     // As the CLI does (node/relaxed-simd.ts): the WebAssembly kernels' relaxed SIMD build on Node 20.
     execArgv: ["--experimental-wasm-relaxed-simd"],
     reporters: ["default", "./test/helpers/summary-reporter.ts"],
+    projects: [
+      {
+        extends: true,
+        // A worker per core: vitest's default (cores − 1) runs the files one at a time on a 2-core
+        // CI machine, which then idles while a test waits on a CLI process, a browser or Redis
+        // (2026-12-06: 824 s with one worker, about 600 s with two).
+        test: {
+          name: "main",
+          include: ["test/**/*.test.ts"],
+          exclude: TIMED,
+          maxWorkers: availableParallelism(),
+          sequence: { groupOrder: 0 },
+        },
+      },
+      { extends: true, test: { name: "timed", include: TIMED, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+    ],
   },
 });
