@@ -1,6 +1,6 @@
 import type { ResolvedAdagradConfig } from "../../train/optim/types.js";
 import { type BufferRef, type KernelSource, linearGroups, type Plan, type Uniforms } from "../context.js";
-import { checkStep, OPTIMIZER_WG as WG } from "./optim.js";
+import { checkStep, OPTIMIZER_WG as WG, stepMain } from "./optim.js";
 
 // Adagrad on the GPU, as train/optim/adagrad.ts (torch.optim.Adagrad 1.13, dense gradients) in
 // float32, one element-wise dispatch a step; its state is the CPU optimizer's `sum`. Recorded once
@@ -26,17 +26,12 @@ struct U { n: u32, pOffset: u32, gOffset: u32, sumOffset: u32, lrStep: f32, eps:
 @group(0) @binding(2) var<storage, read> grad: array<f32>;
 @group(0) @binding(3) var<storage, read_write> sum: array<f32>;
 // g = g + wd·p;  S = S + g²;  p = p − lr_k·g / (√S + ε), lr_k = lr / (1 + (k − 1)·lrDecay).
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * ${WG}u;
-  if (i >= u.n) { return; }
-  let p = params[u.pOffset + i];
-  var g = grad[u.gOffset + i];
-  ${weightDecay ? "g = g + u.weightDecay * p;" : ""}
-  let si = sum[u.sumOffset + i] + g * g;
+${stepMain(
+  weightDecay,
+  `let si = sum[u.sumOffset + i] + g * g;
   sum[u.sumOffset + i] = si;
-  params[u.pOffset + i] = p - (u.lrStep * g) / (sqrt(si) + u.eps);
-}`,
+  params[u.pOffset + i] = p - (u.lrStep * g) / (sqrt(si) + u.eps);`,
+)}`,
   };
 }
 

@@ -84,13 +84,29 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   };
 }
 
+/** The main function of every element-wise step but Adam's (AdamW decays p itself): thread i of
+ *  u.n reads p = params[i] and g = grad[i], adds wd·p to g when `weightDecay` (PyTorch's L2 decay),
+ *  then runs `body`. The kernel declares u (with n, pOffset, gOffset), params and grad. */
+export function stepMain(weightDecay: boolean, body: string): string {
+  return /* wgsl */ `
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * ${WG}u;
+  if (i >= u.n) { return; }
+  let p = params[u.pOffset + i];
+  var g = grad[u.gOffset + i];
+  ${weightDecay ? "g = g + u.weightDecay * p;" : ""}
+  ${body}
+}`;
+}
+
 function sgdKernel(momentum: boolean, nesterov: boolean, weightDecay: boolean): KernelSource {
   const bufBinding = momentum ? "@group(0) @binding(3) var<storage, read_write> buf: array<f32>;" : "";
-  // buf = d on the first step, else μ·buf + (1 − dampening)·d;  d = d + μ·buf (Nesterov) or buf.
+  // buf = g on the first step, else μ·buf + (1 − dampening)·g;  g = g + μ·buf (Nesterov) or buf.
   const momentumUpdate = momentum
-    ? `let b = select(u.momentum * buf[u.bufOffset + i] + u.oneMinusDampening * d, d, u.firstStep != 0.0);
+    ? `let b = select(u.momentum * buf[u.bufOffset + i] + u.oneMinusDampening * g, g, u.firstStep != 0.0);
   buf[u.bufOffset + i] = b;
-  d = ${nesterov ? "d + u.momentum * b" : "b"};`
+  g = ${nesterov ? "g + u.momentum * b" : "b"};`
     : "";
   return {
     label: `sgd${momentum ? " momentum" : ""}${nesterov ? " nesterov" : ""} step`,
@@ -103,16 +119,11 @@ struct U {
 @group(0) @binding(1) var<storage, read_write> params: array<f32>;
 @group(0) @binding(2) var<storage, read> grad: array<f32>;
 ${bufBinding}
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * ${WG}u;
-  if (i >= u.n) { return; }
-  let p = params[u.pOffset + i];
-  var d = grad[u.gOffset + i];
-  ${weightDecay ? "d = d + u.weightDecay * p;" : ""}
-  ${momentumUpdate}
-  params[u.pOffset + i] = p - u.lr * d;
-}`,
+${stepMain(
+  weightDecay,
+  `${momentumUpdate}
+  params[u.pOffset + i] = p - u.lr * g;`,
+)}`,
   };
 }
 

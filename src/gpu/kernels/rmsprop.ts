@@ -1,7 +1,7 @@
 import { ConfigError } from "../../errors.js";
 import type { ResolvedRmspropConfig } from "../../train/optim/types.js";
 import { type BufferRef, type KernelSource, linearGroups, type Plan, type Uniforms } from "../context.js";
-import { checkStep, OPTIMIZER_WG as WG } from "./optim.js";
+import { checkStep, OPTIMIZER_WG as WG, stepMain } from "./optim.js";
 
 // RMSprop on the GPU, as train/optim/rmsprop.ts (torch.optim.RMSprop 1.13) in float32, one
 // element-wise dispatch a step; state buffers square_avg, momentum_buffer (momentum > 0) and
@@ -51,18 +51,13 @@ struct U {
 ${bindings}
 // g = g + wd·p;  s = α·s + (1 − α)·g²;  d = √(s − ḡ²) + ε (centered, ḡ = α·ḡ + (1 − α)·g) or √s + ε;
 // p = p − lr·b with b = μ·b + g/d (momentum), else p = p − lr·g/d.
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * ${WG}u;
-  if (i >= u.n) { return; }
-  let p = params[u.pOffset + i];
-  var g = grad[u.gOffset + i];
-  ${weightDecay ? "g = g + u.weightDecay * p;" : ""}
-  let si = u.alpha * s[u.sOffset + i] + u.oneMinusAlpha * g * g;
+${stepMain(
+  weightDecay,
+  `let si = u.alpha * s[u.sOffset + i] + u.oneMinusAlpha * g * g;
   s[u.sOffset + i] = si;
   ${variance}
-  ${update}
-}`,
+  ${update}`,
+)}`,
   };
 }
 
