@@ -25,10 +25,11 @@ import { createOptimizer } from "../../src/train/optimizers.js";
 import { gpuContext, skipGpuTests } from "../helpers/gpu.js";
 import { randomFloats, worstError } from "../helpers/gpu-compare.js";
 
-// The GPU optimizers against the CPU's (Adam, Sgd, Rmsprop, Adagrad) on Float64Array copies of the same
-// float32 values, over 5 steps with a learning rate that changes every step and new gradients each
-// step; the clips against clipGradNorm / clipGradValue. Tolerance: |gpu − cpu| ≤ 1e-5·|cpu| + 1e-7
-// on parameters, and on every state buffer with 1e-7 times its largest |element| (at least 1e-7).
+// The GPU optimizers against the CPU's (Adam, Sgd, Rmsprop, Adagrad) on Float64Array copies of the
+// same float32 values, over 5 steps with a learning rate that changes every step and new gradients
+// each step; the clips against clipGradNorm / clipGradValue. Tolerance: |gpu − cpu| ≤
+// 1e-5·|cpu| + 1e-7 on parameters, and on every state buffer with 1e-7 times its largest |element|
+// (at least 1e-7).
 
 const REL = 1e-5;
 const ABS = 1e-7;
